@@ -1,0 +1,83 @@
+"""Calls to the department back-ends over HTTP: at-least-once calls, exactly-once effects.
+
+Every submission carries an idempotency key made of business facts (case number, item code and the
+resubmission round), so a retry after a timeout or a worker crash finds the department's first record.
+"""
+
+from __future__ import annotations
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
+from workflows.policies import REFUSED
+
+RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
+
+
+class DepartmentActivities:
+    def __init__(self, http: httpx.AsyncClient, departments_url: str, callback_base_url: str) -> None:
+        self._http = http
+        self._departments_url = departments_url.rstrip("/")
+        self._callback_base_url = callback_base_url.rstrip("/")
+
+    @activity.defn
+    async def submit_to_department(self, submission: Submission) -> DepartmentReply:
+        body: dict[str, object] = {
+            "idempotency_key": submission.idempotency_key,
+            "case_no": submission.case_no,
+            "item_code": submission.item_code,
+            "mode": submission.mode.value,
+            "payload": submission.payload,
+            "outputs": submission.outputs,
+            "callback_url": f"{self._callback_base_url}/api/v1/callbacks/{submission.department}",
+        }
+        url = f"{self._departments_url}/stub/{submission.department}/submissions"
+        return await self._call("POST", url, body)
+
+    @activity.defn
+    async def await_batch_result(self, ref: SubmissionRef) -> DepartmentReply:
+        """Pull a data-pipeline result; 'not ready yet' is an error so the retry policy paces the polling."""
+        url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}"
+        reply = await self._call("GET", url, None)
+        if reply.status == "accepted":
+            raise ApplicationError("the department has not processed this batch yet", type="ResultNotReady")
+        return reply
+
+    @activity.defn
+    async def withdraw_from_department(self, ref: SubmissionRef) -> DepartmentReply:
+        url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}/withdraw"
+        return await self._call("POST", url, {})
+
+    @activity.defn
+    async def escalate_to_department(self, notice: EscalationNotice) -> None:
+        url = f"{self._departments_url}/stub/{notice.department}/escalations"
+        response = await self._http.post(url, json=notice.model_dump(exclude={"department"}))
+        _raise_for_status(response)
+
+    async def _call(self, method: str, url: str, body: dict[str, object] | None) -> DepartmentReply:
+        response = await self._http.request(method, url, json=body)
+        _raise_for_status(response)
+        return DepartmentReply.model_validate(response.json())
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    """4xx means the department refuses this request as it is: retrying would not help."""
+    if response.is_success:
+        return
+    status = response.status_code
+    detail = _problem_detail(response)
+    if 400 <= status < 500 and status not in RETRYABLE_STATUS:
+        raise ApplicationError(f"department refused the request ({status}): {detail}", type=REFUSED, non_retryable=True)
+    raise ApplicationError(f"department unavailable ({status}): {detail}", type="DepartmentUnavailable")
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    try:
+        problem = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if isinstance(problem, dict):
+        return str(problem.get("detail") or problem.get("title") or response.reason_phrase)
+    return response.reason_phrase

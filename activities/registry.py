@@ -1,0 +1,30 @@
+"""The one registration list of activities, built from their injected dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from activities.calendar import CalendarActivities
+from activities.departments import DepartmentActivities
+from activities.projection import ProjectionActivities
+
+
+def build_activities(
+    *, http: httpx.AsyncClient, engine: Engine, departments_url: str, api_url: str
+) -> list[Callable[..., Any]]:
+    departments = DepartmentActivities(http, departments_url, callback_base_url=api_url)
+    calendar = CalendarActivities()
+    projection = ProjectionActivities(engine)
+    return [
+        departments.submit_to_department,
+        departments.await_batch_result,
+        departments.withdraw_from_department,
+        departments.escalate_to_department,
+        calendar.compute_deadline,
+        calendar.shift_deadline,
+        projection.project_case_state,
+    ]

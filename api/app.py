@@ -1,0 +1,41 @@
+"""create_app(): the FastAPI application, its lifespan and its routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.problems import install_problem_handlers
+from api.routers import applications, callbacks, health, staff, things
+from api.temporal_link import TemporalLink
+from core.settings import Settings, get_settings
+from one_things.catalog import load_catalog
+from persistence.db import make_engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.engine = make_engine(settings.projection_url)
+        app.state.catalog = load_catalog()
+        app.state.temporal = TemporalLink(settings)
+        await app.state.temporal.get()
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="onething",
+        summary="Get one thing done: one notice, one form, one case number.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in (things.router, applications.router, callbacks.router, staff.router):
+        app.include_router(router, prefix="/api/v1")
+    return app

@@ -1,0 +1,72 @@
+"""Request dependencies: database session, Temporal client, the calling principal, the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.problems import ProblemError
+from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.settings import Settings
+from one_things.catalog import Catalog
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's one commit point: committed after the handler returns without an error."""
+    with Session(request.app.state.engine) as session:
+        yield session
+        session.commit()
+
+
+async def get_temporal(request: Request) -> Client:
+    client: Client | None = await request.app.state.temporal.get()
+    if client is None:
+        raise ProblemError(503, "Service temporarily unavailable", "The case engine is not reachable; try again shortly.")
+    return client
+
+
+def get_catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    if credentials is None:
+        raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (see `onething token`).")
+    try:
+        return read_token(request.app.state.settings.secret_key, credentials.credentials)
+    except InvalidTokenError:
+        raise ProblemError(401, "Not signed in", "The bearer token is invalid or expired; get a new one.") from None
+
+
+def require(*roles: Role):  # type: ignore[no-untyped-def]
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(role.value for role in roles)
+            raise ProblemError(403, "Not allowed", f"This needs one of the roles: {allowed}.")
+        return principal
+
+    return check
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+CitizenDep = Annotated[Principal, Depends(require(Role.CITIZEN, Role.SUPERVISOR))]
+StaffDep = Annotated[Principal, Depends(require(Role.STAFF))]

@@ -1,0 +1,63 @@
+"""RFC 9457 problem+json for every error a client sees: what went wrong, where, and what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(Exception):
+    def __init__(
+        self, status: int, title: str, detail: str, *, errors: list[dict[str, str]] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+def problem_response(
+    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    if errors:
+        body["errors"] = errors
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def invalid_input(errors: list[dict[str, str]]) -> ProblemError:
+    fields = ", ".join(error["field"] for error in errors)
+    return ProblemError(422, "Invalid application", f"Please correct: {fields}. Nothing was started.", errors=errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, error: ProblemError) -> JSONResponse:
+        return problem_response(error.status, error.title, error.detail, error.errors, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # Pydantic's own messages name the field; the input value is left out as it may be personal data.
+        errors = [
+            {"field": ".".join(str(part) for part in issue["loc"] if part != "body"), "message": issue["msg"]}
+            for issue in error.errors()
+        ]
+        problem = invalid_input(errors)
+        return problem_response(problem.status, problem.title, problem.detail, problem.errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem_response(error.status_code, _title(error.status_code), str(error.detail))
+
+
+def _title(status: int) -> str:
+    return {401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Method not allowed"}.get(
+        status, "Request failed"
+    )

@@ -1,0 +1,88 @@
+"""Request and response bodies of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ApplicationIn(BaseModel):
+    thing: str = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
+    answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
+    form: dict[str, Any] = Field(description="The unified form: field code -> value")
+
+
+class ApplicationAccepted(BaseModel):
+    case_no: str
+    thing: str
+    status: str
+    included: list[str]
+    links: dict[str, str]
+
+
+class ItemView(BaseModel):
+    code: str
+    name: str
+    department: str
+    department_name: str
+    mode: str
+    status: str
+    holder: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    due_at: datetime | None
+    statutory_due_at: datetime | None
+    light: str | None
+    breached_at: datetime | None
+    round: int
+    output: dict[str, Any] | None
+    reason: str | None
+
+
+class CaseView(BaseModel):
+    case_no: str
+    thing: str
+    version: int
+    status: str
+    accepted_at: datetime
+    finished_at: datetime | None
+    reason: str | None
+    items: list[ItemView]
+
+
+class CaseSummary(BaseModel):
+    case_no: str
+    thing: str
+    status: str
+    accepted_at: datetime
+    finished_at: datetime | None
+
+
+class SupplementIn(BaseModel):
+    item_code: str = Field(description="The item whose department asked for the correction")
+    form: dict[str, Any] = Field(default_factory=dict, description="Corrected form fields")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class WithdrawIn(BaseModel):
+    reason: str = Field(default="withdrawn by the applicant", max_length=500)
+
+
+class StaffDecisionIn(BaseModel):
+    decision: str = Field(pattern="^(approve|reject|correction)$")
+    output: dict[str, str] = Field(default_factory=dict)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class QueueEntry(BaseModel):
+    case_no: str
+    item_code: str
+    department: str
+    thing: str
+    status: str
+    due_at: datetime | None
+    light: str | None
+    outputs: list[str]
+    accepted_at: datetime

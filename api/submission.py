@@ -1,0 +1,129 @@
+"""Accepting an application: validate everything first, then start exactly one case per request.
+
+Order matters for "nothing accepted is ever lost": the Idempotency-Key row (with the case number) is
+committed before the workflow starts, and a repeat of the request re-starts the same workflow id,
+which Temporal turns into a no-op if it already runs. A failure in between is healed by the retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from api.problems import ProblemError, invalid_input
+from api.schemas import ApplicationIn
+from core.ids import new_case_no, workflow_id
+from core.settings import Settings
+from one_things.catalog import Catalog
+from one_things.forms import validate_form
+from one_things.plan import Plan, PlanError, make_plan
+from one_things.schema import OneThing
+from persistence.applications import find_application, record_application
+from workflows.bundle import OneThingWorkflow
+from workflows.contracts import BundleInput
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def checked_application(catalog: Catalog, body: ApplicationIn) -> tuple[OneThing, Plan, dict[str, Any]]:
+    """The definition, the plan and the normalised form; a 422 naming every bad field otherwise."""
+    try:
+        thing = catalog.get(body.thing)
+    except KeyError:
+        known = ", ".join(t.code for t in catalog.all())
+        raise invalid_input([{"field": "thing", "message": f"unknown one-thing; choose one of: {known}"}]) from None
+    errors: list[dict[str, str]] = []
+    plan: Plan | None = None
+    try:
+        plan = make_plan(thing, body.answers)
+    except PlanError as error:
+        errors.extend(problem.model_dump() for problem in error.problems)
+    form, problems = validate_form(thing, body.form, today=today_local())
+    errors.extend(problem.model_dump() for problem in problems)
+    if errors or plan is None:
+        raise invalid_input(errors)
+    return thing, plan, form
+
+
+def request_hash(body: ApplicationIn) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def accept(
+    *,
+    session: Session,
+    temporal: Client,
+    settings: Settings,
+    catalog: Catalog,
+    owner: str,
+    idempotency_key: str | None,
+    body: ApplicationIn,
+) -> tuple[str, Plan, bool]:
+    """Returns (case number, plan, created). A repeat of an accepted request returns the same case."""
+    thing, plan, form = checked_application(catalog, body)
+    digest = request_hash(body)
+    key = idempotency_key or f"body:{digest}"  # without a key, an identical resubmission is the same case
+    existing = find_application(session, owner=owner, idempotency_key=key)
+    if existing is not None and existing.request_hash != digest:
+        raise ProblemError(
+            422,
+            "Idempotency-Key reused",
+            "This Idempotency-Key was used for a different application; send a new key for a new application.",
+            errors=[{"field": "Idempotency-Key", "message": "already used with a different body"}],
+        )
+    now = datetime.now(UTC)
+    case_no = existing.case_no if existing else new_case_no(now)
+    if existing is None:
+        record_application(
+            session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest
+        )
+        session.commit()
+    bundle = BundleInput(
+        case_no=case_no,
+        thing=thing,
+        included=plan.included,
+        answers=body.answers,
+        form=form,
+        owner=owner,
+        accepted_at=existing.created_at if existing else now,
+    )
+    await start_case(temporal, settings, bundle)
+    return case_no, plan, existing is None
+
+
+async def start_case(temporal: Client, settings: Settings, bundle: BundleInput) -> None:
+    try:
+        await temporal.start_workflow(
+            OneThingWorkflow.run,
+            bundle,
+            id=workflow_id(bundle.thing.code, bundle.case_no),
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # A repeat after the case finished must not start a second run of it.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        return
+    except RPCError as error:
+        raise ProblemError(
+            503,
+            "Service temporarily unavailable",
+            f"Case {bundle.case_no} could not be started just now; send the same request again "
+            "with the same Idempotency-Key and it will continue.",
+            case_no=bundle.case_no,
+        ) from error
+
+
+def today_local() -> date:
+    """Age limits and 'not in the future' are judged on the citizen's calendar, not UTC."""
+    return datetime.now(SHANGHAI).date()

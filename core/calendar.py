@@ -1,0 +1,135 @@
+"""Working days on the Chinese calendar, for statutory and promised time limits (法定时限 / 承诺时限).
+
+Pure, deterministic functions (no I/O, no clock), meant to run inside a Temporal activity so that the
+computed deadline lands in the workflow history. Days are calendar days in Asia/Shanghai; results are
+aware UTC datetimes; every datetime argument must be timezone-aware.
+
+A day is a working day when it is a weekday that is not a statutory day off (including the substituted
+days off of a 调休 schedule), or when it is a make-up working Saturday/Sunday of that schedule. The
+schedule comes from the `holidays` package (`holidays.China`): for years the State Council has not yet
+published, the package only knows the statutory festivals and there are no make-up workdays. Upgrading
+the package can change results for such years, which is why deadlines are computed once, in an activity.
+
+Time limit rules (the usual legal reading of 行政许可法 and local regulations):
+- the day of acceptance does not count: a limit of N working days counts from the next working day;
+- a limit ends at the end of its Nth working day, i.e. at 00:00 Asia/Shanghai of the following calendar day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+TZ = ZoneInfo("Asia/Shanghai")
+_ONE_DAY = timedelta(days=1)
+
+
+@cache
+def _year_schedule(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """(days off, make-up workdays) of one year; building a `holidays.China` takes ~0.5 s, so cache it."""
+    china = holidays.country_holidays("CN", years=year)  # = holidays.China, typed as HolidayBase
+    days_off = frozenset(day for day in china if day.year == year)
+    # weekend_workdays is not filtered by `years`: it also carries a few historic dates.
+    workdays = frozenset(day for day in china.weekend_workdays if day.year == year)
+    return days_off, workdays
+
+
+def is_working_day(day: date) -> bool:
+    """A weekday that is not a day off, or a make-up working Saturday/Sunday (调休上班)."""
+    days_off, workdays = _year_schedule(day.year)
+    if day in workdays:
+        return True
+    return day.weekday() < 5 and day not in days_off
+
+
+def _local_date(instant: datetime) -> date:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("calendar functions take timezone-aware datetimes only")
+    return instant.astimezone(TZ).date()
+
+
+def _day_start(day: date) -> datetime:
+    """00:00 Asia/Shanghai of `day`, as UTC."""
+    return datetime.combine(day, time(0), tzinfo=TZ).astimezone(UTC)
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """The deadline of a limit of `days` working days accepted at `start`.
+
+    The day of acceptance (`start`'s Shanghai date) does not count, even if it is a working day and the
+    case came in at 08:00: the count starts on the next working day. The deadline is the end of the
+    `days`-th working day after that date, i.e. 00:00 Asia/Shanghai of the next calendar day, in UTC.
+    `days == 0` (immediate handling, 即办) returns `start` itself, in UTC.
+    """
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    day = _local_date(start)
+    if days == 0:
+        return start.astimezone(UTC)
+    counted = 0
+    while counted < days:
+        day += _ONE_DAY
+        if is_working_day(day):
+            counted += 1
+    return _day_start(day + _ONE_DAY)
+
+
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Whole working days from `start` to `end`: working days after `start`'s date that end by `end`.
+
+    As in add_working_days, `start`'s own date never counts, and a working day counts only once it has
+    ended (its following midnight is at or before `end`). So
+    `working_days_between(s, add_working_days(s, n)) == n`. Returns 0 when `end <= start`.
+    """
+    day = _local_date(start)
+    _local_date(end)  # validates awareness
+    count = 0
+    while _day_start(day + 2 * _ONE_DAY) <= end:
+        day += _ONE_DAY
+        if is_working_day(day):
+            count += 1
+    return count
+
+
+def shift_for_pause(due_at: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+    """The deadline after the clock stopped from `paused_at` to `resumed_at` (waiting for 补正).
+
+    Rule: remaining = working_days_between(paused_at, due_at), i.e. the whole working days still left
+    after the day of the pause; the new deadline is add_working_days(resumed_at, remaining), i.e. they are
+    granted again from the day after resumption; it is never earlier than `due_at`. A pause that starts
+    at or after the deadline changes nothing: a breach that already happened is not undone.
+    """
+    if resumed_at < paused_at:
+        raise ValueError("resumed_at is before paused_at")
+    if paused_at >= due_at:
+        return due_at.astimezone(UTC)
+    remaining = working_days_between(paused_at, due_at)
+    return max(due_at.astimezone(UTC), add_working_days(resumed_at, remaining))
+
+
+def yellow_at(due_at: datetime, before_days: int) -> datetime:
+    """The instant an item turns yellow, `before_days` working days ahead of its deadline.
+
+    The deadline's last working day is the latest working day that starts before `due_at` (for a deadline
+    from add_working_days, its Nth working day). The result is 00:00 Asia/Shanghai (in UTC) of the
+    `before_days`-th working day counting back from that day, which is itself number 1: `before_days=1`
+    turns yellow at the start of the last working day. `before_days=0` returns `due_at` itself. The result
+    may lie before the acceptance when the limit is shorter than `before_days`: yellow from the start.
+    """
+    if before_days < 0:
+        raise ValueError("before_days must be >= 0")
+    if before_days == 0:
+        return due_at.astimezone(UTC)
+    day = _local_date(due_at)
+    if _day_start(day) == due_at:
+        day -= _ONE_DAY  # a deadline at midnight ends the previous day
+    counted = 0
+    while True:
+        if is_working_day(day):
+            counted += 1
+            if counted == before_days:
+                return _day_start(day)
+        day -= _ONE_DAY

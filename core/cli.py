@@ -1,0 +1,65 @@
+"""The `onething` command. Each part's code is imported only when its command runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from one_things.cli import example_command, things_app
+
+from core.auth import Principal, Role, issue_token
+from core.settings import get_settings
+
+app = typer.Typer(help="onething: get one thing done for a citizen.", no_args_is_help=True)
+app.add_typer(things_app, name="things")
+app.command("example")(example_command)
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Option(help="Who the token speaks for")],
+    subject: Annotated[str, typer.Option(help="An opaque account id, never an ID number or a name")],
+    department: Annotated[str | None, typer.Option(help="The department of a staff member")] = None,
+    hours: Annotated[int, typer.Option(min=1, help="How long the token is valid")] = 12,
+) -> None:
+    """Print a bearer token for the embedded stack."""
+    if role is Role.STAFF and not department:
+        raise typer.BadParameter("staff tokens need --department (e.g. --department public_security)")
+    principal = Principal(role=role, subject=subject, department=department)
+    typer.echo(issue_token(get_settings().secret_key, principal, ttl_seconds=hours * 3600))
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole stack: Temporal dev server, department stubs, worker and API, supervised."""
+    from core.supervisor import run_dev_stack
+
+    run_dev_stack(get_settings())
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker (production: run as many as you need)."""
+    from worker import run_worker
+
+    run_worker(get_settings())
+
+
+@app.command()
+def api() -> None:
+    """Run the HTTP API and pages."""
+    from api.server import run_api
+
+    run_api(get_settings())
+
+
+@app.command()
+def departments() -> None:
+    """Run the department stub back-ends (development and tests)."""
+    from departments.server import run_departments
+
+    run_departments(get_settings())
+
+
+def main() -> None:
+    app()

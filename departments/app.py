@@ -1,0 +1,65 @@
+"""`create_app()`: the department stubs' own FastAPI app, database and background work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from core.settings import Settings
+from departments import problems
+from departments.batch import BatchProcessor
+from departments.behaviour import StubConfig
+from departments.callbacks import CallbackDispatcher
+from departments.clerk import run_clerk
+from departments.routes import StubState, router
+from departments.store import active_callbacks, make_engine
+
+log = logging.getLogger("onething.departments")
+
+
+def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
+    """The stub back-ends; `config` None reads ONETHING_DEPARTMENTS_CONFIG and ONETHING_CLERK_DEPARTMENTS."""
+    # A private copy: PUT /config changes this app's behaviour, never the caller's object.
+    stub_config = (config or StubConfig.from_env()).model_copy(deep=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.departments_db_url)
+        dispatcher = CallbackDispatcher(engine, stub_config, settings.secret_key)
+        app.state.stub = StubState(engine=engine, config=stub_config, dispatcher=dispatcher)
+        stop = asyncio.Event()
+        background = [asyncio.create_task(BatchProcessor(engine, stub_config).run(stop), name="batch")]
+        if stub_config.clerk_departments:
+            clerk = run_clerk(settings, stub_config.clerk_departments, stop, latency_ms=stub_config.clerk_latency_ms)
+            background.append(asyncio.create_task(clerk, name="clerk"))
+        resumed = active_callbacks(engine)
+        for record in resumed:  # callbacks owed when the process last stopped
+            dispatcher.ensure(record)
+        if resumed:
+            log.info("resumed %d pending callback(s)", len(resumed))
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in background:
+                try:
+                    await asyncio.wait_for(task, timeout=5)
+                except TimeoutError:
+                    pass  # wait_for has cancelled it; shutting down must not hang on a stuck poll
+                except Exception:
+                    log.exception("background task %s failed", task.get_name())
+            await dispatcher.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="onething department stubs",
+        summary="Stand-ins for department systems: sync REST, async signed callbacks, batch pull (受办分离)",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(router)
+    return app

@@ -1,0 +1,161 @@
+"""The stubs' tables and the HTTP contract's bodies.
+
+The tables live on their own SQLAlchemy registry, not on `SQLModel.metadata`: the platform's projection
+calls `SQLModel.metadata.create_all`, and a department's records must never appear in the platform's
+database (受办分离 — the department keeps its own books).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+Mode = Literal["sync_rest", "async_callback", "batch"]
+Status = Literal["accepted", "completed", "rejected", "correction_requested", "withdrawn"]
+DECIDED: frozenset[str] = frozenset({"completed", "rejected", "correction_requested"})
+
+
+class CallbackState:
+    """Where an async record's callback stands; persisted so a restarted stub knows what to resume."""
+
+    SCHEDULED = "scheduled"  # not decided yet: the department is still "working"
+    PENDING = "pending"  # decided, delivery not yet acknowledged by the platform
+    DELIVERED = "delivered"
+    FAILED = "failed"  # the platform refused it with a 4xx that retrying cannot fix
+    CANCELLED = "cancelled"  # the citizen withdrew first
+    ACTIVE = frozenset({SCHEDULED, PENDING})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without a zone; every stored datetime is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class DepartmentsTable(SQLModel, registry=registry()):
+    """Base of the stubs' tables: their own metadata, created only in the departments database."""
+
+
+class StubRecord(DepartmentsTable, table=True):
+    __tablename__ = "stub_records"
+    __table_args__ = (UniqueConstraint("department", "idempotency_key"),)
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    department: str = SQLField(index=True, max_length=64)
+    idempotency_key: str = SQLField(max_length=200)
+    case_no: str = SQLField(max_length=80)
+    item_code: str = SQLField(max_length=80)
+    mode: str | None = SQLField(default=None, max_length=24)
+    """None only on a tombstone (a withdrawal that arrived before any submission)."""
+    receipt_no: str = SQLField(max_length=64)
+    status: str = SQLField(index=True, max_length=24)
+    output: dict[str, str] | None = SQLField(default=None, sa_column=Column(JSON))
+    reason: str | None = None
+    submissions: int = 0
+    outputs: list[str] = SQLField(default_factory=list, sa_column=Column(JSON))
+    payload_fields: list[str] = SQLField(default_factory=list, sa_column=Column(JSON))
+    """Only the names of the submitted fields: the stub never keeps personal data it does not need."""
+    callback_url: str | None = None
+    callback_state: str | None = SQLField(default=None, index=True, max_length=16)
+    callback_attempts: int = 0
+    decide_at: datetime | None = None
+    created_at: datetime
+    decided_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+
+
+class StubEscalation(DepartmentsTable, table=True):
+    __tablename__ = "stub_escalations"
+    __table_args__ = (UniqueConstraint("department", "case_no", "item_code", "level"),)
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    department: str = SQLField(index=True, max_length=64)
+    case_no: str = SQLField(max_length=80)
+    item_code: str = SQLField(max_length=80)
+    level: str = SQLField(max_length=40)
+    note: str
+    notices: int = 1
+    received_at: datetime
+
+
+# --- HTTP bodies -------------------------------------------------------------------------------------
+
+
+class SubmissionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    case_no: str = Field(min_length=1, max_length=80)
+    item_code: str = Field(min_length=1, max_length=80)
+    mode: Mode
+    payload: dict[str, Any] = Field(default_factory=dict)
+    outputs: list[str] = Field(default_factory=list)
+    callback_url: str | None = None
+
+
+class SubmissionOut(BaseModel):
+    receipt_no: str
+    idempotency_key: str
+    status: Status
+    output: dict[str, str] | None
+    reason: str | None
+    submissions: int
+
+    @classmethod
+    def of(cls, record: StubRecord) -> SubmissionOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class RecordOut(BaseModel):
+    idempotency_key: str
+    case_no: str
+    item_code: str
+    mode: str | None
+    receipt_no: str
+    status: Status
+    submissions: int
+    created_at: datetime
+    decided_at: datetime | None
+    withdrawn_at: datetime | None
+    output: dict[str, str] | None
+
+    @field_serializer("created_at", "decided_at", "withdrawn_at")
+    def _utc(self, value: datetime | None) -> datetime | None:
+        return as_utc(value)
+
+
+class RecordWithDepartment(RecordOut):
+    department: str
+
+
+class EscalationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_no: str = Field(min_length=1, max_length=80)
+    item_code: str = Field(min_length=1, max_length=80)
+    level: str = Field(min_length=1, max_length=40)
+    note: str = Field(default="", max_length=2000)
+
+
+class EscalationOut(BaseModel):
+    case_no: str
+    item_code: str
+    level: str
+    note: str
+    notices: int
+    received_at: datetime
+
+    @field_serializer("received_at")
+    def _utc(self, value: datetime) -> datetime | None:
+        return as_utc(value)

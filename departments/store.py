@@ -1,0 +1,243 @@
+"""The stubs' database: the only module here that speaks SQL.
+
+Every function opens and commits its own short session. The calls are synchronous and fast (SQLite, one
+row), so the async handlers call them directly instead of paying a thread hop per query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, create_engine, select
+
+from departments.models import (
+    DECIDED,
+    CallbackState,
+    DepartmentsTable,
+    StubEscalation,
+    StubRecord,
+    SubmissionIn,
+    utcnow,
+)
+from departments.outputs import WITHDRAWN_REASON, Decision, receipt_no
+
+
+class KeyReusedError(Exception):
+    """The idempotency key names a different case, item or mode than its first submission."""
+
+    def __init__(self, record: StubRecord) -> None:
+        super().__init__(record.idempotency_key)
+        self.record = record
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    DepartmentsTable.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL: the listing endpoints read while callbacks and the batch processor write.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _find(session: Session, department: str, key: str) -> StubRecord | None:
+    query = select(StubRecord).where(StubRecord.department == department, StubRecord.idempotency_key == key)
+    return session.exec(query).first()
+
+
+def get_record(engine: Engine, *, department: str, key: str) -> StubRecord | None:
+    with Session(engine, expire_on_commit=False) as session:
+        return _find(session, department, key)
+
+
+def get_record_by_id(engine: Engine, *, record_id: int) -> StubRecord | None:
+    with Session(engine, expire_on_commit=False) as session:
+        return session.get(StubRecord, record_id)
+
+
+def record_submission(
+    engine: Engine, *, department: str, body: SubmissionIn, decide_at: datetime
+) -> tuple[StubRecord, bool]:
+    """The existing record with its counter bumped, or a new one; True when it was created now."""
+    for _ in range(2):  # a concurrent insert of the same key loses the unique race once, then finds it
+        with Session(engine, expire_on_commit=False) as session:
+            record = _find(session, department, body.idempotency_key)
+            created = record is None
+            if record is None:
+                record = _new_record(department, body, decide_at)
+            elif record.mode is None:  # a tombstone learns what was (too late) submitted
+                record.mode = body.mode
+            elif (record.case_no, record.item_code, record.mode) != (body.case_no, body.item_code, body.mode):
+                raise KeyReusedError(record)
+            record.submissions += 1
+            session.add(record)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                continue
+            return record, created
+    raise RuntimeError("could not store the submission")  # pragma: no cover - needs a third writer
+
+
+def _new_record(department: str, body: SubmissionIn, decide_at: datetime) -> StubRecord:
+    now = utcnow()
+    return StubRecord(
+        department=department,
+        idempotency_key=body.idempotency_key,
+        case_no=body.case_no,
+        item_code=body.item_code,
+        mode=body.mode,
+        receipt_no=receipt_no(department, body.idempotency_key, now),
+        status="accepted",
+        outputs=list(body.outputs),
+        payload_fields=sorted(body.payload),
+        callback_url=body.callback_url,
+        callback_state=CallbackState.SCHEDULED if body.mode == "async_callback" else None,
+        decide_at=decide_at,
+        created_at=now,
+    )
+
+
+def apply_decision(engine: Engine, *, record_id: int, decider: Callable[[StubRecord], Decision]) -> StubRecord:
+    """Decide a record still waiting; a decided or withdrawn one is returned unchanged (idempotent)."""
+    with Session(engine, expire_on_commit=False) as session:
+        record = session.get(StubRecord, record_id)
+        if record is None:
+            raise LookupError(record_id)
+        if record.status != "accepted" or record.withdrawn_at is not None:
+            return record
+        decision = decider(record)
+        record.status = decision.status
+        record.output = decision.output
+        record.reason = decision.reason
+        record.decided_at = utcnow()
+        if record.callback_state == CallbackState.SCHEDULED:
+            record.callback_state = CallbackState.PENDING
+        session.add(record)
+        session.commit()
+        return record
+
+
+def withdraw(engine: Engine, *, department: str, key: str) -> StubRecord:
+    """Mark withdrawn; an unknown key leaves a tombstone so a late submission is refused."""
+    with Session(engine, expire_on_commit=False) as session:
+        record = _find(session, department, key)
+        now = utcnow()
+        if record is None:
+            case_no, _, rest = key.partition(":")
+            record = StubRecord(
+                department=department,
+                idempotency_key=key,
+                case_no=case_no,
+                item_code=rest.partition(":")[0],
+                receipt_no=receipt_no(department, key, now),
+                status="accepted",
+                created_at=now,
+            )
+        if record.withdrawn_at is None:
+            record.withdrawn_at = now
+        if record.status not in DECIDED:  # a decision already taken stands; only what is pending stops
+            record.status = "withdrawn"
+            record.reason = WITHDRAWN_REASON
+        if record.callback_state in CallbackState.ACTIVE:
+            record.callback_state = CallbackState.CANCELLED
+        session.add(record)
+        session.commit()
+        return record
+
+
+def set_callback_state(engine: Engine, *, record_id: int, state: str, attempts: int | None = None) -> None:
+    with Session(engine) as session:
+        record = session.get(StubRecord, record_id)
+        if record is None:
+            return
+        record.callback_state = state
+        if attempts is not None:
+            record.callback_attempts = attempts
+        session.add(record)
+        session.commit()
+
+
+def active_callbacks(engine: Engine) -> list[StubRecord]:
+    query = select(StubRecord).where(col(StubRecord.callback_state).in_(CallbackState.ACTIVE))
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(query).all())
+
+
+def pending_batch(engine: Engine) -> list[StubRecord]:
+    query = select(StubRecord).where(
+        StubRecord.mode == "batch",
+        StubRecord.status == "accepted",
+        col(StubRecord.withdrawn_at).is_(None),
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(query.order_by(col(StubRecord.id))).all())
+
+
+def list_records(engine: Engine, *, department: str | None = None) -> list[StubRecord]:
+    query = select(StubRecord)
+    if department is not None:
+        query = query.where(StubRecord.department == department)
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(query.order_by(col(StubRecord.id))).all())
+
+
+def record_escalation(
+    engine: Engine, *, department: str, case_no: str, item_code: str, level: str, note: str
+) -> StubEscalation:
+    """One row per case, item and level; a repeated notice only bumps its counter."""
+    query = select(StubEscalation).where(
+        StubEscalation.department == department,
+        StubEscalation.case_no == case_no,
+        StubEscalation.item_code == item_code,
+        StubEscalation.level == level,
+    )
+    for _ in range(2):
+        with Session(engine, expire_on_commit=False) as session:
+            row = session.exec(query).first()
+            if row is None:
+                row = StubEscalation(
+                    department=department,
+                    case_no=case_no,
+                    item_code=item_code,
+                    level=level,
+                    note=note,
+                    received_at=utcnow(),
+                )
+            else:
+                row.notices += 1
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                continue
+            return row
+    raise RuntimeError("could not store the escalation")  # pragma: no cover
+
+
+def list_escalations(engine: Engine, *, department: str) -> list[StubEscalation]:
+    query = select(StubEscalation).where(StubEscalation.department == department)
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(query.order_by(col(StubEscalation.id))).all())

@@ -1,0 +1,115 @@
+"""The catalogue: every `*.yaml` definition in a folder, validated together."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from one_things.graph import critical_path_days, dependency_order, sequential_days
+from one_things.loader import display_path, parse_file
+from one_things.problems import CatalogError, DefinitionError
+from one_things.schema import OneThing
+
+__all__ = [
+    "CATALOG_DIR",
+    "Catalog",
+    "CatalogError",
+    "catalog_files",
+    "check_files",
+    "critical_path_days",
+    "default_catalog",
+    "dependency_order",
+    "load_catalog",
+    "sequential_days",
+]
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+
+
+class Catalog:
+    """Definitions by code. Immutable once loaded; resolve a definition here before starting a case."""
+
+    def __init__(self, things: Iterable[OneThing]) -> None:
+        self._things = {thing.code: thing for thing in things}
+
+    def get(self, code: str) -> OneThing:
+        """The definition with this code; KeyError (naming the known codes) if there is none."""
+        try:
+            return self._things[code]
+        except KeyError:
+            raise KeyError(f"unknown one-thing {code!r}; known: {', '.join(self.codes())}") from None
+
+    def all(self) -> list[OneThing]:
+        return [self._things[code] for code in self.codes()]
+
+    def codes(self) -> list[str]:
+        return sorted(self._things)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._things
+
+    def __len__(self) -> int:
+        return len(self._things)
+
+
+def catalog_files(paths: Iterable[Path]) -> list[Path]:
+    """The definition files named by `paths`: files as given, folders expanded to their *.yaml/*.yml."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    thing: OneThing | None
+    errors: list[DefinitionError]
+
+
+def check_files(files: Iterable[Path]) -> tuple[list[FileResult], list[DefinitionError]]:
+    """Each file's own result, plus the errors between files (two files with the same code)."""
+    results = [FileResult(path, *parse_file(path)) for path in files]
+    first: dict[str, Path] = {}
+    across: list[DefinitionError] = []
+    for result in results:
+        if result.thing is None:
+            continue
+        code = result.thing.code
+        if code in first:
+            message = f"one-thing code '{code}' is also used by {display_path(first[code])}"
+            fix = "give each definition its own code (and name the file after it)"
+            line = _top_level_line(result.path, "code")
+            across.append(DefinitionError(display_path(result.path), line, "code", message, fix))
+        else:
+            first[code] = result.path
+    return results, across
+
+
+def _top_level_line(path: Path, key: str) -> int | None:
+    # The file parsed a moment ago, so a plain scan for the unindented key is enough here.
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if re.match(rf"{key}\s*:", text):
+            return number
+    return None
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Every definition in `directory` (default: the package's catalog/); CatalogError lists all errors."""
+    results, across = check_files(catalog_files([directory or CATALOG_DIR]))
+    errors = [error for result in results for error in result.errors] + across
+    if errors:
+        raise CatalogError(errors)
+    return Catalog(result.thing for result in results if result.thing is not None)
+
+
+@cache
+def default_catalog() -> Catalog:
+    """The package catalogue, loaded once per process (the files do not change while it runs)."""
+    return load_catalog()

@@ -1,0 +1,110 @@
+"""`onething things ...` and `onething example`: the catalogue from the command line."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from one_things.catalog import CATALOG_DIR, Catalog, catalog_files, check_files, critical_path_days, load_catalog
+from one_things.demo import demo_application
+from one_things.jsonschema import schema_text
+from one_things.loader import display_path
+from one_things.problems import CatalogError
+
+things_app = typer.Typer(help="The one-thing catalogue: list, validate, export the schema.", no_args_is_help=True)
+
+# Form dates (a newborn's birth date) are Chinese calendar dates, whatever the machine's zone.
+_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _load_or_exit() -> Catalog:
+    try:
+        return load_catalog()
+    except CatalogError as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        typer.echo("the catalogue is invalid; run `onething things validate` for details", err=True)
+        raise typer.Exit(1) from None
+
+
+def _width(text: str) -> int:
+    # CJK characters take two terminal columns.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(_width(row[col]) for row in rows) for col in range(len(rows[0]))]
+    lines = ("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@things_app.command("list")
+def list_command() -> None:
+    """Every one-thing, with promised working days along the critical path vs. pre-reform days."""
+    rows: list[tuple[str, ...]] = [("code", "version", "name", "items", "promised (working days)", "baseline (days)")]
+    for thing in _load_or_exit().all():
+        promised = critical_path_days(thing, [item.code for item in thing.items])
+        counts = (str(thing.version), thing.name.zh, str(len(thing.items)), str(promised))
+        rows.append((thing.code, *counts, str(thing.baseline.days)))
+    typer.echo(_table(rows))
+
+
+@things_app.command("validate")
+def validate_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Definition files or folders", show_default="the package catalogue"),
+    ] = None,
+) -> None:
+    """Check definition files; every error is printed as `file:line: ...`. Exit code 1 on any error."""
+    files = catalog_files(paths or [CATALOG_DIR])
+    if not files:
+        typer.echo("no *.yaml definition files found", err=True)
+        raise typer.Exit(1)
+    results, across = check_files(files)
+    for result in results:
+        if result.thing is not None:
+            thing = result.thing
+            typer.echo(f"ok    {display_path(result.path)} ({thing.code} v{thing.version}, {len(thing.items)} items)")
+            continue
+        count = len(result.errors)
+        typer.echo(f"FAIL  {display_path(result.path)}: {count} error{'s' if count != 1 else ''}")
+        for error in result.errors:
+            typer.echo(str(error))
+    for error in across:
+        typer.echo(str(error))
+    total = sum(len(result.errors) for result in results) + len(across)
+    bad = sum(1 for result in results if result.errors)
+    typer.echo(f"{len(results)} file(s) checked, {bad} with errors, {total} error(s) in all")
+    if total:
+        raise typer.Exit(1)
+
+
+@things_app.command("schema")
+def schema_command(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout")] = None,
+) -> None:
+    """Print (or write) the JSON Schema of definition files, for editors and other languages."""
+    if output is None:
+        typer.echo(schema_text(), nl=False)
+    else:
+        output.write_text(schema_text(), encoding="utf-8")
+        typer.echo(f"wrote {display_path(output)}")
+
+
+def example_command(
+    thing: Annotated[str, typer.Argument(help="The one-thing code, e.g. newborn")],
+) -> None:
+    """Print a valid application body for a fake demo applicant (JSON for POST /api/v1/cases)."""
+    catalog = _load_or_exit()
+    if thing not in catalog:
+        typer.echo(f"unknown one-thing '{thing}'; known: {', '.join(catalog.codes())}", err=True)
+        raise typer.Exit(2)
+    body = demo_application(catalog.get(thing), datetime.now(_TZ).date())
+    typer.echo(json.dumps(body, ensure_ascii=False, indent=2))

@@ -1,0 +1,148 @@
+"""Check and normalise the one form (一表申请) against a definition's form fields.
+
+Messages go back to the applicant and into logs, so they describe the rule, never the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+
+from one_things.problems import FieldProblem
+from one_things.schema import FieldType, FormField, OneThing
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+class _RuleError(Exception):
+    """A rule was broken; the message is safe to show (it holds no entered value)."""
+
+
+def validate_form(
+    thing: OneThing, form: Mapping[str, object], *, today: date
+) -> tuple[dict[str, object], list[FieldProblem]]:
+    """Normalised values (ISO dates, upper-case ID numbers) and every problem, by `form.<code>`.
+
+    `today` is passed in so a workflow or a test decides what "today" is.
+    """
+    fields = {field.code: field for field in thing.form}
+    problems = [
+        FieldProblem(field=f"form.{code}", message=f"not a field of this one-thing; allowed: {', '.join(fields)}")
+        for code in form
+        if code not in fields
+    ]
+    values: dict[str, object] = {}
+    for field in thing.form:
+        raw = form.get(field.code)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if field.required:
+                problems.append(FieldProblem(field=f"form.{field.code}", message=f"required: enter {_label(field)}"))
+            continue
+        try:
+            values[field.code] = _check(field, raw, today)
+        except _RuleError as exc:
+            problems.append(FieldProblem(field=f"form.{field.code}", message=f"{_label(field)}: {exc}"))
+    return values, problems
+
+
+def _label(field: FormField) -> str:
+    return f"{field.name.en} ({field.name.zh})"
+
+
+def _check(field: FormField, raw: object, today: date) -> object:
+    value = _CHECKS[field.type](field, raw, today)
+    if field.max_length is not None and isinstance(value, str) and len(value) > field.max_length:
+        raise _RuleError(f"at most {field.max_length} characters")
+    return value
+
+
+def _text(field: FormField, raw: object, today: date) -> str:
+    if not isinstance(raw, str):
+        raise _RuleError("must be text")
+    return raw.strip()
+
+
+def _date(field: FormField, raw: object, today: date) -> str:
+    if isinstance(raw, date):
+        value = raw
+    elif isinstance(raw, str) and _ISO_DATE.match(raw.strip()):
+        try:
+            value = date.fromisoformat(raw.strip())
+        except ValueError:
+            raise _RuleError("not a calendar date; write YYYY-MM-DD, e.g. 2025-03-07") from None
+    else:
+        raise _RuleError("write the date as YYYY-MM-DD, e.g. 2025-03-07")
+    if field.not_in_future and value > today:
+        raise _RuleError(f"must not be after today ({today.isoformat()})")
+    if field.max_age_days is not None and value < today - timedelta(days=field.max_age_days):
+        earliest = (today - timedelta(days=field.max_age_days)).isoformat()
+        raise _RuleError(f"must be at most {field.max_age_days} days ago (on or after {earliest})")
+    return value.isoformat()
+
+
+def _resident_id(field: FormField, raw: object, today: date) -> str:
+    if not isinstance(raw, str):
+        raise _RuleError("must be text: 18 characters")
+    number = ric.compact(raw)
+    # stdnum's own messages are generic too, but ours say what to do and never include the number.
+    try:
+        return str(ric.validate(number))
+    except stdnum_errors.InvalidLength:
+        raise _RuleError("a resident ID number has 18 characters") from None
+    except stdnum_errors.InvalidFormat:
+        raise _RuleError("a resident ID number is 17 digits followed by a digit or X") from None
+    except stdnum_errors.InvalidChecksum:
+        raise _RuleError("the check digit does not match; please re-check the number for a typo") from None
+    except stdnum_errors.ValidationError:
+        raise _RuleError("the region code or birth date inside the number is not valid; please re-check it") from None
+
+
+def _phone(field: FormField, raw: object, today: date) -> str:
+    if not isinstance(raw, str | int) or isinstance(raw, bool):
+        raise _RuleError("must be a mobile number")
+    number = re.sub(r"[\s-]", "", str(raw))
+    if number.startswith("+86"):
+        number = number[3:]
+    if not _MOBILE.match(number):
+        raise _RuleError("a mainland mobile number has 11 digits and starts with 13 to 19")
+    return number
+
+
+def _choice(field: FormField, raw: object, today: date) -> str:
+    if not isinstance(raw, str) or raw.strip() not in field.choices:
+        raise _RuleError(f"choose one of: {', '.join(field.choices)}")
+    return raw.strip()
+
+
+def _boolean(field: FormField, raw: object, today: date) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+        return raw.strip().lower() in _TRUE
+    raise _RuleError("answer true or false")
+
+
+def _integer(field: FormField, raw: object, today: date) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+        return int(raw.strip())
+    raise _RuleError("must be a whole number")
+
+
+_CHECKS: dict[FieldType, Callable[[FormField, object, date], object]] = {
+    FieldType.TEXT: _text,
+    FieldType.DATE: _date,
+    FieldType.RESIDENT_ID: _resident_id,
+    FieldType.PHONE: _phone,
+    FieldType.CHOICE: _choice,
+    FieldType.BOOLEAN: _boolean,
+    FieldType.INTEGER: _integer,
+}

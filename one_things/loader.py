@@ -1,0 +1,160 @@
+"""Read a catalogue YAML file into a `OneThing`, reporting every mistake with `file:line`.
+
+PyYAML's composed node tree keeps the line of every key and entry; pydantic's error locations and
+the cross-reference checks (`one_things.validation`) are mapped back to it through `node_line`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from one_things.hints import fix_for, model_at
+from one_things.problems import CatalogError, DefinitionError
+from one_things.schema import OneThing
+from one_things.validation import Loc, check_definition, describe
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 scalars: only true/false are booleans and nothing becomes a date.
+
+    Under YAML 1.1 an option `value: no` would silently turn into the boolean False, and a
+    non-programmer copying this file would get a baffling "not a valid string" error.
+    """
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_DROPPED = {_BOOL, "tag:yaml.org,2002:timestamp"}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when inside it: short, and clickable in editors."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def node_line(root: yaml.Node, loc: Loc) -> int:
+    """1-based line of the deepest node along `loc` that exists (a missing key -> its parent)."""
+    node, line = root, root.start_mark.line + 1
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == part:
+                    child, line = value, key.start_mark.line + 1  # the last duplicate wins, as in the data
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def parse_file(path: Path) -> tuple[OneThing | None, list[DefinitionError]]:
+    """The definition in `path` and every error in it; the definition is None if there is any error."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fix = "check the path and save the file as UTF-8"
+        return None, [DefinitionError(shown, None, "", f"cannot read the file ({type(exc).__name__})", fix)]
+    return parse_text(text, shown)
+
+
+def load_definition(path: Path) -> OneThing:
+    """The definition in `path`; raises CatalogError with all its errors."""
+    thing, errors = parse_file(path)
+    if thing is None:
+        raise CatalogError(errors)
+    return thing
+
+
+def parse_text(text: str, path: str = "<definition>") -> tuple[OneThing | None, list[DefinitionError]]:
+    """Like `parse_file` for text already in memory; `path` is only used in messages."""
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            data: Any = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        fix = "check indentation, colons and quotes around this line"
+        return None, [DefinitionError(path, line, "", f"not valid YAML: {exc.problem or exc}", fix)]
+    except yaml.YAMLError as exc:
+        return None, [DefinitionError(path, None, "", f"not valid YAML: {exc}", "check the file's syntax")]
+    if root is None:
+        fix = "start from a copy of one_things/catalog/newborn.yaml"
+        return None, [DefinitionError(path, 1, "", "the file is empty", fix)]
+    errors = _duplicate_keys(path, root, data)
+    locate = partial(node_line, root)
+    try:
+        thing = OneThing.model_validate(data)
+    except ValidationError as exc:
+        return None, errors + [_from_pydantic(path, data, root, error) for error in exc.errors()]
+    errors += check_definition(thing, path=path, locate=locate)
+    return (None if errors else thing), errors
+
+
+def _duplicate_keys(path: str, root: yaml.Node, data: object) -> list[DefinitionError]:
+    """YAML keeps the last of two equal keys without a word; in a definition that is always a mistake."""
+    errors: list[DefinitionError] = []
+    seen_nodes: set[int] = set()  # anchors and aliases can share (or even nest) nodes
+
+    def walk(node: yaml.Node, loc: Loc) -> None:
+        if id(node) in seen_nodes:
+            return
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                if name is not None and name in first:
+                    message = f"key '{name}' appears twice (first at line {first[name]})"
+                    fix = "keep only one of them; otherwise the last one silently wins"
+                    errors.append(DefinitionError(path, key.start_mark.line + 1, describe(data, loc), message, fix))
+                elif name is not None:
+                    first[name] = key.start_mark.line + 1
+                walk(value, (*loc, name) if name is not None else loc)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                walk(child, (*loc, index))
+
+    walk(root, ())
+    return errors
+
+
+def _from_pydantic(path: str, data: object, root: yaml.Node, error: ErrorDetails) -> DefinitionError:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind in ("extra_forbidden", "missing") and loc:
+        # Name the mapping the key belongs to (or should belong to) and the key in the message.
+        parent, key = loc[:-1], loc[-1]
+        message = f"unknown key '{key}'" if kind == "extra_forbidden" else f"required key '{key}' is missing"
+        line = node_line(root, loc if kind == "extra_forbidden" else parent)
+        return DefinitionError(path, line, describe(data, parent), message, fix_for(error, model_at(parent)))
+    shown_loc = tuple(part for part in loc if part != "[key]")
+    message = error["msg"][:1].lower() + error["msg"][1:]
+    if "[key]" in loc:
+        message = f"key {message}"
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
+        message += f" (got {value!r})"
+    parent_model: type[BaseModel] | None = model_at(loc[:-1])
+    return DefinitionError(path, node_line(root, loc), describe(data, shown_loc), message, fix_for(error, parent_model))

@@ -1,0 +1,177 @@
+"""The one-thing definition format: the pydantic models a catalogue YAML file is parsed into.
+
+These models are also the snapshot a workflow runs on, so they stay pure data: no I/O, no imports
+beyond pydantic, safe inside the Temporal workflow sandbox. Cross-reference checks (cycles, dangling
+references, inputs nobody produces) live in `one_things.validation`, which can name the file and line.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""A reference key: lower-case letters, digits and underscores, starting with a letter."""
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in a catalogue file must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Names(Strict):
+    zh: str = Field(min_length=1, description="Chinese name, shown by default")
+    en: str = Field(min_length=1, description="English name")
+
+
+class IntegrationMode(StrEnum):
+    """The four ways a department is integrated (seed 004, 受办分离)."""
+
+    STANDARD_MODULE = "standard_module"
+    """The department has no system: its staff handle the item in the platform's own module."""
+    SYNC_REST = "sync_rest"
+    """The department's system answers the submission in the same HTTP exchange."""
+    ASYNC_CALLBACK = "async_callback"
+    """The department acknowledges, then reports the result with an HMAC-signed callback."""
+    BATCH = "batch"
+    """Data pipeline: submissions are handed over in batches and results pulled back later."""
+
+
+class MaterialSource(StrEnum):
+    CITIZEN = "citizen"
+    """The citizen must provide it."""
+    SHARED_DATA = "shared_data"
+    """The government already holds it in shared data (免于提交)."""
+    LICENCE_LIBRARY = "licence_library"
+    """An e-licence the government already issued (免于提交)."""
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    RESIDENT_ID = "resident_id"
+    PHONE = "phone"
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+
+
+class FormField(Strict):
+    code: Code
+    name: Names
+    type: FieldType
+    required: bool = True
+    personal: bool = Field(
+        default=False,
+        description="Personal data (name, ID number, address): never logged, masked on pages",
+    )
+    choices: list[str] = Field(default_factory=list, description="Allowed values of a `choice` field")
+    max_length: int | None = Field(default=None, ge=1)
+    not_in_future: bool = Field(default=False, description="A `date` that must not be after today")
+    max_age_days: int | None = Field(
+        default=None, ge=1, description="A `date` at most this many calendar days before today"
+    )
+    prefill: str | None = Field(
+        default=None,
+        description="Where the government already holds the value (e.g. population_register.mother_name)",
+    )
+
+
+class Department(Strict):
+    code: Code
+    name: Names
+
+
+class Material(Strict):
+    code: Code
+    name: Names
+    source: MaterialSource
+    items: list[Code] = Field(default_factory=list, description="Items that need this material")
+
+    @property
+    def exempt(self) -> bool:
+        """免于提交: the government already holds it, the citizen does not provide it."""
+        return self.source is not MaterialSource.CITIZEN
+
+
+class Item(Strict):
+    """A service item (事项) handled by one department."""
+
+    code: Code
+    item_no: str = Field(min_length=1, description="The official item number (一事一码) in the item catalogue")
+    department: Code
+    name: Names
+    result_name: Names | None = Field(default=None, description="What the citizen receives, e.g. 出生医学证明")
+    mode: IntegrationMode
+    statutory_days: int = Field(ge=1, description="法定时限, working days")
+    promised_days: int = Field(ge=1, description="承诺时限, working days; not more than statutory_days")
+    depends_on: list[Code] = Field(default_factory=list, description="Items that must finish first")
+    inputs: dict[Code, str] = Field(
+        default_factory=dict,
+        description="Submission field -> source: `form.<field>` or `items.<item>.<output>`",
+    )
+    outputs: list[Code] = Field(
+        default_factory=list, description="Fields the department returns, e.g. a licence number"
+    )
+
+
+class Option(Strict):
+    value: Code
+    label: Names
+    include: list[Code] = Field(default_factory=list, description="Items this answer adds")
+    exclude: list[Code] = Field(default_factory=list, description="Items this answer removes")
+
+
+class Question(Strict):
+    """A guidance question (情形引导): its answer decides which items apply."""
+
+    code: Code
+    text: Names
+    options: list[Option] = Field(min_length=2)
+    default: Code | None = None
+
+
+class Baseline(Strict):
+    """The before-reform figures the bundle is measured against."""
+
+    steps: int = Field(ge=0)
+    days: int = Field(ge=0, description="Calendar days end to end")
+    materials: int = Field(ge=0)
+    trips: int = Field(ge=0)
+    source: str = Field(default="", description="Where the figures come from")
+
+
+class SlaPolicy(Strict):
+    yellow_before_days: int = Field(
+        default=1, ge=0, description="An item turns yellow this many working days before its promised date"
+    )
+
+
+class OneThing(Strict):
+    code: Code
+    version: int = Field(ge=1)
+    name: Names
+    life_event: Names
+    summary: Names | None = None
+    departments: list[Department] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+    form: list[FormField] = Field(default_factory=list)
+    materials: list[Material] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
+    baseline: Baseline
+    sla: SlaPolicy = Field(default_factory=SlaPolicy)
+
+    def item(self, code: str) -> Item:
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def department(self, code: str) -> Department:
+        for department in self.departments:
+            if department.code == code:
+                return department
+        raise KeyError(code)

@@ -1,0 +1,234 @@
+"""Cross-reference checks on a definition that pydantic alone cannot express.
+
+Runs on a parsed `OneThing`; the loader passes a `locate` function so each error names its line.
+Whether an included item still depends on an excluded one is decided per application in
+`one_things.plan`, not here: it depends on the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from one_things.problems import DefinitionError
+from one_things.schema import FieldType, Item, OneThing
+
+Loc = tuple[str | int, ...]
+Locator = Callable[[Loc], int | None]
+
+
+def describe(thing: object, loc: Loc) -> str:
+    """`items[2] (hukou_registration).depends_on[0]`: the index plus the entry's code, for humans.
+
+    `thing` is a parsed model or the raw YAML data; both are walked the same way.
+    """
+    text = ""
+    node: object = thing
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            in_range = isinstance(node, Sequence) and not isinstance(node, str) and 0 <= part < len(node)
+            node = node[part] if in_range else None  # type: ignore[index]
+            code = _get(node, "code") or _get(node, "value")
+            if isinstance(code, str):
+                text += f" ({code})"
+        else:
+            text += f".{part}" if text else part
+            node = _get(node, part)
+    return text
+
+
+def _get(node: object, key: str) -> object:
+    return node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+
+
+class _Collector:
+    def __init__(self, thing: OneThing, path: str, locate: Locator | None) -> None:
+        self.thing, self.path, self.locate = thing, path, locate
+        self.errors: list[DefinitionError] = []
+
+    def add(self, loc: Loc, message: str, fix: str, *, at: Loc = ()) -> None:
+        """`loc` names the entry in the message; `at` (keys inside it) narrows the line number."""
+        line = self.locate((*loc, *at)) if self.locate else None
+        self.errors.append(DefinitionError(self.path, line, describe(self.thing, loc), message, fix))
+
+    def first_at(self, loc: Loc) -> str:
+        line = self.locate(loc) if self.locate else None
+        return f" (first at line {line})" if line is not None else ""
+
+
+def _allowed(codes: Iterable[str]) -> str:
+    return ", ".join(codes) or "(none declared)"
+
+
+def check_definition(
+    thing: OneThing, *, path: str = "<definition>", locate: Locator | None = None
+) -> list[DefinitionError]:
+    """Every cross-reference mistake in `thing`, not just the first."""
+    c = _Collector(thing, path, locate)
+    _check_duplicates(c)
+    _check_items(c)
+    _check_cycles(c)
+    for index, item in enumerate(thing.items):
+        _check_inputs(c, index, item)
+    _check_form(c)
+    _check_materials(c)
+    _check_questions(c)
+    return c.errors
+
+
+def _dupes(c: _Collector, section: Loc, codes: Sequence[str], what: str, key: str = "code") -> None:
+    first: dict[str, int] = {}
+    for index, code in enumerate(codes):
+        if code not in first:
+            first[code] = index
+            continue
+        earlier = c.first_at((*section, first[code], key))
+        message = f"{what} code '{code}' is used twice{earlier}"
+        c.add((*section, index), message, f"give each {what} a unique {key}", at=(key,))
+
+
+def _check_duplicates(c: _Collector) -> None:
+    t = c.thing
+    _dupes(c, ("departments",), [d.code for d in t.departments], "department")
+    _dupes(c, ("items",), [i.code for i in t.items], "item")
+    _dupes(c, ("form",), [f.code for f in t.form], "form field")
+    _dupes(c, ("materials",), [m.code for m in t.materials], "material")
+    _dupes(c, ("questions",), [q.code for q in t.questions], "question")
+    for qi, question in enumerate(t.questions):
+        _dupes(c, ("questions", qi, "options"), [o.value for o in question.options], "option", key="value")
+
+
+def _check_items(c: _Collector) -> None:
+    departments = [d.code for d in c.thing.departments]
+    items = [i.code for i in c.thing.items]
+    for index, item in enumerate(c.thing.items):
+        loc: Loc = ("items", index)
+        if item.department not in departments:
+            fix = f"declare it under departments or use one of: {_allowed(departments)}"
+            c.add(loc, f"department '{item.department}' is not declared", fix, at=("department",))
+        for di, dep in enumerate(item.depends_on):
+            if dep not in items:
+                fix = f"use one of: {_allowed(items)}"
+                c.add(loc, f"depends_on names unknown item '{dep}'", fix, at=("depends_on", di))
+        if item.promised_days > item.statutory_days:
+            message = f"promised_days {item.promised_days} is more than statutory_days {item.statutory_days}"
+            fix = f"lower promised_days to at most {item.statutory_days}"
+            c.add(loc, message, fix, at=("promised_days",))
+
+
+def _check_cycles(c: _Collector) -> None:
+    """Report each dependency cycle once, as the path that closes it (a -> b -> a)."""
+    index = {item.code: i for i, item in enumerate(c.thing.items)}
+    deps = {item.code: [d for d in item.depends_on if d in index] for item in c.thing.items}
+    state: dict[str, str] = {}  # "active" while on the DFS stack, "done" after
+    reported: set[frozenset[str]] = set()
+
+    def visit(code: str, stack: list[str]) -> None:
+        state[code] = "active"
+        stack.append(code)
+        for dep in deps[code]:
+            if state.get(dep) == "active":
+                cycle = [*stack[stack.index(dep) :], dep]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    message = f"dependency cycle: {' -> '.join(cycle)}"
+                    fix = "remove one of these depends_on entries; items must form a chain without loops"
+                    c.add(("items", index[code]), message, fix, at=("depends_on",))
+            elif dep not in state:
+                visit(dep, stack)
+        stack.pop()
+        state[code] = "done"
+
+    for item in c.thing.items:
+        if item.code not in state:
+            visit(item.code, [])
+
+
+def _ancestors(c: _Collector, item: Item) -> set[str]:
+    """Every item `item` transitively depends on (stops at unknown codes and cycles)."""
+    seen: set[str] = set()
+    todo = list(item.depends_on)
+    codes = {i.code for i in c.thing.items}
+    while todo:
+        code = todo.pop()
+        if code in seen or code not in codes:
+            continue
+        seen.add(code)
+        todo.extend(c.thing.item(code).depends_on)
+    return seen
+
+
+def _check_inputs(c: _Collector, index: int, item: Item) -> None:
+    fields = [f.code for f in c.thing.form]
+    items = {i.code: i for i in c.thing.items}
+    for name, source in item.inputs.items():
+        loc: Loc = ("items", index, "inputs", name)
+        parts = source.split(".")
+        if parts[0] == "form" and len(parts) == 2:
+            if parts[1] not in fields:
+                fix = f"add a form field '{parts[1]}' or use one of: {_allowed(fields)}"
+                c.add(loc, f"source '{source}' names no form field", fix)
+        elif parts[0] == "items" and len(parts) == 3:
+            _check_item_source(c, loc, item, source, items.get(parts[1]), parts[2])
+        else:
+            fix = "write `form.<field>` or `items.<item>.<output>`, e.g. items.birth_certificate.birth_cert_no"
+            c.add(loc, f"source '{source}' is neither form.<field> nor items.<item>.<output>", fix)
+
+
+def _check_item_source(c: _Collector, loc: Loc, item: Item, source: str, producer: Item | None, output: str) -> None:
+    producer_code = source.split(".")[1]
+    if producer is None:
+        fix = f"use one of: {_allowed(i.code for i in c.thing.items)}"
+        c.add(loc, f"source '{source}' names unknown item '{producer_code}'", fix)
+    elif producer.code == item.code:
+        fix = "take the value from the form or from an item this one depends on"
+        c.add(loc, f"source '{source}' reads this item's own output", fix)
+    elif output not in producer.outputs:
+        fix = f"add '{output}' to the outputs of {producer.code} or use one of: {_allowed(producer.outputs)}"
+        c.add(loc, f"item '{producer.code}' declares no output '{output}'", fix)
+    elif producer.code not in _ancestors(c, item):
+        fix = f"add {producer.code} to depends_on of {item.code}"
+        message = f"source '{source}' reads item '{producer.code}', which {item.code} does not wait for"
+        c.add(loc, message, fix)
+
+
+def _check_form(c: _Collector) -> None:
+    for index, field in enumerate(c.thing.form):
+        loc: Loc = ("form", index)
+        if field.type is FieldType.CHOICE and not field.choices:
+            c.add(loc, "a choice field without choices", "list the allowed values under choices", at=("type",))
+        if field.type is not FieldType.CHOICE and field.choices:
+            fix = "remove choices or set type: choice"
+            c.add(loc, f"choices on a {field.type.value} field are ignored", fix, at=("choices",))
+        date_rules = [k for k in ("not_in_future", "max_age_days") if getattr(field, k) not in (None, False)]
+        if field.type is not FieldType.DATE and date_rules:
+            fix = f"remove {' and '.join(date_rules)} or set type: date"
+            c.add(loc, f"{' and '.join(date_rules)} only apply to date fields", fix, at=(date_rules[0],))
+
+
+def _check_materials(c: _Collector) -> None:
+    items = [i.code for i in c.thing.items]
+    for index, material in enumerate(c.thing.materials):
+        for ii, code in enumerate(material.items):
+            if code not in items:
+                fix = f"use one of: {_allowed(items)}"
+                c.add(("materials", index), f"items names unknown item '{code}'", fix, at=("items", ii))
+
+
+def _check_questions(c: _Collector) -> None:
+    items = [i.code for i in c.thing.items]
+    for qi, question in enumerate(c.thing.questions):
+        values = [o.value for o in question.options]
+        if question.default is not None and question.default not in values:
+            fix = f"use one of: {_allowed(values)}"
+            c.add(("questions", qi), f"default '{question.default}' is not an option", fix, at=("default",))
+        for oi, option in enumerate(question.options):
+            loc: Loc = ("questions", qi, "options", oi)
+            for key in ("include", "exclude"):
+                for ii, code in enumerate(getattr(option, key)):
+                    if code not in items:
+                        fix = f"use one of: {_allowed(items)}"
+                        c.add(loc, f"{key} names unknown item '{code}'", fix, at=(key, ii))
+            for code in sorted(set(option.include) & set(option.exclude)):
+                fix = "keep it in include or in exclude, not both"
+                c.add(loc, f"item '{code}' is both included and excluded", fix, at=("exclude",))

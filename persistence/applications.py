@@ -1,0 +1,31 @@
+"""Accepted applications keyed by the client's Idempotency-Key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from persistence.tables import ApplicationRequest
+
+
+def find_application(session: Session, *, owner: str, idempotency_key: str) -> ApplicationRequest | None:
+    query = select(ApplicationRequest).where(
+        ApplicationRequest.owner == owner, ApplicationRequest.idempotency_key == idempotency_key
+    )
+    return session.exec(query).first()
+
+
+def record_application(
+    session: Session, *, owner: str, idempotency_key: str, case_no: str, thing: str, request_hash: str
+) -> ApplicationRequest:
+    request = ApplicationRequest(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        case_no=case_no,
+        thing=thing,
+        request_hash=request_hash,
+        created_at=datetime.now(UTC),
+    )
+    session.add(request)
+    return request

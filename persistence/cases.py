@@ -1,0 +1,82 @@
+"""Reading and writing the case projection. Keyword-only functions; callers own the session and commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from persistence.tables import CaseRecord, ItemRecord
+from workflows.contracts import CaseState, ItemState
+
+
+def project_case(session: Session, *, state: CaseState) -> bool:
+    """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied.
+
+    Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
+    seq is ignored, which makes the projection idempotent and ordered.
+    """
+    record = session.get(CaseRecord, state.case_no, with_for_update=True)
+    if record is not None and record.seq >= state.seq:
+        return False
+    values: dict[str, Any] = {
+        "thing": state.thing,
+        "version": state.version,
+        "owner": state.owner,
+        "status": state.status.value,
+        "accepted_at": state.accepted_at,
+        "finished_at": state.finished_at,
+        "reason": state.reason,
+        "seq": state.seq,
+        "updated_at": datetime.now(UTC),
+    }
+    if record is None:
+        session.add(CaseRecord(case_no=state.case_no, **values))
+    else:
+        record.sqlmodel_update(values)
+        session.add(record)
+    for item in state.items:
+        _project_item(session, case_no=state.case_no, seq=state.seq, item=item)
+    return True
+
+
+def _project_item(session: Session, *, case_no: str, seq: int, item: ItemState) -> None:
+    values = item.model_dump(mode="python", exclude={"code"})
+    values["mode"] = item.mode.value
+    values["status"] = item.status.value
+    values["holder"] = item.holder.value if item.holder else None
+    values["light"] = item.light.value if item.light else None
+    values["seq"] = seq
+    record = session.get(ItemRecord, (case_no, item.code))
+    if record is None:
+        session.add(ItemRecord(case_no=case_no, code=item.code, **values))
+    else:
+        record.sqlmodel_update(values)
+        session.add(record)
+
+
+def get_case(session: Session, *, case_no: str) -> tuple[CaseRecord, list[ItemRecord]] | None:
+    case = session.get(CaseRecord, case_no)
+    if case is None:
+        return None
+    items = session.exec(select(ItemRecord).where(ItemRecord.case_no == case_no)).all()
+    return case, list(items)
+
+
+def list_cases(session: Session, *, owner: str, limit: int = 100) -> list[CaseRecord]:
+    query = (
+        select(CaseRecord).where(CaseRecord.owner == owner).order_by(col(CaseRecord.accepted_at).desc()).limit(limit)
+    )
+    return list(session.exec(query).all())
+
+
+def staff_queue(session: Session, *, department: str, limit: int = 200) -> list[ItemRecord]:
+    """Items waiting for a decision by this department's staff in the standard handling module."""
+    query = (
+        select(ItemRecord)
+        .where(ItemRecord.department == department, ItemRecord.holder == "staff")
+        .order_by(col(ItemRecord.due_at))
+        .limit(limit)
+    )
+    return list(session.exec(query).all())

@@ -1,0 +1,85 @@
+"""The projection tables: a cache of Temporal history for fast reads and aggregates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database; SQLite alone would hand back naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the projection; pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+class CaseRecord(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    case_no: str = Field(primary_key=True, max_length=40)
+    thing: str = Field(index=True, max_length=64)
+    version: int
+    owner: str = Field(index=True, max_length=128)
+    status: str = Field(index=True, max_length=24)
+    accepted_at: datetime = Field(index=True, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str | None = None
+    seq: int = 0
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ItemRecord(SQLModel, table=True):
+    __tablename__ = "case_items"
+
+    case_no: str = Field(primary_key=True, foreign_key="cases.case_no", max_length=40)
+    code: str = Field(primary_key=True, max_length=64)
+    department: str = Field(index=True, max_length=64)
+    mode: str = Field(max_length=24)
+    status: str = Field(index=True, max_length=24)
+    holder: str | None = Field(default=None, max_length=24)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    statutory_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    yellow_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    light: str | None = Field(default=None, index=True, max_length=8)
+    breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    round: int = 0
+    receipt_no: str | None = Field(default=None, max_length=64)
+    output: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    reason: str | None = None
+    seq: int = 0
+
+
+class ApplicationRequest(SQLModel, table=True):
+    """An accepted application: the Idempotency-Key a client sent, and the case it became."""
+
+    __tablename__ = "application_requests"
+    __table_args__ = (UniqueConstraint("owner", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(max_length=128)
+    idempotency_key: str = Field(max_length=128)
+    case_no: str = Field(unique=True, max_length=40)
+    thing: str = Field(max_length=64)
+    request_hash: str = Field(max_length=64)
+    """A hash of the body: the same key with a different body is a client error, not a new case."""
+    created_at: datetime = Field(sa_type=UTCDateTime)

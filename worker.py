@@ -1,0 +1,69 @@
+"""Builds the Temporal worker from the shared lists of workflows and activities."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+import httpx
+from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities.registry import build_activities
+from core.settings import Settings
+from core.temporal import connect
+from persistence.db import make_engine
+from workflows.registry import WORKFLOWS
+
+log = logging.getLogger("onething.worker")
+
+
+@asynccontextmanager
+async def build_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
+    """A worker with its HTTP client, database engine and thread pool, all closed on exit."""
+    engine = make_engine(settings.projection_url)
+    timeout = httpx.Timeout(50.0, connect=5.0)
+    async with httpx.AsyncClient(timeout=timeout) as http:
+        with ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity") as executor:
+            yield Worker(
+                client,
+                task_queue=settings.task_queue,
+                workflows=WORKFLOWS,
+                activities=build_activities(
+                    http=http, engine=engine, departments_url=settings.departments_url, api_url=settings.api_url
+                ),
+                activity_executor=executor,
+            )
+    engine.dispose()
+
+
+async def serve(settings: Settings) -> None:
+    runtime = Runtime(
+        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{settings.metrics_port}"))
+    )
+    client = await _connect_with_retry(settings, runtime)
+    async with build_worker(client, settings) as worker:
+        log.info("worker polling task queue %s", settings.task_queue)
+        await worker.run()
+
+
+async def _connect_with_retry(settings: Settings, runtime: Runtime) -> Client:
+    delay = 0.5
+    while True:
+        try:
+            return await connect(settings, runtime=runtime)
+        except RuntimeError as error:
+            log.warning("Temporal at %s not reachable (%s); retrying", settings.temporal_address, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)
+
+
+def run_worker(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))

@@ -1,0 +1,239 @@
+"""OneThingWorkflow: one generic workflow interprets any one-thing definition snapshot.
+
+Items run as asyncio tasks inside the case's workflow, not as child workflows. Measured on the dev
+server with the newborn bundle (`benchmarks/item_runner.py`, figures in docs/benchmarks.md): tasks
+inside the bundle give fewer history events per case and more bundles per second, because a child
+adds its own history, start/complete events in the parent and extra workflow tasks for every item,
+while the five items of a bundle stay far below any history-size limit. A child per item would pay
+off only for bundles of hundreds of items or items that must outlive their case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.departments import DepartmentActivities
+    from activities.projection import ProjectionActivities
+    from one_things.schema import IntegrationMode, Item
+    from workflows import policies
+    from workflows.contracts import (
+        BundleInput,
+        CaseState,
+        CaseStatus,
+        DepartmentReply,
+        DepartmentResult,
+        Holder,
+        ItemState,
+        ItemStatus,
+        StaffDecision,
+        SubmissionRef,
+        Supplement,
+        Withdrawal,
+    )
+    from workflows.item import ItemRun, item_payload
+
+STAFF_DECISION_STATUS: dict[str, Literal["completed", "rejected", "correction_requested"]] = {
+    "approve": "completed",
+    "reject": "rejected",
+    "correction": "correction_requested",
+}
+
+
+@workflow.defn
+class OneThingWorkflow:
+    @workflow.init
+    def __init__(self, bundle: BundleInput) -> None:
+        self.case_no = bundle.case_no
+        self.yellow_before_days = bundle.thing.sla.yellow_before_days
+        self._bundle = bundle
+        self._form = dict(bundle.form)
+        self._state = CaseState(
+            case_no=bundle.case_no,
+            thing=bundle.thing.code,
+            version=bundle.thing.version,
+            owner=bundle.owner,
+            accepted_at=bundle.accepted_at,
+            items=[
+                ItemState(code=item.code, department=item.department, mode=item.mode)
+                for item in bundle.thing.items
+                if item.code in bundle.included
+            ],
+        )
+        self._runs = {state.code: ItemRun(self, bundle.thing.item(state.code), state) for state in self._state.items}
+        self._withdrawal: Withdrawal | None = None
+        self._dirty = True
+        self._projecting = False
+
+    # --- the case ---------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, bundle: BundleInput) -> CaseState:
+        projector = asyncio.create_task(self._project_changes())
+        tasks = {code: asyncio.create_task(self._run_when_ready(run)) for code, run in self._runs.items()}
+        await workflow.wait_condition(lambda: self._all_finished() or self._stopping())
+        if self._stopping():
+            await self._stop_outstanding(tasks)
+        self._finish()
+        await workflow.wait_condition(lambda: not self._dirty and not self._projecting)
+        projector.cancel()
+        return self._state
+
+    async def _run_when_ready(self, run: ItemRun) -> None:
+        """Items start the moment everything they depend on is completed."""
+        await workflow.wait_condition(lambda: self._dependencies_done(run.item))
+        await run.run()
+
+    def _dependencies_done(self, item: Item) -> bool:
+        return all(self._runs[dep].state.status is ItemStatus.COMPLETED for dep in item.depends_on if dep in self._runs)
+
+    def _all_finished(self) -> bool:
+        return all(run.state.finished for run in self._runs.values())
+
+    def _rejected(self) -> ItemState | None:
+        return next((run.state for run in self._runs.values() if run.state.status is ItemStatus.REJECTED), None)
+
+    def _stopping(self) -> bool:
+        return self._withdrawal is not None or self._rejected() is not None
+
+    async def _stop_outstanding(self, tasks: dict[str, asyncio.Task[None]]) -> None:
+        """Withdrawal or a final rejection: stop every unfinished item and tell its department."""
+        final = ItemStatus.WITHDRAWN if self._withdrawal is not None else ItemStatus.CANCELLED
+        notices = []
+        for code, run in self._runs.items():
+            if run.state.finished:
+                continue
+            tasks[code].cancel()
+            if run.state.status is not ItemStatus.PENDING and run.item.mode is not IntegrationMode.STANDARD_MODULE:
+                notices.append(self._notify_withdrawal(run))
+            run.state.status, run.state.holder = final, None
+            run.state.finished_at = workflow.now()
+        self.changed()
+        await asyncio.gather(*notices)
+
+    async def _notify_withdrawal(self, run: ItemRun) -> None:
+        ref = SubmissionRef(department=run.item.department, idempotency_key=run.idempotency_key)
+        try:
+            await workflow.execute_activity_method(
+                DepartmentActivities.withdraw_from_department,
+                ref,
+                start_to_close_timeout=policies.NOTICE.start_to_close,
+                schedule_to_close_timeout=policies.NOTICE.schedule_to_close,
+                retry_policy=policies.NOTICE.retry,
+            )
+        except ActivityError:
+            workflow.logger.warning("withdrawal notice for item %s could not be delivered", run.item.code)
+
+    def _finish(self) -> None:
+        rejected = self._rejected()
+        if self._withdrawal is not None:
+            self._state.status, self._state.reason = CaseStatus.WITHDRAWN, self._withdrawal.reason
+        elif rejected is not None:
+            self._state.status = CaseStatus.REJECTED
+            self._state.reason = f"{rejected.code}: {rejected.reason or 'rejected by the department'}"
+        else:
+            self._state.status = CaseStatus.COMPLETED
+        self._state.finished_at = workflow.now()
+        self.changed()
+
+    # --- CaseContext for the items ----------------------------------------------------------------
+
+    def changed(self) -> None:
+        if self._state.finished_at is None:
+            waiting = any(run.state.status is ItemStatus.WAITING_CITIZEN for run in self._runs.values())
+            self._state.status = CaseStatus.WAITING_CITIZEN if waiting else CaseStatus.RUNNING
+        self._dirty = True
+
+    def resolve_inputs(self, item: Item) -> dict[str, Any]:
+        outputs = {code: run.state.output or {} for code, run in self._runs.items()}
+        return item_payload(item, self._form, outputs)
+
+    def apply_supplement(self, supplement: Supplement) -> None:
+        self._form.update(supplement.form)
+
+    async def _project_changes(self) -> None:
+        """Coalesces all changes of one workflow activation into one projection write."""
+        while True:
+            await workflow.wait_condition(lambda: self._dirty)
+            self._dirty, self._projecting = False, True
+            self._state.seq += 1
+            try:
+                await workflow.execute_local_activity_method(
+                    ProjectionActivities.project_case_state,
+                    self._state.model_copy(deep=True),
+                    start_to_close_timeout=policies.PROJECTION.start_to_close,
+                    retry_policy=policies.PROJECTION.retry,
+                )
+            finally:
+                self._projecting = False
+
+    # --- messages ---------------------------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> CaseState:
+        return self._state
+
+    @workflow.signal
+    def department_result(self, result: DepartmentResult) -> None:
+        run = self._runs.get(result.item_code)
+        if run is None or run.state.finished:
+            return
+        reply = DepartmentReply(
+            receipt_no=result.receipt_no or run.state.receipt_no or "",
+            idempotency_key=result.idempotency_key,
+            status=result.status,
+            output=result.output,
+            reason=result.reason,
+        )
+        if not run.deliver(reply):
+            workflow.logger.info("ignored a stale or repeated result for item %s", result.item_code)
+
+    @workflow.update
+    def staff_decision(self, decision: StaffDecision) -> ItemState:
+        run = self._runs[decision.item_code]
+        run.deliver(
+            DepartmentReply(
+                receipt_no=f"{self.case_no}:{decision.item_code}",
+                idempotency_key=run.idempotency_key,
+                status=STAFF_DECISION_STATUS[decision.decision],
+                output=decision.output,
+                reason=decision.reason,
+            )
+        )
+        return run.state
+
+    @staff_decision.validator
+    def _check_staff_decision(self, decision: StaffDecision) -> None:
+        run = self._runs.get(decision.item_code)
+        if run is None or run.state.holder is not Holder.STAFF or self._stopping():
+            raise ValueError(f"item {decision.item_code} is not waiting for a staff decision")
+        missing = [name for name in run.item.outputs if not decision.output.get(name)]
+        if decision.decision == "approve" and missing:
+            raise ValueError(f"approving {decision.item_code} needs output fields: {', '.join(missing)}")
+        if decision.decision != "approve" and not decision.reason:
+            raise ValueError("a rejection or correction request needs a reason the citizen can act on")
+
+    @workflow.update
+    def supplement(self, supplement: Supplement) -> CaseState:
+        self._runs[supplement.item_code].supplement(supplement)
+        return self._state
+
+    @supplement.validator
+    def _check_supplement(self, supplement: Supplement) -> None:
+        run = self._runs.get(supplement.item_code)
+        if run is None or not run.accepts_supplement() or self._stopping():
+            raise ValueError(f"item {supplement.item_code} is not waiting for a correction")
+
+    @workflow.update
+    def withdraw(self, withdrawal: Withdrawal) -> CaseState:
+        self._withdrawal = withdrawal
+        return self._state
+
+    @withdraw.validator
+    def _check_withdraw(self, withdrawal: Withdrawal) -> None:
+        if self._state.finished_at is not None or self._all_finished() or self._stopping():
+            raise ValueError(f"the case is already {self._state.status.value}; it can no longer be withdrawn")

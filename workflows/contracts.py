@@ -1,0 +1,202 @@
+"""Typed inputs, results, signals and updates of the one-thing workflow and its activities.
+
+Everything here crosses the Temporal boundary, so it is encrypted by the payload codec; it may hold
+personal data (the form), but nothing here is ever used as a workflow id, search attribute or log line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from one_things.schema import IntegrationMode, OneThing
+
+
+class CaseStatus(StrEnum):
+    RUNNING = "running"
+    WAITING_CITIZEN = "waiting_citizen"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    """Waiting for the items it depends on."""
+    RUNNING = "running"
+    WAITING_CITIZEN = "waiting_citizen"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    """Stopped because another item of the case was finally rejected."""
+
+
+FINISHED_ITEM = frozenset({ItemStatus.COMPLETED, ItemStatus.REJECTED, ItemStatus.WITHDRAWN, ItemStatus.CANCELLED})
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Holder(StrEnum):
+    """Who has to act next on an item: what a citizen or supervisor wants to know at a glance."""
+
+    DEPARTMENT = "department"
+    STAFF = "staff"
+    CITIZEN = "citizen"
+
+
+class BundleInput(BaseModel):
+    case_no: str
+    thing: OneThing
+    """The definition snapshot the case runs on, whatever the catalogue says later."""
+    included: list[str]
+    answers: dict[str, str] = Field(default_factory=dict)
+    form: dict[str, Any]
+    owner: str
+    """The applicant's opaque account id."""
+    accepted_at: datetime
+    item_runner: Literal["inline", "child"] = "inline"
+
+
+class ItemState(BaseModel):
+    code: str
+    department: str
+    mode: IntegrationMode
+    status: ItemStatus = ItemStatus.PENDING
+    holder: Holder | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    due_at: datetime | None = None
+    statutory_due_at: datetime | None = None
+    yellow_at: datetime | None = None
+    light: Light | None = None
+    breached_at: datetime | None = None
+    paused_at: datetime | None = None
+    round: int = 0
+    """How many times the item was resubmitted after a correction request."""
+    receipt_no: str | None = None
+    output: dict[str, str] | None = None
+    reason: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_ITEM
+
+
+class CaseState(BaseModel):
+    case_no: str
+    thing: str
+    version: int
+    owner: str
+    status: CaseStatus = CaseStatus.RUNNING
+    accepted_at: datetime
+    finished_at: datetime | None = None
+    reason: str | None = None
+    items: list[ItemState]
+    seq: int = 0
+    """Bumped on every change; the projection applies a state only if it is newer than what it holds."""
+
+    def item(self, code: str) -> ItemState:
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+
+# --- messages from outside -------------------------------------------------------------------
+
+
+class DepartmentResult(BaseModel):
+    """A department's decision, from a signed callback (async mode)."""
+
+    item_code: str
+    idempotency_key: str
+    status: Literal["completed", "rejected", "correction_requested"]
+    receipt_no: str | None = None
+    output: dict[str, str] | None = None
+    reason: str | None = None
+
+
+class StaffDecision(BaseModel):
+    """A decision taken in the platform's standard handling module by a department's staff."""
+
+    item_code: str
+    decision: Literal["approve", "reject", "correction"]
+    output: dict[str, str] = Field(default_factory=dict)
+    reason: str | None = None
+    staff: str
+
+
+class Supplement(BaseModel):
+    """The citizen's answer to a correction request (补正): corrected form fields."""
+
+    item_code: str
+    form: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+
+
+class Withdrawal(BaseModel):
+    reason: str = "withdrawn by the applicant"
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+
+class DeadlineRequest(BaseModel):
+    start: datetime
+    promised_days: int
+    statutory_days: int
+    yellow_before_days: int
+
+
+class ShiftRequest(BaseModel):
+    due_at: datetime
+    statutory_due_at: datetime
+    paused_at: datetime
+    resumed_at: datetime
+    yellow_before_days: int
+
+
+class Deadline(BaseModel):
+    due_at: datetime
+    statutory_due_at: datetime
+    yellow_at: datetime
+
+
+class Submission(BaseModel):
+    department: str
+    idempotency_key: str
+    case_no: str
+    item_code: str
+    mode: IntegrationMode
+    payload: dict[str, Any]
+    outputs: list[str]
+
+
+class DepartmentReply(BaseModel):
+    receipt_no: str
+    idempotency_key: str
+    status: Literal["accepted", "completed", "rejected", "correction_requested", "withdrawn"]
+    output: dict[str, str] | None = None
+    reason: str | None = None
+    submissions: int = 1
+
+
+class SubmissionRef(BaseModel):
+    department: str
+    idempotency_key: str
+
+
+class EscalationNotice(BaseModel):
+    department: str
+    case_no: str
+    item_code: str
+    level: str
+    note: str

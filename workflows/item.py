@@ -1,0 +1,292 @@
+"""One service item's life inside a case: submit, wait for the result, keep the clock, handle 补正.
+
+Deterministic workflow code: time comes from `workflow.now()`, every side effect is an activity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities
+    from activities.departments import DepartmentActivities
+    from one_things.schema import IntegrationMode, Item
+    from workflows import policies
+    from workflows.contracts import (
+        Deadline,
+        DeadlineRequest,
+        DepartmentReply,
+        EscalationNotice,
+        Holder,
+        ItemState,
+        ItemStatus,
+        Light,
+        ShiftRequest,
+        Submission,
+        SubmissionRef,
+        Supplement,
+    )
+
+
+class CaseContext(Protocol):
+    """What an item needs from the case it belongs to."""
+
+    case_no: str
+    yellow_before_days: int
+
+    def changed(self) -> None: ...
+
+    def resolve_inputs(self, item: Item) -> dict[str, Any]: ...
+
+    def apply_supplement(self, supplement: Supplement) -> None: ...
+
+
+class ItemRun:
+    def __init__(self, case: CaseContext, item: Item, state: ItemState) -> None:
+        self.case = case
+        self.item = item
+        self.state = state
+        self._expected_key: str | None = None
+        self._reply: DepartmentReply | None = None
+        self._supplement: Supplement | None = None
+        self._clock_version = 0
+        """Bumped whenever the deadline moves, so the SLA watcher re-arms its timer."""
+
+    # --- messages routed in by the case -----------------------------------------------------------
+
+    @property
+    def idempotency_key(self) -> str:
+        base = f"{self.case.case_no}:{self.item.code}"
+        return base if self.state.round == 0 else f"{base}:r{self.state.round}"
+
+    def deliver(self, reply: DepartmentReply) -> bool:
+        """A result for the submission now outstanding; stale or repeated deliveries are ignored."""
+        if reply.idempotency_key != self._expected_key or self._reply is not None:
+            return False
+        self._reply = reply
+        return True
+
+    def accepts_supplement(self) -> bool:
+        return self.state.status is ItemStatus.WAITING_CITIZEN and self._supplement is None
+
+    def supplement(self, supplement: Supplement) -> None:
+        self._supplement = supplement
+
+    # --- the life of the item ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self._set(status=ItemStatus.RUNNING, started_at=workflow.now())
+        deadline = await workflow.execute_activity_method(
+            CalendarActivities.compute_deadline,
+            DeadlineRequest(
+                start=workflow.now(),
+                promised_days=self.item.promised_days,
+                statutory_days=self.item.statutory_days,
+                yellow_before_days=self.case.yellow_before_days,
+            ),
+            start_to_close_timeout=policies.CALENDAR.start_to_close,
+            schedule_to_close_timeout=policies.CALENDAR.schedule_to_close,
+            retry_policy=policies.CALENDAR.retry,
+        )
+        self._apply_deadline(deadline)
+        watcher = asyncio.create_task(self._watch_sla())
+        try:
+            await self._handle_until_final()
+        finally:
+            watcher.cancel()
+
+    async def _handle_until_final(self) -> None:
+        while True:
+            reply = await self._submit_and_wait()
+            if reply.status == "completed":
+                self._set(status=ItemStatus.COMPLETED, output=reply.output or {}, holder=None, reason=None)
+                self._set(finished_at=workflow.now())
+                return
+            if reply.status in ("rejected", "withdrawn"):
+                status = ItemStatus.REJECTED if reply.status == "rejected" else ItemStatus.WITHDRAWN
+                self._set(status=status, reason=reply.reason, holder=None, finished_at=workflow.now())
+                return
+            await self._wait_for_citizen(reply.reason)
+
+    async def _submit_and_wait(self) -> DepartmentReply:
+        self._expected_key, self._reply = self.idempotency_key, None
+        if self.item.mode is IntegrationMode.STANDARD_MODULE:
+            # The department has no system: its staff decide in the platform's own handling module.
+            self._set(holder=Holder.STAFF)
+            await workflow.wait_condition(lambda: self._reply is not None)
+            return self._take_reply()
+        try:
+            reply = await workflow.execute_activity_method(
+                DepartmentActivities.submit_to_department,
+                self._submission(),
+                start_to_close_timeout=policies.DEPARTMENT_CALL.start_to_close,
+                schedule_to_close_timeout=policies.DEPARTMENT_CALL.schedule_to_close,
+                retry_policy=policies.DEPARTMENT_CALL.retry,
+            )
+        except ActivityError as error:
+            return self._refusal(error)
+        self._set(receipt_no=reply.receipt_no, holder=Holder.DEPARTMENT)
+        if reply.status != "accepted":
+            return reply
+        if self.item.mode is IntegrationMode.BATCH:
+            return await self._pull_batch_result()
+        # Async mode: the signed callback is routed in by the case and lands in self._reply.
+        await workflow.wait_condition(lambda: self._reply is not None)
+        return self._take_reply()
+
+    async def _pull_batch_result(self) -> DepartmentReply:
+        try:
+            return await workflow.execute_activity_method(
+                DepartmentActivities.await_batch_result,
+                SubmissionRef(department=self.item.department, idempotency_key=self.idempotency_key),
+                start_to_close_timeout=policies.BATCH_POLL.start_to_close,
+                schedule_to_close_timeout=policies.BATCH_POLL.schedule_to_close,
+                retry_policy=policies.BATCH_POLL.retry,
+            )
+        except ActivityError as error:
+            return self._refusal(error)
+
+    def _refusal(self, error: ActivityError) -> DepartmentReply:
+        """A department that refuses the request outright rejects the item; anything else is a real fault."""
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type == policies.REFUSED:
+            return DepartmentReply(
+                receipt_no="", idempotency_key=self.idempotency_key, status="rejected", reason=cause.message
+            )
+        raise error
+
+    def _take_reply(self) -> DepartmentReply:
+        assert self._reply is not None
+        reply, self._reply = self._reply, None
+        return reply
+
+    async def _wait_for_citizen(self, reason: str | None) -> None:
+        """补正: the clock stops until the citizen supplies what was asked, then the item is resubmitted."""
+        paused_at = workflow.now()
+        self._set(status=ItemStatus.WAITING_CITIZEN, holder=Holder.CITIZEN, reason=reason, paused_at=paused_at)
+        await workflow.wait_condition(lambda: self._supplement is not None)
+        assert self._supplement is not None
+        self.case.apply_supplement(self._supplement)
+        self._supplement = None
+        deadline = await self._shift_deadline(paused_at)
+        self._set(status=ItemStatus.RUNNING, reason=None, paused_at=None, round=self.state.round + 1)
+        self._apply_deadline(deadline)
+
+    async def _shift_deadline(self, paused_at: datetime) -> Deadline:
+        assert self.state.due_at is not None
+        assert self.state.statutory_due_at is not None
+        return await workflow.execute_activity_method(
+            CalendarActivities.shift_deadline,
+            ShiftRequest(
+                due_at=self.state.due_at,
+                statutory_due_at=self.state.statutory_due_at,
+                paused_at=paused_at,
+                resumed_at=workflow.now(),
+                yellow_before_days=self.case.yellow_before_days,
+            ),
+            start_to_close_timeout=policies.CALENDAR.start_to_close,
+            schedule_to_close_timeout=policies.CALENDAR.schedule_to_close,
+            retry_policy=policies.CALENDAR.retry,
+        )
+
+    # --- the SLA clock ----------------------------------------------------------------------------
+
+    def _apply_deadline(self, deadline: Deadline) -> None:
+        self._clock_version += 1
+        light = self._light_at(workflow.now(), deadline)
+        self._set(
+            due_at=deadline.due_at,
+            statutory_due_at=deadline.statutory_due_at,
+            yellow_at=deadline.yellow_at,
+            light=light,
+        )
+
+    def _light_at(self, now: datetime, deadline: Deadline) -> Light:
+        if self.state.light is Light.RED and self.state.breached_at is not None:
+            return Light.RED  # a recorded breach stays on the record even if the clock is later extended
+        if now >= deadline.due_at:
+            return Light.RED
+        return Light.YELLOW if now >= deadline.yellow_at else Light.GREEN
+
+    async def _watch_sla(self) -> None:
+        """Turns the light yellow, then red; a breach is recorded and escalated, never a failure."""
+        while self.state.light is not Light.RED:
+            if self.state.paused_at is not None:
+                await workflow.wait_condition(lambda: self.state.paused_at is None)
+                continue
+            assert self.state.yellow_at is not None
+            assert self.state.due_at is not None
+            turn_at = self.state.due_at if self.state.light is Light.YELLOW else self.state.yellow_at
+            version = self._clock_version
+            try:
+                await workflow.wait_condition(
+                    functools.partial(self._clock_moved, version), timeout=max(turn_at - workflow.now(), timedelta(0))
+                )
+                continue
+            except TimeoutError:
+                pass
+            if turn_at == self.state.due_at:
+                self._set(light=Light.RED, breached_at=workflow.now())
+                await self._escalate("overdue")
+            else:
+                self._set(light=Light.YELLOW)
+
+    def _clock_moved(self, version: int) -> bool:
+        return self._clock_version != version or self.state.paused_at is not None
+
+    async def _escalate(self, level: str) -> None:
+        notice = EscalationNotice(
+            department=self.item.department,
+            case_no=self.case.case_no,
+            item_code=self.item.code,
+            level=level,
+            note=f"{self.item.code} passed its promised date",
+        )
+        try:
+            await workflow.execute_activity_method(
+                DepartmentActivities.escalate_to_department,
+                notice,
+                start_to_close_timeout=policies.NOTICE.start_to_close,
+                schedule_to_close_timeout=policies.NOTICE.schedule_to_close,
+                retry_policy=policies.NOTICE.retry,
+            )
+        except ActivityError:
+            workflow.logger.warning("escalation notice for item %s could not be delivered", self.item.code)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _submission(self) -> Submission:
+        return Submission(
+            department=self.item.department,
+            idempotency_key=self.idempotency_key,
+            case_no=self.case.case_no,
+            item_code=self.item.code,
+            mode=self.item.mode,
+            payload=self.case.resolve_inputs(self.item),
+            outputs=list(self.item.outputs),
+        )
+
+    def _set(self, **changes: Any) -> None:
+        for name, value in changes.items():
+            setattr(self.state, name, value)
+        self.case.changed()
+
+
+def item_payload(item: Item, form: Mapping[str, Any], outputs: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """The submission body: each input read from the form (`form.x`) or an earlier item (`items.a.x`)."""
+    payload: dict[str, Any] = {}
+    for name, source in item.inputs.items():
+        kind, _, rest = source.partition(".")
+        if kind == "form":
+            payload[name] = form.get(rest)
+        else:
+            producer, _, output = rest.partition(".")
+            payload[name] = outputs.get(producer, {}).get(output)
+    return payload

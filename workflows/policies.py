@@ -1,0 +1,64 @@
+"""Timeouts and retry policies of every activity call, in one place so they are reviewed together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+REFUSED = "DepartmentRefused"
+"""Error type of a department refusing a submission outright (4xx): never retried."""
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    start_to_close: timedelta
+    schedule_to_close: timedelta | None
+    retry: RetryPolicy
+
+
+CALENDAR = CallPolicy(
+    start_to_close=timedelta(seconds=10),
+    schedule_to_close=timedelta(minutes=10),
+    retry=RetryPolicy(maximum_interval=timedelta(seconds=10)),
+)
+
+DEPARTMENT_CALL = CallPolicy(
+    # A department back-end may be slow or down for a while: keep trying for a day (the idempotency key
+    # makes retries safe), then surface the failure rather than retry forever.
+    start_to_close=timedelta(seconds=60),
+    schedule_to_close=timedelta(days=1),
+    retry=RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=2),
+        non_retryable_error_types=[REFUSED],
+    ),
+)
+
+BATCH_POLL = CallPolicy(
+    # Polling a data pipeline by activity retry costs no history events until the result is there.
+    start_to_close=timedelta(seconds=30),
+    schedule_to_close=timedelta(days=90),
+    retry=RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=1.5,
+        maximum_interval=timedelta(minutes=10),
+        non_retryable_error_types=[REFUSED],
+    ),
+)
+
+NOTICE = CallPolicy(
+    # Withdrawal and escalation notices must reach the department but never decide the case's outcome.
+    start_to_close=timedelta(seconds=30),
+    schedule_to_close=timedelta(hours=6),
+    retry=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)),
+)
+
+PROJECTION = CallPolicy(
+    # The projection is a cache of history that pages read: retried until it lands.
+    start_to_close=timedelta(seconds=10),
+    schedule_to_close=None,
+    retry=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30)),
+)

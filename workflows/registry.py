@@ -1,0 +1,7 @@
+"""The workflows a worker hosts: one list shared by the worker, the tests and the replayer."""
+
+from __future__ import annotations
+
+from workflows.bundle import OneThingWorkflow
+
+WORKFLOWS: list[type] = [OneThingWorkflow]
