@@ -86,6 +86,9 @@ class _Child:
 
 
 class Supervisor:
+    """Drive it from one long-lived thread (the main one in `onething dev`): children are tied to the
+    thread that spawned them (PR_SET_PDEATHSIG), and `request_stop` is safe from a signal handler."""
+
     def __init__(
         self,
         parts: Sequence[Part],
@@ -182,7 +185,7 @@ class Supervisor:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # safe: the supervisor's process has no other threads
+                preexec_fn=_die_with_parent,  # only tiny ctypes work between fork and exec
             )
         child.started_at = time.monotonic()
         child.restart_at = None

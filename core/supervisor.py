@@ -27,7 +27,6 @@ from types import FrameType
 from core.processes import Part, StartupError, Supervisor, http_ok, port_open
 from core.settings import Settings
 
-
 # SIGHUP too: closing the terminal stops the stack in order instead of orphaning its parts.
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 

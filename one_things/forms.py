@@ -146,3 +146,12 @@ _CHECKS: dict[FieldType, Callable[[FormField, object, date], object]] = {
     FieldType.BOOLEAN: _boolean,
     FieldType.INTEGER: _integer,
 }
+
+
+def validate_fields(
+    thing: OneThing, fields: Mapping[str, object], *, today: date
+) -> tuple[dict[str, object], list[FieldProblem]]:
+    """Like `validate_form` for a correction (补正): only the fields sent are checked, none is required."""
+    values, problems = validate_form(thing, fields, today=today)
+    sent = {f"form.{code}" for code in fields}
+    return values, [problem for problem in problems if problem.field in sent]

@@ -107,9 +107,14 @@ def parse_text(text: str, path: str = "<definition>") -> tuple[OneThing | None, 
     try:
         thing = OneThing.model_validate(data)
     except ValidationError as exc:
-        return None, errors + [_from_pydantic(path, data, root, error) for error in exc.errors()]
+        return None, _by_line(errors + [_from_pydantic(path, data, root, e) for e in exc.errors()])
     errors += check_definition(thing, path=path, locate=locate)
-    return (None if errors else thing), errors
+    return (None if errors else thing), _by_line(errors)
+
+
+def _by_line(errors: list[DefinitionError]) -> list[DefinitionError]:
+    """File order: an editor fixes top to bottom (stable, so one line's errors keep their order)."""
+    return sorted(errors, key=lambda error: error.line or 0)
 
 
 def _duplicate_keys(path: str, root: yaml.Node, data: object) -> list[DefinitionError]:
@@ -150,11 +155,16 @@ def _from_pydantic(path: str, data: object, root: yaml.Node, error: ErrorDetails
         line = node_line(root, loc if kind == "extra_forbidden" else parent)
         return DefinitionError(path, line, describe(data, parent), message, fix_for(error, model_at(parent)))
     shown_loc = tuple(part for part in loc if part != "[key]")
-    message = error["msg"][:1].lower() + error["msg"][1:]
+    value = error.get("input")
+    if kind == "enum":
+        message = f"unknown value {value!r}"
+    elif kind == "string_pattern_mismatch":
+        message = f"{value!r} is not a valid code"
+    else:
+        message = error["msg"][:1].lower() + error["msg"][1:]
+        if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
+            message += f" (got {value!r})"
     if "[key]" in loc:
         message = f"key {message}"
-    value = error.get("input")
-    if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
-        message += f" (got {value!r})"
     parent_model: type[BaseModel] | None = model_at(loc[:-1])
     return DefinitionError(path, node_line(root, loc), describe(data, shown_loc), message, fix_for(error, parent_model))

@@ -57,7 +57,7 @@ class _Collector:
 
 
 def _allowed(codes: Iterable[str]) -> str:
-    return ", ".join(codes) or "(none declared)"
+    return ", ".join(dict.fromkeys(codes)) or "(none declared)"
 
 
 def check_definition(
@@ -128,12 +128,10 @@ def _check_cycles(c: _Collector) -> None:
         stack.append(code)
         for dep in deps[code]:
             if state.get(dep) == "active":
-                cycle = [*stack[stack.index(dep) :], dep]
-                if frozenset(cycle) not in reported:
-                    reported.add(frozenset(cycle))
-                    message = f"dependency cycle: {' -> '.join(cycle)}"
-                    fix = "remove one of these depends_on entries; items must form a chain without loops"
-                    c.add(("items", index[code]), message, fix, at=("depends_on",))
+                loop = stack[stack.index(dep) :]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    _report_cycle(c, loop, index)
             elif dep not in state:
                 visit(dep, stack)
         stack.pop()
@@ -142,6 +140,18 @@ def _check_cycles(c: _Collector) -> None:
     for item in c.thing.items:
         if item.code not in state:
             visit(item.code, [])
+
+
+def _report_cycle(c: _Collector, loop: list[str], index: dict[str, int]) -> None:
+    # Start the path at the item defined first, so the report does not depend on search order,
+    # and point at its depends_on entry that leads into the loop.
+    first = min(range(len(loop)), key=lambda i: index[loop[i]])
+    path = loop[first:] + loop[:first]
+    start = c.thing.items[index[path[0]]]
+    entry = start.depends_on.index(path[1] if len(path) > 1 else path[0])
+    message = f"dependency cycle: {' -> '.join([*path, path[0]])}"
+    fix = "remove one of these depends_on entries; items must form a chain without loops"
+    c.add(("items", index[path[0]]), message, fix, at=("depends_on", entry))
 
 
 def _ancestors(c: _Collector, item: Item) -> set[str]:

@@ -18,7 +18,7 @@ from core.settings import Settings
 from departments.app import create_app
 from departments.behaviour import DepartmentBehaviour, StubConfig
 
-SECRET = "departments-test-secret"
+SECRET = "departments-test-secret-of-32-bytes-or-more"
 
 
 def reserve_socket() -> socket.socket:

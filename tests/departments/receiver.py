@@ -48,9 +48,9 @@ class Receiver:
         return app
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+async def eventually(check: Callable[[], Any], within: float = 10.0, interval: float = 0.05) -> Any:
     """Poll `check` (sync or async) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         result = check()
         if asyncio.iscoroutine(result):

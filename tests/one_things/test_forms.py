@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from stdnum.cn import ric
+
+from one_things.demo import demo_application, demo_resident_id
+from one_things.forms import validate_form
+from one_things.schema import FieldType, FormField, Names, OneThing
+from tests.one_things.conftest import TODAY
+
+
+def _with_check_digit(body: str) -> str:
+    return body + ric.calc_check_digit(body + "0")
+
+
+@pytest.fixture
+def form(newborn: OneThing) -> dict[str, object]:
+    body = demo_application(newborn, TODAY)
+    assert isinstance(body["form"], dict)
+    return dict(body["form"])
+
+
+def messages(newborn: OneThing, form: dict[str, object]) -> dict[str, str]:
+    return {p.field: p.message for p in validate_form(newborn, form, today=TODAY)[1]}
+
+
+def test_demo_form_is_valid_and_normalised(newborn: OneThing, form: dict[str, object]) -> None:
+    form["newborn_birth_date"] = TODAY - timedelta(days=3)  # a date object is accepted too
+    form["contact_phone"] = "138 0013 8000"
+    values, problems = validate_form(newborn, form, today=TODAY)
+    assert problems == []
+    assert values["newborn_birth_date"] == "2025-03-07"
+    assert values["contact_phone"] == "13800138000"
+
+
+def test_resident_id_is_upper_cased() -> None:
+    number = next(
+        n for seq in range(1, 200) if (n := demo_resident_id(date(1990, 1, 1), female=True, sequence=seq)).endswith("X")
+    )
+    thing = _thing(FormField(code="id_no", name=Names(zh="身份证", en="ID"), type=FieldType.RESIDENT_ID))
+    values, problems = validate_form(thing, {"id_no": number.lower()}, today=TODAY)
+    assert problems == []
+    assert values["id_no"] == number
+
+
+@pytest.mark.parametrize(
+    ("bad", "hint"),
+    [
+        ("310104199203070021", "check digit"),  # last digit changed
+        ("31010419920307002", "18 characters"),
+        ("3101041992030700A0", "17 digits"),
+        (_with_check_digit("31010419921307002"), "birth date"),  # month 13
+        (_with_check_digit("99999919920307002"), "region code"),
+    ],
+)
+def test_bad_resident_id_is_explained_without_echoing_it(
+    newborn: OneThing, form: dict[str, object], bad: str, hint: str
+) -> None:
+    form["mother_id_no"] = bad
+    problems = validate_form(newborn, form, today=TODAY)[1]
+    assert [p.field for p in problems] == ["form.mother_id_no"]
+    assert hint in problems[0].message
+    for problem in problems:
+        assert bad not in problem.model_dump_json()
+        assert bad[:10] not in problem.message
+
+
+def test_future_and_too_old_birth_dates(newborn: OneThing, form: dict[str, object]) -> None:
+    form["newborn_birth_date"] = "2025-03-11"
+    assert "must not be after today (2025-03-10)" in messages(newborn, form)["form.newborn_birth_date"]
+    form["newborn_birth_date"] = "2024-03-09"
+    message = messages(newborn, form)["form.newborn_birth_date"]
+    assert "at most 365 days ago (on or after 2024-03-10)" in message
+    form["newborn_birth_date"] = "2024-03-10"
+    assert messages(newborn, form) == {}
+
+
+@pytest.mark.parametrize("bad", ["2025/03/07", "07-03-2025", "2025-02-30", 20250307])
+def test_dates_must_be_iso(newborn: OneThing, form: dict[str, object], bad: object) -> None:
+    form["newborn_birth_date"] = bad
+    assert "YYYY-MM-DD" in messages(newborn, form)["form.newborn_birth_date"]
+
+
+def test_unknown_field_lists_allowed_ones(newborn: OneThing, form: dict[str, object]) -> None:
+    form["xyz"] = "hello"
+    assert messages(newborn, form)["form.xyz"].startswith("not a field of this one-thing; allowed: mother_name, mother_id_no")
+
+
+def test_missing_required_and_optional_fields(newborn: OneThing, form: dict[str, object]) -> None:
+    del form["newborn_name"]
+    form["mother_name"] = "   "
+    del form["marriage_cert_no"]  # optional: parents need not be married
+    values, problems = validate_form(newborn, form, today=TODAY)
+    assert {p.field: p.message for p in problems} == {
+        "form.mother_name": "required: enter Mother's name (母亲姓名)",
+        "form.newborn_name": "required: enter Newborn's name (新生儿姓名)",
+    }
+    assert "marriage_cert_no" not in values
+
+
+def test_phone_choice_and_length(newborn: OneThing, form: dict[str, object]) -> None:
+    form["contact_phone"] = "02161234567"
+    form["newborn_sex"] = "boy"
+    form["birth_hospital"] = "医" * 101
+    found = messages(newborn, form)
+    assert "11 digits and starts with 13 to 19" in found["form.contact_phone"]
+    assert "02161234567" not in found["form.contact_phone"]
+    assert found["form.newborn_sex"].endswith("choose one of: male, female")
+    assert found["form.birth_hospital"].endswith("at most 100 characters")
+
+
+def test_no_message_echoes_a_personal_value(newborn: OneThing, form: dict[str, object]) -> None:
+    form.update(mother_name=123, hukou_address="上海" * 200, contact_phone="12345")
+    problems = validate_form(newborn, form, today=TODAY)[1]
+    text = " ".join(p.message for p in problems)
+    assert len(problems) == 3
+    assert "12345" not in text
+    assert "上海上海" not in text
+
+
+def test_boolean_and_integer_fields() -> None:
+    thing = _thing(
+        FormField(code="agree", name=Names(zh="同意", en="Agree"), type=FieldType.BOOLEAN),
+        FormField(code="count", name=Names(zh="数量", en="Count"), type=FieldType.INTEGER),
+    )
+    assert validate_form(thing, {"agree": "yes", "count": "3"}, today=TODAY) == ({"agree": True, "count": 3}, [])
+    problems = validate_form(thing, {"agree": "perhaps", "count": True}, today=TODAY)[1]
+    assert [p.message for p in problems] == [
+        "Agree (同意): answer true or false",
+        "Count (数量): must be a whole number",
+    ]
+
+
+def _thing(*fields: FormField) -> OneThing:
+    from one_things.catalog import load_catalog
+
+    return load_catalog().get("newborn").model_copy(update={"form": list(fields)})
