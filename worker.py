@@ -15,6 +15,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.registry import build_activities
+from core.calendar import NONE, Adjustments
 from core.settings import Settings
 from core.temporal import connect
 from persistence.db import make_engine
@@ -35,11 +36,20 @@ async def build_worker(client: Client, settings: Settings) -> AsyncIterator[Work
                 task_queue=settings.task_queue,
                 workflows=WORKFLOWS,
                 activities=build_activities(
-                    http=http, engine=engine, departments_url=settings.departments_url, api_url=settings.api_url
+                    http=http,
+                    engine=engine,
+                    departments_url=settings.departments_url,
+                    api_url=settings.api_url,
+                    calendar_adjustments=calendar_adjustments(settings),
                 ),
                 activity_executor=executor,
             )
     engine.dispose()
+
+
+def calendar_adjustments(settings: Settings) -> Adjustments:
+    path = settings.calendar_adjustments
+    return Adjustments.from_file(path) if path else NONE
 
 
 async def serve(settings: Settings) -> None:

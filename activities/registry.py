@@ -11,13 +11,19 @@ from sqlalchemy.engine import Engine
 from activities.calendar import CalendarActivities
 from activities.departments import DepartmentActivities
 from activities.projection import ProjectionActivities
+from core.calendar import NONE, Adjustments
 
 
 def build_activities(
-    *, http: httpx.AsyncClient, engine: Engine, departments_url: str, api_url: str
+    *,
+    http: httpx.AsyncClient,
+    engine: Engine,
+    departments_url: str,
+    api_url: str,
+    calendar_adjustments: Adjustments = NONE,
 ) -> list[Callable[..., Any]]:
     departments = DepartmentActivities(http, departments_url, callback_base_url=api_url)
-    calendar = CalendarActivities()
+    calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine)
     return [
         departments.submit_to_department,

@@ -17,14 +17,47 @@ Time limit rules (the usual legal reading of 行政许可法 and local regulatio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
+import yaml
 
 TZ = ZoneInfo("Asia/Shanghai")
 _ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """Official 调休 announcements the `holidays` package does not carry yet.
+
+    The State Council publishes next year's schedule in November or December; operators add it here
+    (a YAML file named by ONETHING_CALENDAR_ADJUSTMENTS) instead of waiting for a package release.
+    """
+
+    days_off: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    @classmethod
+    def from_file(cls, path: Path) -> Adjustments:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        unknown = set(raw) - {"days_off", "workdays"}
+        if unknown:
+            raise ValueError(f"{path}: unknown keys {sorted(unknown)}; allowed: days_off, workdays")
+        return cls(
+            days_off=frozenset(_as_date(value) for value in raw.get("days_off") or []),
+            workdays=frozenset(_as_date(value) for value in raw.get("workdays") or []),
+        )
+
+
+NONE = Adjustments()
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 @cache
@@ -37,8 +70,12 @@ def _year_schedule(year: int) -> tuple[frozenset[date], frozenset[date]]:
     return days_off, workdays
 
 
-def is_working_day(day: date) -> bool:
+def is_working_day(day: date, adjustments: Adjustments = NONE) -> bool:
     """A weekday that is not a day off, or a make-up working Saturday/Sunday (调休上班)."""
+    if day in adjustments.workdays:
+        return True
+    if day in adjustments.days_off:
+        return False
     days_off, workdays = _year_schedule(day.year)
     if day in workdays:
         return True
@@ -56,7 +93,7 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=TZ).astimezone(UTC)
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
+def add_working_days(start: datetime, days: int, adjustments: Adjustments = NONE) -> datetime:
     """The deadline of a limit of `days` working days accepted at `start`.
 
     The day of acceptance (`start`'s Shanghai date) does not count, even if it is a working day and the
@@ -72,12 +109,12 @@ def add_working_days(start: datetime, days: int) -> datetime:
     counted = 0
     while counted < days:
         day += _ONE_DAY
-        if is_working_day(day):
+        if is_working_day(day, adjustments):
             counted += 1
     return _day_start(day + _ONE_DAY)
 
 
-def working_days_between(start: datetime, end: datetime) -> int:
+def working_days_between(start: datetime, end: datetime, adjustments: Adjustments = NONE) -> int:
     """Whole working days from `start` to `end`: working days after `start`'s date that end by `end`.
 
     As in add_working_days, `start`'s own date never counts, and a working day counts only once it has
@@ -89,12 +126,14 @@ def working_days_between(start: datetime, end: datetime) -> int:
     count = 0
     while _day_start(day + 2 * _ONE_DAY) <= end:
         day += _ONE_DAY
-        if is_working_day(day):
+        if is_working_day(day, adjustments):
             count += 1
     return count
 
 
-def shift_for_pause(due_at: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+def shift_for_pause(
+    due_at: datetime, paused_at: datetime, resumed_at: datetime, adjustments: Adjustments = NONE
+) -> datetime:
     """The deadline after the clock stopped from `paused_at` to `resumed_at` (waiting for 补正).
 
     Rule: remaining = working_days_between(paused_at, due_at), i.e. the whole working days still left
@@ -106,11 +145,11 @@ def shift_for_pause(due_at: datetime, paused_at: datetime, resumed_at: datetime)
         raise ValueError("resumed_at is before paused_at")
     if paused_at >= due_at:
         return due_at.astimezone(UTC)
-    remaining = working_days_between(paused_at, due_at)
-    return max(due_at.astimezone(UTC), add_working_days(resumed_at, remaining))
+    remaining = working_days_between(paused_at, due_at, adjustments)
+    return max(due_at.astimezone(UTC), add_working_days(resumed_at, remaining, adjustments))
 
 
-def yellow_at(due_at: datetime, before_days: int) -> datetime:
+def yellow_at(due_at: datetime, before_days: int, adjustments: Adjustments = NONE) -> datetime:
     """The instant an item turns yellow, `before_days` working days ahead of its deadline.
 
     The deadline's last working day is the latest working day that starts before `due_at` (for a deadline
@@ -128,7 +167,7 @@ def yellow_at(due_at: datetime, before_days: int) -> datetime:
         day -= _ONE_DAY  # a deadline at midnight ends the previous day
     counted = 0
     while True:
-        if is_working_day(day):
+        if is_working_day(day, adjustments):
             counted += 1
             if counted == before_days:
                 return _day_start(day)

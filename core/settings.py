@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     metrics_port: int = 9464
     """Where the worker exposes Prometheus metrics (its own and the Temporal SDK's)."""
 
+    calendar_adjustments: Path | None = None
+    """YAML of official 调休 announcements newer than the holidays package (days_off, workdays)."""
+
     database_url: str = ""
     """SQLAlchemy URL of the projection; empty means a SQLite file in data_dir."""
     departments_database_url: str = ""

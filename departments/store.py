@@ -86,7 +86,7 @@ def record_submission(
             if record is None:
                 record = _new_record(department, body, decide_at)
             elif record.mode is None:  # a tombstone learns what was (too late) submitted
-                record.mode = body.mode
+                record.mode, record.case_no, record.item_code = body.mode, body.case_no, body.item_code
             elif (record.case_no, record.item_code, record.mode) != (body.case_no, body.item_code, body.mode):
                 raise KeyReusedError(record)
             record.submissions += 1

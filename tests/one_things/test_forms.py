@@ -85,7 +85,9 @@ def test_dates_must_be_iso(newborn: OneThing, form: dict[str, object], bad: obje
 
 def test_unknown_field_lists_allowed_ones(newborn: OneThing, form: dict[str, object]) -> None:
     form["xyz"] = "hello"
-    assert messages(newborn, form)["form.xyz"].startswith("not a field of this one-thing; allowed: mother_name, mother_id_no")
+    assert messages(newborn, form)["form.xyz"].startswith(
+        "not a field of this one-thing; allowed: mother_name, mother_id_no"
+    )
 
 
 def test_missing_required_and_optional_fields(newborn: OneThing, form: dict[str, object]) -> None:

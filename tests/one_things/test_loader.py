@@ -63,7 +63,7 @@ def test_unknown_key_names_line_and_allowed_keys(broken: Breaker) -> None:
 
 
 def test_missing_key_points_at_its_mapping(broken: Breaker) -> None:
-    path, text = broken(("    item_no: \"X-2\"\n", ""))
+    path, text = broken(('    item_no: "X-2"\n', ""))
     _, errors = parse_file(path)
     assert [(e.line, e.location, e.message) for e in errors] == [
         (line_of(text, "- code: hukou"), "items[1] (hukou)", "required key 'item_no' is missing")
@@ -90,7 +90,9 @@ def test_bad_code_and_unquoted_number(broken: Breaker) -> None:
 
 def test_unquoted_yes_and_no_stay_text(broken: Breaker) -> None:
     # YAML 1.1 would turn these into booleans; the loader keeps them as option codes.
-    path, _ = broken(('- value: "yes"', "- value: yes"), ('- value: "no"', "- value: no"), ('default: "yes"', "default: yes"))
+    path, _ = broken(
+        ('- value: "yes"', "- value: yes"), ('- value: "no"', "- value: no"), ('default: "yes"', "default: yes")
+    )
     thing, errors = parse_file(path)
     assert errors == []
     assert thing is not None

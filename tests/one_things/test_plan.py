@@ -5,14 +5,24 @@ import pytest
 from one_things.plan import PlanError, make_plan
 from one_things.schema import OneThing
 
-ALL = ["birth_certificate", "vaccination_certificate", "hukou_registration", "social_security_card", "medical_insurance"]
+ALL = [
+    "birth_certificate",
+    "vaccination_certificate",
+    "hukou_registration",
+    "social_security_card",
+    "medical_insurance",
+]
 
 
 def test_defaults_include_every_item(newborn: OneThing) -> None:
     plan = make_plan(newborn, {"hukou_location": "this_district"})
     assert plan.included == ALL
     assert plan.excluded == []
-    assert plan.answers == {"born_in_city": "yes", "hukou_location": "this_district", "wants_social_security_card": "yes"}
+    assert plan.answers == {
+        "born_in_city": "yes",
+        "hukou_location": "this_district",
+        "wants_social_security_card": "yes",
+    }
     assert [m.code for m in plan.materials_to_provide] == ["newborn_photo"]  # the seed's "1 material"
     assert {m.code for m in plan.materials_exempt} == {
         "birth_medical_certificate",
@@ -61,7 +71,9 @@ def test_problems_are_collected_and_name_allowed_values(newborn: OneThing) -> No
         make_plan(newborn, {"born_in_city": "maybe", "colour": "blue"})
     problems = {p.field: p.message for p in caught.value.problems}
     assert problems == {
-        "answers.colour": "not a question of newborn; allowed: born_in_city, hukou_location, wants_social_security_card",
+        "answers.colour": (
+            "not a question of newborn; allowed: born_in_city, hukou_location, wants_social_security_card"
+        ),
         "answers.born_in_city": "not an allowed answer; allowed: yes, no",
         "answers.hukou_location": (
             "please answer: Where will the newborn's hukou be registered?; "
@@ -73,7 +85,9 @@ def test_problems_are_collected_and_name_allowed_values(newborn: OneThing) -> No
 
 def test_answers_that_leave_nothing_are_refused(newborn: OneThing) -> None:
     question = newborn.questions[1]
-    options = [o.model_copy(update={"exclude": ["birth_certificate", "vaccination_certificate"]}) for o in question.options]
+    options = [
+        o.model_copy(update={"exclude": ["birth_certificate", "vaccination_certificate"]}) for o in question.options
+    ]
     thing = newborn.model_copy(update={"questions": [question.model_copy(update={"options": options})]})
     with pytest.raises(PlanError) as caught:
         make_plan(thing, {"hukou_location": "this_district"})

@@ -10,6 +10,11 @@ from tests.one_things.conftest import MINI, Breaker, line_of
 
 DEPT_HEALTH = "  - code: health\n    name: {zh: 卫健委, en: Health}\n"
 OPTION_NO = '      - value: "no"\n'
+SECOND_QUESTION = (
+    "  - code: wants_card\n"
+    "    text: {zh: 又, en: Again}\n"
+    "    options: [{value: a, label: {zh: a, en: a}}, {value: b, label: {zh: b, en: b}}]\n"
+)
 
 # (id, edits, line needle (+occurrence), location, message part, fix part)
 CASES = [
@@ -23,7 +28,12 @@ CASES = [
     ),
     (
         "duplicate department",
-        [("  - code: police\n    name: {zh: 公安, en: Police}\n", DEPT_HEALTH + "  - code: police\n    name: {zh: 公安, en: Police}\n")],
+        [
+            (
+                "  - code: police\n    name: {zh: 公安, en: Police}\n",
+                DEPT_HEALTH + "  - code: police\n    name: {zh: 公安, en: Police}\n",
+            )
+        ],
         ("- code: health", 2),
         "departments[1] (health)",
         "department code 'health' is used twice",
@@ -47,7 +57,7 @@ CASES = [
     ),
     (
         "duplicate question",
-        [("questions:\n", "questions:\n  - code: wants_card\n    text: {zh: 又, en: Again}\n    options: [{value: a, label: {zh: a, en: a}}, {value: b, label: {zh: b, en: b}}]\n")],
+        [("questions:\n", "questions:\n" + SECOND_QUESTION)],
         ("- code: wants_card", 2),
         "questions[1] (wants_card)",
         "question code 'wants_card' is used twice",
@@ -79,7 +89,12 @@ CASES = [
     ),
     (
         "cycle",
-        [("    inputs:\n      child: form.child_name", "    depends_on: [card]\n    inputs:\n      child: form.child_name")],
+        [
+            (
+                "    inputs:\n      child: form.child_name",
+                "    depends_on: [card]\n    inputs:\n      child: form.child_name",
+            )
+        ],
         ("depends_on: [card]", 1),
         "items[0] (cert)",
         "dependency cycle: cert -> card -> hukou -> cert",
@@ -192,7 +207,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("edits", "needle", "location", "message", "fix"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("edits", "needle", "location", "message", "fix"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_rule_reports_file_line_and_fix(
     broken: Breaker, edits: list[tuple[str, str]], needle: tuple[str, int], location: str, message: str, fix: str
 ) -> None:

@@ -107,3 +107,19 @@ async def test_final_rejection_ends_the_case_with_the_reason(skipping_env: Workf
         assert result.reason and result.reason.startswith("first: ")
         assert result.item("second").status == "cancelled"  # it never started: its input was never produced
         assert result.item("second").started_at is None
+
+
+async def test_twenty_working_days_across_spring_festival_and_a_make_up_workday(
+    skipping_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    # The holidays package knows the 2027 Spring Festival days off (5–10 February) but not the make-up
+    # workdays, which the State Council announces late in the year: operators add them in the
+    # calendar adjustments file. Saturday 20 February stands for such an announcement here.
+    adjustments = data_dir / "calendar.yaml"
+    adjustments.write_text("workdays: [2027-02-20]\n", encoding="utf-8")
+    async with harness(skipping_env, data_dir, calendar_adjustments=adjustments) as h:
+        await h.skip_to(datetime(2027, 2, 1, 10, 0, tzinfo=SH))
+        handle = await h.start(definition(first={"promised_days": 20}), "HOLIDAY-1")
+        state = await until(handle, lambda s: s.item("first").status == "completed")
+        # Counted: 2–4 Feb (3), 11–12 (5), 15–19 (10), Sat 20 (11), 22–26 (16), 1–4 March (20).
+        assert state.item("first").due_at == datetime(2027, 3, 5, 0, 0, tzinfo=SH)
