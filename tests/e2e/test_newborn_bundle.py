@@ -13,6 +13,7 @@ import pytest
 from core.auth import Role
 from one_things.catalog import load_catalog
 from one_things.demo import demo_application
+from tests.support.histories import record_history
 from tests.support.servers import TEMPORAL_CLI
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
@@ -56,6 +57,7 @@ async def test_newborn_completes_with_five_results_under_one_case_number(dev_env
         assert repeat.json()["case_no"] == case_no
 
         case = await stack.wait_case(citizen, case_no, {"completed", "rejected", "withdrawn"})
+        await record_history(stack.client.get_workflow_handle(f"newborn-{case_no}"), "newborn_completed")
         stop.set()
         await clerk
 

@@ -6,7 +6,7 @@ import pytest
 from stdnum.cn import ric
 
 from one_things.demo import demo_application, demo_resident_id
-from one_things.forms import validate_form
+from one_things.forms import validate_fields, validate_form
 from one_things.schema import FieldType, FormField, Names, OneThing
 from tests.one_things.conftest import TODAY
 
@@ -139,3 +139,10 @@ def _thing(*fields: FormField) -> OneThing:
     from one_things.catalog import load_catalog
 
     return load_catalog().get("newborn").model_copy(update={"form": list(fields)})
+
+
+def test_validate_fields_checks_only_what_is_sent(newborn: OneThing) -> None:
+    values, problems = validate_fields(newborn, {"contact_phone": "13800138000"}, today=TODAY)
+    assert (values, problems) == ({"contact_phone": "13800138000"}, [])
+    problems = validate_fields(newborn, {"newborn_name": "", "nope": 1}, today=TODAY)[1]
+    assert [p.field for p in problems] == ["form.nope", "form.newborn_name"]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from temporalio.testing import WorkflowEnvironment
 
+from tests.support.histories import record_history
 from tests.workflows.harness import definition, harness, until
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import StaffDecision, Supplement, Withdrawal
@@ -50,6 +51,7 @@ async def test_item_turns_yellow_then_red_is_escalated_and_still_completes(
         assert result.status == "completed"
         assert result.item("second").light == "red"
         assert result.item("second").output == {"second_no": "B-1"}
+        await record_history(handle, "lights_escalation")
 
 
 async def test_correction_stops_the_clock_until_the_citizen_answers(
@@ -80,6 +82,12 @@ async def test_correction_stops_the_clock_until_the_citizen_answers(
         records = (await h.stubs.get("/stub/alpha/records")).json()
         keys = sorted(record["idempotency_key"] for record in records)
         assert keys == ["PAUSE-1:first", "PAUSE-1:first:r1"]
+        await handle.execute_update(
+            OneThingWorkflow.staff_decision,
+            StaffDecision(item_code="second", decision="approve", output={"second_no": "B-2"}, staff="clerk"),
+        )
+        assert (await handle.result()).status == "completed"
+        await record_history(handle, "correction_resubmitted")
 
 
 async def test_withdrawal_cancels_outstanding_items_and_tells_the_departments(
@@ -96,6 +104,7 @@ async def test_withdrawal_cancels_outstanding_items_and_tells_the_departments(
         assert [item.status for item in result.items] == ["withdrawn", "withdrawn"]
         record = (await h.stubs.get("/stub/alpha/submissions/WITHDRAW-1:first")).json()
         assert record["status"] == "withdrawn"
+        await record_history(handle, "withdrawal")
 
 
 async def test_final_rejection_ends_the_case_with_the_reason(skipping_env: WorkflowEnvironment, data_dir: Path) -> None:
@@ -107,6 +116,7 @@ async def test_final_rejection_ends_the_case_with_the_reason(skipping_env: Workf
         assert result.reason and result.reason.startswith("first: ")
         assert result.item("second").status == "cancelled"  # it never started: its input was never produced
         assert result.item("second").started_at is None
+        await record_history(handle, "rejection")
 
 
 async def test_twenty_working_days_across_spring_festival_and_a_make_up_workday(
