@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
+from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from activities.departments import DepartmentActivities
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         Withdrawal,
     )
     from workflows.item import ItemRun, item_payload
+    from workflows.item_workflow import ItemInput, ItemReport, ItemWorkflow
 
 STAFF_DECISION_STATUS: dict[str, Literal["completed", "rejected", "correction_requested"]] = {
     "approve": "completed",
@@ -66,6 +68,8 @@ class OneThingWorkflow:
         )
         self._runs = {state.code: ItemRun(self, bundle.thing.item(state.code), state) for state in self._state.items}
         self._withdrawal: Withdrawal | None = None
+        self._outboxes: dict[str, list[DepartmentReply | Supplement]] = {code: [] for code in self._runs}
+        """Child runner: messages for each item's child, forwarded in order."""
         self._dirty = True
         self._projecting = False
 
@@ -78,6 +82,9 @@ class OneThingWorkflow:
         await workflow.wait_condition(lambda: self._all_finished() or self._stopping())
         if self._stopping():
             await self._stop_outstanding(tasks)
+            if self._bundle.item_runner == "child":
+                # Children close before their case does; the default parent-close policy would terminate them.
+                await asyncio.gather(*tasks.values(), return_exceptions=True)
         self._finish()
         await workflow.wait_condition(lambda: not self._dirty and not self._projecting)
         projector.cancel()
@@ -86,7 +93,56 @@ class OneThingWorkflow:
     async def _run_when_ready(self, run: ItemRun) -> None:
         """Items start the moment everything they depend on is completed."""
         await workflow.wait_condition(lambda: self._dependencies_done(run.item))
-        await run.run()
+        if self._bundle.item_runner == "child":
+            await self._run_child(run)
+        else:
+            await run.run()
+
+    async def _run_child(self, run: ItemRun) -> None:
+        """The same ItemRun in a child workflow; the case's copy of its state follows the child's reports."""
+        item = run.item
+        child = ItemInput(
+            case_no=self.case_no,
+            yellow_before_days=self.yellow_before_days,
+            item=item,
+            state=run.state,
+            form={name: value for name, value in self._form.items() if f"form.{name}" in item.inputs.values()},
+            outputs={code: other.state.output or {} for code, other in self._runs.items() if code in item.depends_on},
+        )
+        handle = await workflow.start_child_workflow(
+            ItemWorkflow.run, child, id=f"{workflow.info().workflow_id}-{item.code}"
+        )
+        forwarder = asyncio.create_task(self._forward_to_child(self._outboxes[item.code], handle))
+        try:
+            final = await handle
+        finally:
+            forwarder.cancel()
+        self.item_changed(final)
+
+    async def _forward_to_child(
+        self,
+        outbox: list[DepartmentReply | Supplement],
+        handle: ChildWorkflowHandle[ItemWorkflow, ItemReport],
+    ) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(outbox))
+            message = outbox.pop(0)
+            if isinstance(message, Supplement):
+                await handle.signal(ItemWorkflow.supplement, message)
+            else:
+                await handle.signal(ItemWorkflow.deliver, message)
+
+    def _deliver(self, run: ItemRun, reply: DepartmentReply) -> bool:
+        if self._bundle.item_runner == "inline":
+            return run.deliver(reply)
+        self._outboxes[run.item.code].append(reply)
+        return True  # the child judges whether it is stale
+
+    def _supplement(self, run: ItemRun, supplement: Supplement) -> None:
+        if self._bundle.item_runner == "inline":
+            run.supplement(supplement)
+        else:
+            self._outboxes[run.item.code].append(supplement)
 
     def _dependencies_done(self, item: Item) -> bool:
         return all(self._runs[dep].state.status is ItemStatus.COMPLETED for dep in item.depends_on if dep in self._runs)
@@ -178,6 +234,17 @@ class OneThingWorkflow:
         return self._state
 
     @workflow.signal
+    def item_changed(self, report: ItemReport) -> None:
+        """Child runner: the child's news replaces the case's copy of the item's state."""
+        run = self._runs.get(report.state.code)
+        if run is None or run.state.finished:
+            return  # a report overtaken by the child's result, or the case already stopped the item
+        for name in ItemState.model_fields:
+            setattr(run.state, name, getattr(report.state, name))
+        self._form.update(report.form)
+        self.changed()
+
+    @workflow.signal
     def department_result(self, result: DepartmentResult) -> None:
         run = self._runs.get(result.item_code)
         if run is None or run.state.finished:
@@ -189,20 +256,21 @@ class OneThingWorkflow:
             output=result.output,
             reason=result.reason,
         )
-        if not run.deliver(reply):
+        if not self._deliver(run, reply):
             workflow.logger.info("ignored a stale or repeated result for item %s", result.item_code)
 
     @workflow.update
     def staff_decision(self, decision: StaffDecision) -> ItemState:
         run = self._runs[decision.item_code]
-        run.deliver(
+        self._deliver(
+            run,
             DepartmentReply(
                 receipt_no=f"{self.case_no}:{decision.item_code}",
                 idempotency_key=run.idempotency_key,
                 status=STAFF_DECISION_STATUS[decision.decision],
                 output=decision.output,
                 reason=decision.reason,
-            )
+            ),
         )
         return run.state
 
@@ -219,7 +287,7 @@ class OneThingWorkflow:
 
     @workflow.update
     def supplement(self, supplement: Supplement) -> CaseState:
-        self._runs[supplement.item_code].supplement(supplement)
+        self._supplement(self._runs[supplement.item_code], supplement)
         return self._state
 
     @supplement.validator

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from workflows.bundle import OneThingWorkflow
+from workflows.item_workflow import ItemWorkflow
 
-WORKFLOWS: list[type] = [OneThingWorkflow]
+WORKFLOWS: list[type] = [OneThingWorkflow, ItemWorkflow]

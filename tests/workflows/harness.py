@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from temporalio.client import WorkflowHandle
@@ -83,7 +83,9 @@ class Harness:
         assert instant > now, f"cannot go back in time to {instant} from {now}"
         await self.env.sleep(instant - now)
 
-    async def start(self, thing: OneThing, case_no: str) -> WorkflowHandle[Any, CaseState]:
+    async def start(
+        self, thing: OneThing, case_no: str, item_runner: Literal["inline", "child"] = "inline"
+    ) -> WorkflowHandle[Any, CaseState]:
         bundle = BundleInput(
             case_no=case_no,
             thing=thing,
@@ -91,6 +93,7 @@ class Harness:
             form={"applicant": "Test Applicant"},
             owner="tester",
             accepted_at=await self.env.get_current_time(),
+            item_runner=item_runner,
         )
         return await self.env.client.start_workflow(
             OneThingWorkflow.run, bundle, id=workflow_id(thing.code, case_no), task_queue=self.settings.task_queue
