@@ -33,7 +33,9 @@ def get_session(request: Request) -> Iterator[Session]:
 async def get_temporal(request: Request) -> Client:
     client: Client | None = await request.app.state.temporal.get()
     if client is None:
-        raise ProblemError(503, "Service temporarily unavailable", "The case engine is not reachable; try again shortly.")
+        raise ProblemError(
+            503, "Service temporarily unavailable", "The case engine is not reachable; try again shortly."
+        )
     return client
 
 

@@ -56,4 +56,4 @@ def stack_settings(data_dir: Path, client: Client, **overrides: object) -> Setti
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "data"
     path.mkdir()
-    yield path
+    return path

@@ -104,7 +104,9 @@ async def withdraw(
 ) -> CaseView:
     case, items = load_case(session, principal, case_no)
     handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))
-    await _update(handle.execute_update(OneThingWorkflow.withdraw, Withdrawal(reason=(body or WithdrawIn()).reason)), case_no)
+    await _update(
+        handle.execute_update(OneThingWorkflow.withdraw, Withdrawal(reason=(body or WithdrawIn()).reason)), case_no
+    )
     return case_view(catalog, case, items)
 
 
@@ -118,4 +120,6 @@ async def _update(call, case_no: str):  # type: ignore[no-untyped-def]
     except RPCError as error:
         if "not found" in str(error).lower() or "completed" in str(error).lower():
             raise ProblemError(409, "Not possible now", f"Case {case_no} is already finished.") from None
-        raise ProblemError(503, "Service temporarily unavailable", "The case engine is not reachable; try again.") from error
+        raise ProblemError(
+            503, "Service temporarily unavailable", "The case engine is not reachable; try again."
+        ) from error

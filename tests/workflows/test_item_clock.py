@@ -5,7 +5,7 @@ March 2027 has no public holiday, so the expected dates below are plain working-
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -113,7 +113,8 @@ async def test_final_rejection_ends_the_case_with_the_reason(skipping_env: Workf
         handle = await h.start(definition(), "REJECT-1")
         result = await handle.result()
         assert result.status == "rejected"
-        assert result.reason and result.reason.startswith("first: ")
+        assert result.reason
+        assert result.reason.startswith("first: ")
         assert result.item("second").status == "cancelled"  # it never started: its input was never produced
         assert result.item("second").started_at is None
         await record_history(handle, "rejection")
