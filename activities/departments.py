@@ -6,10 +6,15 @@ resubmission round), so a retry after a timeout or a worker crash finds the depa
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from typing import Any
+
 import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.metrics import record_department_call
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
 from workflows.policies import REFUSED
 
@@ -34,13 +39,16 @@ class DepartmentActivities:
             "callback_url": f"{self._callback_base_url}/api/v1/callbacks/{submission.department}",
         }
         url = f"{self._departments_url}/stub/{submission.department}/submissions"
-        return await self._call("POST", url, body)
+        reply = await self._call("POST", url, body, department=submission.department, operation="submit")
+        return DepartmentReply.model_validate(reply)
 
     @activity.defn
     async def await_batch_result(self, ref: SubmissionRef) -> DepartmentReply:
         """Pull a data-pipeline result; 'not ready yet' is an error so the retry policy paces the polling."""
         url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}"
-        reply = await self._call("GET", url, None)
+        reply = DepartmentReply.model_validate(
+            await self._call("GET", url, None, department=ref.department, operation="pull")
+        )
         if reply.status == "accepted":
             raise ApplicationError("the department has not processed this batch yet", type="ResultNotReady")
         return reply
@@ -48,18 +56,34 @@ class DepartmentActivities:
     @activity.defn
     async def withdraw_from_department(self, ref: SubmissionRef) -> DepartmentReply:
         url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}/withdraw"
-        return await self._call("POST", url, {})
+        reply = await self._call("POST", url, {}, department=ref.department, operation="withdraw")
+        return DepartmentReply.model_validate(reply)
 
     @activity.defn
     async def escalate_to_department(self, notice: EscalationNotice) -> None:
         url = f"{self._departments_url}/stub/{notice.department}/escalations"
-        response = await self._http.post(url, json=notice.model_dump(exclude={"department"}))
-        _raise_for_status(response)
+        body: dict[str, object] = notice.model_dump(exclude={"department"})
+        await self._call("POST", url, body, department=notice.department, operation="escalate")
 
-    async def _call(self, method: str, url: str, body: dict[str, object] | None) -> DepartmentReply:
-        response = await self._http.request(method, url, json=body)
-        _raise_for_status(response)
-        return DepartmentReply.model_validate(response.json())
+    async def _call(
+        self, method: str, url: str, body: dict[str, object] | None, *, department: str, operation: str
+    ) -> Any:
+        """The decoded JSON answer; every call is counted and timed by department and operation."""
+        started = time.monotonic()
+        outcome = "unavailable"
+        try:
+            response = await self._http.request(method, url, json=body)
+            _raise_for_status(response)
+            outcome = "ok"
+            return response.json()
+        except ApplicationError as error:
+            outcome = "refused" if error.type == REFUSED else "unavailable"
+            raise
+        finally:
+            latency = timedelta(seconds=time.monotonic() - started)
+            record_department_call(
+                activity.metric_meter(), department=department, operation=operation, outcome=outcome, latency=latency
+            )
 
 
 def _raise_for_status(response: httpx.Response) -> None:

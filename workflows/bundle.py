@@ -51,6 +51,7 @@ class OneThingWorkflow:
     @workflow.init
     def __init__(self, bundle: BundleInput) -> None:
         self.case_no = bundle.case_no
+        self.thing_code = bundle.thing.code
         self.yellow_before_days = bundle.thing.sla.yellow_before_days
         self._bundle = bundle
         self._form = dict(bundle.form)

@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.departments import DepartmentActivities
+    from core import metrics
     from one_things.schema import IntegrationMode, Item
     from workflows import policies
     from workflows.contracts import (
@@ -39,6 +40,7 @@ class CaseContext(Protocol):
     """What an item needs from the case it belongs to."""
 
     case_no: str
+    thing_code: str
     yellow_before_days: int
 
     def changed(self) -> None: ...
@@ -108,10 +110,12 @@ class ItemRun:
             if reply.status == "completed":
                 self._set(status=ItemStatus.COMPLETED, output=reply.output or {}, holder=None, reason=None)
                 self._set(finished_at=workflow.now())
+                self._count_finished()
                 return
             if reply.status in ("rejected", "withdrawn"):
                 status = ItemStatus.REJECTED if reply.status == "rejected" else ItemStatus.WITHDRAWN
                 self._set(status=status, reason=reply.reason, holder=None, finished_at=workflow.now())
+                self._count_finished()
                 return
             await self._wait_for_citizen(reply.reason)
 
@@ -234,6 +238,7 @@ class ItemRun:
                 pass
             if turn_at == self.state.due_at:
                 self._set(light=Light.RED, breached_at=workflow.now())
+                metrics.record_item_breached(workflow.metric_meter(), **self._labels())
                 await self._escalate("overdue")
             else:
                 self._set(light=Light.YELLOW)
@@ -261,6 +266,12 @@ class ItemRun:
             workflow.logger.warning("escalation notice for item %s could not be delivered", self.item.code)
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    def _labels(self) -> dict[str, str]:
+        return {"thing": self.case.thing_code, "department": self.item.department, "item": self.item.code}
+
+    def _count_finished(self) -> None:
+        metrics.record_item_finished(workflow.metric_meter(), outcome=self.state.status.value, **self._labels())
 
     def _submission(self) -> Submission:
         return Submission(

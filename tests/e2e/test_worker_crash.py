@@ -70,6 +70,7 @@ async def test_sigkilled_worker_resumes_every_case_without_duplicate_records(dev
                 case = await stack.wait_case(citizen, case_no, {"completed", "rejected", "withdrawn"}, timeout=240)
                 statuses[case_no] = case["status"]
             assert Counter(statuses.values()) == Counter({"completed": BUNDLES})
+            metrics = (await stack.stubs.get(f"http://127.0.0.1:{stack.settings.metrics_port}/metrics")).text
         finally:
             stop.set()
             await clerk
@@ -81,6 +82,18 @@ async def test_sigkilled_worker_resumes_every_case_without_duplicate_records(dev
             per_item = Counter((r["case_no"], r["item_code"]) for r in records if r["case_no"] in statuses)
             assert len(per_item) == BUNDLES, department
             assert max(per_item.values()) == 1, f"{department} holds a duplicate record"
+
+        # The restarted worker's one Prometheus endpoint serves our metrics beside the SDK's own,
+        # labelled by department and item, never by case or person.
+        assert _series(metrics, "onething_department_calls_total", 'department="health"', 'outcome="ok"')
+        assert _series(metrics, "onething_items_finished_total", 'item="social_security_card"', 'outcome="completed"')
+        assert "temporal_workflow_completed" in metrics
+        assert not any(case_no in metrics for case_no in statuses)
+        assert body["form"]["mother_id_no"] not in metrics
+
+
+def _series(metrics: str, name: str, *labels: str) -> list[str]:
+    return [line for line in metrics.splitlines() if line.startswith(name + "{") and all(lb in line for lb in labels)]
 
 
 async def _wait_for_records(stack, minimum: int) -> None:  # type: ignore[no-untyped-def]
