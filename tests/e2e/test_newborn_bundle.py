@@ -9,10 +9,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from core.auth import Role
 from one_things.catalog import load_catalog
 from one_things.demo import demo_application
+from persistence.db import make_engine
+from persistence.tables import ApplicationRequest
 from tests.support.histories import record_history
 from tests.support.servers import TEMPORAL_CLI
 from tests.support.stack import running_stack
@@ -131,3 +134,7 @@ async def test_bad_application_is_rejected_naming_the_field_and_starts_nothing(d
         assert {"form.mother_id_no", "answers.hukou_location"} <= fields
         assert body["form"]["mother_id_no"] not in response.text
         assert (await citizen.get("/api/v1/applications")).json() == []
+        with Session(make_engine(stack.settings.projection_url)) as session:
+            assert session.exec(select(ApplicationRequest)).all() == []  # not even an Idempotency-Key row
+        started = [wf async for wf in dev_env.client.list_workflows(f"TaskQueue = '{stack.settings.task_queue}'")]
+        assert started == []
