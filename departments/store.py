@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, create_engine, select
+from sqlmodel import Session, col, select
 
+from core.database import create_sql_engine
 from departments.models import (
     DECIDED,
     CallbackState,
@@ -37,22 +36,9 @@ class KeyReusedError(Exception):
 
 
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
+    engine = create_sql_engine(url)
     DepartmentsTable.metadata.create_all(engine)
     return engine
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # WAL: the listing endpoints read while callbacks and the batch processor write.
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
 
 
 def ping(engine: Engine) -> None:
