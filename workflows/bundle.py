@@ -104,6 +104,7 @@ class OneThingWorkflow:
         item = run.item
         child = ItemInput(
             case_no=self.case_no,
+            thing_code=self.thing_code,
             yellow_before_days=self.yellow_before_days,
             item=item,
             state=run.state,

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
 
 class ItemInput(BaseModel):
     case_no: str
+    thing_code: str
     yellow_before_days: int
     item: Item
     state: ItemState
@@ -44,6 +45,7 @@ class ItemWorkflow:
     @workflow.init
     def __init__(self, child: ItemInput) -> None:
         self.case_no = child.case_no
+        self.thing_code = child.thing_code
         self.yellow_before_days = child.yellow_before_days
         self._form = dict(child.form)
         self._outputs = child.outputs
