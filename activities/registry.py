@@ -10,7 +10,9 @@ from sqlalchemy.engine import Engine
 
 from activities.calendar import CalendarActivities
 from activities.departments import DepartmentActivities
+from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
+from activities.rectifications import RectificationActivities
 from core.calendar import NONE, Adjustments
 
 
@@ -21,10 +23,14 @@ def build_activities(
     departments_url: str,
     api_url: str,
     calendar_adjustments: Adjustments = NONE,
+    transport: Transport | None = None,
 ) -> list[Callable[..., Any]]:
     departments = DepartmentActivities(http, departments_url, callback_base_url=api_url)
     calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine)
+    # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.
+    messages = MessageActivities(engine, transport or RecordingTransport(engine))
+    rectifications = RectificationActivities(engine)
     return [
         departments.submit_to_department,
         departments.await_batch_result,
@@ -33,4 +39,6 @@ def build_activities(
         calendar.compute_deadline,
         calendar.shift_deadline,
         projection.project_case_state,
+        messages.send_message,
+        rectifications.project_rectification,
     ]

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
-from persistence import tables  # noqa: F401 - registers the tables on SQLModel.metadata
+from persistence import licences, messages, ratings, rectifications, register, tables  # noqa: F401 - registers tables
 
 
 def make_engine(url: str) -> Engine:

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.item import ItemRun, item_payload
     from workflows.item_workflow import ItemInput, ItemReport, ItemWorkflow
+    from workflows.notices import Notices
 
 STAFF_DECISION_STATUS: dict[str, Literal["completed", "rejected", "correction_requested"]] = {
     "approve": "completed",
@@ -73,11 +74,13 @@ class OneThingWorkflow:
         """Child runner: messages for each item's child, forwarded in order."""
         self._dirty = True
         self._projecting = False
+        self._notices = Notices(bundle)
 
     # --- the case ---------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, bundle: BundleInput) -> CaseState:
+        self._notices.start()
         projector = asyncio.create_task(self._project_changes())
         tasks = {code: asyncio.create_task(self._run_when_ready(run)) for code, run in self._runs.items()}
         await workflow.wait_condition(lambda: self._all_finished() or self._stopping())
@@ -89,6 +92,7 @@ class OneThingWorkflow:
         self._finish()
         await workflow.wait_condition(lambda: not self._dirty and not self._projecting)
         projector.cancel()
+        await self._notices.drain()
         return self._state
 
     async def _run_when_ready(self, run: ItemRun) -> None:
@@ -197,6 +201,7 @@ class OneThingWorkflow:
             self._state.status = CaseStatus.COMPLETED
         self._state.finished_at = workflow.now()
         self.changed()
+        self._notices.case_finished(self._state)
 
     # --- CaseContext for the items ----------------------------------------------------------------
 
@@ -205,6 +210,7 @@ class OneThingWorkflow:
             waiting = any(run.state.status is ItemStatus.WAITING_CITIZEN for run in self._runs.values())
             self._state.status = CaseStatus.WAITING_CITIZEN if waiting else CaseStatus.RUNNING
         self._dirty = True
+        self._notices.observe(self._state.items)
 
     def resolve_inputs(self, item: Item) -> dict[str, Any]:
         outputs = {code: run.state.output or {} for code, run in self._runs.items()}

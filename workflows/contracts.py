@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from one_things.schema import IntegrationMode, OneThing
+from one_things.schema import IntegrationMode, Names, OneThing
 
 
 class CaseStatus(StrEnum):
@@ -200,3 +200,105 @@ class EscalationNotice(BaseModel):
     item_code: str
     level: str
     note: str
+
+
+# --- messages to the citizen ---------------------------------------------------------------------
+
+
+class MessageKind(StrEnum):
+    ACCEPTED = "accepted"
+    CORRECTION_NEEDED = "correction_needed"
+    ITEM_DONE = "item_done"
+    ALL_DONE = "all_done"
+    LICENCE_EXPIRING = "licence_expiring"
+    """Sent by the licence wallet, not by the case workflow."""
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Message(BaseModel):
+    """A notice for a citizen: one inbox row plus an SMS and an e-mail.
+
+    (case_no, kind, item_code, round) is the message's identity: retries and replays deliver it once.
+    The texts are rendered by the activity from names, never from the form, so no personal data.
+    """
+
+    owner: str
+    case_no: str
+    kind: MessageKind
+    item_code: str = ""
+    """Empty for a message about the whole case."""
+    round: int = 0
+    """The item's submission round (补正 asks again in a later round); for licence_expiring the expiry date."""
+    thing_name: Names
+    item_name: Names | None = None
+    reason: str | None = None
+    """What a department asks to be corrected."""
+    channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.EMAIL])
+
+
+# --- rectification (整改) after a bad rating -------------------------------------------------------
+
+
+class RectificationStatus(StrEnum):
+    OPEN = "open"
+    """Waiting for the department's first reply."""
+    REPLIED = "replied"
+    """Waiting for the citizen to confirm or contest the reply."""
+    CONTESTED = "contested"
+    """The citizen contested the reply: waiting for the department's second reply."""
+    CONFIRMED = "confirmed"
+    ESCALATED = "escalated"
+    """Contested twice: handed to the supervisor (督办)."""
+    CLOSED_NO_RESPONSE = "closed_no_response"
+    """The citizen neither confirmed nor contested in time: closed as accepted."""
+
+
+OPEN_RECTIFICATION = frozenset({RectificationStatus.OPEN, RectificationStatus.CONTESTED})
+FINISHED_RECTIFICATION = frozenset(
+    {RectificationStatus.CONFIRMED, RectificationStatus.ESCALATED, RectificationStatus.CLOSED_NO_RESPONSE}
+)
+
+
+class RectificationInput(BaseModel):
+    case_no: str
+    thing: str
+    department: str
+    owner: str
+    score: int
+    comment: str
+    rated_at: datetime
+
+
+class RectificationReply(BaseModel):
+    text: str
+    staff: str
+    at: datetime | None = None
+    """Set by the workflow when the reply is accepted."""
+
+
+class CitizenVerdict(BaseModel):
+    note: str = ""
+
+
+class RectificationState(BaseModel):
+    id: str
+    case_no: str
+    thing: str
+    department: str
+    owner: str
+    score: int
+    comment: str
+    status: RectificationStatus = RectificationStatus.OPEN
+    started_at: datetime
+    due_at: datetime | None = None
+    light: Light = Light.GREEN
+    overdue_at: datetime | None = None
+    replies: list[RectificationReply] = Field(default_factory=list)
+    contest_note: str | None = None
+    citizen_note: str | None = None
+    closed_at: datetime | None = None
+    seq: int = 0

@@ -62,3 +62,11 @@ PROJECTION = CallPolicy(
     schedule_to_close=None,
     retry=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30)),
 )
+
+MESSAGE = CallPolicy(
+    # A notice is worth a few retries within the hour, but a case never waits on it for long or fails
+    # because of it: the inbox row and transport records are keyed by business facts, so retries are safe.
+    start_to_close=timedelta(seconds=30),
+    schedule_to_close=timedelta(hours=1),
+    retry=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
+)

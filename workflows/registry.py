@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from workflows.bundle import OneThingWorkflow
 from workflows.item_workflow import ItemWorkflow
+from workflows.rectification import RectificationWorkflow
 
-WORKFLOWS: list[type] = [OneThingWorkflow, ItemWorkflow]
+WORKFLOWS: list[type] = [OneThingWorkflow, ItemWorkflow, RectificationWorkflow]

@@ -1,0 +1,132 @@
+"""The citizen's in-app inbox and the development record of outgoing SMS and e-mail.
+
+Inbox rows are unique by (case_no, kind, item_code, round): activity retries and workflow replays
+deliver the same business fact, so they find the row and add nothing. Keyword-only functions;
+callers own the session and commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from persistence.tables import UTCDateTime
+
+
+class InboxMessage(SQLModel, table=True):
+    __tablename__ = "inbox_messages"
+    __table_args__ = (UniqueConstraint("case_no", "kind", "item_code", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(index=True, max_length=128)
+    case_no: str = Field(max_length=40)
+    kind: str = Field(max_length=32)
+    item_code: str = Field(default="", max_length=64)
+    round: int = 0
+    title_zh: str
+    title_en: str
+    body_zh: str
+    body_en: str
+    created_at: datetime = Field(index=True, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutgoingMessage(SQLModel, table=True):
+    """What the development transport "sent": one row per message and channel, never the phone number."""
+
+    __tablename__ = "outgoing_messages"
+
+    key: str = Field(primary_key=True, max_length=200)
+    """The inbox message's business key plus the channel; a real gateway gets it as its dedup key."""
+    owner: str = Field(index=True, max_length=128)
+    case_no: str = Field(index=True, max_length=40)
+    channel: str = Field(max_length=8)
+    text: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def message_key(*, case_no: str, kind: str, item_code: str, round: int) -> str:
+    return f"{case_no}:{kind}:{item_code or '-'}:{round}"
+
+
+def add_inbox_message(
+    session: Session,
+    *,
+    owner: str,
+    case_no: str,
+    kind: str,
+    item_code: str,
+    round: int,
+    title: tuple[str, str],
+    body: tuple[str, str],
+) -> bool:
+    """Adds the message unless it is already there. Returns whether it was added."""
+    existing = session.exec(
+        select(InboxMessage).where(
+            InboxMessage.case_no == case_no,
+            InboxMessage.kind == kind,
+            InboxMessage.item_code == item_code,
+            InboxMessage.round == round,
+        )
+    ).first()
+    if existing is not None:
+        return False
+    session.add(
+        InboxMessage(
+            owner=owner,
+            case_no=case_no,
+            kind=kind,
+            item_code=item_code,
+            round=round,
+            title_zh=title[0],
+            title_en=title[1],
+            body_zh=body[0],
+            body_en=body[1],
+            created_at=datetime.now(UTC),
+        )
+    )
+    return True
+
+
+def list_inbox(session: Session, *, owner: str, limit: int = 100) -> tuple[list[InboxMessage], int]:
+    """The owner's messages, newest first, and how many of all their messages are unread."""
+    query = (
+        select(InboxMessage)
+        .where(InboxMessage.owner == owner)
+        .order_by(col(InboxMessage.created_at).desc(), col(InboxMessage.id).desc())
+        .limit(limit)
+    )
+    unread = session.exec(
+        select(func.count())
+        .select_from(InboxMessage)
+        .where(InboxMessage.owner == owner, col(InboxMessage.read_at).is_(None))
+    ).one()
+    return list(session.exec(query).all()), int(unread)
+
+
+def mark_read(session: Session, *, owner: str, message_id: int) -> InboxMessage | None:
+    """Marks the owner's message read (again is harmless); another owner's message is None, like a missing one."""
+    message = session.get(InboxMessage, message_id)
+    if message is None or message.owner != owner:
+        return None
+    if message.read_at is None:
+        message.read_at = datetime.now(UTC)
+        session.add(message)
+    return message
+
+
+def record_outgoing(session: Session, *, key: str, owner: str, case_no: str, channel: str, text: str) -> bool:
+    """The development transport's "send": one row per key. Returns whether it was new."""
+    if session.get(OutgoingMessage, key) is not None:
+        return False
+    session.add(
+        OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=datetime.now(UTC))
+    )
+    return True
+
+
+def list_outgoing(session: Session, *, case_no: str) -> list[OutgoingMessage]:
+    query = select(OutgoingMessage).where(OutgoingMessage.case_no == case_no).order_by(col(OutgoingMessage.created_at))
+    return list(session.exec(query).all())

@@ -1,0 +1,78 @@
+"""The rectification (整改) projection: a department's answer to a bad rating, for pages and supervisors.
+
+Written by the rectification workflow's local activity; a state applies only if its `seq` is newer,
+like the case projection, so retries, replays and reordering never move a row backwards.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from persistence.tables import UTCDateTime
+from workflows.contracts import RectificationState
+
+
+class RectificationRecord(SQLModel, table=True):
+    __tablename__ = "rectifications"
+
+    id: str = Field(primary_key=True, max_length=160)
+    """The workflow id: rectification-<case number>-<department>."""
+    case_no: str = Field(index=True, max_length=40)
+    thing: str = Field(max_length=64)
+    department: str = Field(index=True, max_length=64)
+    owner: str = Field(index=True, max_length=128)
+    score: int
+    comment: str = ""
+    status: str = Field(index=True, max_length=24)
+    light: str = Field(index=True, max_length=8)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    overdue_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    replies: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    contest_note: str | None = None
+    citizen_note: str | None = None
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    seq: int = 0
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def project_rectification(session: Session, *, state: RectificationState) -> bool:
+    """Upserts the rectification if `state` is newer than the stored one. Returns whether it applied."""
+    record = session.get(RectificationRecord, state.id, with_for_update=True)
+    if record is not None and record.seq >= state.seq:
+        return False
+    values = state.model_dump(mode="python", exclude={"id", "replies"})
+    values["status"] = state.status.value
+    values["light"] = state.light.value
+    values["replies"] = [reply.model_dump(mode="json") for reply in state.replies]
+    values["updated_at"] = datetime.now(UTC)
+    if record is None:
+        session.add(RectificationRecord(id=state.id, **values))
+    else:
+        record.sqlmodel_update(values)
+        session.add(record)
+    return True
+
+
+def get_rectification(session: Session, *, rectification_id: str) -> RectificationRecord | None:
+    return session.get(RectificationRecord, rectification_id)
+
+
+def case_rectifications(session: Session, *, case_no: str) -> list[RectificationRecord]:
+    query = select(RectificationRecord).where(RectificationRecord.case_no == case_no)
+    return list(session.exec(query.order_by(col(RectificationRecord.department))).all())
+
+
+def department_rectifications(session: Session, *, department: str, limit: int = 200) -> list[RectificationRecord]:
+    """A department's rectifications, the ones with the nearest deadline first."""
+    query = (
+        select(RectificationRecord)
+        .where(RectificationRecord.department == department)
+        .order_by(col(RectificationRecord.closed_at).is_not(None), col(RectificationRecord.due_at))
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
