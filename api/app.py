@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routers import applications, callbacks, health, staff, things
+from api.routers import applications, callbacks, citizen_data, health, licences, staff, things
 from api.temporal_link import TemporalLink
 from core.settings import Settings, get_settings
 from one_things.catalog import load_catalog
-from persistence.db import make_engine
+from persistence.db import make_engine, session_scope
+from persistence.demo_seed import seed_demo_data
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,6 +23,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = make_engine(settings.projection_url)
+        if settings.environment == "development":
+            # Demo residents and licences for the embedded stack; production reads the real registers.
+            with session_scope(app.state.engine) as session:
+                seed_demo_data(session)
         app.state.catalog = load_catalog()
         app.state.temporal = TemporalLink(settings)
         await app.state.temporal.get()
@@ -36,6 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(health.router)
-    for router in (things.router, applications.router, callbacks.router, staff.router):
+    for router in (
+        things.router,
+        applications.router,
+        callbacks.router,
+        staff.router,
+        citizen_data.router,
+        licences.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     return app
