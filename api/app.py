@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
 from api.routers import applications, callbacks, citizen_data, health, licences, staff, things
+from api.routers import messages, ratings, rectifications
 from api.temporal_link import TemporalLink
 from core.settings import Settings, get_settings
 from one_things.catalog import load_catalog
@@ -49,5 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         citizen_data.router,
         licences.router,
     ):
+        app.include_router(router, prefix="/api/v1")
+    for router in (messages.router, ratings.router, rectifications.router):
         app.include_router(router, prefix="/api/v1")
     return app

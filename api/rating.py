@@ -1,0 +1,116 @@
+"""好差评: checking a rating against the case it rates, and opening 整改 for the departments rated badly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from api.problems import ProblemError
+from persistence.tables import CaseRecord, ItemRecord
+from workflows.contracts import RectificationInput
+from workflows.rectification import RectificationWorkflow, rectification_id
+
+RECTIFY_AT_OR_BELOW = 2
+"""A department score of 1 or 2 (差评) obliges the department to rectify."""
+
+
+class Score(BaseModel):
+    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) … 5 (very satisfied)")
+    comment: str = Field(default="", max_length=500)
+
+
+class DepartmentScore(Score):
+    department: str = Field(description="A department that handled an item of the case")
+
+
+class RatingIn(BaseModel):
+    overall: Score
+    departments: list[DepartmentScore] = Field(description="Each department that handled an item, once")
+
+
+class DepartmentRatingView(BaseModel):
+    department: str
+    department_name: str
+    score: int | None
+    comment: str | None
+    rectification: str | None
+    """The id of the rectification this score opened, if any."""
+
+
+class RatingView(BaseModel):
+    case_no: str
+    rateable: bool
+    """True while the case is completed and not yet rated."""
+    rated_at: datetime | None
+    overall: Score | None
+    departments: list[DepartmentRatingView]
+    """Every department that handled an item; score None until rated."""
+
+
+def handling_departments(items: list[ItemRecord]) -> list[str]:
+    return sorted({item.department for item in items if item.status == "completed"})
+
+
+def check_rating(case: CaseRecord, items: list[ItemRecord], body: RatingIn, already_rated: bool) -> None:
+    """409 when the case cannot be rated now; 422 naming the field when the rating does not fit the case."""
+    if case.status != "completed":
+        raise ProblemError(409, "Not possible now", "A case can be rated once it is completed.", case_no=case.case_no)
+    if already_rated:
+        raise ProblemError(409, "Not possible now", "This case has already been rated.", case_no=case.case_no)
+    handled = handling_departments(items)
+    errors: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(body.departments):
+        field = f"departments.{index}"
+        if entry.department not in handled:
+            errors.append({"field": f"{field}.department", "message": "this department handled no item of the case"})
+        elif entry.department in seen:
+            errors.append({"field": f"{field}.department", "message": "this department is rated twice"})
+        elif entry.score <= RECTIFY_AT_OR_BELOW and not entry.comment.strip():
+            errors.append({"field": f"{field}.comment", "message": "say what went wrong, so it can be put right"})
+        seen.add(entry.department)
+    missing = [department for department in handled if department not in seen]
+    if missing:
+        errors.append({"field": "departments", "message": f"rate every department; missing: {', '.join(missing)}"})
+    if errors:
+        fields = ", ".join(error["field"] for error in errors)
+        raise ProblemError(422, "Invalid rating", f"Please correct: {fields}. Nothing was saved.", errors=errors)
+
+
+async def open_rectifications(temporal: Client, *, task_queue: str, case: CaseRecord, body: RatingIn) -> dict[str, str]:
+    """Starts one rectification per badly rated department; a repeat start finds the running one."""
+    opened: dict[str, str] = {}
+    for entry in body.departments:
+        if entry.score > RECTIFY_AT_OR_BELOW:
+            continue
+        request = RectificationInput(
+            case_no=case.case_no,
+            thing=case.thing,
+            department=entry.department,
+            owner=case.owner,
+            score=entry.score,
+            comment=entry.comment,
+            rated_at=datetime.now(UTC),
+        )
+        workflow_id = rectification_id(case.case_no, entry.department)
+        try:
+            await temporal.start_workflow(
+                RectificationWorkflow.run,
+                request,
+                id=workflow_id,
+                task_queue=task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            pass
+        except RPCError as error:
+            raise ProblemError(
+                503, "Service temporarily unavailable", "The rating could not be saved; please try again."
+            ) from error
+        opened[entry.department] = workflow_id
+    return opened
