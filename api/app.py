@@ -7,9 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.pages import install_pages
 from api.problems import install_problem_handlers
-from api.routers import applications, callbacks, citizen_data, health, licences, staff, things
-from api.routers import messages, ratings, rectifications
+from api.routers import (
+    applications,
+    callbacks,
+    citizen_data,
+    health,
+    licences,
+    messages,
+    ratings,
+    rectifications,
+    staff,
+    things,
+)
 from api.temporal_link import TemporalLink
 from core.settings import Settings, get_settings
 from one_things.catalog import load_catalog
@@ -41,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_pages(app)
     app.include_router(health.router)
     for router in (
         things.router,

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.problems import ProblemError
+from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
 from core.settings import Settings
 from one_things.catalog import Catalog
@@ -47,12 +48,20 @@ def get_catalog(request: Request) -> Catalog:
 def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    if credentials is None:
+    """The caller, from the bearer token or else the browser's session cookie (CSRF-checked on writes)."""
+    secret = request.app.state.settings.secret_key
+    if credentials is not None:
+        token = credentials.credentials
+    elif (cookie := session_token(request)) is not None:
+        token = cookie
+        if request.method not in SAFE_METHODS and not csrf_matches(secret, token, request.headers.get(CSRF_HEADER)):
+            raise ProblemError(403, "Missing CSRF token", f"Send the page's CSRF token in the {CSRF_HEADER} header.")
+    else:
         raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (see `onething token`).")
     try:
-        return read_token(request.app.state.settings.secret_key, credentials.credentials)
+        return read_token(secret, token)
     except InvalidTokenError:
-        raise ProblemError(401, "Not signed in", "The bearer token is invalid or expired; get a new one.") from None
+        raise ProblemError(401, "Not signed in", "The token is invalid or expired; sign in again.") from None
 
 
 def require(*roles: Role):  # type: ignore[no-untyped-def]

@@ -55,7 +55,13 @@ class VerificationView(BaseModel):
 
 
 def verify_path(verification_code: str) -> str:
+    """The API's JSON answer for programs."""
     return f"/api/v1/verify/{verification_code}"
+
+
+def verify_page_path(verification_code: str) -> str:
+    """The page a person lands on after scanning the QR code."""
+    return f"/verify/{verification_code}"
 
 
 def licence_name(catalog: Catalog, licence: Licence) -> dict[str, str]:

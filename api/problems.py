@@ -14,21 +14,36 @@ PROBLEM_JSON = "application/problem+json"
 
 class ProblemError(Exception):
     def __init__(
-        self, status: int, title: str, detail: str, *, errors: list[dict[str, str]] | None = None, **extra: Any
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
         self.errors = errors or []
+        self.headers = headers or {}
         self.extra = extra
 
 
 def problem_response(
-    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     if errors:
         body["errors"] = errors
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -40,7 +55,7 @@ def invalid_input(errors: list[dict[str, str]]) -> ProblemError:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, error: ProblemError) -> JSONResponse:
-        return problem_response(error.status, error.title, error.detail, error.errors, **error.extra)
+        return problem_response(error.status, error.title, error.detail, error.errors, error.headers, **error.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:

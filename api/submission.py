@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from one_things.catalog import Catalog
 from one_things.forms import validate_form
 from one_things.plan import Plan, PlanError, make_plan
 from one_things.schema import OneThing
-from persistence.applications import find_application, record_application
+from persistence.applications import count_applications_since, find_application, record_application
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import BundleInput
 
@@ -84,6 +84,7 @@ async def accept(
     now = datetime.now(UTC)
     case_no = existing.case_no if existing else new_case_no(now)
     if existing is None:
+        check_rate(session, settings, owner, now)
         record_application(
             session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest
         )
@@ -99,6 +100,19 @@ async def accept(
     )
     await start_case(temporal, settings, bundle)
     return case_no, plan, existing is None
+
+
+def check_rate(session: Session, settings: Settings, owner: str, now: datetime) -> None:
+    """A per-citizen limit on new cases: a script or a stuck button must not flood the departments."""
+    recent = count_applications_since(session, owner=owner, since=now - timedelta(hours=1))
+    if recent >= settings.submissions_per_hour:
+        raise ProblemError(
+            429,
+            "Too many applications",
+            f"At most {settings.submissions_per_hour} new applications per hour; try again later. "
+            "Your earlier applications are safe: see your case list.",
+            headers={"Retry-After": "600"},
+        )
 
 
 async def start_case(temporal: Client, settings: Settings, bundle: BundleInput) -> None:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     departments_database_url: str = ""
     """The department stubs' own database; empty means a SQLite file in data_dir."""
 
+    submissions_per_hour: int = 10
+    """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
+
     secret_key: str = DEV_SECRET
     """Signs bearer tokens and derives the department callback keys."""
     codec_key: str = DEV_CODEC_KEY

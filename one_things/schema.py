@@ -156,6 +156,10 @@ class OneThing(Strict):
     name: Names
     life_event: Names
     summary: Names | None = None
+    keywords: list[str] = Field(
+        default_factory=list,
+        description="Plain words a citizen might type to find this one-thing (e.g. 生孩子, my baby was born)",
+    )
     departments: list[Department] = Field(min_length=1)
     items: list[Item] = Field(min_length=1)
     form: list[FormField] = Field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from persistence.tables import ApplicationRequest
 
@@ -29,3 +29,8 @@ def record_application(
     )
     session.add(request)
     return request
+
+
+def count_applications_since(session: Session, *, owner: str, since: datetime) -> int:
+    query = select(func.count()).where(ApplicationRequest.owner == owner, ApplicationRequest.created_at >= since)
+    return session.exec(query).one()

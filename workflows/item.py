@@ -35,6 +35,9 @@ with workflow.unsafe.imports_passed_through():
         Supplement,
     )
 
+DEADLINE_BESIDE_SUBMISSION = "deadline-beside-submission"
+"""Patch: histories recorded before it computed the deadline first and submitted after."""
+
 
 class CaseContext(Protocol):
     """What an item needs from the case it belongs to."""
@@ -85,10 +88,32 @@ class ItemRun:
 
     async def run(self) -> None:
         self._set(status=ItemStatus.RUNNING, started_at=workflow.now())
-        deadline = await workflow.execute_activity_method(
+        if not workflow.patched(DEADLINE_BESIDE_SUBMISSION):
+            self._apply_deadline(await self._compute_deadline())
+            first_watcher = asyncio.create_task(self._watch_sla())
+            try:
+                await self._handle_until_final()
+            finally:
+                first_watcher.cancel()
+            return
+        # The department needs no deadline to start its work: the calendar is asked while the submission
+        # travels, which takes a round trip off every item on the critical path (docs/benchmarks.md).
+        handling = asyncio.create_task(self._handle_until_final())
+        watcher: asyncio.Task[None] | None = None
+        try:
+            self._apply_deadline(await self._compute_deadline())
+            watcher = asyncio.create_task(self._watch_sla())
+            await handling
+        finally:
+            handling.cancel()
+            if watcher is not None:
+                watcher.cancel()
+
+    async def _compute_deadline(self) -> Deadline:
+        return await workflow.execute_activity_method(
             CalendarActivities.compute_deadline,
             DeadlineRequest(
-                start=workflow.now(),
+                start=self.state.started_at or workflow.now(),
                 promised_days=self.item.promised_days,
                 statutory_days=self.item.statutory_days,
                 yellow_before_days=self.case.yellow_before_days,
@@ -97,12 +122,6 @@ class ItemRun:
             schedule_to_close_timeout=policies.CALENDAR.schedule_to_close,
             retry_policy=policies.CALENDAR.retry,
         )
-        self._apply_deadline(deadline)
-        watcher = asyncio.create_task(self._watch_sla())
-        try:
-            await self._handle_until_final()
-        finally:
-            watcher.cancel()
 
     async def _handle_until_final(self) -> None:
         while True:
@@ -179,6 +198,7 @@ class ItemRun:
         assert self._supplement is not None
         self.case.apply_supplement(self._supplement)
         self._supplement = None
+        await workflow.wait_condition(lambda: self.state.due_at is not None)  # computed beside the first submission
         deadline = await self._shift_deadline(paused_at)
         self._set(status=ItemStatus.RUNNING, reason=None, paused_at=None, round=self.state.round + 1)
         self._apply_deadline(deadline)

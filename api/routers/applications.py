@@ -5,19 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
 
 from api.case_access import case_view, load_case
+from api.case_actions import send_supplement, withdraw_case
 from api.deps import CatalogDep, CitizenDep, SessionDep, SettingsDep, TemporalDep
-from api.problems import ProblemError, invalid_input
 from api.schemas import ApplicationAccepted, ApplicationIn, CaseSummary, CaseView, SupplementIn, WithdrawIn
-from api.submission import accept, today_local
-from core.ids import workflow_id
-from one_things.forms import validate_fields
+from api.submission import accept
 from persistence.cases import list_cases
-from workflows.bundle import OneThingWorkflow
-from workflows.contracts import Supplement, Withdrawal
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
@@ -83,14 +77,17 @@ async def supplement(
     temporal: TemporalDep,
     catalog: CatalogDep,
 ) -> CaseView:
-    case, items = load_case(session, principal, case_no)
-    form, problems = validate_fields(catalog.get(case.thing), body.form, today=today_local())
-    if problems:
-        raise invalid_input([problem.model_dump() for problem in problems])
-    handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))
-    message = Supplement(item_code=body.item_code, form=form, note=body.note)
-    await _update(handle.execute_update(OneThingWorkflow.supplement, message), case_no)
-    return case_view(catalog, case, items)
+    await send_supplement(
+        session=session,
+        temporal=temporal,
+        catalog=catalog,
+        principal=principal,
+        case_no=case_no,
+        item_code=body.item_code,
+        form=body.form,
+        note=body.note,
+    )
+    return case_view(catalog, *load_case(session, principal, case_no))
 
 
 @router.post("/{case_no}/withdraw", status_code=status.HTTP_202_ACCEPTED, response_model=CaseView)
@@ -102,24 +99,6 @@ async def withdraw(
     catalog: CatalogDep,
     body: WithdrawIn | None = None,
 ) -> CaseView:
-    case, items = load_case(session, principal, case_no)
-    handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))
-    await _update(
-        handle.execute_update(OneThingWorkflow.withdraw, Withdrawal(reason=(body or WithdrawIn()).reason)), case_no
-    )
-    return case_view(catalog, case, items)
-
-
-async def _update(call, case_no: str):  # type: ignore[no-untyped-def]
-    """Runs a workflow update; a refusal by the workflow becomes a 409 the citizen can understand."""
-    try:
-        return await call
-    except WorkflowUpdateFailedError as error:
-        detail = str(error.cause.message if hasattr(error.cause, "message") else error.cause)
-        raise ProblemError(409, "Not possible now", detail, case_no=case_no) from None
-    except RPCError as error:
-        if "not found" in str(error).lower() or "completed" in str(error).lower():
-            raise ProblemError(409, "Not possible now", f"Case {case_no} is already finished.") from None
-        raise ProblemError(
-            503, "Service temporarily unavailable", "The case engine is not reachable; try again."
-        ) from error
+    reason = (body or WithdrawIn()).reason
+    await withdraw_case(session=session, temporal=temporal, principal=principal, case_no=case_no, reason=reason)
+    return case_view(catalog, *load_case(session, principal, case_no))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from api.deps import CatalogDep, CitizenDep, SessionDep
-from api.licence_views import LicenceView, VerificationView, licence_view, qr_svg, verification_view, verify_path
+from api.licence_views import LicenceView, VerificationView, licence_view, qr_svg, verification_view, verify_page_path
 from api.problems import ProblemError
 from persistence.licences import Licence, by_verification_code, get_licence, list_licences
 
@@ -41,7 +41,7 @@ def my_licence(licence_id: str, principal: CitizenDep, session: SessionDep, cata
 def licence_qr(licence_id: str, request: Request, principal: CitizenDep, session: SessionDep) -> Response:
     """The QR code a verifier scans: it holds only the public verification URL."""
     licence = _own(session, principal, licence_id)
-    url = str(request.base_url).rstrip("/") + verify_path(licence.verification_code)
+    url = str(request.base_url).rstrip("/") + verify_page_path(licence.verification_code)
     return Response(qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 

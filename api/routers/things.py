@@ -1,20 +1,29 @@
-"""The catalogue of one-things: what each bundle does, for whom, by when."""
+"""The catalogue of one-things: what each bundle does, for whom, by when (一次告知, 情形引导)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from api.deps import CatalogDep, PrincipalDep
+from api.notice import default_plan, notice
 from api.problems import ProblemError
-from one_things.graph import critical_path_days
+from one_things.catalog import Catalog
+from one_things.plan import PlanError, make_plan
 from one_things.schema import OneThing
+from one_things.search import search
 
 router = APIRouter(prefix="/things", tags=["one-things"])
 
 
+class PlanIn(BaseModel):
+    answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
+
+
 def _summary(thing: OneThing) -> dict[str, Any]:
+    plan = default_plan(thing)
     return {
         "code": thing.code,
         "version": thing.version,
@@ -22,21 +31,60 @@ def _summary(thing: OneThing) -> dict[str, Any]:
         "life_event": thing.life_event.model_dump(),
         "departments": len(thing.departments),
         "items": len(thing.items),
-        "promised_days": critical_path_days(thing, [item.code for item in thing.items]),
+        "promised_days": plan.promised_days if plan else None,
         "baseline": thing.baseline.model_dump(),
     }
 
 
+def find_thing(catalog: Catalog, code: str) -> OneThing:
+    try:
+        return catalog.get(code)
+    except KeyError:
+        raise ProblemError(404, "Not found", f"No one-thing {code}; see GET /api/v1/things.") from None
+
+
+def question_views(thing: OneThing) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": question.code,
+            "text": question.text.model_dump(),
+            "default": question.default,
+            "options": [{"value": o.value, "label": o.label.model_dump()} for o in question.options],
+        }
+        for question in thing.questions
+    ]
+
+
 @router.get("")
-def list_things(_principal: PrincipalDep, catalog: CatalogDep) -> list[dict[str, Any]]:
-    return [_summary(thing) for thing in catalog.all()]
+def list_things(
+    _principal: PrincipalDep,
+    catalog: CatalogDep,
+    q: str = Query(default="", max_length=100, description="Plain words, e.g. 生孩子 or 'my baby was born'"),
+) -> list[dict[str, Any]]:
+    return [_summary(thing) for thing in search(catalog.all(), q)]
 
 
 @router.get("/{code}")
 def get_thing(code: str, _principal: PrincipalDep, catalog: CatalogDep) -> dict[str, Any]:
+    """The one notice with every default answer, the guidance questions and the full definition."""
+    thing = find_thing(catalog, code)
+    return {
+        **_summary(thing),
+        "notice": notice(thing, default_plan(thing)),
+        "questions": question_views(thing),
+        "materials": [{**m.model_dump(), "exempt": m.exempt} for m in thing.materials],
+        "definition": thing.model_dump(mode="json"),
+    }
+
+
+@router.post("/{code}/plan")
+def plan_for_answers(code: str, body: PlanIn, _principal: PrincipalDep, catalog: CatalogDep) -> dict[str, Any]:
+    """情形引导: the items, materials and promised days that apply for these answers."""
+    thing = find_thing(catalog, code)
     try:
-        thing = catalog.get(code)
-    except KeyError:
-        raise ProblemError(404, "Not found", f"No one-thing {code}; see GET /api/v1/things.") from None
-    materials = [{**material.model_dump(), "exempt": material.exempt} for material in thing.materials]
-    return {**_summary(thing), "definition": thing.model_dump(mode="json"), "materials": materials}
+        plan = make_plan(thing, body.answers)
+    except PlanError as error:
+        errors = [problem.model_dump() for problem in error.problems]
+        detail = "Please answer the questions named in errors."
+        raise ProblemError(422, "Invalid answers", detail, errors=errors) from None
+    return notice(thing, plan)

@@ -115,11 +115,13 @@ async def test_qr_code_holds_the_public_verification_url(dev_env, data_dir: Path
         assert response.headers["content-type"] == "image/svg+xml"
         assert response.text.lstrip().startswith("<?xml")
         assert "<svg" in response.text
-        url = f"{stack.settings.api_url}/api/v1/verify/{licence['verification_code']}"
+        url = f"{stack.settings.api_url}/verify/{licence['verification_code']}"
         expected = io.BytesIO()
         segno.make(url, error="m").save(expected, kind="svg", scale=4, border=4)
         assert response.content == expected.getvalue()
-        assert (await stack.api.get(url)).status_code == 200  # the URL in it works without signing in
+        page = await stack.api.get(url)  # the URL in it opens the verification page without signing in
+        assert page.status_code == 200
+        assert "text/html" in page.headers["content-type"]
 
 
 async def test_verification_is_public_and_free_of_personal_data(dev_env, data_dir: Path) -> None:

@@ -1,0 +1,89 @@
+"""一次告知: everything a one-thing will do for this applicant, by whom and by when, before the form.
+
+The same view feeds `GET /api/v1/things/{code}`, the guidance plan and the notice page, so the citizen
+reads the same promise everywhere. The "after" figures are what the bundle promises an online
+applicant: one application and one collection of results (2 steps), no trips, the materials only the
+citizen can provide, and the critical path of promised working days. The leaders' statistics measure
+the same figures from real cases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from one_things.plan import Plan, make_plan
+from one_things.schema import Material, OneThing
+
+ONLINE_STEPS = 2
+"""Apply once, receive the results: what a citizen does when the bundle runs fully online."""
+
+
+def default_plan(thing: OneThing) -> Plan | None:
+    """The plan with every default answer; None when a question has no default (the notice then shows all)."""
+    try:
+        return make_plan(thing, {})
+    except ValueError:
+        return None
+
+
+def _material(material: Material) -> dict[str, Any]:
+    return {
+        "code": material.code,
+        "name": material.name.model_dump(),
+        "source": material.source.value,
+        "exempt": material.exempt,
+        "items": material.items,
+    }
+
+
+def _items(thing: OneThing, included: list[str]) -> list[dict[str, Any]]:
+    views = []
+    for item in thing.items:
+        if item.code not in included:
+            continue
+        department = thing.department(item.department)
+        views.append(
+            {
+                "code": item.code,
+                "item_no": item.item_no,
+                "name": item.name.model_dump(),
+                "result_name": (item.result_name or item.name).model_dump(),
+                "department": department.code,
+                "department_name": department.name.model_dump(),
+                "promised_days": item.promised_days,
+                "statutory_days": item.statutory_days,
+                "depends_on": [dep for dep in item.depends_on if dep in included],
+            }
+        )
+    return views
+
+
+def notice(thing: OneThing, plan: Plan | None) -> dict[str, Any]:
+    """The one notice for `plan` (or for every item and material when there is no plan yet)."""
+    if plan is None:
+        included = [item.code for item in thing.items]
+        to_provide = [m for m in thing.materials if not m.exempt]
+        exempt = [m for m in thing.materials if m.exempt]
+        promised = sequential = None
+    else:
+        included, to_provide, exempt = plan.included, plan.materials_to_provide, plan.materials_exempt
+        promised, sequential = plan.promised_days, plan.sequential_days
+    baseline = thing.baseline
+    after = {"steps": ONLINE_STEPS, "days": promised, "materials": len(to_provide), "trips": 0}
+    before = {"steps": baseline.steps, "days": baseline.days, "materials": baseline.materials, "trips": baseline.trips}
+    return {
+        "thing": thing.code,
+        "version": thing.version,
+        "name": thing.name.model_dump(),
+        "summary": thing.summary.model_dump() if thing.summary else None,
+        "answers": plan.answers if plan else {},
+        "items": _items(thing, included),
+        "excluded": [item.code for item in thing.items if item.code not in included],
+        "promised_days": promised,
+        "sequential_days": sequential,
+        "materials_to_provide": [_material(m) for m in to_provide],
+        "materials_exempt": [_material(m) for m in exempt],
+        "before": before,
+        "after": after,
+        "baseline_source": baseline.source,
+    }

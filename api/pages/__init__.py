@@ -1,0 +1,43 @@
+"""The HTML pages (Jinja2, served by the API process): citizens' journey first, mobile first, no CDN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.pages import citizen, feedback, public, wallet
+from api.pages.rendering import CsrfRejectedError, SignInRequiredError, get_page
+from api.problems import ProblemError, problem_response
+
+STATIC_DIR = Path(__file__).parent.parent / "static"
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def install_pages(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(public.router)
+    app.include_router(citizen.router)
+    app.include_router(feedback.router)
+    app.include_router(wallet.router)
+
+    @app.exception_handler(SignInRequiredError)
+    async def _sign_in(_request: Request, error: SignInRequiredError) -> Response:
+        return RedirectResponse(f"/signin?next={error.next_url}", status_code=303)
+
+    @app.exception_handler(CsrfRejectedError)
+    async def _csrf(request: Request, _error: CsrfRejectedError) -> Response:
+        page = get_page(request)
+        return page.render("error.html", status_code=403, message=page.t("page_expired"))
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, error: ProblemError) -> Response:
+        # The same errors, as a page for people and as problem+json for programs.
+        if is_page(request):
+            return get_page(request).render("error.html", status_code=error.status, message=error.detail)
+        return problem_response(error.status, error.title, error.detail, error.errors, error.headers, **error.extra)

@@ -1,0 +1,208 @@
+"""The citizen's pages: the pre-filled form, submission, the case list and the live case page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.case_access import load_case
+from api.case_actions import send_supplement, withdraw_case
+from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
+from api.pages.case_view import case_page_view, local_time, thing_or_none
+from api.pages.feedback import feedback_context
+from api.pages.rendering import CitizenPageDep, Page
+from api.prefill import PrefilledForm, prefill_form
+from api.problems import ProblemError
+from api.routers.things import find_thing
+from api.schemas import ApplicationIn
+from api.submission import accept
+from core.privacy import mask_id_no
+from one_things.catalog import Catalog
+from one_things.plan import PlanError
+from one_things.schema import OneThing
+from persistence.cases import list_cases
+
+router = APIRouter(include_in_schema=False)
+
+
+def _prefilled(page: Page, session: Any, thing: OneThing, answers: dict[str, str]) -> PrefilledForm:
+    assert page.principal is not None
+    return prefill_form(session, thing=thing, subject=page.principal.subject, answers=answers, now=datetime.now(UTC))
+
+
+def _shown(form: PrefilledForm) -> list[dict[str, Any]]:
+    """Pre-filled values as the page shows them: ID numbers masked, the citizen only checks them."""
+    return [
+        {**field.model_dump(), "shown": mask_id_no(field.value or "") if field.type == "resident_id" else field.value}
+        for field in form.fields
+    ]
+
+
+def _render_form(
+    page: Page,
+    thing: OneThing,
+    form: PrefilledForm,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: list[dict[str, str]] | None = None,
+    idempotency_key: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    labels = {field.code: page.name(field.name) for field in thing.form}
+    shown_errors = []
+    for error in errors or []:
+        code = error["field"].removeprefix("form.").removeprefix("answers.")
+        shown_errors.append({"code": code, "label": labels.get(code, code), "message": error["message"]})
+    return page.render(
+        "apply.html",
+        status_code=status_code,
+        form={**form.model_dump(), "fields": _shown(form)},
+        thing_name=page.name(thing.name),
+        typed=typed or {},
+        errors=shown_errors,
+        error_codes={error["code"]: error["message"] for error in shown_errors},
+        idempotency_key=idempotency_key or uuid.uuid4().hex,
+    )
+
+
+@router.get("/things/{code}/apply", response_class=HTMLResponse)
+def apply_page(code: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+    thing = find_thing(catalog, code)
+    answers = {
+        key: value for key, value in page.request.query_params.items() if key in {q.code for q in thing.questions}
+    }
+    try:
+        form = _prefilled(page, session, thing, answers)
+    except PlanError:
+        return RedirectResponse(f"/things/{code}", status_code=303)  # back to the questions
+    return _render_form(page, thing, form)
+
+
+@router.post("/things/{code}/apply", response_class=HTMLResponse)
+async def apply(
+    code: str,
+    page: CitizenPageDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+) -> Response:
+    """One submission: what the government holds is taken from the register again, never from the page."""
+    thing = find_thing(catalog, code)
+    posted = await page.request.form()
+    answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
+    typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
+    key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
+    try:
+        form = _prefilled(page, session, thing, answers)
+    except PlanError:
+        return RedirectResponse(f"/things/{code}", status_code=303)
+    values: dict[str, Any] = {f.code: f.value for f in form.fields if f.prefilled}
+    values |= {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
+    assert page.principal is not None
+    try:
+        case_no, _, _ = await accept(
+            session=session,
+            temporal=temporal,
+            settings=settings,
+            catalog=catalog,
+            owner=page.principal.subject,
+            idempotency_key=key,
+            body=ApplicationIn(thing=code, answers=answers, form=values),
+        )
+    except ProblemError as error:
+        if error.status != 422:
+            return page.render("error.html", status_code=error.status, message=error.detail)
+        return _render_form(page, thing, form, typed=typed, errors=error.errors, idempotency_key=key, status_code=422)
+    return RedirectResponse(f"/cases/{case_no}", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def cases_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+    assert page.principal is not None
+    cases = []
+    for case in list_cases(session, owner=page.principal.subject):
+        thing = thing_or_none(catalog, case.thing)
+        name = page.name(thing.name) if thing else case.thing
+        cases.append(
+            {"case_no": case.case_no, "name": name, "status": case.status, "accepted": local_time(case.accepted_at)}
+        )
+    return page.render("cases.html", cases=cases)
+
+
+def _case_view(page: Page, session: Any, catalog: Catalog, case_no: str) -> dict[str, Any]:
+    assert page.principal is not None
+    case, items = load_case(session, page.principal, case_no)
+    return case_page_view(page, catalog, case, items)
+
+
+@router.get("/cases/{case_no}", response_class=HTMLResponse)
+def case_page(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+    return page.render(
+        "case.html", view=_case_view(page, session, catalog, case_no), **case_extras(page, session, catalog, case_no)
+    )
+
+
+@router.get("/cases/{case_no}/live", response_class=HTMLResponse)
+def case_live(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+    """The fragment the case page's script swaps in: the same template, so both always agree."""
+    return page.render(
+        "case_live.html",
+        view=_case_view(page, session, catalog, case_no),
+        **case_extras(page, session, catalog, case_no),
+    )
+
+
+def case_extras(page: Page, session: Any, catalog: Catalog, case_no: str) -> dict[str, Any]:
+    """What the case page shows beside the items: the rating form or rating, and any rectifications."""
+    return feedback_context(page, session, catalog, case_no)
+
+
+@router.post("/cases/{case_no}/supplement")
+async def supplement(
+    case_no: str, page: CitizenPageDep, session: SessionDep, temporal: TemporalDep, catalog: CatalogDep
+) -> Response:
+    assert page.principal is not None
+    posted = await page.request.form()
+    fields = {
+        k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.") and str(v).strip()
+    }
+    note = str(posted.get("note") or "")[:500] or None
+    try:
+        await send_supplement(
+            session=session,
+            temporal=temporal,
+            catalog=catalog,
+            principal=page.principal,
+            case_no=case_no,
+            item_code=str(posted.get("item_code") or ""),
+            form=fields,
+            note=note,
+        )
+    except ProblemError as error:
+        detail = "; ".join(e["message"] for e in error.errors) or error.detail
+        return page.render("error.html", status_code=error.status, message=detail)
+    return RedirectResponse(f"/cases/{case_no}", status_code=303)
+
+
+@router.post("/cases/{case_no}/withdraw")
+async def withdraw(case_no: str, page: CitizenPageDep, session: SessionDep, temporal: TemporalDep) -> Response:
+    assert page.principal is not None
+    posted = await page.request.form()
+    if posted.get("confirm") != "yes":
+        return page.render("error.html", status_code=422, message=page.t("withdraw_confirm"))
+    try:
+        await withdraw_case(
+            session=session,
+            temporal=temporal,
+            principal=page.principal,
+            case_no=case_no,
+            reason="withdrawn by the applicant",
+        )
+    except ProblemError as error:
+        return page.render("error.html", status_code=error.status, message=error.detail)
+    return RedirectResponse(f"/cases/{case_no}", status_code=303)

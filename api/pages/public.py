@@ -1,0 +1,104 @@
+"""Pages anyone may open: search, the one notice with its guidance questions, sign-in, preferences."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import CatalogDep, SessionDep, SettingsDep
+from api.notice import notice
+from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, CitizenPageDep, PageDep
+from api.routers.things import find_thing, question_views
+from api.sessions import end_session, start_session
+from core.auth import Principal, Role, issue_token
+from one_things.plan import PlanError, make_plan
+from one_things.search import search
+from persistence.register import get_resident, list_demo_citizens
+
+router = APIRouter(include_in_schema=False)
+YEAR = 365 * 24 * 3600
+
+
+def local_path(url: str) -> str:
+    """Only paths on this site: `next` must not send a citizen to another site after signing in."""
+    return url if url.startswith("/") and not url.startswith("//") else "/"
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(page: PageDep, catalog: CatalogDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    things = search(catalog.all(), q)
+    views = [{"code": t.code, "name": t.name, "summary": t.summary, "promised_days": _promised(t)} for t in things]
+    return page.render("home.html", things=views, query=q)
+
+
+def _promised(thing) -> int | None:  # type: ignore[no-untyped-def]
+    try:
+        return make_plan(thing, {}).promised_days
+    except PlanError:
+        return None
+
+
+@router.get("/things/{code}", response_class=HTMLResponse)
+def notice_page(code: str, page: PageDep, catalog: CatalogDep) -> Response:
+    """一次告知 with 情形引导: the query string carries the answers, so the page works without scripts."""
+    thing = find_thing(catalog, code)
+    asked = {q.code for q in thing.questions}
+    answers = {key: value for key, value in page.request.query_params.items() if key in asked}
+    plan, errors = None, []
+    try:
+        plan = make_plan(thing, answers)
+    except PlanError as error:
+        errors = [problem.model_dump() for problem in error.problems]
+    view = notice(thing, plan)
+    excluded = [page.name(thing.item(code).result_name or thing.item(code).name) for code in view["excluded"]]
+    return page.render(
+        "notice.html",
+        n=view,
+        questions=question_views(thing),
+        answers=answers,
+        answers_query=urlencode(plan.answers if plan else answers),
+        plan_errors=errors,
+        excluded_names=excluded,
+    )
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(page: PageDep, session: SessionDep, next: str = "/") -> Response:
+    return page.render("signin.html", citizens=list_demo_citizens(session), next_url=local_path(next))
+
+
+@router.post("/signin")
+def signin(
+    session: SessionDep,
+    settings: SettingsDep,
+    subject: Annotated[str, Form(max_length=128)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    if settings.environment != "development" or get_resident(session, subject=subject) is None:
+        # Production signs in through the government's identity service, never by picking a resident.
+        return RedirectResponse("/signin", status_code=303)
+    token = issue_token(settings.secret_key, Principal(role=Role.CITIZEN, subject=subject))
+    response = RedirectResponse(local_path(next), status_code=303)
+    start_session(response, token, secure=False)  # the embedded stack serves plain HTTP on localhost
+    return response
+
+
+@router.post("/signout")
+def signout(_page: CitizenPageDep) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    end_session(response)
+    return response
+
+
+@router.get("/prefs/{name}/{value}")
+def preference(name: str, value: str, next: str = "/") -> Response:
+    """Language and elder mode live in cookies so every later page keeps them."""
+    response = RedirectResponse(local_path(next), status_code=303)
+    if name == "lang" and value in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, value, max_age=YEAR, samesite="lax")
+    elif name == "elder":
+        response.set_cookie(ELDER_COOKIE, "1" if value == "on" else "0", max_age=YEAR, samesite="lax")
+    return response

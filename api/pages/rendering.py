@@ -1,0 +1,98 @@
+"""Rendering pages: language, elder mode, the signed-in citizen and the CSRF token for every template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.pages.i18n import Lang, translate
+from api.sessions import CSRF_FIELD, csrf_matches, csrf_token, session_token
+from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.privacy import mask_id_no, mask_name, mask_phone
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+TEMPLATES.env.filters.update(mask_id=mask_id_no, mask_name=mask_name, mask_phone=mask_phone)
+LANG_COOKIE = "onething_lang"
+ELDER_COOKIE = "onething_elder"
+
+
+class SignInRequiredError(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class CsrfRejectedError(Exception):
+    pass
+
+
+@dataclass
+class Page:
+    request: Request
+    lang: Lang
+    elder: bool
+    principal: Principal | None
+    csrf: str
+
+    def t(self, key: str, **values: Any) -> str:
+        text = translate(key, self.lang)
+        return text.format(**values) if values else text
+
+    def name(self, names: Any) -> str:
+        """A catalogue name ({zh, en} model or dict) in the page's language."""
+        data = names if isinstance(names, dict) else names.model_dump()
+        return str(data.get(self.lang) or data.get("zh"))
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(
+            self.request, template, {"page": self, "t": self.t, "name": self.name, **context}, status_code=status_code
+        )
+
+
+def _principal(request: Request) -> tuple[Principal | None, str]:
+    token = session_token(request)
+    if token is None:
+        return None, ""
+    try:
+        principal = read_token(request.app.state.settings.secret_key, token)
+    except InvalidTokenError:
+        return None, ""
+    return principal, csrf_token(request.app.state.settings.secret_key, token)
+
+
+def get_page(request: Request) -> Page:
+    lang = request.cookies.get(LANG_COOKIE, "zh")
+    principal, csrf = _principal(request)
+    return Page(
+        request=request,
+        lang="en" if lang == "en" else "zh",
+        elder=request.cookies.get(ELDER_COOKIE) == "1",
+        principal=principal,
+        csrf=csrf,
+    )
+
+
+PageDep = Annotated[Page, Depends(get_page)]
+
+
+async def get_citizen_page(page: PageDep) -> Page:
+    """A page only a signed-in citizen may see; form posts must carry the session's CSRF token."""
+    if page.principal is None or page.principal.role is not Role.CITIZEN:
+        raise SignInRequiredError(str(page.request.url.path))
+    if page.request.method == "POST":
+        form = await page.request.form()
+        token = session_token(page.request) or ""
+        presented = form.get(CSRF_FIELD)
+        secret = page.request.app.state.settings.secret_key
+        if not csrf_matches(secret, token, presented if isinstance(presented, str) else None):
+            raise CsrfRejectedError
+    return page
+
+
+CitizenPageDep = Annotated[Page, Depends(get_citizen_page)]
