@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from persistence.db import make_engine
 from persistence.rectifications import get_rectification
+from tests.support.histories import record_history
 from tests.workflows.harness import Harness, harness
 from workflows.contracts import CitizenVerdict, RectificationInput, RectificationReply, RectificationState
 from workflows.rectification import RectificationWorkflow, rectification_id
@@ -149,6 +150,7 @@ async def test_contest_returns_it_to_the_department_with_the_remaining_days_then
         result = await handle.result()
         assert result.status == "escalated"  # a second contest goes to the supervisor
         assert [reply.text for reply in result.replies] == ["已处理", "再次整改"]
+        await record_history(handle, "rectification_contested")
 
 
 async def _refusal(call: Any) -> str:
