@@ -8,6 +8,7 @@ from api.problems import ProblemError
 from api.schemas import CaseView, ItemView
 from core.auth import Principal, Role
 from one_things.catalog import Catalog
+from persistence.applications import application_for_case
 from persistence.cases import get_case
 from persistence.tables import CaseRecord, ItemRecord
 
@@ -19,12 +20,30 @@ def not_found(case_no: str) -> ProblemError:
 
 def load_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
     found = get_case(session, case_no=case_no)
-    if found is None:
-        raise not_found(case_no)
-    case, items = found
+    case, items = found if found is not None else (_just_accepted(session, case_no), [])
     if principal.role is Role.CITIZEN and case.owner != principal.subject:
         raise not_found(case_no)
     return case, items
+
+
+def _just_accepted(session: Session, case_no: str) -> CaseRecord:
+    """A case accepted a moment ago whose workflow has not written its first projection yet.
+
+    The citizen is sent to the case page the instant the application is accepted; showing "not found"
+    there would look like the application was lost.
+    """
+    accepted = application_for_case(session, case_no=case_no)
+    if accepted is None:
+        raise not_found(case_no)
+    return CaseRecord(
+        case_no=case_no,
+        thing=accepted.thing,
+        version=0,
+        owner=accepted.owner,
+        status="running",
+        accepted_at=accepted.created_at,
+        updated_at=accepted.created_at,
+    )
 
 
 def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> CaseView:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -28,7 +29,7 @@ def install_pages(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequiredError)
     async def _sign_in(_request: Request, error: SignInRequiredError) -> Response:
-        return RedirectResponse(f"/signin?next={error.next_url}", status_code=303)
+        return RedirectResponse(f"/signin?{urlencode({'next': error.next_url})}", status_code=303)
 
     @app.exception_handler(CsrfRejectedError)
     async def _csrf(request: Request, _error: CsrfRejectedError) -> Response:

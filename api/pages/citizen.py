@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -72,13 +73,14 @@ def _render_form(
 @router.get("/things/{code}/apply", response_class=HTMLResponse)
 def apply_page(code: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
     thing = find_thing(catalog, code)
-    answers = {
-        key: value for key, value in page.request.query_params.items() if key in {q.code for q in thing.questions}
-    }
+    asked = {question.code for question in thing.questions}
+    answers = {key: value for key, value in page.request.query_params.items() if key in asked}
     try:
         form = _prefilled(page, session, thing, answers)
     except PlanError:
-        return RedirectResponse(f"/things/{code}", status_code=303)  # back to the questions
+        form = None
+    if form is None or form.unanswered:
+        return RedirectResponse(f"/things/{code}?{urlencode(answers)}", status_code=303)  # the questions first
     return _render_form(page, thing, form)
 
 

@@ -109,6 +109,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "c_male": ("男", "male"),
     "c_female": ("女", "female"),
     "rectification": ("整改", "Rectification"),
+    "rectification_opened": ("已要求部门整改", "the department must respond"),
     "r_open": ("等待部门答复", "waiting for the department"),
     "r_replied": ("部门已答复,请确认", "the department replied: please confirm"),
     "r_contested": ("您不满意,等待部门再次答复", "contested: waiting for a second reply"),

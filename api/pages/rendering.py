@@ -84,7 +84,8 @@ PageDep = Annotated[Page, Depends(get_page)]
 async def get_citizen_page(page: PageDep) -> Page:
     """A page only a signed-in citizen may see; form posts must carry the session's CSRF token."""
     if page.principal is None or page.principal.role is not Role.CITIZEN:
-        raise SignInRequiredError(str(page.request.url.path))
+        query = page.request.url.query
+        raise SignInRequiredError(page.request.url.path + (f"?{query}" if query else ""))
     if page.request.method == "POST":
         form = await page.request.form()
         token = session_token(page.request) or ""
