@@ -19,6 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.prefill import prefill_fields
 from api.problems import ProblemError, invalid_input
 from api.schemas import ApplicationIn
 from core.ids import new_case_no, workflow_id
@@ -54,6 +55,19 @@ def checked_application(catalog: Catalog, body: ApplicationIn) -> tuple[OneThing
     return thing, plan, form
 
 
+def with_held_data(session: Session, catalog: Catalog, owner: str, body: ApplicationIn) -> ApplicationIn:
+    """两个免于提交: what the government holds about the applicant need not be sent; it is filled in here.
+
+    Pages and API responses show other people's ID numbers only masked, so a client could not send
+    them back anyway. A value the client does send wins: it is what the citizen checked.
+    """
+    if body.thing not in catalog:
+        return body  # checked_application names the unknown one-thing
+    fields = prefill_fields(session, thing=catalog.get(body.thing), subject=owner, now=datetime.now(UTC))
+    held = {field.code: field.value for field in fields if field.prefilled}
+    return body.model_copy(update={"form": {**held, **body.form}})
+
+
 def request_hash(body: ApplicationIn) -> str:
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -70,8 +84,8 @@ async def accept(
     body: ApplicationIn,
 ) -> tuple[str, Plan, bool]:
     """Returns (case number, plan, created). A repeat of an accepted request returns the same case."""
-    thing, plan, form = checked_application(catalog, body)
     digest = request_hash(body)
+    thing, plan, form = checked_application(catalog, with_held_data(session, catalog, owner, body))
     key = idempotency_key or f"body:{digest}"  # without a key, an identical resubmission is the same case
     existing = find_application(session, owner=owner, idempotency_key=key)
     if existing is not None and existing.request_hash != digest:

@@ -5,8 +5,8 @@ server with the newborn bundle (`benchmarks/item_runner.py`, figures in docs/ben
 2.9 bundles/s with 92 history events and 11 workflow tasks per bundle, against 1.3 bundles/s, 227
 events and 34 tasks with a child per item; one bundle completes within 1.19x of its critical path
 inline, 1.54x with children. A child adds its own history, start/complete events in the parent and
-workflow tasks for every message, while the five items of a bundle stay far below any history limit. A child per item would pay
-off only for bundles of hundreds of items or items that must outlive their case.
+workflow tasks for every message, while the five items of a bundle stay far below any history limit.
+A child per item would pay off only for bundles of hundreds of items or items that must outlive their case.
 """
 
 from __future__ import annotations

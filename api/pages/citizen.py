@@ -103,8 +103,8 @@ async def apply(
         form = _prefilled(page, session, thing, answers)
     except PlanError:
         return RedirectResponse(f"/things/{code}", status_code=303)
-    values: dict[str, Any] = {f.code: f.value for f in form.fields if f.prefilled}
-    values |= {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
+    # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
+    values: dict[str, Any] = {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
     assert page.principal is not None
     try:
         case_no, _, _ = await accept(

@@ -19,8 +19,8 @@ from core.auth import Role
 from persistence.db import make_engine
 from persistence.register import Resident
 from tests.pages.browser import PHONE, chromium, screenshot_path
-from tests.support.staff import approve_queue
 from tests.support.stack import Stack, running_stack
+from tests.support.staff import approve_queue
 
 JOURNEY = "citizen-journey"
 CASE_URL = re.compile(r".*/cases/(\d{8}-[0-9A-Z]{8})$")
