@@ -20,6 +20,7 @@ from core.settings import Settings
 from core.temporal import connect
 from persistence.db import make_engine
 from workflows.registry import WORKFLOWS
+from workflows.schedules import ensure_schedules
 
 log = logging.getLogger("onething.worker")
 
@@ -47,6 +48,17 @@ async def build_worker(client: Client, settings: Settings) -> AsyncIterator[Work
     engine.dispose()
 
 
+@asynccontextmanager
+async def started_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
+    """How a worker starts in production: its schedules in place (created once, never twice), then the worker.
+
+    Kept out of `build_worker`, which tests also run on the time-skipping server (no schedules there).
+    """
+    await ensure_schedules(client, task_queue=settings.task_queue)
+    async with build_worker(client, settings) as worker:
+        yield worker
+
+
 def calendar_adjustments(settings: Settings) -> Adjustments:
     path = settings.calendar_adjustments
     return Adjustments.from_file(path) if path else NONE
@@ -57,7 +69,7 @@ async def serve(settings: Settings) -> None:
         telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{settings.metrics_port}"))
     )
     client = await _connect_with_retry(settings, runtime)
-    async with build_worker(client, settings) as worker:
+    async with started_worker(client, settings) as worker:
         log.info("worker polling task queue %s", settings.task_queue)
         await worker.run()
 

@@ -10,10 +10,12 @@ from sqlalchemy.engine import Engine
 
 from activities.calendar import CalendarActivities
 from activities.departments import DepartmentActivities
+from activities.licence_reminders import LicenceReminderActivities
 from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
 from core.calendar import NONE, Adjustments
+from one_things.catalog import Catalog, default_catalog
 
 
 def build_activities(
@@ -24,12 +26,15 @@ def build_activities(
     api_url: str,
     calendar_adjustments: Adjustments = NONE,
     transport: Transport | None = None,
+    catalog: Catalog | None = None,
 ) -> list[Callable[..., Any]]:
     departments = DepartmentActivities(http, departments_url, callback_base_url=api_url)
     calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine)
     # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.
-    messages = MessageActivities(engine, transport or RecordingTransport(engine))
+    transport = transport or RecordingTransport(engine)
+    messages = MessageActivities(engine, transport)
+    reminders = LicenceReminderActivities(engine, transport, catalog or default_catalog())
     rectifications = RectificationActivities(engine)
     return [
         departments.submit_to_department,
@@ -40,5 +45,6 @@ def build_activities(
         calendar.shift_deadline,
         projection.project_case_state,
         messages.send_message,
+        reminders.remind_expiring_licences,
         rectifications.project_rectification,
     ]

@@ -140,5 +140,15 @@ def by_verification_code(session: Session, *, code: str) -> Licence | None:
     return session.exec(select(Licence).where(Licence.verification_code == code)).first()
 
 
+def expiring_between(session: Session, *, start: datetime, end: datetime) -> list[Licence]:
+    """Licences whose expiry is after `start` and before `end`, in a stable order (for reminders)."""
+    query = (
+        select(Licence)
+        .where(col(Licence.expires_at) > start, col(Licence.expires_at) < end)
+        .order_by(col(Licence.expires_at), col(Licence.id))
+    )
+    return list(session.exec(query).all())
+
+
 def is_expired(licence: Licence, *, now: datetime) -> bool:
     return licence.expires_at is not None and licence.expires_at <= now

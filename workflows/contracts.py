@@ -6,7 +6,7 @@ personal data (the form), but nothing here is ever used as a workflow id, search
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -302,3 +302,19 @@ class RectificationState(BaseModel):
     citizen_note: str | None = None
     closed_at: datetime | None = None
     seq: int = 0
+
+
+# --- licence expiry reminders ----------------------------------------------------------------------
+
+
+class ReminderRun(BaseModel):
+    """LicenceReminderWorkflow's input: fixed when the schedule is created, so it carries no date."""
+
+    within_days: int = Field(default=30, ge=1)
+
+
+class ReminderRequest(BaseModel):
+    """Remind holders of licences expiring after `today` and at most `within_days` later (Shanghai dates)."""
+
+    today: date
+    within_days: int = Field(default=30, ge=1)

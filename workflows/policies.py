@@ -70,3 +70,11 @@ MESSAGE = CallPolicy(
     schedule_to_close=timedelta(hours=1),
     retry=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 )
+
+REMINDERS = CallPolicy(
+    # One daily sweep over the wallet: a retry resends nothing (notices are keyed by licence and expiry
+    # date), so keep retrying for most of the day, but stop well before the next day's run.
+    start_to_close=timedelta(minutes=10),
+    schedule_to_close=timedelta(hours=12),
+    retry=RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=10)),
+)

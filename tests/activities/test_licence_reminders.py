@@ -1,0 +1,138 @@
+"""Licence expiry reminders against a real SQLite projection: once per licence and expiry date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from activities.licence_reminders import LicenceReminderActivities
+from activities.messages import RecordingTransport
+from core.calendar import TZ
+from one_things.catalog import load_catalog
+from persistence.db import make_engine, session_scope
+from persistence.licences import Licence, add_licence
+from persistence.messages import InboxMessage, OutgoingMessage
+from workflows.contracts import MessageKind, ReminderRequest
+
+TODAY = date(2031, 6, 1)
+HOLDER = "acc-reminded"
+
+
+def expiring(days: int) -> datetime:
+    # Mid-afternoon Shanghai time: the expiry date is the same in Shanghai and in UTC.
+    return datetime.combine(TODAY + timedelta(days=days), time(15), tzinfo=TZ).astimezone(UTC)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+
+
+@pytest.fixture
+def activities(engine: Engine) -> LicenceReminderActivities:
+    return LicenceReminderActivities(engine, RecordingTransport(engine), load_catalog())
+
+
+def seed(engine: Engine) -> dict[str, str]:
+    """Licence ids by what the test expects of them."""
+    issued = datetime(2021, 6, 1, tzinfo=UTC)
+    with session_scope(engine) as session:
+        from_case = Licence(
+            holder=HOLDER,
+            kind="social_security_card",
+            thing="newborn",
+            case_no="20210601-ABCDEFGH",
+            item_code="social_security_card",
+            number="SSC-1",
+            issuer="human_resources",
+            issued_at=issued,
+            expires_at=expiring(10),
+        )
+        session.add(from_case)
+        caseless = add_licence(
+            session,
+            holder=HOLDER,
+            kind="marriage_certificate",
+            number="J310104-2021-000001",
+            issuer="civil_affairs",
+            issued_at=issued,
+            expires_at=expiring(10),
+        )
+        later = passport(session, "P-60", expiring(60))
+        expired = passport(session, "P-0", expiring(-1))
+        never = passport(session, "P-N", None)
+        return {
+            "case": from_case.id,
+            "caseless": caseless.id,
+            "later": later.id,
+            "expired": expired.id,
+            "never": never.id,
+        }
+
+
+def passport(session: Session, number: str, expires_at: datetime | None) -> Licence:
+    issued = datetime(2021, 6, 1, tzinfo=UTC)
+    return add_licence(
+        session, holder=HOLDER, kind="passport", number=number, issuer="x", issued_at=issued, expires_at=expires_at
+    )
+
+
+def inbox(engine: Engine) -> list[InboxMessage]:
+    with Session(engine) as session:
+        return list(session.exec(select(InboxMessage).order_by(InboxMessage.case_no)).all())
+
+
+def test_a_licence_expiring_within_the_window_is_reminded_exactly_once(
+    engine: Engine, activities: LicenceReminderActivities
+) -> None:
+    ids = seed(engine)
+    request = ReminderRequest(today=TODAY, within_days=30)
+
+    assert activities.remind_expiring_licences(request) == 2
+    assert activities.remind_expiring_licences(request) == 0
+
+    messages = inbox(engine)
+    assert len(messages) == 2
+    assert {message.kind for message in messages} == {MessageKind.LICENCE_EXPIRING.value}
+    assert {message.owner for message in messages} == {HOLDER}
+    assert {message.round for message in messages} == {20310611}
+    keys = {(message.case_no, message.item_code) for message in messages}
+    # A case's result is keyed by its case; a licence without a case by its own id.
+    assert keys == {("20210601-ABCDEFGH", "social_security_card"), (ids["caseless"], "marriage_certificate")}
+    assert not {ids["later"], ids["expired"], ids["never"]} & {message.case_no for message in messages}
+    by_case = {message.case_no: message for message in messages}
+    assert "2031-06-11" in by_case["20210601-ABCDEFGH"].body_zh
+    assert "社会保障卡" in by_case["20210601-ABCDEFGH"].title_zh
+    with Session(engine) as session:
+        assert len(session.exec(select(OutgoingMessage)).all()) == 4  # SMS and e-mail, once each
+
+
+def test_a_renewed_licence_is_reminded_again_for_its_new_expiry_date(
+    engine: Engine, activities: LicenceReminderActivities
+) -> None:
+    ids = seed(engine)
+    assert activities.remind_expiring_licences(ReminderRequest(today=TODAY)) == 2
+    with session_scope(engine) as session:
+        renewed = session.get(Licence, ids["caseless"])
+        assert renewed is not None
+        renewed.expires_at = expiring(20)
+        session.add(renewed)
+    assert activities.remind_expiring_licences(ReminderRequest(today=TODAY)) == 1
+    assert len(inbox(engine)) == 3
+
+
+def test_the_window_is_in_shanghai_days_and_ends_on_its_last_day(
+    engine: Engine, activities: LicenceReminderActivities
+) -> None:
+    last_minute = datetime.combine(TODAY + timedelta(days=30), time(23, 59), tzinfo=TZ)
+    just_after = datetime.combine(TODAY + timedelta(days=31), time(0, 0), tzinfo=TZ)
+    expired_at_midnight = datetime.combine(TODAY, time(0, 0), tzinfo=TZ)
+    with session_scope(engine) as session:
+        for number, expires in (("A", last_minute), ("B", just_after), ("C", expired_at_midnight)):
+            passport(session, number, expires.astimezone(UTC))
+    assert activities.remind_expiring_licences(ReminderRequest(today=TODAY, within_days=30)) == 1
+    assert [message.round for message in inbox(engine)] == [20310701]
