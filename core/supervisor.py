@@ -119,7 +119,8 @@ def _run(supervisor: Supervisor, settings: Settings, data_dir: Path) -> int:
     if started:
         ui_host, _ = _host_port(settings.temporal_address)
         print(
-            f"\n  API docs          {settings.api_url}/docs\n"
+            f"\n  citizen portal    {settings.api_url}/   (sign in as a demo resident)\n"
+            f"  API docs          {settings.api_url}/docs\n"
             f"  Temporal UI       http://{ui_host}:{settings.temporal_ui_port}\n"
             f"  department stubs  {settings.departments_url}/stub/records\n"
             f"  data              {data_dir} (databases, temporal.db, logs/)\n"

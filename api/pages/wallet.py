@@ -57,6 +57,7 @@ def inbox_page(page: CitizenPageDep, session: SessionDep) -> Response:
         {
             "id": message.id,
             "case_no": message.case_no,
+            "kind": message.kind,
             "title": message.title_zh if page.lang == "zh" else message.title_en,
             "body": message.body_zh if page.lang == "zh" else message.body_en,
             "at": local_time(message.created_at),

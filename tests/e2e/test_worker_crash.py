@@ -41,7 +41,8 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
 
 
 async def test_sigkilled_worker_resumes_every_case_without_duplicate_records(dev_env, data_dir: Path) -> None:
-    async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
+    # One citizen submits all fifty: the per-citizen hourly limit is raised as an operator would for a load test.
+    async with running_stack(dev_env.client, data_dir, with_worker=False, submissions_per_hour=1000) as stack:
         for department in DEPARTMENTS:
             await stack.configure(department, latency_ms=800, jitter_ms=300, failure_rate=0.1, batch_interval_ms=500)
         citizen = stack.as_user(Role.CITIZEN, "citizen-crash")
