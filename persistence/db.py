@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
-from persistence import licences, messages, ratings, rectifications, register, tables  # noqa: F401 - registers tables
+from persistence import licences, materials, messages, ratings, rectifications, register, tables  # noqa: F401
 
 
 def make_engine(url: str) -> Engine:

@@ -16,16 +16,18 @@ from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
+from api.pages.uploads import ACCEPT, CheckedUpload, check_upload
 from api.prefill import PrefilledForm, prefill_form
 from api.problems import ProblemError
 from api.routers.things import find_thing
 from api.schemas import ApplicationIn
-from api.submission import accept
+from api.submission import accept, checked_application, with_held_data
 from core.privacy import mask_id_no
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
 from persistence.cases import list_cases
+from persistence.materials import case_uploads, save_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,9 +56,10 @@ def _render_form(
     status_code: int = 200,
 ) -> HTMLResponse:
     labels = {field.code: page.name(field.name) for field in thing.form}
+    labels |= {f"material_{material.code}": page.name(material.name) for material in thing.materials}
     shown_errors = []
     for error in errors or []:
-        code = error["field"].removeprefix("form.").removeprefix("answers.")
+        code = error["field"].removeprefix("form.").removeprefix("answers.").replace("material.", "material_")
         shown_errors.append({"code": code, "label": labels.get(code, code), "message": error["message"]})
     return page.render(
         "apply.html",
@@ -67,6 +70,7 @@ def _render_form(
         errors=shown_errors,
         error_codes={error["code"]: error["message"] for error in shown_errors},
         idempotency_key=idempotency_key or uuid.uuid4().hex,
+        accept=ACCEPT,
     )
 
 
@@ -106,6 +110,11 @@ async def apply(
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
     values: dict[str, Any] = {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
     assert page.principal is not None
+    body = ApplicationIn(thing=code, answers=answers, form=values)
+    uploads, upload_errors = await _checked_uploads(page, form, posted)
+    if upload_errors:  # every problem at once: the form's own too, checked without starting anything
+        errors = _form_errors(session, catalog, page.principal.subject, body) + upload_errors
+        return _render_form(page, thing, form, typed=typed, errors=errors, idempotency_key=key, status_code=422)
     try:
         case_no, _, _ = await accept(
             session=session,
@@ -114,13 +123,46 @@ async def apply(
             catalog=catalog,
             owner=page.principal.subject,
             idempotency_key=key,
-            body=ApplicationIn(thing=code, answers=answers, form=values),
+            body=body,
         )
     except ProblemError as error:
         if error.status != 422:
             return page.render("error.html", status_code=error.status, message=error.detail)
         return _render_form(page, thing, form, typed=typed, errors=error.errors, idempotency_key=key, status_code=422)
+    for upload in uploads:
+        save_upload(
+            session,
+            case_no=case_no,
+            owner=page.principal.subject,
+            material=upload.material,
+            content_type=upload.content_type,
+            data=upload.data,
+        )
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
+
+
+def _form_errors(session: Any, catalog: Catalog, owner: str, body: ApplicationIn) -> list[dict[str, str]]:
+    try:
+        checked_application(catalog, with_held_data(session, catalog, owner, body))
+    except ProblemError as error:
+        return error.errors
+    return []
+
+
+async def _checked_uploads(
+    page: Page, form: PrefilledForm, posted: Any
+) -> tuple[list[CheckedUpload], list[dict[str, str]]]:
+    """The materials only the citizen can provide, each present, small enough and of an accepted type."""
+    uploads, errors = [], []
+    for material in form.materials or []:
+        if material.exempt:
+            continue
+        upload, problem = await check_upload(material.code, posted.get(f"material.{material.code}"))
+        if upload is not None:
+            uploads.append(upload)
+        else:
+            errors.append({"field": f"material.{material.code}", "message": page.t(f"upload_{problem}")})
+    return uploads, errors
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -160,8 +202,12 @@ def case_live(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: 
 
 
 def case_extras(page: Page, session: Any, catalog: Catalog, case_no: str) -> dict[str, Any]:
-    """What the case page shows beside the items: the rating form or rating, and any rectifications."""
-    return feedback_context(page, session, catalog, case_no)
+    """What the case page shows beside the items: uploaded materials, the rating, any rectifications."""
+    case, _ = load_case(session, page.principal, case_no) if page.principal else (None, [])
+    thing = thing_or_none(catalog, case.thing) if case else None
+    names = {material.code: page.name(material.name) for material in thing.materials} if thing else {}
+    uploaded = [names.get(upload.material, upload.material) for upload in case_uploads(session, case_no=case_no)]
+    return {"uploaded": uploaded, **feedback_context(page, session, catalog, case_no)}
 
 
 @router.post("/cases/{case_no}/supplement")

@@ -23,6 +23,7 @@ from tests.support.stack import Stack, running_stack
 from tests.support.staff import approve_queue
 
 JOURNEY = "citizen-journey"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)  # the format's signature is what the server checks
 CASE_URL = re.compile(r".*/cases/(\d{8}-[0-9A-Z]{8})$")
 
 
@@ -106,12 +107,17 @@ async def walk(page: Page, journey: Journey, stack: Stack) -> None:
     await page.get_by_role("button", name="提交申请").click()
     await expect(page.locator("#form-errors")).to_contain_text("新生儿出生日期")
     await expect(page.locator("#form-errors")).to_contain_text("出生医院")
+    await expect(page.locator("#form-errors")).to_contain_text("新生儿免冠照片")  # the one material to provide
     await journey.snap("form-errors")
     today = await page.evaluate("new Date(Date.now() - 3 * 86400000).toISOString().slice(0, 10)")
     await page.get_by_label("新生儿出生日期").fill(today)
     await page.get_by_label("出生医院").fill("上海市第一妇婴保健院")
+    await page.get_by_label("上传: 新生儿免冠照片").set_input_files(
+        files=[{"name": "baby.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     await page.get_by_role("button", name="提交申请").click()
     await expect(page).to_have_url(CASE_URL)
+    await expect(page.locator("#uploaded")).to_contain_text("新生儿免冠照片")
     match = CASE_URL.match(page.url)
     assert match is not None
     case_no = match.group(1)
