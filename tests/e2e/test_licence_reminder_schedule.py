@@ -51,6 +51,13 @@ async def trigger_and_wait(handle: ScheduleHandle, client: Client, timeout: floa
     return await asyncio.wait_for(run.result(), timeout)
 
 
+async def wait_until_paused(handle: ScheduleHandle, *, paused: bool, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (await handle.describe()).schedule.state.paused != paused:
+        assert asyncio.get_running_loop().time() < deadline, "the schedule's pause did not take effect"
+        await asyncio.sleep(0.1)
+
+
 async def test_worker_start_keeps_one_daily_schedule_whose_run_reminds_once(dev_env, data_dir: Path) -> None:
     client = dev_env.client
     async with running_stack(client, data_dir, with_worker=False) as stack:
@@ -70,13 +77,18 @@ async def test_worker_start_keeps_one_daily_schedule_whose_run_reminds_once(dev_
         try:
             async with started_worker(client, stack.settings) as first, first:
                 assert (await schedule_ids(client, LICENCE_REMINDERS)).count(LICENCE_REMINDERS) == 1
-            # Replicas starting at the same moment race to create it: one creates, the others update.
-            await asyncio.gather(*(ensure_schedules(client, task_queue=stack.settings.task_queue) for _ in range(3)))
-            # An operator's pause outlives a worker start.
+            # An operator's pause outlives a worker start. The server applies a pause asynchronously, so it
+            # is awaited before the start that must find it.
             await handle.pause(note="paused by an operator")
+            await wait_until_paused(handle, paused=True)
             await ensure_schedules(client, task_queue=stack.settings.task_queue)
+            await asyncio.sleep(0.5)  # let the update land too
             assert (await handle.describe()).schedule.state.paused
             await handle.unpause()
+            await wait_until_paused(handle, paused=False)
+            # Replicas starting at the same moment race to create it: one creates, the others update.
+            await asyncio.gather(*(ensure_schedules(client, task_queue=stack.settings.task_queue) for _ in range(3)))
+            assert (await schedule_ids(client, LICENCE_REMINDERS)).count(LICENCE_REMINDERS) == 1
             # A restart finds it there and runs it.
             async with started_worker(client, stack.settings) as restarted, restarted:
                 assert (await schedule_ids(client, LICENCE_REMINDERS)).count(LICENCE_REMINDERS) == 1
