@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.problems import ProblemError
+from one_things.catalog import Catalog
+from persistence.ratings import OVERALL, RatingRecord, add_rating, get_rating
 from persistence.tables import CaseRecord, ItemRecord
 from workflows.contracts import RectificationInput
 from workflows.rectification import RectificationWorkflow, rectification_id
@@ -114,3 +118,59 @@ async def open_rectifications(temporal: Client, *, task_queue: str, case: CaseRe
             ) from error
         opened[entry.department] = workflow_id
     return opened
+
+
+def rating_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord], rows: list[RatingRecord]) -> RatingView:
+    by_department = {row.department: row for row in rows}
+    overall = by_department.get(OVERALL)
+    departments = []
+    for department in handling_departments(items):
+        row = by_department.get(department)
+        low = row is not None and row.score <= RECTIFY_AT_OR_BELOW
+        departments.append(
+            DepartmentRatingView(
+                department=department,
+                department_name=_department_name(catalog, case.thing, department),
+                score=row.score if row else None,
+                comment=row.comment if row else None,
+                rectification=rectification_id(case.case_no, department) if low else None,
+            )
+        )
+    return RatingView(
+        case_no=case.case_no,
+        rateable=case.status == "completed" and overall is None,
+        rated_at=overall.created_at if overall else None,
+        overall=Score(score=overall.score, comment=overall.comment) if overall else None,
+        departments=departments,
+    )
+
+
+def _department_name(catalog: Catalog, thing: str, department: str) -> str:
+    try:
+        return catalog.get(thing).department(department).name.zh
+    except KeyError:
+        return department
+
+
+async def submit_rating(
+    *,
+    session: Session,
+    temporal: Client,
+    task_queue: str,
+    catalog: Catalog,
+    case: CaseRecord,
+    items: list[ItemRecord],
+    body: RatingIn,
+) -> RatingView:
+    """Saves the rating and opens the rectifications; the caller has checked that the case is the rater's."""
+    check_rating(case, items, body, already_rated=bool(get_rating(session, case_no=case.case_no)))
+    scores = {OVERALL: (body.overall.score, body.overall.comment)}
+    scores.update({entry.department: (entry.score, entry.comment) for entry in body.departments})
+    try:
+        records = add_rating(session, case_no=case.case_no, thing=case.thing, owner=case.owner, scores=scores)
+    except IntegrityError:
+        raise ProblemError(409, "Not possible now", "This case has already been rated.", case_no=case.case_no) from None
+    # Started after the rows are flushed (a duplicate rating stops above) and before the request commits: a
+    # failed start rolls the rating back so the citizen can simply retry, and a retry finds any started one.
+    await open_rectifications(temporal, task_queue=task_queue, case=case, body=body)
+    return rating_view(catalog, case, items, records)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from sqlmodel import Session
+from temporalio.client import Client, WorkflowHandle
 
 from api.problems import ProblemError
+from api.workflow_updates import run_update
 from one_things.catalog import Catalog
-from workflows.contracts import RectificationState
-from workflows.rectification import RectificationWorkflow
+from persistence.rectifications import case_rectifications
+from workflows.contracts import CitizenVerdict, RectificationState
+from workflows.rectification import RectificationWorkflow, rectification_id
+
+RectificationHandle = WorkflowHandle[RectificationWorkflow, RectificationState]
 
 
 class ReplyView(BaseModel):
@@ -61,18 +65,39 @@ def rectification_view(catalog: Catalog, values: dict[str, Any]) -> Rectificatio
     return view
 
 
-async def run_update(call: Awaitable[RectificationState], rectification_id: str) -> RectificationState:
-    """A refusal by the workflow becomes a 409 with its reason; a closed workflow a 409 too."""
-    try:
-        return await call
-    except WorkflowUpdateFailedError as error:
-        detail = str(getattr(error.cause, "message", error.cause))
-        raise ProblemError(409, "Not possible now", detail, rectification=rectification_id) from None
-    except RPCError as error:
-        if "not found" in str(error).lower() or "completed" in str(error).lower():
-            raise ProblemError(409, "Not possible now", "This rectification is already closed.") from None
-        raise ProblemError(503, "Service temporarily unavailable", "The case engine is not reachable.") from error
+def update_rectification(
+    temporal: Client, rectification_id: str, call: Callable[[RectificationHandle], Awaitable[RectificationState]]
+) -> Awaitable[RectificationState]:
+    """Runs an update of one rectification: a refusal or a closed rectification becomes a 409."""
+    return run_update(
+        call(temporal.get_workflow_handle_for(RectificationWorkflow.run, rectification_id)),
+        closed="This rectification is already closed.",
+        rectification=rectification_id,
+    )
 
 
-def handle_for(temporal: Client, rectification_id: str) -> WorkflowHandle[RectificationWorkflow, RectificationState]:
-    return temporal.get_workflow_handle_for(RectificationWorkflow.run, rectification_id)
+def case_rectification_views(session: Session, catalog: Catalog, case_no: str) -> list[RectificationView]:
+    return [
+        rectification_view(catalog, record.model_dump()) for record in case_rectifications(session, case_no=case_no)
+    ]
+
+
+async def give_verdict(
+    *,
+    session: Session,
+    temporal: Client,
+    catalog: Catalog,
+    case_no: str,
+    department: str,
+    verdict: Literal["confirm", "contest"],
+    note: str,
+) -> RectificationView:
+    """The citizen's answer to a department's reply; the caller has checked that the case is theirs."""
+    wanted = rectification_id(case_no, department)
+    if not any(record.id == wanted for record in case_rectifications(session, case_no=case_no)):
+        raise ProblemError(404, "Not found", f"No rectification for department {department} in case {case_no}.")
+    update = RectificationWorkflow.confirm if verdict == "confirm" else RectificationWorkflow.contest
+    state = await update_rectification(
+        temporal, wanted, lambda handle: handle.execute_update(update, CitizenVerdict(note=note))
+    )
+    return rectification_view(catalog, state.model_dump())

@@ -20,7 +20,7 @@ from api.pages.uploads import ACCEPT, CheckedUpload, check_upload
 from api.prefill import PrefilledForm, prefill_form
 from api.problems import ProblemError
 from api.routers.things import find_thing
-from api.schemas import ApplicationIn
+from api.schemas import ApplicationIn, WithdrawIn
 from api.submission import accept, checked_application, with_held_data
 from core.privacy import mask_id_no
 from one_things.catalog import Catalog
@@ -178,36 +178,29 @@ def cases_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -
     return page.render("cases.html", cases=cases)
 
 
-def _case_view(page: Page, session: Any, catalog: Catalog, case_no: str) -> dict[str, Any]:
+def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str) -> dict[str, Any]:
+    """Everything the case page shows, from one read of the case: the live fragment asks every 1.5 s."""
     assert page.principal is not None
     case, items = load_case(session, page.principal, case_no)
-    return case_page_view(page, catalog, case, items)
+    thing = thing_or_none(catalog, case.thing)
+    names = {material.code: page.name(material.name) for material in thing.materials} if thing else {}
+    uploaded = [names.get(upload.material, upload.material) for upload in case_uploads(session, case_no=case_no)]
+    return {
+        "view": case_page_view(page, catalog, case, items),
+        "uploaded": uploaded,
+        **feedback_context(page, session, catalog, case, items),
+    }
 
 
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
 def case_page(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
-    return page.render(
-        "case.html", view=_case_view(page, session, catalog, case_no), **case_extras(page, session, catalog, case_no)
-    )
+    return page.render("case.html", **_case_context(page, session, catalog, case_no))
 
 
 @router.get("/cases/{case_no}/live", response_class=HTMLResponse)
 def case_live(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
     """The fragment the case page's script swaps in: the same template, so both always agree."""
-    return page.render(
-        "case_live.html",
-        view=_case_view(page, session, catalog, case_no),
-        **case_extras(page, session, catalog, case_no),
-    )
-
-
-def case_extras(page: Page, session: Any, catalog: Catalog, case_no: str) -> dict[str, Any]:
-    """What the case page shows beside the items: uploaded materials, the rating, any rectifications."""
-    case, _ = load_case(session, page.principal, case_no) if page.principal else (None, [])
-    thing = thing_or_none(catalog, case.thing) if case else None
-    names = {material.code: page.name(material.name) for material in thing.materials} if thing else {}
-    uploaded = [names.get(upload.material, upload.material) for upload in case_uploads(session, case_no=case_no)]
-    return {"uploaded": uploaded, **feedback_context(page, session, catalog, case_no)}
+    return page.render("case_live.html", **_case_context(page, session, catalog, case_no))
 
 
 @router.post("/cases/{case_no}/supplement")
@@ -249,7 +242,7 @@ async def withdraw(case_no: str, page: CitizenPageDep, session: SessionDep, temp
             temporal=temporal,
             principal=page.principal,
             case_no=case_no,
-            reason="withdrawn by the applicant",
+            reason=WithdrawIn().reason,
         )
     except ProblemError as error:
         return page.render("error.html", status_code=error.status, message=error.detail)

@@ -13,22 +13,23 @@ from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
 from api.pages.rendering import CitizenPageDep, Page
 from api.problems import ProblemError
-from api.rating import DepartmentScore, RatingIn, Score
-from api.rectification_access import VerdictIn
-from api.routers.ratings import _verdict, get_case_rating, my_rectifications, rate_case
+from api.rating import DepartmentScore, RatingIn, Score, handling_departments, rating_view, submit_rating
+from api.rectification_access import case_rectification_views, give_verdict
 from one_things.catalog import Catalog
+from persistence.ratings import get_rating
+from persistence.tables import CaseRecord, ItemRecord
 
 router = APIRouter(include_in_schema=False)
 
 
-def feedback_context(page: Page, session: Session, catalog: Catalog, case_no: str) -> dict[str, Any]:
+def feedback_context(
+    page: Page, session: Session, catalog: Catalog, case: CaseRecord, items: list[ItemRecord]
+) -> dict[str, Any]:
     """The rating (and what can still be rated) and the rectifications, for the case page."""
-    assert page.principal is not None
-    rating = get_case_rating(case_no, page.principal, session, catalog)
+    rating = rating_view(catalog, case, items, get_rating(session, case_no=case.case_no))
     targets = [{"code": d.department, "label": d.department_name} for d in rating.departments]
     rectifications = [
-        {**r.model_dump(), "due": local_day(r.due_at)}
-        for r in my_rectifications(case_no, page.principal, session, catalog)
+        {**r.model_dump(), "due": local_day(r.due_at)} for r in case_rectification_views(session, catalog, case.case_no)
     ]
     return {"rating": rating, "rating_targets": targets, "rectifications": rectifications}
 
@@ -49,14 +50,23 @@ async def rate(
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
-    _, items = load_case(session, page.principal, case_no)
-    departments = sorted({item.department for item in items if item.status == "completed"})
+    case, items = load_case(session, page.principal, case_no)
     try:
         body = RatingIn(
             overall=_score(posted, "overall"),
-            departments=[DepartmentScore(department=d, **_score(posted, d).model_dump()) for d in departments],
+            departments=[
+                DepartmentScore(department=d, **_score(posted, d).model_dump()) for d in handling_departments(items)
+            ],
         )
-        await rate_case(case_no, body, page.principal, session, temporal, settings, catalog)
+        await submit_rating(
+            session=session,
+            temporal=temporal,
+            task_queue=settings.task_queue,
+            catalog=catalog,
+            case=case,
+            items=items,
+            body=body,
+        )
     except (ProblemError, ValueError) as error:
         return page.render("error.html", status_code=422, message=str(error))
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)
@@ -69,6 +79,14 @@ async def verdict(
     assert page.principal is not None
     posted = await page.request.form()
     choice: Literal["confirm", "contest"] = "contest" if posted.get("verdict") == "contest" else "confirm"
-    note = VerdictIn(note=str(posted.get("note") or "")[:500])
-    await _verdict(case_no, department, choice, note, page.principal, session, temporal, catalog)
+    load_case(session, page.principal, case_no)
+    await give_verdict(
+        session=session,
+        temporal=temporal,
+        catalog=catalog,
+        case_no=case_no,
+        department=department,
+        verdict=choice,
+        note=str(posted.get("note") or "")[:500],
+    )
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)

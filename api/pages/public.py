@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import CatalogDep, SessionDep, SettingsDep
-from api.notice import notice
+from api.notice import default_plan, notice
 from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, CitizenPageDep, PageDep
 from api.routers.things import find_thing, question_views
 from api.sessions import end_session, start_session
@@ -30,15 +30,8 @@ def local_path(url: str) -> str:
 @router.get("/", response_class=HTMLResponse)
 def home(page: PageDep, catalog: CatalogDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     things = search(catalog.all(), q)
-    views = [{"code": t.code, "name": t.name, "summary": t.summary, "promised_days": _promised(t)} for t in things]
+    views = [{"code": t.code, "name": t.name, "summary": t.summary, "plan": default_plan(t)} for t in things]
     return page.render("home.html", things=views, query=q)
-
-
-def _promised(thing) -> int | None:  # type: ignore[no-untyped-def]
-    try:
-        return make_plan(thing, {}).promised_days
-    except PlanError:
-        return None
 
 
 @router.get("/things/{code}", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import CatalogDep, SessionDep, StaffDep, TemporalDep
 from api.problems import ProblemError
-from api.rectification_access import RectificationView, ReplyIn, handle_for, rectification_view, run_update
+from api.rectification_access import RectificationView, ReplyIn, rectification_view, update_rectification
 from persistence.rectifications import department_rectifications, get_rectification
 from workflows.contracts import RectificationReply
 from workflows.rectification import RectificationWorkflow
@@ -35,9 +35,8 @@ async def reply(
     if record is None or record.department != principal.department:
         # Another department's rectification is invisible, not forbidden.
         raise ProblemError(404, "Not found", f"No rectification {rectification_id} for your department.")
-    handle = handle_for(temporal, rectification_id)
-    state = await run_update(
-        handle.execute_update(RectificationWorkflow.reply, RectificationReply(text=body.text, staff=principal.subject)),
-        rectification_id,
+    message = RectificationReply(text=body.text, staff=principal.subject)
+    state = await update_rectification(
+        temporal, rectification_id, lambda handle: handle.execute_update(RectificationWorkflow.reply, message)
     )
     return rectification_view(catalog, state.model_dump())
