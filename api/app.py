@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.pages import install_pages
+from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
 from api.routers import (
     applications,
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, render_page=problem_page)
     install_pages(app)
     app.include_router(health.router)
     for router in (
@@ -61,8 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         staff.router,
         citizen_data.router,
         licences.router,
+        messages.router,
+        ratings.router,
+        rectifications.router,
     ):
-        app.include_router(router, prefix="/api/v1")
-    for router in (messages.router, ratings.router, rectifications.router):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -8,7 +8,6 @@ from api.problems import ProblemError
 from api.schemas import CaseView, ItemView
 from core.auth import Principal, Role
 from one_things.catalog import Catalog
-from persistence.applications import application_for_case
 from persistence.cases import get_case
 from persistence.tables import CaseRecord, ItemRecord
 
@@ -20,30 +19,12 @@ def not_found(case_no: str) -> ProblemError:
 
 def load_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
     found = get_case(session, case_no=case_no)
-    case, items = found if found is not None else (_just_accepted(session, case_no), [])
+    if found is None:
+        raise not_found(case_no)
+    case, items = found
     if principal.role is Role.CITIZEN and case.owner != principal.subject:
         raise not_found(case_no)
     return case, items
-
-
-def _just_accepted(session: Session, case_no: str) -> CaseRecord:
-    """A case accepted a moment ago whose workflow has not written its first projection yet.
-
-    The citizen is sent to the case page the instant the application is accepted; showing "not found"
-    there would look like the application was lost.
-    """
-    accepted = application_for_case(session, case_no=case_no)
-    if accepted is None:
-        raise not_found(case_no)
-    return CaseRecord(
-        case_no=case_no,
-        thing=accepted.thing,
-        version=0,
-        owner=accepted.owner,
-        status="running",
-        accepted_at=accepted.created_at,
-        updated_at=accepted.created_at,
-    )
 
 
 def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> CaseView:
@@ -66,6 +47,14 @@ def _names(catalog: Catalog, thing: str) -> dict[str, str]:
         return {item.code: item.name.zh for item in catalog.get(thing).items}
     except KeyError:
         return {}
+
+
+def department_name(catalog: Catalog, thing: str, department: str) -> str:
+    """The department's Chinese name in the case's one-thing; its code if the definition is gone."""
+    try:
+        return catalog.get(thing).department(department).name.zh
+    except KeyError:
+        return department
 
 
 def _item_view(catalog: Catalog, thing: str, item: ItemRecord) -> ItemView:

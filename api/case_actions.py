@@ -15,6 +15,7 @@ from core.auth import Principal
 from core.ids import workflow_id
 from one_things.catalog import Catalog
 from one_things.forms import validate_fields
+from persistence.tables import CaseRecord, ItemRecord
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import Supplement, Withdrawal
 
@@ -29,9 +30,11 @@ async def send_supplement(
     item_code: str,
     form: dict[str, Any],
     note: str | None = None,
-) -> None:
-    """补正: checks the corrected fields like the form, then hands them to the waiting item."""
-    case, _ = load_case(session, principal, case_no)
+) -> tuple[CaseRecord, list[ItemRecord]]:
+    """补正: checks the corrected fields like the form, then hands them to the waiting item.
+
+    Returns the case as projected before the update, so callers need not read it again."""
+    case, items = load_case(session, principal, case_no)
     checked, problems = validate_fields(catalog.get(case.thing), form, today=today_local())
     if problems:
         raise invalid_input([problem.model_dump() for problem in problems])
@@ -40,15 +43,20 @@ async def send_supplement(
     await run_update(
         handle.execute_update(OneThingWorkflow.supplement, message), closed=_closed(case_no), case_no=case_no
     )
+    return case, items
 
 
-async def withdraw_case(*, session: Session, temporal: Client, principal: Principal, case_no: str, reason: str) -> None:
-    case, _ = load_case(session, principal, case_no)
+async def withdraw_case(
+    *, session: Session, temporal: Client, principal: Principal, case_no: str, reason: str
+) -> tuple[CaseRecord, list[ItemRecord]]:
+    """Withdraws the case; returns it as projected before the update."""
+    case, items = load_case(session, principal, case_no)
     handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))
     withdrawal = Withdrawal(reason=reason)
     await run_update(
         handle.execute_update(OneThingWorkflow.withdraw, withdrawal), closed=_closed(case_no), case_no=case_no
     )
+    return case, items
 
 
 def _closed(case_no: str) -> str:

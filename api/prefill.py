@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from core.privacy import mask_id_no
 from one_things.plan import make_plan
 from one_things.schema import FormField, Material, MaterialSource, OneThing
 from persistence.licences import find_licence
@@ -84,7 +85,14 @@ def prefill_form(
     that is not answered yet leaves the plan (included items, materials) as None, not an error: the
     form can be shown before the guidance questions are done.
     """
-    fields = prefill_fields(session, thing=thing, subject=subject, now=now)
+    # This form leaves the server: ID numbers only masked (one may be a spouse's). The raw values are
+    # read by `prefill_fields` alone, where the server fills them into the application itself.
+    fields = [
+        field.model_copy(update={"value": mask_id_no(field.value)})
+        if field.type == "resident_id" and field.value
+        else field
+        for field in prefill_fields(session, thing=thing, subject=subject, now=now)
+    ]
     unanswered = [q.code for q in thing.questions if q.default is None and q.code not in answers]
     plan = None if unanswered else make_plan(thing, answers)
     materials = None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -52,9 +53,17 @@ def invalid_input(errors: list[dict[str, str]]) -> ProblemError:
     return ProblemError(422, "Invalid application", f"Please correct: {fields}. Nothing was started.", errors=errors)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+PageRenderer = Callable[[Request, ProblemError], Response | None]
+"""Renders a problem as an HTML page for a request a person made; None for a program's request."""
+
+
+def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = None) -> None:
     @app.exception_handler(ProblemError)
-    async def _problem(_request: Request, error: ProblemError) -> JSONResponse:
+    async def _problem(request: Request, error: ProblemError) -> Response:
+        # The same errors, as a page for people and as problem+json for programs.
+        page = render_page(request, error) if render_page is not None else None
+        if page is not None:
+            return page
         return problem_response(error.status, error.title, error.detail, error.errors, error.headers, **error.extra)
 
     @app.exception_handler(RequestValidationError)

@@ -12,6 +12,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.case_access import department_name
 from api.problems import ProblemError
 from one_things.catalog import Catalog
 from persistence.ratings import OVERALL, RatingRecord, add_rating, get_rating
@@ -130,7 +131,7 @@ def rating_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord], row
         departments.append(
             DepartmentRatingView(
                 department=department,
-                department_name=_department_name(catalog, case.thing, department),
+                department_name=department_name(catalog, case.thing, department),
                 score=row.score if row else None,
                 comment=row.comment if row else None,
                 rectification=rectification_id(case.case_no, department) if low else None,
@@ -143,13 +144,6 @@ def rating_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord], row
         overall=Score(score=overall.score, comment=overall.comment) if overall else None,
         departments=departments,
     )
-
-
-def _department_name(catalog: Catalog, thing: str, department: str) -> str:
-    try:
-        return catalog.get(thing).department(department).name.zh
-    except KeyError:
-        return department
 
 
 async def submit_rating(

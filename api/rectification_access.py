@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowHandle
 
+from api.case_access import department_name
 from api.problems import ProblemError
 from api.workflow_updates import run_update
 from one_things.catalog import Catalog
-from persistence.rectifications import case_rectifications
+from persistence.rectifications import case_rectifications, get_rectification
 from workflows.contracts import CitizenVerdict, RectificationState
 from workflows.rectification import RectificationWorkflow, rectification_id
 
@@ -58,10 +59,7 @@ class VerdictIn(BaseModel):
 def rectification_view(catalog: Catalog, values: dict[str, Any]) -> RectificationView:
     """From a projection row's or a workflow state's fields (both carry the same names)."""
     view = RectificationView.model_validate(values)
-    try:
-        view.department_name = catalog.get(view.thing).department(view.department).name.zh
-    except KeyError:
-        view.department_name = view.department
+    view.department_name = department_name(catalog, view.thing, view.department)
     return view
 
 
@@ -94,7 +92,8 @@ async def give_verdict(
 ) -> RectificationView:
     """The citizen's answer to a department's reply; the caller has checked that the case is theirs."""
     wanted = rectification_id(case_no, department)
-    if not any(record.id == wanted for record in case_rectifications(session, case_no=case_no)):
+    record = get_rectification(session, rectification_id=wanted)
+    if record is None or record.case_no != case_no:
         raise ProblemError(404, "Not found", f"No rectification for department {department} in case {case_no}.")
     update = RectificationWorkflow.confirm if verdict == "confirm" else RectificationWorkflow.contest
     state = await update_rectification(

@@ -29,6 +29,7 @@ from one_things.forms import validate_form
 from one_things.plan import Plan, PlanError, make_plan
 from one_things.schema import OneThing
 from persistence.applications import count_applications_since, find_application, record_application
+from persistence.cases import record_accepted_case
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import BundleInput
 
@@ -101,6 +102,9 @@ async def accept(
         check_rate(session, settings, owner, now)
         record_application(
             session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest
+        )
+        record_accepted_case(
+            session, case_no=case_no, thing=thing.code, version=thing.version, owner=owner, accepted_at=now
         )
         session.commit()
     bundle = BundleInput(

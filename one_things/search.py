@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from one_things.schema import OneThing
 
 WORD = re.compile(r"[a-z0-9]+")
+CJK = re.compile(r"[\u3400-\u9fff]")
 STOP_WORDS = frozenset({"a", "an", "the", "my", "our", "was", "is", "has", "been", "i", "we", "to", "for", "of"})
 
 
@@ -37,7 +38,7 @@ def score(thing: OneThing, query: str) -> int:
     query_words = _words(query)
     total = 0
     for term, weight in _terms(thing):
-        if not WORD.fullmatch(term.replace(" ", "")) and (term in query or query in term):
+        if CJK.search(term) and (term in query or query in term):
             total += weight * 2  # a Chinese term inside the query, or the query inside a term
         elif query_words and query_words & _words(term):
             total += weight * len(query_words & _words(term))

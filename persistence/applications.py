@@ -34,7 +34,3 @@ def record_application(
 def count_applications_since(session: Session, *, owner: str, since: datetime) -> int:
     query = select(func.count()).where(ApplicationRequest.owner == owner, ApplicationRequest.created_at >= since)
     return session.exec(query).one()
-
-
-def application_for_case(session: Session, *, case_no: str) -> ApplicationRequest | None:
-    return session.exec(select(ApplicationRequest).where(ApplicationRequest.case_no == case_no)).first()

@@ -41,6 +41,29 @@ def project_case(session: Session, *, state: CaseState) -> bool:
     return True
 
 
+def record_accepted_case(
+    session: Session, *, case_no: str, thing: str, version: int, owner: str, accepted_at: datetime
+) -> None:
+    """The case as accepted, before its workflow's first write (seq 1 and up replaces it).
+
+    Written with the application, so the citizen's case page and case list show the case the instant
+    it is accepted, not only once the workflow has run its first task.
+    """
+    if session.get(CaseRecord, case_no) is None:
+        session.add(
+            CaseRecord(
+                case_no=case_no,
+                thing=thing,
+                version=version,
+                owner=owner,
+                status="running",
+                accepted_at=accepted_at,
+                seq=0,
+                updated_at=accepted_at,
+            )
+        )
+
+
 def _project_item(session: Session, *, case_no: str, seq: int, item: ItemState) -> None:
     values = item.model_dump(mode="python", exclude={"code"})
     values["mode"] = item.mode.value

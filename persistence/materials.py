@@ -49,5 +49,7 @@ def save_upload(
     return upload
 
 
-def case_uploads(session: Session, *, case_no: str) -> list[MaterialUpload]:
-    return list(session.exec(select(MaterialUpload).where(MaterialUpload.case_no == case_no)).all())
+def uploaded_materials(session: Session, *, case_no: str) -> list[str]:
+    """The codes of the materials uploaded for a case; the bytes stay in the database."""
+    query = select(MaterialUpload.material).where(MaterialUpload.case_no == case_no)
+    return list(session.exec(query).all())

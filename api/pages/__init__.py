@@ -11,13 +11,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages import citizen, feedback, public, wallet
 from api.pages.rendering import CsrfRejectedError, SignInRequiredError, get_page
-from api.problems import ProblemError, problem_response
+from api.problems import ProblemError
 
 STATIC_DIR = Path(__file__).parent.parent / "static"
-
-
-def is_page(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
 
 
 def install_pages(app: FastAPI) -> None:
@@ -36,9 +32,11 @@ def install_pages(app: FastAPI) -> None:
         page = get_page(request)
         return page.render("error.html", status_code=403, message=page.t("page_expired"))
 
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, error: ProblemError) -> Response:
-        # The same errors, as a page for people and as problem+json for programs.
-        if is_page(request):
-            return get_page(request).render("error.html", status_code=error.status, message=error.detail)
-        return problem_response(error.status, error.title, error.detail, error.errors, error.headers, **error.extra)
+
+def problem_page(request: Request, error: ProblemError) -> Response | None:
+    """A problem on a page request as an error page (with the problem's headers, e.g. Retry-After)."""
+    if request.url.path.startswith("/api/"):
+        return None
+    response = get_page(request).render("error.html", status_code=error.status, message=error.detail)
+    response.headers.update(error.headers)
+    return response

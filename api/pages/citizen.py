@@ -22,12 +22,11 @@ from api.problems import ProblemError
 from api.routers.things import find_thing
 from api.schemas import ApplicationIn, WithdrawIn
 from api.submission import accept, checked_application, with_held_data
-from core.privacy import mask_id_no
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
 from persistence.cases import list_cases
-from persistence.materials import case_uploads, save_upload
+from persistence.materials import save_upload, uploaded_materials
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,14 +34,6 @@ router = APIRouter(include_in_schema=False)
 def _prefilled(page: Page, session: Any, thing: OneThing, answers: dict[str, str]) -> PrefilledForm:
     assert page.principal is not None
     return prefill_form(session, thing=thing, subject=page.principal.subject, answers=answers, now=datetime.now(UTC))
-
-
-def _shown(form: PrefilledForm) -> list[dict[str, Any]]:
-    """Pre-filled values as the page shows them: ID numbers masked, the citizen only checks them."""
-    return [
-        {**field.model_dump(), "shown": mask_id_no(field.value or "") if field.type == "resident_id" else field.value}
-        for field in form.fields
-    ]
 
 
 def _render_form(
@@ -64,7 +55,7 @@ def _render_form(
     return page.render(
         "apply.html",
         status_code=status_code,
-        form={**form.model_dump(), "fields": _shown(form)},
+        form=form.model_dump(),
         thing_name=page.name(thing.name),
         typed=typed or {},
         errors=shown_errors,
@@ -184,7 +175,7 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str) -> d
     case, items = load_case(session, page.principal, case_no)
     thing = thing_or_none(catalog, case.thing)
     names = {material.code: page.name(material.name) for material in thing.materials} if thing else {}
-    uploaded = [names.get(upload.material, upload.material) for upload in case_uploads(session, case_no=case_no)]
+    uploaded = [names.get(code, code) for code in uploaded_materials(session, case_no=case_no)]
     return {
         "view": case_page_view(page, catalog, case, items),
         "uploaded": uploaded,

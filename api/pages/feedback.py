@@ -67,8 +67,11 @@ async def rate(
             items=items,
             body=body,
         )
-    except (ProblemError, ValueError) as error:
+    except ValueError as error:  # a score outside 1–5 from a tampered form
         return page.render("error.html", status_code=422, message=str(error))
+    except ProblemError as error:
+        detail = "; ".join(e["message"] for e in error.errors) or error.detail
+        return page.render("error.html", status_code=error.status, message=detail)
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)
 
 

@@ -77,7 +77,7 @@ async def supplement(
     temporal: TemporalDep,
     catalog: CatalogDep,
 ) -> CaseView:
-    await send_supplement(
+    case, items = await send_supplement(
         session=session,
         temporal=temporal,
         catalog=catalog,
@@ -87,7 +87,7 @@ async def supplement(
         form=body.form,
         note=body.note,
     )
-    return case_view(catalog, *load_case(session, principal, case_no))
+    return case_view(catalog, case, items)
 
 
 @router.post("/{case_no}/withdraw", status_code=status.HTTP_202_ACCEPTED, response_model=CaseView)
@@ -100,5 +100,7 @@ async def withdraw(
     body: WithdrawIn | None = None,
 ) -> CaseView:
     reason = (body or WithdrawIn()).reason
-    await withdraw_case(session=session, temporal=temporal, principal=principal, case_no=case_no, reason=reason)
-    return case_view(catalog, *load_case(session, principal, case_no))
+    case, items = await withdraw_case(
+        session=session, temporal=temporal, principal=principal, case_no=case_no, reason=reason
+    )
+    return case_view(catalog, case, items)

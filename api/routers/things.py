@@ -11,7 +11,7 @@ from api.deps import CatalogDep, PrincipalDep
 from api.notice import default_plan, notice
 from api.problems import ProblemError
 from one_things.catalog import Catalog
-from one_things.plan import PlanError, make_plan
+from one_things.plan import Plan, PlanError, make_plan
 from one_things.schema import OneThing
 from one_things.search import search
 
@@ -22,8 +22,7 @@ class PlanIn(BaseModel):
     answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
 
 
-def _summary(thing: OneThing) -> dict[str, Any]:
-    plan = default_plan(thing)
+def _summary(thing: OneThing, plan: Plan | None) -> dict[str, Any]:
     return {
         "code": thing.code,
         "version": thing.version,
@@ -61,16 +60,17 @@ def list_things(
     catalog: CatalogDep,
     q: str = Query(default="", max_length=100, description="Plain words, e.g. 生孩子 or 'my baby was born'"),
 ) -> list[dict[str, Any]]:
-    return [_summary(thing) for thing in search(catalog.all(), q)]
+    return [_summary(thing, default_plan(thing)) for thing in search(catalog.all(), q)]
 
 
 @router.get("/{code}")
 def get_thing(code: str, _principal: PrincipalDep, catalog: CatalogDep) -> dict[str, Any]:
     """The one notice with every default answer, the guidance questions and the full definition."""
     thing = find_thing(catalog, code)
+    plan = default_plan(thing)
     return {
-        **_summary(thing),
-        "notice": notice(thing, default_plan(thing)),
+        **_summary(thing, plan),
+        "notice": notice(thing, plan),
         "questions": question_views(thing),
         "materials": [{**m.model_dump(), "exempt": m.exempt} for m in thing.materials],
         "definition": thing.model_dump(mode="json"),
