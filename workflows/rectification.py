@@ -122,7 +122,6 @@ class RectificationWorkflow:
     async def _resume_clock(self, paused_at: datetime, resumed_at: datetime) -> None:
         """The department gets back the working days it had left when it replied."""
         assert self._deadline is not None
-        self._resume = None
         self._deadline = await workflow.execute_activity_method(
             CalendarActivities.shift_deadline,
             ShiftRequest(
@@ -137,6 +136,7 @@ class RectificationWorkflow:
             retry_policy=policies.CALENDAR.retry,
         )
         self._state.due_at = self._deadline.due_at
+        self._resume = None  # only now: until the shifted deadline is known, the watcher must not judge the old one
         self._clock += 1
         self._updates += 1
 
@@ -156,6 +156,10 @@ class RectificationWorkflow:
                 continue
             except TimeoutError:
                 pass
+            if self._resume is not None:
+                # A contest after the old deadline: the department's remaining days are being given back.
+                await workflow.wait_condition(lambda: self._resume is None)
+                continue
             self._state.light, self._state.overdue_at = Light.RED, workflow.now()
             await self._project()
 

@@ -159,3 +159,22 @@ async def _refusal(call: Any) -> str:
     except WorkflowUpdateFailedError as error:
         return str(getattr(error.cause, "message", error.cause))
     raise AssertionError("the update was accepted")
+
+
+async def test_a_contest_after_the_old_deadline_gives_back_the_days_without_turning_red(
+    skipping_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    async with harness(skipping_env, data_dir) as h:
+        await h.skip_to(MONDAY_1_MARCH)
+        handle = await start(h, "RECT-LATE-CONTEST")
+        await until(handle, lambda s: s.due_at is not None)
+
+        await h.skip_to(datetime(2027, 3, 19, 10, 0, tzinfo=SH))  # Fri: replied with 2 working days left
+        await handle.execute_update(RectificationWorkflow.reply, RectificationReply(text="已处理", staff="clerk"))
+        await h.skip_to(datetime(2027, 3, 25, 10, 0, tzinfo=SH))  # after the old deadline, within the citizen's window
+        await handle.execute_update(RectificationWorkflow.contest, CitizenVerdict(note="问题仍未解决"))
+        state = await until(handle, lambda s: s.due_at != DUE)
+        assert state.due_at is not None
+        assert state.due_at > datetime(2027, 3, 25, 10, 0, tzinfo=SH)
+        assert state.light == "green"
+        assert state.overdue_at is None
