@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from temporalio import activity
@@ -39,16 +38,15 @@ class DepartmentActivities:
             "callback_url": f"{self._callback_base_url}/api/v1/callbacks/{submission.department}",
         }
         url = f"{self._departments_url}/stub/{submission.department}/submissions"
-        reply = await self._call("POST", url, body, department=submission.department, operation="submit")
-        return DepartmentReply.model_validate(reply)
+        response = await self._call("POST", url, body, department=submission.department, operation="submit")
+        return DepartmentReply.model_validate(response.json())
 
     @activity.defn
     async def await_batch_result(self, ref: SubmissionRef) -> DepartmentReply:
         """Pull a data-pipeline result; 'not ready yet' is an error so the retry policy paces the polling."""
         url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}"
-        reply = DepartmentReply.model_validate(
-            await self._call("GET", url, None, department=ref.department, operation="pull")
-        )
+        response = await self._call("GET", url, None, department=ref.department, operation="pull")
+        reply = DepartmentReply.model_validate(response.json())
         if reply.status == "accepted":
             raise ApplicationError("the department has not processed this batch yet", type="ResultNotReady")
         return reply
@@ -56,8 +54,8 @@ class DepartmentActivities:
     @activity.defn
     async def withdraw_from_department(self, ref: SubmissionRef) -> DepartmentReply:
         url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}/withdraw"
-        reply = await self._call("POST", url, {}, department=ref.department, operation="withdraw")
-        return DepartmentReply.model_validate(reply)
+        response = await self._call("POST", url, {}, department=ref.department, operation="withdraw")
+        return DepartmentReply.model_validate(response.json())
 
     @activity.defn
     async def escalate_to_department(self, notice: EscalationNotice) -> None:
@@ -67,17 +65,18 @@ class DepartmentActivities:
 
     async def _call(
         self, method: str, url: str, body: dict[str, object] | None, *, department: str, operation: str
-    ) -> Any:
-        """The decoded JSON answer; every call is counted and timed by department and operation."""
+    ) -> httpx.Response:
+        """The department's successful answer (an escalation may have no body); every call is counted and timed."""
         started = time.monotonic()
         outcome = "unavailable"
         try:
             response = await self._http.request(method, url, json=body)
             _raise_for_status(response)
             outcome = "ok"
-            return response.json()
+            return response
         except ApplicationError as error:
-            outcome = "refused" if error.type == REFUSED else "unavailable"
+            if error.type == REFUSED:
+                outcome = "refused"
             raise
         finally:
             latency = timedelta(seconds=time.monotonic() - started)

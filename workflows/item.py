@@ -110,10 +110,11 @@ class ItemRun:
                 watcher.cancel()
 
     async def _compute_deadline(self) -> Deadline:
+        assert self.state.started_at is not None, "set as the item starts, in the same activation"
         return await workflow.execute_activity_method(
             CalendarActivities.compute_deadline,
             DeadlineRequest(
-                start=self.state.started_at or workflow.now(),
+                start=self.state.started_at,
                 promised_days=self.item.promised_days,
                 statutory_days=self.item.statutory_days,
                 yellow_before_days=self.case.yellow_before_days,
