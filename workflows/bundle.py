@@ -184,9 +184,7 @@ class OneThingWorkflow:
             await workflow.execute_activity_method(
                 DepartmentActivities.withdraw_from_department,
                 ref,
-                start_to_close_timeout=policies.NOTICE.start_to_close,
-                schedule_to_close_timeout=policies.NOTICE.schedule_to_close,
-                retry_policy=policies.NOTICE.retry,
+                **policies.NOTICE.options(),
             )
         except ActivityError:
             workflow.logger.warning("withdrawal notice for item %s could not be delivered", run.item.code)
@@ -230,8 +228,7 @@ class OneThingWorkflow:
                 await workflow.execute_local_activity_method(
                     ProjectionActivities.project_case_state,
                     self._state.model_copy(deep=True),
-                    start_to_close_timeout=policies.PROJECTION.start_to_close,
-                    retry_policy=policies.PROJECTION.retry,
+                    **policies.PROJECTION.options(),
                 )
             finally:
                 self._projecting = False

@@ -119,9 +119,7 @@ class ItemRun:
                 statutory_days=self.item.statutory_days,
                 yellow_before_days=self.case.yellow_before_days,
             ),
-            start_to_close_timeout=policies.CALENDAR.start_to_close,
-            schedule_to_close_timeout=policies.CALENDAR.schedule_to_close,
-            retry_policy=policies.CALENDAR.retry,
+            **policies.CALENDAR.options(),
         )
 
     async def _handle_until_final(self) -> None:
@@ -150,9 +148,7 @@ class ItemRun:
             reply = await workflow.execute_activity_method(
                 DepartmentActivities.submit_to_department,
                 self._submission(),
-                start_to_close_timeout=policies.DEPARTMENT_CALL.start_to_close,
-                schedule_to_close_timeout=policies.DEPARTMENT_CALL.schedule_to_close,
-                retry_policy=policies.DEPARTMENT_CALL.retry,
+                **policies.DEPARTMENT_CALL.options(),
             )
         except ActivityError as error:
             return self._refusal(error)
@@ -170,9 +166,7 @@ class ItemRun:
             return await workflow.execute_activity_method(
                 DepartmentActivities.await_batch_result,
                 SubmissionRef(department=self.item.department, idempotency_key=self.idempotency_key),
-                start_to_close_timeout=policies.BATCH_POLL.start_to_close,
-                schedule_to_close_timeout=policies.BATCH_POLL.schedule_to_close,
-                retry_policy=policies.BATCH_POLL.retry,
+                **policies.BATCH_POLL.options(),
             )
         except ActivityError as error:
             return self._refusal(error)
@@ -216,9 +210,7 @@ class ItemRun:
                 resumed_at=workflow.now(),
                 yellow_before_days=self.case.yellow_before_days,
             ),
-            start_to_close_timeout=policies.CALENDAR.start_to_close,
-            schedule_to_close_timeout=policies.CALENDAR.schedule_to_close,
-            retry_policy=policies.CALENDAR.retry,
+            **policies.CALENDAR.options(),
         )
 
     # --- the SLA clock ----------------------------------------------------------------------------
@@ -279,9 +271,7 @@ class ItemRun:
             await workflow.execute_activity_method(
                 DepartmentActivities.escalate_to_department,
                 notice,
-                start_to_close_timeout=policies.NOTICE.start_to_close,
-                schedule_to_close_timeout=policies.NOTICE.schedule_to_close,
-                retry_policy=policies.NOTICE.retry,
+                **policies.NOTICE.options(),
             )
         except ActivityError:
             workflow.logger.warning("escalation notice for item %s could not be delivered", self.item.code)

@@ -24,7 +24,5 @@ class LicenceReminderWorkflow:
         return await workflow.execute_activity_method(
             LicenceReminderActivities.remind_expiring_licences,
             ReminderRequest(today=today, within_days=run.within_days),
-            start_to_close_timeout=policies.REMINDERS.start_to_close,
-            schedule_to_close_timeout=policies.REMINDERS.schedule_to_close,
-            retry_policy=policies.REMINDERS.retry,
+            **policies.REMINDERS.options(),
         )

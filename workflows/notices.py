@@ -88,9 +88,7 @@ class Notices:
                 await workflow.execute_activity_method(
                     MessageActivities.send_message,
                     message,
-                    start_to_close_timeout=policies.MESSAGE.start_to_close,
-                    schedule_to_close_timeout=policies.MESSAGE.schedule_to_close,
-                    retry_policy=policies.MESSAGE.retry,
+                    **policies.MESSAGE.options(),
                 )
             except ActivityError:
                 workflow.logger.warning(

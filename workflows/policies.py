@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 from temporalio.common import RetryPolicy
 
@@ -11,11 +12,27 @@ REFUSED = "DepartmentRefused"
 """Error type of a department refusing a submission outright (4xx): never retried."""
 
 
+class ActivityOptions(TypedDict):
+    """The keyword arguments of `workflow.execute_activity*` that a CallPolicy decides."""
+
+    start_to_close_timeout: timedelta
+    schedule_to_close_timeout: timedelta | None
+    retry_policy: RetryPolicy
+
+
 @dataclass(frozen=True)
 class CallPolicy:
     start_to_close: timedelta
     schedule_to_close: timedelta | None
     retry: RetryPolicy
+
+    def options(self) -> ActivityOptions:
+        """`**policy.options()` in an activity call: every call states all three, from here."""
+        return ActivityOptions(
+            start_to_close_timeout=self.start_to_close,
+            schedule_to_close_timeout=self.schedule_to_close,
+            retry_policy=self.retry,
+        )
 
 
 CALENDAR = CallPolicy(

@@ -85,9 +85,7 @@ class RectificationWorkflow:
                 statutory_days=REPLY_WORKING_DAYS,
                 yellow_before_days=0,
             ),
-            start_to_close_timeout=policies.CALENDAR.start_to_close,
-            schedule_to_close_timeout=policies.CALENDAR.schedule_to_close,
-            retry_policy=policies.CALENDAR.retry,
+            **policies.CALENDAR.options(),
         )
         self._state.due_at = self._deadline.due_at
         watcher = asyncio.create_task(self._watch_deadline())
@@ -131,9 +129,7 @@ class RectificationWorkflow:
                 resumed_at=resumed_at,
                 yellow_before_days=0,
             ),
-            start_to_close_timeout=policies.CALENDAR.start_to_close,
-            schedule_to_close_timeout=policies.CALENDAR.schedule_to_close,
-            retry_policy=policies.CALENDAR.retry,
+            **policies.CALENDAR.options(),
         )
         self._state.due_at = self._deadline.due_at
         self._resume = None  # only now: until the shifted deadline is known, the watcher must not judge the old one
@@ -174,8 +170,7 @@ class RectificationWorkflow:
         await workflow.execute_local_activity_method(
             RectificationActivities.project_rectification,
             self._state.model_copy(deep=True),
-            start_to_close_timeout=policies.PROJECTION.start_to_close,
-            retry_policy=policies.PROJECTION.retry,
+            **policies.PROJECTION.options(),
         )
 
     # --- messages ---------------------------------------------------------------------------------
