@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, status
 
 from api.case_access import load_case
@@ -49,48 +51,26 @@ def my_rectifications(
     return case_rectification_views(session, catalog, case_no)
 
 
-@router.post("/{case_no}/rectifications/{department}/confirm", response_model=RectificationView)
-async def confirm(
+@router.post("/{case_no}/rectifications/{department}/{verdict}", response_model=RectificationView)
+async def answer_reply(
     case_no: str,
     department: str,
+    verdict: Literal["confirm", "contest"],
     principal: CitizenDep,
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
     body: VerdictIn | None = None,
 ) -> RectificationView:
+    """`confirm` closes it; `contest` sends it back to the department for a second reply under its remaining
+    deadline (a second contest escalates)."""
     load_case(session, principal, case_no)
-    note = (body or VerdictIn()).note
     return await give_verdict(
         session=session,
         temporal=temporal,
         catalog=catalog,
         case_no=case_no,
         department=department,
-        verdict="confirm",
-        note=note,
-    )
-
-
-@router.post("/{case_no}/rectifications/{department}/contest", response_model=RectificationView)
-async def contest(
-    case_no: str,
-    department: str,
-    principal: CitizenDep,
-    session: SessionDep,
-    temporal: TemporalDep,
-    catalog: CatalogDep,
-    body: VerdictIn | None = None,
-) -> RectificationView:
-    """Back to the department for a second reply under its remaining deadline; a second contest escalates."""
-    load_case(session, principal, case_no)
-    note = (body or VerdictIn()).note
-    return await give_verdict(
-        session=session,
-        temporal=temporal,
-        catalog=catalog,
-        case_no=case_no,
-        department=department,
-        verdict="contest",
-        note=note,
+        verdict=verdict,
+        note=(body or VerdictIn()).note,
     )
