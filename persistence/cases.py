@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core import clock
 from persistence.tables import CaseRecord, ItemRecord
 from workflows.contracts import CaseState, ItemState
 
@@ -29,7 +30,7 @@ def project_case(session: Session, *, state: CaseState) -> bool:
         "finished_at": state.finished_at,
         "reason": state.reason,
         "seq": state.seq,
-        "updated_at": datetime.now(UTC),
+        "updated_at": clock.now(),
     }
     if record is None:
         session.add(CaseRecord(case_no=state.case_no, **values))

@@ -6,10 +6,11 @@ satisfaction figures come from one table. Keyword-only functions; callers own th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from core import clock
 from persistence.tables import UTCDateTime
 
 OVERALL = ""
@@ -25,7 +26,7 @@ class RatingRecord(SQLModel, table=True):
     owner: str = Field(index=True, max_length=128)
     score: int
     comment: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=clock.now, index=True, sa_type=UTCDateTime)
 
 
 def get_rating(session: Session, *, case_no: str) -> list[RatingRecord]:
