@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import httpx
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from core.metrics import record_department_call
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
@@ -48,7 +48,13 @@ class DepartmentActivities:
         response = await self._call("GET", url, None, department=ref.department, operation="pull")
         reply = DepartmentReply.model_validate(response.json())
         if reply.status == "accepted":
-            raise ApplicationError("the department has not processed this batch yet", type="ResultNotReady")
+            # Benign: "not yet" is how the polling works, not a fault; the SDK logs it at DEBUG, not a traceback
+            # per attempt.
+            raise ApplicationError(
+                "the department has not processed this batch yet",
+                type="ResultNotReady",
+                category=ApplicationErrorCategory.BENIGN,
+            )
         return reply
 
     @activity.defn

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -32,8 +31,8 @@ class BatchProcessor:
         self._engine = engine
         self._config = config
         self._clock = clock
-        self._last_run: dict[str, datetime] = {}
-        self._started = clock.now()
+        self._last_run: dict[str, int] = {}
+        """The slot of each department's last run: its first run is at the next slot after work waits."""
 
     def run_due(self) -> int:
         """Decide the pending records of every department whose interval has elapsed; how many decided."""
@@ -43,10 +42,13 @@ class BatchProcessor:
             by_department[record.department].append(record)
         decided = 0
         for department, records in by_department.items():
-            interval = timedelta(milliseconds=self._config.behaviour(department).batch_interval_ms)
-            if now - self._last_run.get(department, min(self._started, now)) < interval:
+            # Runs fall on the clock's multiples of the interval (a daily batch at midnight UTC), so the schedule
+            # needs no state that a restart or a simulated clock set back would confuse.
+            slot = int(now.timestamp() * 1000) // self._config.behaviour(department).batch_interval_ms
+            last = self._last_run.setdefault(department, slot)
+            if slot == last:
                 continue
-            self._last_run[department] = now
+            self._last_run[department] = slot
             for record in records:
                 if record.id is not None:
                     decide_record(self._engine, self._config, record.id, now)
