@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -32,6 +32,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "cases"
+    __table_args__ = (
+        # Leaders' statistics (persistence/stats.py) read these columns only: covering indexes keep a
+        # million cases off the table's pages. By thing and status, then acceptance (the cohort of a range).
+        Index("ix_cases_stats_accepted", "thing", "status", "accepted_at", "finished_at"),
+        # Cases finished per week: by finishing time.
+        Index("ix_cases_stats_finished", "finished_at", "thing", "status"),
+    )
 
     case_no: str = Field(primary_key=True, max_length=40)
     thing: str = Field(index=True, max_length=64)

@@ -135,6 +135,101 @@ WORDS: dict[str, tuple[str, str]] = {
     "h_staff": ("部门工作人员", "department staff"),
     "h_citizen": ("您", "you"),
     "h_platform": ("平台", "the platform"),
+    # The leaders' statistics page (/stats).
+    "st_title": ("改革成效统计", "What each one-thing saves"),
+    "st_intro": (
+        "每个一件事:改革前的基线与真实办件测得的数据并列对比。",
+        "For every one-thing: the before-reform baseline beside figures measured from real cases.",
+    ),
+    "st_range": ("统计时段", "Date range"),
+    "st_from": ("起始日期", "From"),
+    "st_to": ("截止日期", "To"),
+    "st_show": ("查看", "Show"),
+    "st_all_time": ("全部时间", "All time"),
+    "st_csv": ("导出 CSV", "Download CSV"),
+    "st_bad_date": (
+        "{field}不是有效日期,请用 年-月-日 格式,例如 2027-01-31",
+        "{field} is not a date; use year-month-day, e.g. 2027-01-31",
+    ),
+    "st_from_after_to": ("起始日期晚于截止日期,请调换或清空其中一个", "'From' is after 'To'; swap them or clear one"),
+    "st_table": ("改革前后对比(按一件事)", "Before and after, by one-thing"),
+    "st_cohort": ("受理日期 {first} 至 {last} 的办件", "Cases accepted from {first} to {last}"),
+    "st_start": ("最早", "the first"),
+    "st_latest": ("最新", "the latest"),
+    "st_thing": ("一件事", "One-thing"),
+    "st_cases": ("办结 / 受理", "Completed / accepted"),
+    "st_cases_value": ("{completed} / {accepted}", "{completed} / {accepted}"),
+    "st_outcomes": (
+        "不予办理 {rejected} · 撤回 {withdrawn} · 办理中 {running}",
+        "refused {rejected} · withdrawn {withdrawn} · running {running}",
+    ),
+    "st_after": ("改革后(实测)", "after (measured)"),
+    "st_steps": ("办事环节", "Steps"),
+    "st_calendar_days": ("办理天数(自然日,中位数)", "Days (calendar, median)"),
+    "st_working_days": ("工作日(中位数)", "Working days (median)"),
+    "st_materials": ("提交材料", "Materials provided"),
+    "st_exempt": ("免于提交 {exempt} 份", "{exempt} exempt"),
+    "st_trips": ("跑动次数", "Trips"),
+    "st_good_rate": ("好评率", "Good reviews"),
+    "st_ratings": ("{good} / {ratings} 条评价", "{good} of {ratings} ratings"),
+    "st_volumes": ("每周办件量", "Cases per week"),
+    "st_accepted_weekly": ("每周受理量(按一件事)", "Accepted per week, by one-thing"),
+    "st_finished_weekly": ("每周办结情况", "Finished per week, by outcome"),
+    "st_good_rate_weekly": ("每周好评率", "Good-review rate per week"),
+    "st_no_cases": ("该时段没有办件。", "No cases in this range."),
+    "st_no_reviews": ("该时段没有评价。", "No ratings in this range."),
+    "st_how": ("统计口径", "How the figures are measured"),
+    "st_def_steps_term": ("办事环节", "Steps"),
+    "st_def_steps": (
+        "群众本人需要做的事:提交一次申请(一张表,含上传材料)计 1 个环节,每答复一次补正再计 1 个;"
+        "结果以电子证照送达,不计环节;评价是自愿反馈,不计。按办结件取平均。",
+        "What the citizen had to do: the application (one form, uploads included) counts 1, each correction "
+        "(补正) answered 1 more; results arrive as e-licences, no step; a rating is optional feedback and does "
+        "not count. Mean over the completed cases.",
+    ),
+    "st_def_days_term": ("办理天数", "Days"),
+    "st_def_days": (
+        "自然日:办结日期减受理日期(上海时间),当天办结为 0。与改革前基线(自然日)比较中位数。",
+        "Calendar days: completion date minus acceptance date (Shanghai); 0 when done the same day. The median "
+        "is compared with the baseline, which is in calendar days.",
+    ),
+    "st_def_working_term": ("工作日", "Working days"),
+    "st_def_working": (
+        "受理次日起至办结当日的工作日数,按法定节假日和调休计算,与办理时限的算法一致。",
+        "Working days after the acceptance date up to and including the completion date, on the Chinese "
+        "calendar with holidays and make-up workdays, as the time limits count them.",
+    ),
+    "st_def_materials_term": ("材料", "Materials"),
+    "st_def_materials": (
+        "提交材料:群众上传的文件数;免于提交:政府已掌握(共享数据、电子证照库)且本件所办事项需要的材料数。"
+        "环节与材料按该时段最近 20,000 件办结件统计。",
+        "Provided: files the citizen uploaded. Exempt: the definition's materials the government already holds "
+        "(shared data, licence library) that the case's items need. Steps and materials are counted on the "
+        "latest 20,000 completed cases of the range.",
+    ),
+    "st_def_trips_term": ("跑动次数", "Trips"),
+    "st_def_trips": (
+        "到现场的次数。本平台的申请、补正和结果领取全部在网上完成,每件计 0 次。",
+        "Visits in person. Application, correction and results are all online on this platform, so every case "
+        "counts 0.",
+    ),
+    "st_def_percentiles_term": ("中位数与 p90", "Median and p90"),
+    "st_def_percentiles": (
+        "只统计已办结的办件;在相邻两个排名之间线性插值。",
+        "Completed cases only; linear interpolation between the two closest ranks.",
+    ),
+    "st_def_reduction_term": ("压减比例", "Reduction"),
+    "st_def_reduction": ("(基线 − 实测)÷ 基线。", "(baseline − measured) ÷ baseline."),
+    "st_def_good_term": ("好评率", "Good-review rate"),
+    "st_def_good": (
+        "整体评价中 4 分和 5 分(满分 5 分)所占比例,按评价日期统计。",
+        "Share of overall ratings with a score of 4 or 5 (out of 5), by the date they were given.",
+    ),
+    "st_def_weeks_term": ("周", "Weeks"),
+    "st_def_weeks": (
+        "ISO 周(周一至周日,上海时间);受理量按受理日期,办结情况按办结日期。",
+        "ISO weeks (Monday to Sunday, Shanghai); accepted by acceptance date, outcomes by the date the case finished.",
+    ),
 }
 
 
