@@ -29,6 +29,8 @@ PALETTE = ("#0b5cad", "#e07b00", "#1e7b34", "#b42318", "#6b4fbb", "#00838f", "#5
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 44, 64
 _LEGEND_ROW = 20
 _MAX_X_LABELS = 14
+_WIDEST_BAR = 72
+"""A lone category must not turn into a wall of colour."""
 
 
 @dataclass(frozen=True)
@@ -216,12 +218,13 @@ def _grouped(
     body = []
     for index, category in enumerate(categories):
         left, band = frame.band(index)
-        bar = band * 0.8 / max(len(series), 1)
+        bar = min(band * 0.8 / max(len(series), 1), _WIDEST_BAR)
+        start = left + (band - bar * len(series)) / 2
         for number_in_group, one in enumerate(series):
             value = one.values[index]
             if value is None:
                 continue
-            x, y = left + band * 0.1 + number_in_group * bar, frame.y(value)
+            x, y = start + number_in_group * bar, frame.y(value)
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar * 0.92:.1f}" height="{frame.plot_bottom - y:.1f}" '
                 f'fill="{_color(one, number_in_group)}">{_tip(category, one, value, unit)}</rect>'
@@ -251,6 +254,7 @@ def stacked_bar_chart(
     body = []
     for index, category in enumerate(categories):
         left, band = frame.band(index)
+        bar = min(band * 0.7, _WIDEST_BAR)
         base = 0.0
         for number_in_stack, one in enumerate(series):
             value = one.values[index]
@@ -258,7 +262,7 @@ def stacked_bar_chart(
                 continue
             top, bottom = frame.y(base + value), frame.y(base)
             body.append(
-                f'<rect x="{left + band * 0.15:.1f}" y="{top:.1f}" width="{band * 0.7:.1f}" '
+                f'<rect x="{left + (band - bar) / 2:.1f}" y="{top:.1f}" width="{bar:.1f}" '
                 f'height="{bottom - top:.1f}" fill="{_color(one, number_in_stack)}">'
                 f"{_tip(category, one, value, unit)}</rect>"
             )

@@ -103,8 +103,8 @@ def _measure_charts(page: Page, report: ThingsReport) -> list[Markup]:
             title=title,
             categories=names,
             series=[Series(before, [float(v) for v in base], "#9aa4b2"), Series(after, measured, "#0b5cad")],
-            width=420,
-            height=280,
+            width=360,
+            height=260,
         )
         for code, title, base, measured in measures
     ]
