@@ -12,7 +12,7 @@ with the definitions below, which the page and docs/statistics.md repeat:
   same Chinese calendar as the time limits; i.e. the smallest N with "done within N working days".
 - materials provided: files the citizen uploaded, mean per completed case. Exempt: the definition's
   materials the government already holds (shared data, licence library) that the case's items need.
-  Steps and materials are counted on the latest 20,000 completed cases of the range (all of them in
+  Steps and materials are counted on the latest 10,000 completed cases of the range (all of them in
   smaller ranges); durations and counts always on every case.
 - trips: visits in person. Every step on this platform (application, correction, results) is online, so a
   case counts 0; a counter channel, once there is one, would count its visits here.
@@ -69,7 +69,7 @@ class Measured(BaseModel):
     materials_provided: float | None = Field(description="Materials uploaded by the citizen per case (mean)")
     materials_exempt: float | None = Field(description="Materials the government held, per case (mean)")
     sampled_cases: int = Field(
-        description="Completed cases the steps and materials are counted on: all, or the latest 20,000 of the range"
+        description="Completed cases the steps and materials are counted on: all, or the latest 10,000 of the range"
     )
     trips: float | None = Field(description="Visits in person per case (mean); 0: every step is online")
 
@@ -261,9 +261,10 @@ def thing_stats(
 
 def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments: Adjustments = NONE) -> ThingsReport:
     """Every one-thing of the catalogue, side by side, for the cases accepted in `span`."""
-    outcomes = stats.outcomes(session, span=span)
-    pairs = stats.completion_days(session, span=span)
-    ratings = stats.weekly_ratings(session, span=span)
+    codes = catalog.codes()
+    outcomes = stats.outcomes(session, things=codes, span=span)
+    pairs = stats.completion_days(session, things=codes, span=span)
+    ratings = stats.weekly_ratings(session, things=codes, span=span)
     things = [
         thing_stats(
             thing,
@@ -295,8 +296,7 @@ def _weeks(found: Iterable[date]) -> list[date]:
 
 def volume_weeks(session: Session, *, catalog: Catalog, span: Span) -> list[VolumeWeek]:
     """Per week and one-thing: accepted, and finished by outcome; weeks without cases are zeros."""
-    known = set(catalog.codes())
-    rows = [row for row in stats.weekly_volumes(session, span=span) if row.thing in known]
+    rows = stats.weekly_volumes(session, things=catalog.codes(), span=span)
     counts = {(row.week, row.thing, row.what): row.count for row in rows}
     return [
         VolumeWeek(
@@ -312,8 +312,7 @@ def volume_weeks(session: Session, *, catalog: Catalog, span: Span) -> list[Volu
 
 def review_weeks(session: Session, *, catalog: Catalog, span: Span) -> list[ReviewWeek]:
     """Per week and one-thing: overall ratings, good ones and the rate (None in a week without ratings)."""
-    known = set(catalog.codes())
-    rows = {(r.week, r.thing): r for r in stats.weekly_ratings(session, span=span) if r.thing in known}
+    rows = {(r.week, r.thing): r for r in stats.weekly_ratings(session, things=catalog.codes(), span=span)}
     result = []
     for week in _weeks(week for week, _ in rows):
         for thing in catalog.codes():

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from persistence.days import shanghai_day
 from persistence.tables import UTCDateTime
 
 OVERALL = ""
@@ -18,8 +19,6 @@ OVERALL = ""
 
 class RatingRecord(SQLModel, table=True):
     __tablename__ = "ratings"
-    # The good-review rate per week reads overall ratings (department "") by date, thing and score only.
-    __table_args__ = (Index("ix_ratings_overall", "department", "created_at", "thing", "score"),)
 
     case_no: str = Field(primary_key=True, max_length=40)
     department: str = Field(primary_key=True, max_length=64)
@@ -29,6 +28,16 @@ class RatingRecord(SQLModel, table=True):
     score: int
     comment: str = ""
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True, sa_type=UTCDateTime)
+
+
+# The good-review rate per week counts overall ratings (department "") by thing, Shanghai day and score.
+Index(
+    "ix_ratings_by_day",
+    RatingRecord.department,
+    RatingRecord.thing,
+    shanghai_day(RatingRecord.created_at),
+    RatingRecord.score,  # type: ignore[arg-type]
+)
 
 
 def get_rating(session: Session, *, case_no: str) -> list[RatingRecord]:

@@ -1,11 +1,9 @@
-"""Aggregates for the leaders' statistics, computed in the database. Keyword-only; callers own the session.
+"""Aggregates for the leaders' statistics, counted by the database. Keyword-only; callers own the session.
 
-Every function takes a `span` (a range of Shanghai dates) and answers with small grouped counts, never
-with one row per case: with a million cases the database does the counting and Python gets at most a
-few thousand rows. Days are Shanghai calendar days: grouping by day and ISO week is done in SQL by
-`shanghai_day` / `shanghai_week`, which compile to each database's own date arithmetic (SQLite and
-PostgreSQL, the two this project runs on) from the instant's epoch seconds. Asia/Shanghai has kept UTC+8
-without daylight saving since 1991, so the fixed offset is exact for every case this platform can hold.
+Every function takes a `span` (Shanghai dates) and answers with grouped counts, never with a row per
+case: cases are grouped by thing, status and Shanghai day (`shanghai_day`, persistence/days.py), on
+indexes built on exactly those expressions, so a million cases are counted from the index in its own
+order and Python receives at most days-in-range x a few rows. Weeks are summed from days in Python.
 """
 
 from __future__ import annotations
@@ -13,26 +11,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import date
 
-from sqlalchemy import Integer, case, func
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy import case, func
+from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session, col, select
 
-from core.calendar import TZ
+from persistence.days import day_number, day_of, shanghai_day, week_of
 from persistence.materials import MaterialUpload
 from persistence.ratings import OVERALL, RatingRecord
 from persistence.tables import CaseRecord, ItemRecord
 
-EPOCH = date(1970, 1, 1)
-"""Day 0 of `shanghai_day`; a Thursday, so ISO week 0 (Monday-based) starts three days earlier."""
-_OFFSET_SECONDS = 8 * 3600
 FINISHED = ("completed", "rejected", "withdrawn")
 GOOD_SCORE = 4
 """A rating of 4 or 5 (out of 5) is a good review (好评)."""
+SAMPLE = 10_000
+"""What the citizens did (steps, uploads, items) is counted on at most this many completed cases, the latest
+of the range: enough for means of small whole numbers to two decimals, and a bounded join of items and
+uploads however many cases the range holds (durations and counts always cover every case)."""
 
 
 @dataclass(frozen=True)
@@ -42,90 +38,35 @@ class Span:
     first: date | None = None
     last: date | None = None
 
-    def bounds(self) -> tuple[datetime | None, datetime | None]:
-        """[start, end) as aware UTC instants: 00:00 Shanghai of `first` and of the day after `last`."""
-        start = _midnight(self.first) if self.first else None
-        end = _midnight(self.last + timedelta(days=1)) if self.last else None
-        return start, end
+    def holds(self, day: ColumnElement[int]) -> list[ColumnElement[bool]]:
+        """Conditions on a `shanghai_day` expression: the day lies in the span."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.first is not None:
+            conditions.append(day >= day_number(self.first))
+        if self.last is not None:
+            conditions.append(day <= day_number(self.last))
+        return conditions
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=TZ).astimezone(UTC)
+def _accepted_day() -> ColumnElement[int]:
+    return shanghai_day(CaseRecord.accepted_at)
 
 
-def day_of(number: int) -> date:
-    """The date of a `shanghai_day` number."""
-    return EPOCH + timedelta(days=number)
+def _finished_day() -> ColumnElement[int]:
+    return shanghai_day(CaseRecord.finished_at)
 
 
-def week_start(number: int) -> date:
-    """The Monday of a `shanghai_week` number."""
-    return EPOCH + timedelta(days=7 * number - 3)
+def _of(things: Sequence[str]) -> ColumnElement[bool]:
+    # Naming the things puts the leading column of the indexes in the query, so the database searches them
+    # in their order instead of falling back to a one-column index and a sort.
+    return col(CaseRecord.thing).in_(things)
 
 
-class shanghai_day(FunctionElement[int]):  # noqa: N801 - a SQL function, named like one
-    """The Shanghai calendar date of a UTC timestamp column, as whole days since 1970-01-01."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-class shanghai_week(FunctionElement[int]):  # noqa: N801
-    """The ISO (Monday-based) week of a UTC timestamp column in Shanghai, as weeks since 1969-12-29."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-def _argument(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
-    (argument,) = element.clauses
-    return str(compiler.process(argument, **kw))
-
-
-@compiles(shanghai_day, "sqlite")
-def _day_sqlite(element: shanghai_day, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here). The fraction is cut off first: julianday
-    # rounds it to milliseconds, which would move 23:59:59.9996 to the next day. From whole seconds, the
-    # days since 1970 plus the 8 hours land within 1e-10 of the exact value; the 1e-6 day (86 ms, less
-    # than the one second a stored time can lie before midnight) keeps a midnight from truncating down.
-    # julianday is three times faster than strftime('%s') here, and it runs twice per case.
-    stamp = f"substr({_argument(element, compiler, **kw)}, 1, 19)"
-    return f"CAST(julianday({stamp}) - 2440587.5 + {_OFFSET_SECONDS / 86400!r} + 0.000001 AS INTEGER)"
-
-
-@compiles(shanghai_day, "postgresql")
-def _day_postgresql(element: shanghai_day, compiler: SQLCompiler, **kw: Any) -> str:
-    seconds = f"EXTRACT(EPOCH FROM {_argument(element, compiler, **kw)})"
-    return f"CAST(FLOOR(({seconds} + {_OFFSET_SECONDS}) / 86400) AS INTEGER)"
-
-
-@compiles(shanghai_day)
-def _day_other(element: shanghai_day, compiler: SQLCompiler, **kw: Any) -> str:
-    raise NotImplementedError(f"shanghai_day has no SQL for {compiler.dialect.name}; add it in persistence/stats.py")
-
-
-@compiles(shanghai_week)
-def _week(element: shanghai_week, compiler: SQLCompiler, **kw: Any) -> str:
-    # Integer operands divide as integers on both databases; day 0 is a Thursday, so +3 starts weeks on Monday.
-    (argument,) = element.clauses
-    return f"(({compiler.process(shanghai_day(argument), **kw)} + 3) / 7)"
-
-
-def _within(column: Any, span: Span) -> list[ColumnElement[bool]]:
-    start, end = span.bounds()
-    conditions: list[ColumnElement[bool]] = []
-    if start is not None:
-        conditions.append(col(column) >= start)
-    if end is not None:
-        conditions.append(col(column) < end)
-    return conditions
-
-
-def outcomes(session: Session, *, span: Span) -> dict[str, Counter[str]]:
+def outcomes(session: Session, *, things: Sequence[str], span: Span) -> dict[str, Counter[str]]:
     """thing -> case status -> number of cases accepted in `span` (the cohort the table describes)."""
     query = (
         select(CaseRecord.thing, CaseRecord.status, func.count())
-        .where(*_within(CaseRecord.accepted_at, span))
+        .where(_of(things), *span.holds(_accepted_day()))
         .group_by(CaseRecord.thing, CaseRecord.status)
     )
     result: dict[str, Counter[str]] = {}
@@ -134,29 +75,21 @@ def outcomes(session: Session, *, span: Span) -> dict[str, Counter[str]]:
     return result
 
 
-def completion_days(session: Session, *, span: Span) -> dict[str, Counter[tuple[date, date]]]:
+def completion_days(session: Session, *, things: Sequence[str], span: Span) -> dict[str, Counter[tuple[date, date]]]:
     """thing -> (acceptance date, completion date) -> completed cases accepted in `span`.
 
-    Durations in calendar and working days depend only on these two Shanghai dates, so the database
-    groups a million cases into at most (days in the span x spread of durations) rows.
+    Durations in calendar and working days depend only on these two Shanghai dates.
     """
-    accepted, finished = shanghai_day(CaseRecord.accepted_at), shanghai_day(CaseRecord.finished_at)
+    accepted, finished = _accepted_day(), _finished_day()
     query = (
         select(CaseRecord.thing, accepted, finished, func.count())
-        .where(CaseRecord.status == "completed", col(CaseRecord.finished_at).is_not(None))
-        .where(*_within(CaseRecord.accepted_at, span))
+        .where(_of(things), CaseRecord.status == "completed", finished.is_not(None), *span.holds(accepted))
         .group_by(CaseRecord.thing, accepted, finished)
     )
     result: dict[str, Counter[tuple[date, date]]] = {}
     for thing, first, last, count in session.exec(query):
         result.setdefault(thing, Counter())[(day_of(first), day_of(last))] = count
     return result
-
-
-SAMPLE = 20_000
-"""What the citizens did (steps, uploads, items) is counted on at most this many completed cases, the latest
-of the range: enough for means of small whole numbers to two decimals, and a bounded join of items and
-uploads however many cases the range holds (durations and counts always cover every case)."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +107,7 @@ def citizen_sample(
     session: Session, *, thing: str, items: Sequence[str], span: Span, limit: int = SAMPLE
 ) -> CitizenSample:
     """Uploads, included items and answered corrections of the latest `limit` completed cases of `thing`
-    accepted in `span`.
+    accepted in `span` (latest by acceptance day).
 
     `items` are the definition's item codes. In SQL each case's items become a bit mask and its items'
     `round` (resubmissions after a correction request, i.e. the citizen's answers) a sum, so the database
@@ -182,10 +115,11 @@ def citizen_sample(
     """
     if len(items) > 62:
         raise ValueError(f"{thing}: {len(items)} items do not fit a 63-bit mask; split the one-thing")
+    accepted = _accepted_day()
     sample = (
         select(CaseRecord.case_no)
-        .where(CaseRecord.thing == thing, CaseRecord.status == "completed", *_within(CaseRecord.accepted_at, span))
-        .order_by(col(CaseRecord.accepted_at).desc())
+        .where(CaseRecord.thing == thing, CaseRecord.status == "completed", *span.holds(accepted))
+        .order_by(accepted.desc())
         .limit(limit)
         .subquery()
     )
@@ -221,23 +155,26 @@ class WeekCount:
     count: int
 
 
-def weekly_volumes(session: Session, *, span: Span) -> list[WeekCount]:
+def weekly_volumes(session: Session, *, things: Sequence[str], span: Span) -> list[WeekCount]:
     """Cases accepted per week (by acceptance date) and finished per week and outcome (by finishing date)."""
-    accepted_week = shanghai_week(CaseRecord.accepted_at)
+    accepted_day, finished_day = _accepted_day(), _finished_day()
+    # Grouped by status too, in the index's order; the statuses of accepted cases are summed below.
     accepted = (
-        select(CaseRecord.thing, accepted_week, func.count())
-        .where(*_within(CaseRecord.accepted_at, span))
-        .group_by(CaseRecord.thing, accepted_week)
+        select(CaseRecord.thing, CaseRecord.status, accepted_day, func.count())
+        .where(_of(things), *span.holds(accepted_day))
+        .group_by(CaseRecord.thing, CaseRecord.status, accepted_day)
     )
-    finished_week = shanghai_week(CaseRecord.finished_at)
     finished = (
-        select(CaseRecord.thing, finished_week, CaseRecord.status, func.count())
-        .where(col(CaseRecord.status).in_(FINISHED), col(CaseRecord.finished_at).is_not(None))
-        .where(*_within(CaseRecord.finished_at, span))
-        .group_by(CaseRecord.thing, finished_week, CaseRecord.status)
+        select(CaseRecord.thing, CaseRecord.status, finished_day, func.count())
+        .where(_of(things), col(CaseRecord.status).in_(FINISHED), finished_day.is_not(None), *span.holds(finished_day))
+        .group_by(CaseRecord.thing, CaseRecord.status, finished_day)
     )
-    rows = [WeekCount(thing, week_start(week), "accepted", count) for thing, week, count in session.exec(accepted)]
-    rows += [WeekCount(thing, week_start(week), status, count) for thing, week, status, count in session.exec(finished)]
+    weeks: Counter[tuple[str, date, str]] = Counter()
+    for thing, _, day, count in session.exec(accepted):
+        weeks[(thing, week_of(day_of(day)), "accepted")] += count
+    for thing, status, day, count in session.exec(finished):
+        weeks[(thing, week_of(day_of(day)), status)] += count
+    rows = [WeekCount(thing, week, what, count) for (thing, week, what), count in weeks.items()]
     return sorted(rows, key=lambda row: (row.week, row.thing, row.what))
 
 
@@ -250,16 +187,20 @@ class WeekRatings:
     """Ratings with a score of GOOD_SCORE or more."""
 
 
-def weekly_ratings(session: Session, *, span: Span) -> list[WeekRatings]:
+def weekly_ratings(session: Session, *, things: Sequence[str], span: Span) -> list[WeekRatings]:
     """Overall ratings (department "") given per week, and how many were good (score >= GOOD_SCORE)."""
-    week = shanghai_week(RatingRecord.created_at)
+    day = shanghai_day(RatingRecord.created_at)
     good = func.sum(case((col(RatingRecord.score) >= GOOD_SCORE, 1), else_=0))
     query = (
-        select(RatingRecord.thing, week, func.count(), good)
-        .where(RatingRecord.department == OVERALL, *_within(RatingRecord.created_at, span))
-        .group_by(RatingRecord.thing, week)
+        select(RatingRecord.thing, day, func.count(), good)
+        .where(RatingRecord.department == OVERALL, col(RatingRecord.thing).in_(things), *span.holds(day))
+        .group_by(RatingRecord.thing, day)
     )
-    rows = [
-        WeekRatings(thing, week_start(number), count, int(good)) for thing, number, count, good in session.exec(query)
-    ]
+    given: Counter[tuple[str, date]] = Counter()
+    liked: Counter[tuple[str, date]] = Counter()
+    for thing, number, count, good_count in session.exec(query):
+        key = (thing, week_of(day_of(number)))
+        given[key] += count
+        liked[key] += int(good_count)
+    rows = [WeekRatings(thing, week, count, liked[(thing, week)]) for (thing, week), count in given.items()]
     return sorted(rows, key=lambda row: (row.week, row.thing))

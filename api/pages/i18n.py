@@ -202,10 +202,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "st_def_materials_term": ("材料", "Materials"),
     "st_def_materials": (
         "提交材料:群众上传的文件数;免于提交:政府已掌握(共享数据、电子证照库)且本件所办事项需要的材料数。"
-        "环节与材料按该时段最近 20,000 件办结件统计。",
+        "环节与材料按该时段最近 10,000 件办结件统计。",
         "Provided: files the citizen uploaded. Exempt: the definition's materials the government already holds "
         "(shared data, licence library) that the case's items need. Steps and materials are counted on the "
-        "latest 20,000 completed cases of the range.",
+        "latest 10,000 completed cases of the range.",
     ),
     "st_def_trips_term": ("跑动次数", "Trips"),
     "st_def_trips": (
