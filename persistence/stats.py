@@ -21,6 +21,7 @@ from persistence.days import day_number, day_of, shanghai_day, week_of
 from persistence.materials import MaterialUpload
 from persistence.ratings import OVERALL, RatingRecord
 from persistence.tables import CaseRecord, ItemRecord
+from workflows.contracts import CaseStatus
 
 FINISHED = ("completed", "rejected", "withdrawn")
 GOOD_SCORE = 4
@@ -62,11 +63,17 @@ def _of(things: Sequence[str]) -> ColumnElement[bool]:
     return col(CaseRecord.thing).in_(things)
 
 
+def _any_status() -> ColumnElement[bool]:
+    # Every status there is: no filter, but with the second column of the index named too, the database
+    # seeks each (thing, status) range of days instead of skip-scanning all of them (20x faster here).
+    return col(CaseRecord.status).in_([status.value for status in CaseStatus])
+
+
 def outcomes(session: Session, *, things: Sequence[str], span: Span) -> dict[str, Counter[str]]:
     """thing -> case status -> number of cases accepted in `span` (the cohort the table describes)."""
     query = (
         select(CaseRecord.thing, CaseRecord.status, func.count())
-        .where(_of(things), *span.holds(_accepted_day()))
+        .where(_of(things), _any_status(), *span.holds(_accepted_day()))
         .group_by(CaseRecord.thing, CaseRecord.status)
     )
     result: dict[str, Counter[str]] = {}
@@ -161,7 +168,7 @@ def weekly_volumes(session: Session, *, things: Sequence[str], span: Span) -> li
     # Grouped by status too, in the index's order; the statuses of accepted cases are summed below.
     accepted = (
         select(CaseRecord.thing, CaseRecord.status, accepted_day, func.count())
-        .where(_of(things), *span.holds(accepted_day))
+        .where(_of(things), _any_status(), *span.holds(accepted_day))
         .group_by(CaseRecord.thing, CaseRecord.status, accepted_day)
     )
     finished = (
