@@ -28,7 +28,7 @@ def build_activities(
     transport: Transport | None = None,
     catalog: Catalog | None = None,
 ) -> list[Callable[..., Any]]:
-    departments = DepartmentActivities(http, departments_url, callback_base_url=api_url)
+    departments = DepartmentActivities(http, engine, departments_url, callback_base_url=api_url)
     calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine)
     # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.

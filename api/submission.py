@@ -19,6 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.metrics import record_bundle_started
 from api.prefill import prefill_fields
 from api.problems import ProblemError, invalid_input
 from api.schemas import ApplicationIn
@@ -107,6 +108,7 @@ async def accept(
             session, case_no=case_no, thing=thing.code, version=thing.version, owner=owner, accepted_at=now
         )
         session.commit()
+        record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
     bundle = BundleInput(
         case_no=case_no,
         thing=thing,

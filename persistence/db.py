@@ -9,7 +9,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
-from persistence import licences, materials, messages, ratings, rectifications, register, tables  # noqa: F401
+from persistence import (  # noqa: F401
+    department_calls,
+    licences,
+    materials,
+    messages,
+    ratings,
+    rectifications,
+    register,
+    tables,
+)
 
 
 def make_engine(url: str) -> Engine:

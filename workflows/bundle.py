@@ -21,6 +21,7 @@ from temporalio.workflow import ChildWorkflowHandle
 with workflow.unsafe.imports_passed_through():
     from activities.departments import DepartmentActivities
     from activities.projection import ProjectionActivities
+    from core import metrics
     from one_things.schema import IntegrationMode, Item
     from workflows import policies
     from workflows.contracts import (
@@ -201,6 +202,12 @@ class OneThingWorkflow:
         self._state.finished_at = workflow.now()
         self.changed()
         self._notices.case_finished(self._state)
+        metrics.record_bundle_finished(
+            workflow.metric_meter(),
+            thing=self.thing_code,
+            outcome=self._state.status.value,
+            duration=self._state.finished_at - self._state.accepted_at,
+        )
 
     # --- CaseContext for the items ----------------------------------------------------------------
 

@@ -282,7 +282,14 @@ class ItemRun:
         return {"thing": self.case.thing_code, "department": self.item.department, "item": self.item.code}
 
     def _count_finished(self) -> None:
-        metrics.record_item_finished(workflow.metric_meter(), outcome=self.state.status.value, **self._labels())
+        assert self.state.started_at is not None
+        assert self.state.finished_at is not None
+        metrics.record_item_finished(
+            workflow.metric_meter(),
+            outcome=self.state.status.value,
+            duration=self.state.finished_at - self.state.started_at,
+            **self._labels(),
+        )
 
     def _submission(self) -> Submission:
         return Submission(
