@@ -65,7 +65,7 @@ DURATION_BUCKETS_SECONDS = (
     *(day * _DAY for day in (1, 2, 5, 10, 20, 30, 60, 100)),
 )
 """Seconds for a demo case on the embedded stack, days for a real one."""
-LATENCY_BUCKETS_MILLISECONDS = (10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0)
+LATENCY_BUCKETS_MILLISECONDS = (10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1e3, 2.5e3, 5e3, 10e3, 30e3, 60e3)
 """Up to the department call's 60 s time-out."""
 HISTOGRAM_BUCKETS = {
     DEPARTMENT_LATENCY: LATENCY_BUCKETS_MILLISECONDS,

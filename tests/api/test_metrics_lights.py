@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app as create_api
 from core.metrics import OPEN_RECTIFICATIONS, OVERDUE_RECTIFICATIONS, RUNNING_ITEMS
-from tests.e2e.test_department_health import sample
+from tests.support.scrape import sample
 from tests.support.servers import ThreadedServer
 from tests.workflows.harness import definition, harness, until
 from tests.workflows.test_rectification import start as start_rectification

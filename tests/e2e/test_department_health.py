@@ -8,7 +8,6 @@ errors, retries and outage apart from the others; the worker's Prometheus endpoi
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +19,9 @@ from core.metrics import BUNDLE_DURATION, BUNDLES_COMPLETED, DEPARTMENT_CALLS, I
 from core.temporal import connect
 from persistence.department_calls import OUTAGE_MIN_FAILURES
 from tests.conftest import stack_settings
+from tests.deploy.monitoring import dashboard_queries, metric_names
 from tests.e2e.test_newborn_bundle import application
+from tests.support.scrape import sample
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
 from worker import metrics_runtime
@@ -30,15 +31,6 @@ pytestmark = pytest.mark.e2e
 HEALTH_URL = "/api/v1/supervision/departments/health"
 CALLED = ("health", "public_security", "human_resources", "medical_insurance")
 """The departments with a system of their own in the newborn bundle (cdc works in the platform)."""
-
-
-def sample(exposition: str, name: str, **labels: str) -> float:
-    """The value of one series in a Prometheus text exposition (0 when absent)."""
-    for line in exposition.splitlines():
-        match = re.fullmatch(rf"{name}\{{(.*)\}} (\S+)", line)
-        if match and all(f'{key}="{value}"' in match.group(1) for key, value in labels.items()):
-            return float(match.group(2))
-    return 0.0
 
 
 async def test_an_outage_shows_for_its_department_only(dev_env, data_dir: Path) -> None:
@@ -103,7 +95,8 @@ async def test_an_outage_shows_for_its_department_only(dev_env, data_dir: Path) 
         assert sample(worker, f"{BUNDLE_DURATION}_bucket", thing="newborn", le="1") == 0  # took seconds …
         assert sample(worker, f"{BUNDLE_DURATION}_bucket", thing="newborn", le="300") == 1  # … not minutes
         assert sample(worker, f"{ITEM_DURATION}_count", item="birth_certificate", outcome="completed") == 1
-        assert "temporal_workflow_completed" in worker
+        for name in metric_names(dashboard_queries(), "temporal_"):  # the dashboard's Temporal SDK panels
+            assert f"# TYPE {name} " in worker, name
 
         api_after = (await stack.api.get("/metrics")).text
         started = "onething_bundles_started_total"
