@@ -10,11 +10,13 @@ from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
 from persistence import licences, materials, messages, ratings, rectifications, register, tables  # noqa: F401
+from persistence.schema_upgrade import add_missing_columns_and_indexes
 
 
 def make_engine(url: str) -> Engine:
     engine = create_sql_engine(url)
     SQLModel.metadata.create_all(engine)
+    add_missing_columns_and_indexes(engine)
     return engine
 
 
