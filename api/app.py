@@ -19,6 +19,7 @@ from api.routers import (
     ratings,
     rectifications,
     staff,
+    supervision,
     things,
 )
 from api.temporal_link import TemporalLink
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages.router,
         ratings.router,
         rectifications.router,
+        supervision.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -9,7 +9,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
-from persistence import licences, materials, messages, ratings, rectifications, register, tables  # noqa: F401
+from persistence import (  # noqa: F401
+    escalations,
+    licences,
+    materials,
+    messages,
+    ratings,
+    rectifications,
+    register,
+    tables,
+)
 from persistence.schema_upgrade import add_missing_columns_and_indexes
 
 
