@@ -22,6 +22,7 @@ from api.routers import (
     ratings,
     rectifications,
     staff,
+    supervision,
     things,
 )
 from api.temporal_link import TemporalLink
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages.router,
         ratings.router,
         rectifications.router,
+        supervision.router,
         department_health.router,
     ):
         app.include_router(router, prefix="/api/v1")

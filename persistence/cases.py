@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,18 @@ from persistence.tables import CaseRecord, ItemRecord
 from workflows.contracts import CaseState, ItemState
 
 
-def project_case(session: Session, *, state: CaseState) -> bool:
+@dataclass(frozen=True)
+class CaseFigures:
+    """SLA figures derived from a state by the projection activity (core/sla.py), stored beside it."""
+
+    promised_at: datetime | None = None
+    forecast_at: datetime | None = None
+    light: str | None = None
+    clock_days: dict[str, int] = field(default_factory=dict)
+    """Per finished item code."""
+
+
+def project_case(session: Session, *, state: CaseState, figures: CaseFigures | None = None) -> bool:
     """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied.
 
     Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
@@ -31,18 +43,20 @@ def project_case(session: Session, *, state: CaseState) -> bool:
         "seq": state.seq,
         "updated_at": datetime.now(UTC),
     }
+    figures = figures or CaseFigures()
+    values.update(promised_at=figures.promised_at, forecast_at=figures.forecast_at, light=figures.light)
     if record is None:
         session.add(CaseRecord(case_no=state.case_no, **values))
     else:
         record.sqlmodel_update(values)
         session.add(record)
     for item in state.items:
-        _project_item(session, case_no=state.case_no, seq=state.seq, item=item)
+        _project_item(session, case_no=state.case_no, seq=state.seq, item=item, clock_days=figures.clock_days)
     return True
 
 
 def record_accepted_case(
-    session: Session, *, case_no: str, thing: str, version: int, owner: str, accepted_at: datetime
+    session: Session, *, case_no: str, thing: str, version: int, owner: str, accepted_at: datetime, district: str = ""
 ) -> None:
     """The case as accepted, before its workflow's first write (seq 1 and up replaces it).
 
@@ -56,6 +70,7 @@ def record_accepted_case(
                 thing=thing,
                 version=version,
                 owner=owner,
+                district=district,
                 status="running",
                 accepted_at=accepted_at,
                 seq=0,
@@ -64,8 +79,9 @@ def record_accepted_case(
         )
 
 
-def _project_item(session: Session, *, case_no: str, seq: int, item: ItemState) -> None:
-    values = item.model_dump(mode="python", exclude={"code"})
+def _project_item(session: Session, *, case_no: str, seq: int, item: ItemState, clock_days: dict[str, int]) -> None:
+    values = item.model_dump(mode="python", exclude={"code", "depends_on"})
+    values["clock_days"] = clock_days.get(item.code)
     values["mode"] = item.mode.value
     values["status"] = item.status.value
     values["holder"] = item.holder.value if item.holder else None

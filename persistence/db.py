@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel
 from core.database import create_sql_engine
 from persistence import (  # noqa: F401
     department_calls,
+    escalations,
     licences,
     materials,
     messages,
@@ -19,11 +20,13 @@ from persistence import (  # noqa: F401
     register,
     tables,
 )
+from persistence.schema_upgrade import add_missing_columns_and_indexes
 
 
 def make_engine(url: str) -> Engine:
     engine = create_sql_engine(url)
     SQLModel.metadata.create_all(engine)
+    add_missing_columns_and_indexes(engine)
     return engine
 
 

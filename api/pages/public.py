@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import CatalogDep, SessionDep, SettingsDep
 from api.notice import default_plan, notice
-from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, CitizenPageDep, PageDep
+from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep, SignedInPageDep
 from api.routers.things import find_thing, question_views
 from api.sessions import end_session, start_session
 from core.auth import Principal, Role, issue_token
@@ -80,7 +80,7 @@ def signin(
 
 
 @router.post("/signout")
-def signout(_page: CitizenPageDep) -> Response:
+def signout(_page: SignedInPageDep) -> Response:
     response = RedirectResponse("/", status_code=303)
     end_session(response)
     return response

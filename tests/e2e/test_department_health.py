@@ -116,9 +116,17 @@ async def test_only_supervisors_and_leaders_see_department_health(dev_env, data_
         assert (await stack.api.get(HEALTH_URL)).status_code == 401
 
         supervisor = stack.as_user(Role.SUPERVISOR, "supervisor-1")
-        naive = await supervisor.get(HEALTH_URL, params={"since": "2026-12-01T00:00:00"})
-        assert naive.status_code == 422
-        assert naive.json()["errors"][0]["field"] == "since"
+        for bad in ("2026-12-01T00:00:00", "yesterday"):
+            refused = await supervisor.get(HEALTH_URL, params={"since": bad})
+            assert refused.status_code == 422
+            assert refused.json()["errors"][0]["field"] == "since"
+        instant = await supervisor.get(HEALTH_URL, params={"until": "2026-12-01T00:00:00Z"})
+        assert instant.json()["until"] == "2026-12-01T00:00:00Z"
+        assert instant.json()["since"] == "2026-11-30T00:00:00Z"  # a day before by default
+        days = await supervisor.get(HEALTH_URL, params={"since": "2026-12-01", "until": "2026-12-01"})
+        assert days.status_code == 200, days.text
+        shanghai_day = (days.json()["since"], days.json()["until"])
+        assert shanghai_day == ("2026-12-01T00:00:00+08:00", "2026-12-02T00:00:00+08:00")
         backwards = await supervisor.get(
             HEALTH_URL, params={"since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"}
         )
