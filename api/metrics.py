@@ -7,6 +7,7 @@ process (one count however many apps it serves); each app's registry adds a coll
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -15,8 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import metrics
-from persistence.live_counts import open_rectification_counts, running_item_lights
-from workflows.contracts import Light
+from persistence.live_counts import open_rectification_counts
+from persistence.supervision import item_lights
 
 BUNDLES_STARTED = Counter(metrics.BUNDLES_STARTED, "Applications accepted as a new case", ["thing"], registry=None)
 ESCALATIONS = Counter(metrics.ESCALATIONS, "督办 (escalations) pressed by a supervisor", ["department"], registry=None)
@@ -31,23 +32,23 @@ def record_escalation(department: str) -> None:
 
 
 class ProjectionCollector(Collector):
-    """Lights and rectifications as the projection has them now: a red item shows at the next scrape."""
+    """Lights and rectifications as the dashboard counts them now: a red item shows at the next scrape."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def collect(self) -> Iterator[Metric]:
+        now = datetime.now(UTC)
         with Session(self._engine) as session:
-            lights = running_item_lights(session)
-            rectifications = open_rectification_counts(session)
+            lights = item_lights(session, by="department", now=now)
+            rectifications = open_rectification_counts(session, now=now)
         running = GaugeMetricFamily(
             metrics.RUNNING_ITEMS, "Unfinished items by SLA light", labels=["department", "light"]
         )
         # Every light of a department with running items, so a light that empties reads 0, not "no data".
-        counts = {(department, light): items for department, light, items in lights}
-        for department in sorted({department for department, _, _ in lights}):
-            for light in Light:
-                running.add_metric([department, light.value], counts.get((department, light.value), 0))
+        for row in lights:
+            for light, items in (("green", row.green), ("yellow", row.yellow), ("red", row.red)):
+                running.add_metric([row.key, light], items)
         yield running
         opened = GaugeMetricFamily(
             metrics.OPEN_RECTIFICATIONS, "Rectifications waiting for the department", labels=["department"]

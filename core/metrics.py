@@ -20,10 +20,11 @@ API (`GET /metrics` on the API port):
 - `onething_bundles_started_total{thing}`: applications accepted as a new case.
 - `onething_escalations_total{department}`: 督办 pressed by a supervisor.
 - `onething_running_items{department, light}`: unfinished items by SLA light (`green`, `yellow`, `red`),
-  counted from the projection when scraped.
+  counted from the projection when scraped, as the supervision dashboard counts them (the stored light,
+  or what the item's deadlines say by now).
 - `onething_open_rectifications{department}`: rectifications waiting for the department's reply, from the
   projection when scraped.
-- `onething_overdue_rectifications{department}`: those of them past their reply deadline (light red).
+- `onething_overdue_rectifications{department}`: those of them past their reply deadline.
 
 Durations are seconds of calendar time (a case takes working days, so their buckets reach 100 days).
 """

@@ -1,36 +1,26 @@
-"""Counts read at scrape time for the API's /metrics: what is unfinished right now, by department.
+"""Rectification counts read at scrape time for the API's /metrics: what waits for each department now.
 
-Grouped counts over the unfinished rows only, so a scrape costs the same with a million finished cases.
+Item lights come from `persistence.supervision.item_lights`, the dashboard's own count, so /metrics and
+the dashboard agree; this adds the rectifications waiting for a reply, judged late as the dashboard
+judges them (red, or past the deadline before the workflow's timer has turned it).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import case, func
+from datetime import datetime
+
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
-from persistence.rectifications import RectificationRecord
-from persistence.tables import ItemRecord
-from workflows.contracts import FINISHED_ITEM, OPEN_RECTIFICATION, ItemStatus, Light
-
-UNFINISHED_ITEM = tuple(status.value for status in ItemStatus if status not in FINISHED_ITEM)
+from persistence.rectifications import OPEN_STATUSES, RectificationRecord
 
 
-def running_item_lights(session: Session) -> list[tuple[str, str, int]]:
-    """(department, light, items) for every unfinished item whose clock has started."""
-    query = (
-        select(ItemRecord.department, ItemRecord.light, func.count())
-        .where(col(ItemRecord.status).in_(UNFINISHED_ITEM), col(ItemRecord.light).is_not(None))
-        .group_by(col(ItemRecord.department), col(ItemRecord.light))
-    )
-    return [(department, light, items) for department, light, items in session.exec(query) if light is not None]
-
-
-def open_rectification_counts(session: Session) -> list[tuple[str, int, int]]:
+def open_rectification_counts(session: Session, *, now: datetime) -> list[tuple[str, int, int]]:
     """(department, open, overdue): waiting for the department's reply, and of those past the deadline."""
-    overdue = case((col(RectificationRecord.light) == Light.RED.value, 1), else_=0)
+    late = or_(col(RectificationRecord.light) == "red", col(RectificationRecord.due_at) <= now)
     query = (
-        select(RectificationRecord.department, func.count(), func.sum(overdue))
-        .where(col(RectificationRecord.status).in_([status.value for status in OPEN_RECTIFICATION]))
+        select(RectificationRecord.department, func.count(), func.sum(case((late, 1), else_=0)))
+        .where(col(RectificationRecord.status).in_(OPEN_STATUSES))
         .group_by(col(RectificationRecord.department))
     )
-    return [(department, opened, late or 0) for department, opened, late in session.exec(query)]
+    return [(department, opened, overdue or 0) for department, opened, overdue in session.exec(query)]
