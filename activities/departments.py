@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -78,7 +78,9 @@ class DepartmentActivities:
         self, method: str, url: str, body: dict[str, object] | None, *, department: str, operation: str
     ) -> httpx.Response:
         """The department's successful answer (an escalation may have no body); every call is counted and timed."""
-        called_at, started = datetime.now(UTC), time.monotonic()
+        # Temporal's clock, not the host's: on the time-skipping server (simulated weeks) a call is logged
+        # at the simulated time of its case; on a real server the two agree.
+        called_at, started = activity.info().started_time, time.monotonic()
         outcome: str | None = UNAVAILABLE
         try:
             response = await self._http.request(method, url, json=body)

@@ -13,10 +13,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app as create_api
 from core.metrics import OPEN_RECTIFICATIONS, OVERDUE_RECTIFICATIONS, RUNNING_ITEMS
+from persistence.db import make_engine
+from persistence.department_calls import department_health
 from tests.support.scrape import sample
 from tests.support.servers import ThreadedServer
 from tests.workflows.harness import definition, harness, until
@@ -55,6 +58,12 @@ async def test_red_item_and_overdue_rectification_show_in_metrics(
                 handle = await h.start(definition(), "METRICS-1")
                 await start_rectification(h, "METRICS-0")
                 await until(handle, lambda s: s.item("second").light == "green")
+                # The department call was logged at the case's (simulated) time, for the health figures.
+                engine = make_engine(h.settings.projection_url)
+                with Session(engine) as session:
+                    logged = department_health(session, since=MONDAY_1_MARCH, until=PAST_BOTH_DEADLINES)
+                engine.dispose()
+                assert [(row.department, row.ok) for row in logged] == [("alpha", 1)]
                 await scrape_until(
                     api,
                     [
