@@ -210,16 +210,18 @@ def _outages(
 def _summarise(
     runs: Iterable[tuple[tuple[str, datetime | None], list[datetime]]], *, until: datetime, min_failures: int
 ) -> dict[str, Outages]:
-    # An outage still going on is counted up to the window's end, or up to now for a window ending later.
-    open_until = min(until, datetime.now(UTC))
+    now = datetime.now(UTC)
     summaries: dict[str, Outages] = {}
     for (department, ended_at), failures in runs:
         if len(failures) < min_failures:
             continue
         started_at = min(failures)
+        # One still going on lasts to the window's end, or to now for a window ending later; calls logged
+        # ahead of the host's clock (a time-skipping simulation) count to their last failure.
+        lasted_to = ended_at or min(until, max(now, max(failures)))
         summary = summaries.setdefault(department, Outages(count=0, total_seconds=0.0, down=False, down_since=None))
         summary.count += 1
-        summary.total_seconds += max(((ended_at or open_until) - started_at).total_seconds(), 0.0)
+        summary.total_seconds += (lasted_to - started_at).total_seconds()
         if ended_at is None:
             summary.down, summary.down_since = True, started_at
     return summaries

@@ -111,3 +111,24 @@ def test_a_failure_count_below_the_threshold_is_no_outage(session: Session) -> N
     health = {row.department: row for row in department_health(session, since=T0, until=UNTIL, min_failures=2)}
     assert health["gamma"].outages.count == 2  # with a threshold of two, both of gamma's runs count
     assert health["alpha"].outages.count == 1  # the blip is one failure
+
+
+def test_an_open_outage_ahead_of_the_clock_lasts_to_its_last_failure(tmp_path: Path) -> None:
+    """A time-skipping simulation logs calls in the future: the open outage is not cut at the host's now."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'future.db'}")
+    future = datetime.now(UTC) + timedelta(days=30)
+    with session_scope(engine) as writing:
+        for seconds in (0, 10, 40):
+            record_call(
+                writing,
+                department="alpha",
+                operation="submit",
+                outcome="unavailable",
+                latency=timedelta(milliseconds=5),
+                attempt=1,
+                called_at=future + timedelta(seconds=seconds),
+            )
+    with Session(engine) as reading:
+        [alpha] = department_health(reading, since=future, until=future + timedelta(days=1))
+    engine.dispose()
+    assert (alpha.outages.count, alpha.outages.down, alpha.outages.total_seconds) == (1, True, 40.0)
