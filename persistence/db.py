@@ -17,6 +17,7 @@ from persistence import (  # noqa: F401
     ratings,
     rectifications,
     register,
+    staff_claims,
     tables,
 )
 from persistence.schema_upgrade import add_missing_columns_and_indexes
