@@ -14,6 +14,7 @@ from persistence import (  # noqa: F401
     licences,
     materials,
     messages,
+    outcomes,
     ratings,
     rectifications,
     register,
