@@ -72,7 +72,7 @@ def board(session: Session, *, now: datetime, span: Period) -> dict[str, Any]:
         "period": {"since": span.first, "until": span.last},
         "item_lights": {by: item_lights(session, by=by, now=now) for by in ("department", "item")},
         "case_lights": {by: case_lights(session, by=by, now=now) for by in ("thing", "district")},
-        "performance": {by: performance(session, by=by, since=span.since, until=span.until) for by in DIMENSIONS},
+        "performance": {by: performance(session, by=by, first=span.first, last=span.last) for by in DIMENSIONS},
         "overdue": attention_items(session, now=now, lights=("red",), limit=50),
         "due_soon": attention_items(session, now=now, lights=("yellow",), limit=50),
         "at_risk": at_risk_cases(session, now=now, limit=50),

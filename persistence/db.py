@@ -15,9 +15,11 @@ from persistence import (  # noqa: F401
     licences,
     materials,
     messages,
+    outcomes,
     ratings,
     rectifications,
     register,
+    staff_claims,
     tables,
 )
 from persistence.schema_upgrade import add_missing_columns_and_indexes

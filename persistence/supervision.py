@@ -2,8 +2,9 @@
 
 Everything is aggregated in the database with portable SQL (SQLite and PostgreSQL alike). Lights are
 judged at query time from the stored deadlines as well as the stored light, so an item whose promised
-date has just passed shows red even before its workflow has written the breach. Medians and p90s come
-from a histogram of whole working days counted in SQL, which stays small however many items there are.
+date has just passed shows red even before its workflow has written the breach. On-time rates, medians and
+p90s come from the daily rollup of decided items (persistence/outcomes.py): a histogram of whole working
+days, which stays small however many items there are.
 """
 
 from __future__ import annotations
@@ -11,21 +12,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
+from persistence.outcomes import ItemOutcomeDay
 from persistence.tables import CaseRecord, ItemRecord
 
 Dimension = Literal["department", "item", "thing", "district"]
 DIMENSIONS: tuple[Dimension, ...] = ("department", "item", "thing", "district")
 LightName = Literal["green", "yellow", "red"]
 OPEN = ("running", "waiting_citizen")
-HANDLED = ("completed", "rejected")
-"""Finished items a department decided; withdrawn and cancelled ones say nothing about its speed."""
 
 
 @dataclass(frozen=True)
@@ -137,20 +137,30 @@ def case_lights(session: Session, *, by: Literal["thing", "district"], now: date
     return _counts(session.exec(query).all())
 
 
-def performance(session: Session, *, by: Dimension, since: datetime, until: datetime) -> list[Performance]:
-    """Items decided within [since, until): on time against promised and statutory limits, clock days."""
-    key = _item_key(by)
-    on_time = case((col(ItemRecord.finished_at) <= col(ItemRecord.due_at), 1), else_=0)
-    statutory = case((col(ItemRecord.finished_at) <= col(ItemRecord.statutory_due_at), 1), else_=0)
-    query = select_rows(key, col(ItemRecord.clock_days), func.count(), func.sum(on_time), func.sum(statutory)).where(
-        col(ItemRecord.status).in_(HANDLED),
-        col(ItemRecord.finished_at) >= since,
-        col(ItemRecord.finished_at) < until,
+def performance(session: Session, *, by: Dimension, first: date, last: date) -> list[Performance]:
+    """Items decided from day `first` to `last` (Shanghai, both included), from the daily rollup: on time
+    against promised and statutory limits, clock days."""
+    key = {
+        "department": col(ItemOutcomeDay.department),
+        "item": col(ItemOutcomeDay.item),
+        "thing": col(ItemOutcomeDay.thing),
+        "district": col(ItemOutcomeDay.district),
+    }[by]
+    days = col(ItemOutcomeDay.clock_days)
+    query = (
+        select_rows(
+            key,
+            days,
+            func.sum(ItemOutcomeDay.finished),
+            func.sum(ItemOutcomeDay.on_time),
+            func.sum(ItemOutcomeDay.on_time_statutory),
+        )
+        .where(col(ItemOutcomeDay.day) >= first, col(ItemOutcomeDay.day) <= last)
+        .group_by(key, days)
     )
-    query = _joined(query, by, {}).group_by(key, col(ItemRecord.clock_days))
     groups: dict[str, list[tuple[int | None, int, int, int]]] = {}
-    for group, days, count, timely, lawful in session.execute(query).all():
-        groups.setdefault(group or "", []).append((days, count, int(timely or 0), int(lawful or 0)))
+    for group, clock, count, timely, lawful in session.execute(query).all():
+        groups.setdefault(group or "", []).append((None if clock < 0 else clock, count, timely, lawful))
     return [_performance(group, rows) for group, rows in sorted(groups.items())]
 
 

@@ -67,7 +67,7 @@ def get_performance(
 ) -> list[Performance]:
     """Items decided in the period: on-time rates (promised and statutory) and clock days (median, p90)."""
     span = period(since, until, datetime.now(UTC))
-    return performance(session, by=by, since=span.since, until=span.until)
+    return performance(session, by=by, first=span.first, last=span.last)
 
 
 @router.get("/items")

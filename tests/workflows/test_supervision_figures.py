@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -116,7 +116,8 @@ async def test_lights_rates_clock_days_and_forecast(skipping_env: WorkflowEnviro
         now = sh(4, 14, 11)
         with Session(engine) as session:
             by_department = {
-                row.key: row for row in performance(session, by="department", since=sh(4, 1, 0), until=sh(4, 15, 0))
+                row.key: row
+                for row in performance(session, by="department", first=date(2027, 4, 1), last=date(2027, 4, 14))
             }
             item_counts = {row.key: row for row in item_lights(session, by="department", now=now)}
             bundle_counts = case_lights(session, by="thing", now=now)
