@@ -19,6 +19,7 @@ from core.ids import workflow_id
 from core.settings import Settings
 from one_things.catalog import Catalog
 from persistence.cases import get_case
+from persistence.department_calls import department_health
 from persistence.escalations import EscalationRecord, case_escalations, escalations_by_department, record_escalation
 from persistence.rectifications import case_rectifications, rectification_figures
 from persistence.supervision import (
@@ -77,6 +78,7 @@ def board(session: Session, *, now: datetime, span: Period) -> dict[str, Any]:
         "due_soon": attention_items(session, now=now, lights=("yellow",), limit=50),
         "at_risk": at_risk_cases(session, now=now, limit=50),
         "escalations": escalations_by_department(session, since=span.since, until=span.until),
+        "health": department_health(session, since=span.since, until=min(span.until, now)),
         "rectifications": [
             {**asdict(row), "on_time_rate": row.on_time_rate}
             for row in rectification_figures(session, since=span.since, until=span.until, now=now)

@@ -41,6 +41,8 @@ async def test_supervisor_sees_red_drills_down_and_escalates(skipping_env: Workf
         await expect(page).to_have_url(re.compile(r".*/supervision$"))
         cdc = page.locator('[data-table="lights-department"] tr[data-key="cdc"]')
         await expect(cdc.locator('[data-light="green"]')).to_have_text("1", timeout=20_000)
+        # The departments' systems answered every call: shown apart from how long their staff take.
+        await expect(page.locator('#health tr[data-key="health"] [data-field="error_rate"]')).to_have_text("0.0%")
         await page.screenshot(path=screenshot_path(JOURNEY, "01-board-green"), full_page=True)
 
         # CDC's staff never decide: eight days later its three promised working days are over.
