@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -71,7 +71,7 @@ class WithdrawIn(BaseModel):
 
 
 class StaffDecisionIn(BaseModel):
-    decision: str = Field(pattern="^(approve|reject|correction)$")
+    decision: Literal["approve", "reject", "correction"]
     output: dict[str, str] = Field(default_factory=dict)
     reason: str | None = Field(default=None, max_length=500)
 
@@ -82,7 +82,11 @@ class QueueEntry(BaseModel):
     department: str
     thing: str
     status: str
+    round: int = 0
+    """0 for the first submission; n after the n-th correction (补正)."""
     due_at: datetime | None
     light: str | None
     outputs: list[str]
     accepted_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None

@@ -19,6 +19,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.metrics import record_bundle_started
 from api.prefill import prefill_fields
 from api.problems import ProblemError, invalid_input
 from api.schemas import ApplicationIn
@@ -30,6 +31,7 @@ from one_things.plan import Plan, PlanError, make_plan
 from one_things.schema import OneThing
 from persistence.applications import count_applications_since, find_application, record_application
 from persistence.cases import record_accepted_case
+from persistence.register import get_resident
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import BundleInput
 
@@ -103,10 +105,18 @@ async def accept(
         record_application(
             session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest
         )
+        resident = get_resident(session, subject=owner)
         record_accepted_case(
-            session, case_no=case_no, thing=thing.code, version=thing.version, owner=owner, accepted_at=now
+            session,
+            case_no=case_no,
+            thing=thing.code,
+            version=thing.version,
+            owner=owner,
+            accepted_at=now,
+            district=resident.district if resident is not None else "",
         )
         session.commit()
+        record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
     bundle = BundleInput(
         case_no=case_no,
         thing=thing,
