@@ -27,9 +27,10 @@ async def test_clerk_claims_and_approves_from_the_queue(dev_env: WorkflowEnviron
         await page.get_by_role("button", name="登录").click()
         await expect(page).to_have_url(re.compile(r".*/staff$"))
         card = page.locator(f'section[data-case="{case_no}"]')
-        for _ in range(50):  # the item reaches the queue once the workflow has projected it
-            if await card.count():
+        for _ in range(50):  # the item reaches the queue once projected, its deadline and light a moment later
+            if await card.locator(".light").count():
                 break
+            await page.wait_for_timeout(200)
             await page.reload()
         await expect(card).to_contain_text("预防接种证")
         await expect(card.locator(".light")).to_have_text("正常")
