@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
+from api.charts import Series, grouped_bar_chart, stacked_bar_chart
 from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
@@ -41,15 +43,70 @@ class Labels:
         return self._names.get((kind, code), code)
 
 
+LIGHT_COLOURS = {"green": "#1e7b34", "yellow": "#9a6700", "red": "#b42318"}
+
+
+def board_charts(page: Page, figures: dict[str, Any], label: Labels) -> list[Markup]:
+    """The board's figures a supervisor reads at a glance: open items by light, on-time rate, clock days."""
+    lights = figures["item_lights"]["department"]
+    decided = figures["performance"]["department"]
+    charts = []
+    if lights:
+        charts.append(
+            stacked_bar_chart(
+                chart_id="chart-lights",
+                title=page.t("sv_lights_department"),
+                categories=[label("department", row.key) for row in lights],
+                series=[
+                    Series(page.t(f"l_{light}"), [getattr(row, light) for row in lights], colour)
+                    for light, colour in LIGHT_COLOURS.items()
+                ],
+            )
+        )
+    if decided:
+        names = [label("department", row.key) for row in decided]
+        charts.append(
+            grouped_bar_chart(
+                chart_id="chart-on-time",
+                title=f"{page.t('sv_performance')} · %",
+                categories=names,
+                series=[
+                    Series(page.t("sv_on_time"), [_percent(row.on_time_rate) for row in decided]),
+                    Series(page.t("sv_statutory"), [_percent(row.statutory_rate) for row in decided]),
+                ],
+                unit="%",
+            )
+        )
+        charts.append(
+            grouped_bar_chart(
+                chart_id="chart-clock-days",
+                title=f"{page.t('sv_median')} / {page.t('sv_p90')} · {page.t('sv_days_unit')}",
+                categories=names,
+                series=[
+                    Series(page.t("sv_median"), [row.median_days for row in decided]),
+                    Series(page.t("sv_p90"), [row.p90_days for row in decided]),
+                ],
+            )
+        )
+    return charts
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(100 * rate, 1)
+
+
 def _render_board(
     page: Page, session: Any, catalog: Catalog, since: date | None, until: date | None, template: str
 ) -> Response:
     now = datetime.now(UTC)
     span = period(since, until, now)
+    figures = board(session, now=now, span=span)
+    label = Labels(page, catalog)
     return page.render(
         template,
-        b=board(session, now=now, span=span),
-        label=Labels(page, catalog),
+        b=figures,
+        charts=board_charts(page, figures, label),
+        label=label,
         day=local_day,
         moment=local_time,
         query=urlencode({k: v for k, v in (("since", since), ("until", until)) if v}),

@@ -49,6 +49,7 @@ async def test_supervisor_sees_red_drills_down_and_escalates(skipping_env: Workf
         await skipping_env.sleep(timedelta(days=8))
         await expect(cdc.locator('[data-light="red"]')).to_have_text("1", timeout=20_000)  # no reload: live
         await expect(page.locator("#overdue")).to_contain_text(case_no)
+        await expect(page.locator("#chart-lights")).to_contain_text("上海市疾病预防控制中心")
         await page.screenshot(path=screenshot_path(JOURNEY, "02-board-red"), full_page=True)
 
         await cdc.locator('[data-light="red"] a').click()
