@@ -49,10 +49,21 @@ class MaterialSource(StrEnum):
     """An e-licence the government already issued (免于提交)."""
 
 
+class ApplicantKind(StrEnum):
+    """Who applies: a natural person (自然人) or a legal person (法人: an enterprise or organisation)."""
+
+    PERSON = "person"
+    """Signs in as a resident; held data comes from the population register (population_register.*)."""
+    LEGAL_PERSON = "legal_person"
+    """Signs in as an enterprise's representative; held data from the enterprise register (enterprise_register.*)."""
+
+
 class FieldType(StrEnum):
     TEXT = "text"
     DATE = "date"
     RESIDENT_ID = "resident_id"
+    CREDIT_CODE = "credit_code"
+    """统一社会信用代码: the 18-character unified social credit code of a legal person (GB 32100)."""
     PHONE = "phone"
     CHOICE = "choice"
     BOOLEAN = "boolean"
@@ -144,6 +155,18 @@ class Baseline(Strict):
     source: str = Field(default="", description="Where the figures come from")
 
 
+class EligibilityRule(Strict):
+    """Who may use the bundle (e.g. a newborn under one year, a hukou in this city). An applicant who fails a
+    rule is told `reason` and offered the bundle's items one by one instead."""
+
+    code: Code
+    reason: Names = Field(description="Why the applicant cannot use the bundle, shown as is")
+    field: Code | None = Field(default=None, description="A `date` form field the rule reads")
+    within_days: int | None = Field(default=None, ge=0, description="The field's date at most this many days ago")
+    question: Code | None = Field(default=None, description="A guidance question the rule reads")
+    not_in: list[Code] = Field(default_factory=list, description="Answers of `question` that rule the bundle out")
+
+
 class SlaPolicy(Strict):
     yellow_before_days: int = Field(
         default=1, ge=0, description="An item turns yellow this many working days before its promised date"
@@ -160,12 +183,18 @@ class OneThing(Strict):
         default_factory=list,
         description="Plain words a citizen might type to find this one-thing (e.g. 生孩子, my baby was born)",
     )
+    applicant: ApplicantKind = Field(
+        default=ApplicantKind.PERSON, description="Who applies: a natural person or a legal person (enterprise)"
+    )
     departments: list[Department] = Field(min_length=1)
     items: list[Item] = Field(min_length=1)
     form: list[FormField] = Field(default_factory=list)
     materials: list[Material] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)
     baseline: Baseline
+    eligibility: list[EligibilityRule] = Field(
+        default_factory=list, description="Who may use the bundle; anyone else applies item by item"
+    )
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
 
     def item(self, code: str) -> Item:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from one_things.problems import DefinitionError
-from one_things.schema import FieldType, Item, OneThing
+from one_things.schema import ApplicantKind, FieldType, Item, OneThing
 
 Loc = tuple[str | int, ...]
 Locator = Callable[[Loc], int | None]
@@ -73,6 +73,8 @@ def check_definition(
     _check_form(c)
     _check_materials(c)
     _check_questions(c)
+    _check_eligibility(c)
+    _check_prefill_sources(c)
     return c.errors
 
 
@@ -242,3 +244,58 @@ def _check_questions(c: _Collector) -> None:
             for code in sorted(set(option.include) & set(option.exclude)):
                 fix = "keep it in include or in exclude, not both"
                 c.add(loc, f"item '{code}' is both included and excluded", fix, at=("exclude",))
+
+
+def _check_eligibility(c: _Collector) -> None:
+    dates = [f.code for f in c.thing.form if f.type is FieldType.DATE]
+    questions = {q.code: [o.value for o in q.options] for q in c.thing.questions}
+    for index, rule in enumerate(c.thing.eligibility):
+        loc: Loc = ("eligibility", index)
+        by_field, by_question = rule.field is not None, rule.question is not None
+        if by_field == by_question:
+            fix = "give either field + within_days (a date rule) or question + not_in (an answer rule)"
+            c.add(loc, "a rule must read exactly one of a form field or a question", fix)
+            continue
+        if by_field:
+            if rule.field not in dates:
+                c.add(
+                    loc,
+                    f"field '{rule.field}' is not a date field of the form",
+                    f"use one of: {_allowed(dates)}",
+                    at=("field",),
+                )
+            if rule.within_days is None:
+                c.add(loc, "a date rule needs within_days", "add within_days: the most days ago the date may be")
+        elif rule.question not in questions:
+            fix = f"use one of: {_allowed(questions)}"
+            c.add(loc, f"question '{rule.question}' is not a guidance question", fix, at=("question",))
+        else:
+            options = questions[rule.question or ""]
+            for oi, value in enumerate(rule.not_in):
+                if value not in options:
+                    fix = f"use one of: {_allowed(options)}"
+                    c.add(
+                        loc,
+                        f"not_in names '{value}', which is not an option of {rule.question}",
+                        fix,
+                        at=("not_in", oi),
+                    )
+            if not rule.not_in:
+                c.add(loc, "an answer rule needs not_in", "list the answers that rule the bundle out under not_in")
+
+
+PREFILL_SOURCES = {
+    ApplicantKind.PERSON: ("population_register", "licence_library"),
+    ApplicantKind.LEGAL_PERSON: ("enterprise_register", "licence_library"),
+}
+
+
+def _check_prefill_sources(c: _Collector) -> None:
+    allowed = PREFILL_SOURCES[c.thing.applicant]
+    for index, field in enumerate(c.thing.form):
+        source = (field.prefill or "").partition(".")[0]
+        if field.prefill and source not in allowed:
+            fix = f"for applicant: {c.thing.applicant.value}, use {' or '.join(f'{s}.<attribute>' for s in allowed)}"
+            c.add(
+                ("form", index), f"prefill source '{source}' does not hold data of this applicant", fix, at=("prefill",)
+            )
