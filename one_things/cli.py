@@ -16,6 +16,7 @@ from one_things.demo import demo_application
 from one_things.jsonschema import schema_text
 from one_things.loader import display_path
 from one_things.problems import CatalogError
+from one_things.versions_cli import deployed_version_errors, diff_command
 
 things_app = typer.Typer(help="The one-thing catalogue: list, validate, export the schema.", no_args_is_help=True)
 
@@ -68,6 +69,7 @@ def validate_command(
         typer.echo("no *.yaml definition files found", err=True)
         raise typer.Exit(1)
     results, across = check_files(files)
+    across += deployed_version_errors(results)  # a version cases run on must keep its content
     for result in results:
         if result.thing is not None:
             thing = result.thing
@@ -84,6 +86,9 @@ def validate_command(
     typer.echo(f"{len(results)} file(s) checked, {bad} with errors, {total} error(s) in all")
     if total:
         raise typer.Exit(1)
+
+
+things_app.command("diff")(diff_command)
 
 
 @things_app.command("schema")
