@@ -35,7 +35,7 @@ async def send_supplement(
 
     Returns the case as projected before the update, so callers need not read it again."""
     case, items = load_case(session, principal, case_no)
-    checked, problems = validate_fields(catalog.get(case.thing), form, today=today_local())
+    checked, problems = validate_fields(catalog.get(case.thing, case.version), form, today=today_local())
     if problems:
         raise invalid_input([problem.model_dump() for problem in problems])
     handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))

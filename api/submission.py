@@ -31,6 +31,7 @@ from one_things.plan import Plan, PlanError, make_plan
 from one_things.schema import OneThing
 from persistence.applications import count_applications_since, find_application, record_application
 from persistence.cases import record_accepted_case
+from persistence.definitions import record_definition
 from persistence.register import get_resident
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import BundleInput
@@ -102,6 +103,7 @@ async def accept(
     case_no = existing.case_no if existing else new_case_no(now)
     if existing is None:
         check_rate(session, settings, owner, now)
+        record_definition(session, thing=thing, accepted_at=now)
         record_application(
             session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest
         )

@@ -161,7 +161,7 @@ def cases_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -
     assert page.principal is not None
     cases = []
     for case in list_cases(session, owner=page.principal.subject):
-        thing = thing_or_none(catalog, case.thing)
+        thing = thing_or_none(catalog, case)
         name = page.name(thing.name) if thing else case.thing
         cases.append(
             {"case_no": case.case_no, "name": name, "status": case.status, "accepted": local_time(case.accepted_at)}
@@ -173,7 +173,7 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str) -> d
     """Everything the case page shows, from one read of the case: the live fragment asks every 1.5 s."""
     assert page.principal is not None
     case, items = load_case(session, page.principal, case_no)
-    thing = thing_or_none(catalog, case.thing)
+    thing = thing_or_none(catalog, case)
     names = {material.code: page.name(material.name) for material in thing.materials} if thing else {}
     uploaded = [names.get(code, code) for code in uploaded_materials(session, case_no=case_no)]
     return {

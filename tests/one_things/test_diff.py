@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from one_things.catalog import CATALOG_DIR
 from one_things.cli import things_app
-from tests.one_things.conftest import MINI, Breaker
+from tests.one_things.conftest import Breaker
 
 runner = CliRunner()
 
@@ -63,7 +63,8 @@ def test_diff_of_two_files_lists_changes_and_effects_and_exits_1(broken: Breaker
     lines = result.output.splitlines()
     assert lines[0] == "mini 小事 / Mini: version 1 → 2"
     assert "  - removed card 卡 / Card (police, batch, promised 3 / statutory 10 working days)" in lines
-    assert "  + added vax 接种证 / Vaccination (health, standard_module, promised 7 / statutory 10 working days)" in lines
+    added = "  + added vax 接种证 / Vaccination (health, standard_module, promised 7 / statutory 10 working days)"
+    assert added in lines
     changed = lines.index("  ~ changed hukou 户口 / Hukou")
     assert lines[changed + 1] == "      promised_days: 5 → 4"
     photo = lines.index("  ~ changed photo 照片 / Photo")
