@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,26 +97,50 @@ def test_formatting_and_comments_are_no_change(engine: Engine, tmp_path: Path) -
     assert load_catalog(tmp_path / "catalog", earlier=StoredVersions(engine)).get("mini").version == 1
 
 
+@pytest.fixture
+def database_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Points the command line's settings at a database, as ONETHING_DATABASE_URL does."""
+
+    def use(url: str) -> None:
+        monkeypatch.setenv("ONETHING_DATABASE_URL", url)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+
+
 def test_validate_checks_against_the_platform_database(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: Callable[[str], None]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     accept_on(engine, write(tmp_path / "catalog", MINI))
     text = MINI.replace("baseline: {steps: 5,", "baseline: {steps: 6,")
     write(tmp_path / "catalog", text)
-    monkeypatch.setenv("ONETHING_DATABASE_URL", str(engine.url))
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])
-        missing = tmp_path / "none.db"
-        monkeypatch.setenv("ONETHING_DATABASE_URL", f"sqlite:///{missing}")
-        get_settings.cache_clear()
-        without = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])
-    finally:
-        get_settings.cache_clear()
+    database_url(str(engine.url))
+    result = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])
+    missing = tmp_path / "none.db"
+    database_url(f"sqlite:///{missing}")
+    without = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])
     assert result.exit_code == 1, result.output
     assert f"catalog/mini.yaml:{line_of(text, 'version: 1')}: version: definition 'mini' changed" in result.output
     assert "baseline: steps: 5 → 6" in result.output
     # Without the platform's database there is nothing to compare with, and none is created.
     assert without.exit_code == 0, without.output
     assert not missing.exists()
+
+
+def test_diff_against_a_version_cases_ran_on(
+    engine: Engine, tmp_path: Path, database_url: Callable[[str], None]
+) -> None:
+    accept_on(engine, write(tmp_path / "v1", MINI))
+    v2 = write(
+        tmp_path / "v2", MINI.replace("version: 1", "version: 2").replace("promised_days: 3", "promised_days: 1")
+    )
+    database_url(str(engine.url))
+    result = CliRunner().invoke(things_app, ["diff", "mini@1", str(v2)])
+    assert result.exit_code == 1, result.output
+    assert "mini 小事 / Mini: version 1 → 2" in result.output
+    assert "  ~ changed card 卡 / Card\n      promised_days: 3 → 1" in result.output
+    unknown = CliRunner().invoke(things_app, ["diff", "mini@5", str(v2)])
+    assert unknown.exit_code == 2
+    assert "mini@5: no case was accepted on that version" in unknown.output
