@@ -21,7 +21,7 @@ from api.prefill import PrefilledForm, prefill_form
 from api.problems import ProblemError
 from api.routers.things import find_thing
 from api.schemas import ApplicationIn, WithdrawIn
-from api.submission import accept, checked_application, with_held_data
+from api.submission import accept, applied_definition, checked_application, with_held_data
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
@@ -134,7 +134,8 @@ async def apply(
 
 def _form_errors(session: Any, catalog: Catalog, owner: str, body: ApplicationIn) -> list[dict[str, str]]:
     try:
-        checked_application(catalog, with_held_data(session, catalog, owner, body))
+        thing = applied_definition(catalog, body)
+        checked_application(thing, with_held_data(session, thing, owner, body))
     except ProblemError as error:
         return error.errors
     return []
