@@ -12,6 +12,7 @@ from core.database import create_sql_engine
 from persistence import (  # noqa: F401
     definitions,
     department_calls,
+    enterprises,
     escalations,
     licences,
     materials,

@@ -1,7 +1,8 @@
 """A changed definition deployed while a case of it runs: the old case finishes on its version, new ones
 use the new one. Real dev server, real stubs, API and worker stopped and started again on the v2 files.
 
-v2 of newborn drops the vaccination certificate, promises the social security card in 3 working days
+"v1" is the catalogue's newborn as it is; "v2" is it with its version raised by one, and it drops the
+vaccination certificate, promises the social security card in 3 working days
 instead of 7, and renames the birth certificate item. Case A is accepted on v1 and parked: its hukou
 registration waits out an outage of the police system (so the card and insurance items only start after
 the switch) and its vaccination item waits for the CDC's staff. Then the platform is redeployed on v2.
@@ -31,6 +32,7 @@ from departments.app import create_app as create_departments
 from departments.behaviour import StubConfig
 from one_things.catalog import CATALOG_DIR, load_catalog
 from one_things.demo import demo_application
+from one_things.eligibility import individual_definition
 from one_things.problems import CatalogError
 from tests.conftest import stack_settings
 from tests.support.histories import record_history
@@ -41,6 +43,7 @@ from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.e2e
 
+CURRENT = load_catalog().get("newborn").version
 V1_BIRTH = "出生医学证明签发"
 V2_BIRTH = "出生医学证明办理"
 VACCINATION = "vaccination_certificate"
@@ -51,7 +54,7 @@ def write_v2(folder: Path) -> Path:
     text = (CATALOG_DIR / "newborn.yaml").read_text(encoding="utf-8")
     start, end = text.index(f"  - code: {VACCINATION}\n"), text.index("  - code: hukou_registration\n")
     edits = [
-        ("version: 1\n", "version: 2\n"),
+        (f"version: {CURRENT}\n", f"version: {CURRENT + 1}\n"),
         (text[start:end], ""),
         ("        exclude: [vaccination_certificate]\n", ""),
         ("    promised_days: 7\n", "    promised_days: 3\n"),
@@ -166,13 +169,19 @@ async def test_running_case_finishes_on_v1_while_new_cases_use_v2(dev_env, data_
             entry = await approve(cdc, old)
             assert entry["outputs"] == ["vaccination_cert_no"]
 
+            # A single item applied for on its own first: the version's snapshot is still the whole definition.
+            single = individual_definition(load_catalog(v2_files).get("newborn"), "medical_insurance")
+            alone = {"thing": "newborn", "individual_item": "medical_insurance"}
+            alone["form"] = demo_application(single, date.today())["form"]
+            response = await citizen.post("/api/v1/applications", json=alone, headers={"Idempotency-Key": "v2-1"})
+            assert response.status_code == 201, response.text
             response = await citizen.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "v2"})
             assert response.status_code == 201, response.text
             new = response.json()["case_no"]
             assert VACCINATION not in response.json()["included"]
 
             done = await case_when(citizen, old, lambda case: case["status"] in FINISHED)
-            assert (done["status"], done["version"]) == ("completed", 1)
+            assert (done["status"], done["version"]) == ("completed", CURRENT)
             items = items_of(done)
             assert set(items) == {item.code for item in load_catalog().get("newborn").items}
             assert all(item["status"] == "completed" for item in items.values())
@@ -182,7 +191,7 @@ async def test_running_case_finishes_on_v1_while_new_cases_use_v2(dev_env, data_
             assert datetime.fromisoformat(card["due_at"]) == due_after(card, 7)
 
             fresh = await case_when(citizen, new, lambda case: case["status"] in FINISHED)
-            assert (fresh["status"], fresh["version"]) == ("completed", 2)
+            assert (fresh["status"], fresh["version"]) == ("completed", CURRENT + 1)
             items = items_of(fresh)
             assert VACCINATION not in items
             assert items["birth_certificate"]["name"] == V2_BIRTH

@@ -22,13 +22,13 @@ def test_list_shows_promised_against_baseline() -> None:
     assert result.exit_code == 0, result.output
     header, row = result.output.splitlines()[:2]
     assert header.split()[:4] == ["code", "version", "name", "items"]
-    assert row.split() == ["newborn", "1", "新生儿出生一件事", "5", "14", "100"]
+    assert row.split() == ["newborn", "2", "新生儿出生一件事", "5", "14", "100"]
 
 
 def test_validate_default_catalogue() -> None:
     result = runner.invoke(things_app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "ok    one_things/catalog/newborn.yaml (newborn v1, 5 items)" in result.output
+    assert "ok    one_things/catalog/newborn.yaml (newborn v2, 5 items)" in result.output
     assert "0 error(s)" in result.output
 
 

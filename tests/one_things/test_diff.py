@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from one_things.catalog import CATALOG_DIR
+from one_things.catalog import CATALOG_DIR, load_catalog
 from one_things.cli import things_app
 from tests.one_things.conftest import Breaker
 
@@ -105,7 +105,12 @@ def test_same_meaning_in_other_words_is_no_difference(broken: Breaker) -> None:
 def test_diff_against_the_catalogue_by_code(tmp_path: Path) -> None:
     text = (CATALOG_DIR / "newborn.yaml").read_text(encoding="utf-8")
     edited = tmp_path / "newborn.yaml"
-    edited.write_text(text.replace("version: 1", "version: 2").replace("promised_days: 7", "promised_days: 4"))
+    version = load_catalog().get("newborn").version
+    edited.write_text(
+        text.replace(f"version: {version}\n", f"version: {version + 1}\n").replace(
+            "promised_days: 7", "promised_days: 4"
+        )
+    )
     result = runner.invoke(things_app, ["diff", "newborn", str(edited)])
     assert result.exit_code == 1, result.output
     assert "  ~ changed social_security_card 社会保障卡申领 / Social security card application" in result.output
