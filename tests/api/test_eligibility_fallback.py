@@ -29,7 +29,7 @@ def old_baby() -> dict:
 
 async def test_ineligible_applicant_is_told_why_and_applies_item_by_item(dev_env, data_dir: Path) -> None:
     async with running_stack(dev_env.client, data_dir) as stack:
-        await stack.configure("public_security", latency_ms=20, jitter_ms=0)
+        await stack.configure("public_security", latency_ms=20, jitter_ms=0, correction_rate=1.0)
         mother = stack.as_user(Role.CITIZEN, "demo-mother-1")
         refused = await mother.post("/api/v1/applications", json=old_baby())
         assert refused.status_code == 422
@@ -56,12 +56,19 @@ async def test_ineligible_applicant_is_told_why_and_applies_item_by_item(dev_env
         assert accepted.status_code == 201, accepted.text
         assert accepted.json()["included"] == ["hukou_registration"]
         case_no = accepted.json()["case_no"]
+        # The police ask for a correction: the single item's own field (the certificate number) may be corrected.
+        await stack.wait_case(mother, case_no, {"waiting_citizen"})
+        fix = {"item_code": "hukou_registration", "form": {"birth_cert_no": "Q3100000001"}}
+        corrected = await mother.post(f"/api/v1/applications/{case_no}/supplements", json=fix)
+        assert corrected.status_code == 202, corrected.text
         case = await stack.wait_case(mother, case_no, {"completed"})
         assert [item["code"] for item in case["items"]] == ["hukou_registration"]
-        [record] = [
-            r for r in (await stack.stubs.get("/stub/public_security/records")).json() if r["case_no"] == case_no
+        records = (await stack.stubs.get("/stub/public_security/records")).json()
+        mine = sorted((r["idempotency_key"], r["status"]) for r in records if r["case_no"] == case_no)
+        assert mine == [
+            (f"{case_no}:hukou_registration", "correction_requested"),
+            (f"{case_no}:hukou_registration:r1", "completed"),
         ]
-        assert record["status"] == "completed"
 
         leader = stack.as_user(Role.LEADER, "leader-1")
         report = (await leader.get("/api/v1/stats/things")).json()
