@@ -241,7 +241,7 @@ def _box(box: _Box) -> str:
     x = box.x + _PAD
     return "".join(
         [
-            f'<g data-item="{box.item.code}" data-critical="{str(box.critical).lower()}">',
+            f'<g data-node="{box.item.code}" data-critical="{str(box.critical).lower()}">',
             f"<title>{escape(f'{name} · {department} · {days}')}</title>",
             f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" height="{_BOX_H}" rx="8" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>',

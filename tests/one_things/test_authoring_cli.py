@@ -102,7 +102,7 @@ def test_graph_of_a_catalogue_code(in_tmp: Path, newborn: OneThing) -> None:
     assert result.exit_code == 0, result.output
     assert "wrote g.svg: critical path 14 working days, one by one 22" in result.output
     root = ET.fromstring((in_tmp / "g.svg").read_text(encoding="utf-8"))
-    drawn = [g.attrib["data-item"] for g in root.iter("{http://www.w3.org/2000/svg}g") if "data-item" in g.attrib]
+    drawn = [g.attrib["data-node"] for g in root.iter("{http://www.w3.org/2000/svg}g") if "data-node" in g.attrib]
     assert drawn == [item.code for item in newborn.items]
 
 

@@ -21,7 +21,7 @@ def parse(svg: str) -> ET.Element:
 
 
 def boxes(root: ET.Element) -> dict[str, ET.Element]:
-    return {g.attrib["data-item"]: g for g in root.iter(f"{SVG}g") if "data-item" in g.attrib}
+    return {g.attrib["data-node"]: g for g in root.iter(f"{SVG}g") if "data-node" in g.attrib}
 
 
 def box_x(box: ET.Element) -> float:
