@@ -27,7 +27,9 @@ from one_things.jsonschema import schema_text
 from one_things.loader import display_path
 from one_things.problems import CatalogError
 
-things_app = typer.Typer(help="The one-thing catalogue: list, validate, export the schema.", no_args_is_help=True)
+things_app = typer.Typer(
+    help="The one-thing catalogue: write, check, draw and list definitions, export the schema.", no_args_is_help=True
+)
 things_app.command("new")(new_command)
 things_app.command("graph")(graph_command)
 
@@ -58,8 +60,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 @things_app.command("list")
 def list_command() -> None:
-    """Every one-thing with all its items: the promised completion (critical path: independent items run
-    at the same time) beside the same items done one by one, and the pre-reform baseline."""
+    """Every one-thing: promised working days (critical path) beside one by one, and the baseline."""
     header = ("code", "version", "name", "items", "promised (critical path)", "one by one", "baseline")
     rows: list[tuple[str, ...]] = [header]
     for thing in _load_or_exit().all():

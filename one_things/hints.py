@@ -112,9 +112,12 @@ def _about(model: type[BaseModel] | None, key: str) -> str:
     return (inner.__doc__ or "").strip().split("\n")[0].rstrip(".") if inner else ""
 
 
-def message_for(error: ErrorDetails) -> str:
-    """What is wrong at `error`'s location (the location itself is shown apart)."""
+def message_for(error: ErrorDetails, written: str | None = None) -> str:
+    """What is wrong at `error`'s location (the location itself is shown apart); `written` is the value
+    as typed in the file, shown instead of what YAML made of it when they differ (0012 is the number 10)."""
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if written is not None and not isinstance(value, str) and written.lower() != str(value).lower():
+        return f"expected {_EXPECTED.get(kind, 'something else')}, found {written}, which YAML reads as {shown(value)}"
     if kind == "enum":
         return f"unknown value {value!r}"
     if kind == "string_pattern_mismatch":

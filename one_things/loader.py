@@ -47,8 +47,8 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def node_line(root: yaml.Node, loc: Loc) -> int:
-    """1-based line of the deepest node along `loc` that exists (a missing key -> its parent)."""
+def _walk(root: yaml.Node, loc: Loc) -> tuple[yaml.Node, int, bool]:
+    """The deepest node along `loc` that exists, the 1-based line naming it, and whether it is `loc` itself."""
     node, line = root, root.start_mark.line + 1
     for part in loc:
         child: yaml.Node | None = None
@@ -60,9 +60,20 @@ def node_line(root: yaml.Node, loc: Loc) -> int:
             child = node.value[part]
             line = child.start_mark.line + 1
         if child is None:
-            break
+            return node, line, False
         node = child
-    return line
+    return node, line, True
+
+
+def node_line(root: yaml.Node, loc: Loc) -> int:
+    """1-based line of the deepest node along `loc` that exists (a missing key -> its parent)."""
+    return _walk(root, loc)[1]
+
+
+def written_at(root: yaml.Node, loc: Loc) -> str | None:
+    """The value at `loc` exactly as typed, when it is a plain value: `0012`, not the 10 YAML reads."""
+    node, _, found = _walk(root, loc)
+    return node.value if found and isinstance(node, yaml.ScalarNode) else None
 
 
 def parse_file(path: Path) -> tuple[OneThing | None, list[DefinitionError]]:
@@ -180,7 +191,7 @@ def _from_pydantic(
             fix = f"rename it to `{rename}:` (a required key that is missing here)"
         return DefinitionError(path, line, describe(data, parent), message, fix)
     shown_loc = tuple(part for part in loc if part != "[key]")
-    message = message_for(error)
+    message = message_for(error, written_at(root, loc))
     if "[key]" in loc:
         message = f"key {message}"
     parent_model: type[BaseModel] | None = model_at(loc[:-1])

@@ -95,6 +95,13 @@ CASES = [
         "did you mean 'cert_no'? Otherwise add 'cert_nr' to the outputs of cert",
     ),
     (
+        "a code that YAML reads as a number",
+        [('item_no: "X-3"', "item_no: 0012")],
+        ("item_no: 0012", 1),
+        "items[2] (card).item_no: expected text, found 0012, which YAML reads as the number 10",
+        'put quotes around it if it looks like a number or true/false, e.g. "0012"',
+    ),
+    (
         "a date where a number belongs",
         [("days: 30,", "days: 2024-13-01,")],
         ("days: 2024-13-01", 1),
