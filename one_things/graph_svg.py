@@ -30,7 +30,7 @@ _NAME_SIZE, _SMALL_SIZE, _TITLE_SIZE = 14, 12, 16
 _PAD, _MARGIN = 10, 16
 _BOX_H, _MIN_BOX_W, _MAX_BOX_W = 72, 150, 280
 _COLUMN_GAP, _ROW_GAP = 64, 20
-_HEADER_H, _LEGEND_H = 64, 32
+_HEADER_H, _LEGEND_H, _LANE_H = 64, 32, 10
 _INK, _MUTED, _LINE, _CRITICAL, _CRITICAL_FILL = "#1f2430", "#5b6473", "#8a93a3", "#b42318", "#fdecea"
 
 _TEXT: dict[Lang, dict[str, str]] = {
@@ -140,12 +140,16 @@ def dependency_svg(
     title = words["title"].format(name=_say(thing.name, lang))
     days_line = words["days"].format(critical=critical_days, sequential=one_by_one)
     width = max(graph_w, text_width(title, _TITLE_SIZE), text_width(days_line, _SMALL_SIZE)) + 2 * _MARGIN
-    height = _HEADER_H + graph_h + _LEGEND_H + _MARGIN
+    # An arrow that skips a column would cross the boxes in between: it runs in a lane of its own above them.
+    long_edges = [(d, i.code) for i in items for d in i.depends_on if d in depth and depth[i.code] - depth[d] > 1]
+    lanes = {edge: _HEADER_H + _LANE_H * (n + 0.5) for n, edge in enumerate(long_edges)}
+    graph_top = _HEADER_H + _LANE_H * len(long_edges)
+    height = graph_top + graph_h + _LEGEND_H + _MARGIN
 
     boxes: dict[str, _Box] = {}
     for index, column in enumerate(columns):
         column_h = len(column) * _BOX_H + (len(column) - 1) * _ROW_GAP
-        top = _HEADER_H + (graph_h - column_h) / 2  # centred, so a lone item sits level with its neighbours
+        top = graph_top + (graph_h - column_h) / 2  # centred, so a lone item sits level with its neighbours
         for row, item in enumerate(column):
             x = _MARGIN + index * (box_w + _COLUMN_GAP)
             y = top + row * (_BOX_H + _ROW_GAP)
@@ -167,9 +171,10 @@ def dependency_svg(
     for item in items:
         for dep in item.depends_on:
             if dep in boxes:
-                parts.append(_edge(boxes[dep], boxes[item.code], (dep, item.code) in critical_edges, svg_id))
+                edge = (dep, item.code)
+                parts.append(_edge(boxes[dep], boxes[item.code], edge in critical_edges, svg_id, lanes.get(edge)))
     parts.extend(_box(box) for box in boxes.values())
-    legend_y = _HEADER_H + graph_h + _LEGEND_H / 2 + 6
+    legend_y = graph_top + graph_h + _LEGEND_H / 2 + 6
     parts.append(
         f'<line x1="{_MARGIN}" y1="{legend_y:.0f}" x2="{_MARGIN + 28}" y2="{legend_y:.0f}" '
         f'stroke="{_CRITICAL}" stroke-width="3"/>'
@@ -222,15 +227,23 @@ def _text(x: float, y: float, text: str, size: int, colour: str, *, bold: bool =
     return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{colour}"{weight}>{escape(text)}</text>'
 
 
-def _edge(source: _Box, target: _Box, critical: bool, svg_id: str) -> str:
-    # A horizontal S-curve from the right side of what is waited for to the left side of the waiting item.
+def _edge(source: _Box, target: _Box, critical: bool, svg_id: str, lane: float | None) -> str:
+    # A horizontal S-curve from the right side of what is waited for to the left side of the waiting item;
+    # with a lane, up into it within the first column gap, along it, and down within the last gap.
     x1, y1, x2, y2 = source.x + source.width, source.middle, target.x, target.middle
-    bend = (x2 - x1) / 2
+    if lane is None:
+        bend = (x2 - x1) / 2
+        d = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+    else:
+        half, gap = _COLUMN_GAP / 2, _COLUMN_GAP
+        d = (
+            f"M{x1:.1f},{y1:.1f} C{x1 + half:.1f},{y1:.1f} {x1 + half:.1f},{lane:.1f} {x1 + gap:.1f},{lane:.1f} "
+            f"L{x2 - gap:.1f},{lane:.1f} C{x2 - half:.1f},{lane:.1f} {x2 - half:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+        )
     colour, stroke, marker = (_CRITICAL, 3, "arrow-critical") if critical else (_LINE, 1.5, "arrow")
     return (
         f'<path data-from="{source.item.code}" data-to="{target.item.code}" data-critical="{str(critical).lower()}" '
-        f'd="M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}" '
-        f'fill="none" stroke="{colour}" stroke-width="{stroke}" marker-end="url(#{svg_id}-{marker})"/>'
+        f'd="{d}" fill="none" stroke="{colour}" stroke-width="{stroke}" marker-end="url(#{svg_id}-{marker})"/>'
     )
 
 

@@ -126,3 +126,22 @@ def test_text_is_escaped(newborn: OneThing) -> None:
     assert "<b>" not in svg
     assert re.search(r"&lt;b&gt;&quot;新生儿&quot; &amp; 出生", svg)
     parse(svg)
+
+
+def test_an_arrow_that_skips_a_column_runs_above_the_boxes(newborn: OneThing) -> None:
+    # The social security card also waits for the birth certificate directly: two columns to the right.
+    items = [
+        item.model_copy(update={"depends_on": [*item.depends_on, "birth_certificate"]})
+        if item.code == "social_security_card"
+        else item
+        for item in newborn.items
+    ]
+    root = parse(dependency_svg(newborn.model_copy(update={"items": items})))
+    long = next(
+        p
+        for p in root.iter(f"{SVG}path")
+        if (p.attrib.get("data-from"), p.attrib.get("data-to")) == ("birth_certificate", "social_security_card")
+    )
+    lane = float(long.attrib["d"].split("L")[1].split(",")[1].split()[0])
+    tops = [float(rect.attrib["y"]) for box in boxes(root).values() for rect in box.iter(f"{SVG}rect")]
+    assert lane < min(tops)
