@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel
 from core.database import create_sql_engine
 from persistence import (  # noqa: F401
     department_calls,
+    enterprises,
     escalations,
     licences,
     materials,

@@ -32,6 +32,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "内嵌环境使用演示居民;正式部署接入统一身份认证。",
         "The embedded stack uses demo residents; production uses the government's identity service.",
     ),
+    "apply_one_by_one": ("请按需分别办理以下事项", "Apply for the items you need one by one"),
+    "signin_enterprise": ("法人(企业)账号", "Enterprise accounts (legal persons)"),
     "signin_official_title": ("工作人员登录(演示账号)", "Officials: sign in with a demo account"),
     "official_sign_in": ("工作人员入口", "Officials"),
     "nav_supervision": ("效能监督", "Supervision"),

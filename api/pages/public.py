@@ -18,6 +18,7 @@ from core.auth import Principal, Role, issue_token
 from one_things.graph_svg import dependency_svg
 from one_things.plan import PlanError, make_plan
 from one_things.search import search
+from persistence.enterprises import get_enterprise, list_demo_enterprises
 from persistence.register import get_resident, list_demo_citizens
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +67,12 @@ def notice_page(code: str, page: PageDep, catalog: CatalogDep) -> Response:
 
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(page: PageDep, session: SessionDep, next: str = "/") -> Response:
-    return page.render("signin.html", citizens=list_demo_citizens(session), next_url=local_path(next))
+    return page.render(
+        "signin.html",
+        citizens=list_demo_citizens(session),
+        enterprises=list_demo_enterprises(session),
+        next_url=local_path(next),
+    )
 
 
 @router.post("/signin")
@@ -76,7 +82,8 @@ def signin(
     subject: Annotated[str, Form(max_length=128)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    if settings.environment != "development" or get_resident(session, subject=subject) is None:
+    known = get_resident(session, subject=subject) or get_enterprise(session, subject=subject)
+    if settings.environment != "development" or known is None:
         # Production signs in through the government's identity service, never by picking a resident.
         return RedirectResponse("/signin", status_code=303)
     token = issue_token(settings.secret_key, Principal(role=Role.CITIZEN, subject=subject))
