@@ -118,6 +118,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "after": ("在……之后", "after"),
     "total_promised": ("全部办结", "All done within"),
     "one_by_one": ("逐项办理需", "One by one would take"),
+    "order_title": ("办理顺序", "Order of handling"),
+    "order_hint": (
+        "互不依赖的事项同时办理;红色粗线是关键路径,决定全部办结的时间。",
+        "Items that do not wait for each other run at the same time; the thick red chain is the critical path, "
+        "which decides when everything is done.",
+    ),
     "you_provide": ("您需要提供", "You provide"),
     "nothing_to_provide": ("无需提交任何材料", "Nothing to provide"),
     "exempt": ("免于提交(政府已掌握)", "Exempt: the government already holds it"),
