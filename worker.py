@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from core.calendar import NONE, Adjustments
+from core.metrics import HISTOGRAM_BUCKETS
 from core.settings import Settings
 from core.temporal import connect
 from persistence.db import make_engine
@@ -64,10 +65,16 @@ def calendar_adjustments(settings: Settings) -> Adjustments:
     return Adjustments.from_file(path) if path else NONE
 
 
-async def serve(settings: Settings) -> None:
-    runtime = Runtime(
-        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"127.0.0.1:{settings.metrics_port}"))
+def metrics_runtime(settings: Settings) -> Runtime:
+    """A runtime whose Prometheus endpoint serves our metrics (core/metrics.py) and the Temporal SDK's."""
+    prometheus = PrometheusConfig(
+        bind_address=f"127.0.0.1:{settings.metrics_port}", histogram_bucket_overrides=HISTOGRAM_BUCKETS
     )
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+async def serve(settings: Settings) -> None:
+    runtime = metrics_runtime(settings)
     client = await _connect_with_retry(settings, runtime)
     async with started_worker(client, settings) as worker:
         log.info("worker polling task queue %s", settings.task_queue)

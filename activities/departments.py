@@ -2,27 +2,38 @@
 
 Every submission carries an idempotency key made of business facts (case number, item code and the
 resubmission round), so a retry after a timeout or a worker crash finds the department's first record.
+Every call is counted and timed twice: as Prometheus metrics, and as a row in the department-health log
+that supervisors read (written here, in the activity that made the call, so no extra activity runs).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from core.metrics import record_department_call
+from persistence.db import session_scope
+from persistence.department_calls import OK, REFUSED, UNAVAILABLE, record_call
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
-from workflows.policies import REFUSED
+from workflows.policies import REFUSED as REFUSED_ERROR
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 
+log = logging.getLogger("onething.departments")
+
 
 class DepartmentActivities:
-    def __init__(self, http: httpx.AsyncClient, departments_url: str, callback_base_url: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, engine: Engine, departments_url: str, callback_base_url: str) -> None:
         self._http = http
+        self._engine = engine
         self._departments_url = departments_url.rstrip("/")
         self._callback_base_url = callback_base_url.rstrip("/")
 
@@ -73,22 +84,53 @@ class DepartmentActivities:
         self, method: str, url: str, body: dict[str, object] | None, *, department: str, operation: str
     ) -> httpx.Response:
         """The department's successful answer (an escalation may have no body); every call is counted and timed."""
-        started = time.monotonic()
-        outcome = "unavailable"
+        # Temporal's clock, not the host's: on the time-skipping server (simulated weeks) a call is logged
+        # at the simulated time of its case; on a real server the two agree.
+        called_at, started = activity.info().started_time, time.monotonic()
+        outcome: str | None = UNAVAILABLE
         try:
             response = await self._http.request(method, url, json=body)
             _raise_for_status(response)
-            outcome = "ok"
+            outcome = OK
             return response
         except ApplicationError as error:
-            if error.type == REFUSED:
-                outcome = "refused"
+            if error.type == REFUSED_ERROR:
+                outcome = REFUSED
+            raise
+        except asyncio.CancelledError:
+            outcome = None  # cut short by our own side (worker shutdown): says nothing about the department
             raise
         finally:
-            latency = timedelta(seconds=time.monotonic() - started)
-            record_department_call(
-                activity.metric_meter(), department=department, operation=operation, outcome=outcome, latency=latency
-            )
+            if outcome is not None:
+                latency = timedelta(seconds=time.monotonic() - started)
+                meter = activity.metric_meter()
+                record_department_call(
+                    meter, department=department, operation=operation, outcome=outcome, latency=latency
+                )
+                await self._log_call(department, operation, outcome, latency, called_at)
+
+    async def _log_call(
+        self, department: str, operation: str, outcome: str, latency: timedelta, called_at: datetime
+    ) -> None:
+        """The health log is an observation: failing to write it must not fail (and so repeat) the call."""
+        attempt = activity.info().attempt
+
+        def write() -> None:
+            with session_scope(self._engine) as session:
+                record_call(
+                    session,
+                    department=department,
+                    operation=operation,
+                    outcome=outcome,
+                    latency=latency,
+                    attempt=attempt,
+                    called_at=called_at,
+                )
+
+        try:
+            await asyncio.to_thread(write)  # off the event loop that runs the other activities
+        except SQLAlchemyError as error:
+            log.warning("department call to %s (%s) not logged for health: %s", department, operation, error)
 
 
 def _raise_for_status(response: httpx.Response) -> None:
@@ -98,7 +140,9 @@ def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
     detail = _problem_detail(response)
     if 400 <= status < 500 and status not in RETRYABLE_STATUS:
-        raise ApplicationError(f"department refused the request ({status}): {detail}", type=REFUSED, non_retryable=True)
+        raise ApplicationError(
+            f"department refused the request ({status}): {detail}", type=REFUSED_ERROR, non_retryable=True
+        )
     raise ApplicationError(f"department unavailable ({status}): {detail}", type="DepartmentUnavailable")
 
 

@@ -2,24 +2,76 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
-from persistence.cases import project_case
+from core.calendar import NONE, Adjustments
+from core.sla import PlannedItem, clock_days_used, forecast_completion
+from persistence.cases import CaseFigures, project_case
 from persistence.db import session_scope
 from persistence.licences import issue_case_licences
-from workflows.contracts import CaseState
+from workflows.contracts import CaseState, ItemState, Light
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, calendar_adjustments: Adjustments = NONE) -> None:
         self._engine = engine
+        self._adjust = calendar_adjustments
 
     @activity.defn
     def project_case_state(self, state: CaseState) -> bool:
+        figures = case_figures(state, self._adjust)
         with session_scope(self._engine) as session:
-            applied = project_case(session, state=state)
+            applied = project_case(session, state=state, figures=figures)
             # Results reach the wallet in the same transaction as the case, so no extra activity runs
             # and a retried or replayed write finds them there (issuing is idempotent, not seq-gated).
             issue_case_licences(session, state=state)
             return applied
+
+
+def case_figures(state: CaseState, adjustments: Adjustments = NONE) -> CaseFigures:
+    """The bundle's promise, forecast and light, and each finished item's clock days."""
+    if any(item.promised_days is None for item in state.items):
+        return CaseFigures()  # a state from before items carried their promise: nothing to judge it by
+    now = state.as_of or state.accepted_at
+    planned = [_planned(item) for item in state.items]
+    unstarted = [PlannedItem(p.code, p.promised_days, p.depends_on, None, None) for p in planned]
+    promised_at = forecast_completion(unstarted, state.accepted_at, adjustments)
+    forecast_at = forecast_completion(planned, now, adjustments)
+    clock_days = {
+        item.code: clock_days_used(item.promised_days, item.due_at, item.finished_at, adjustments)
+        for item in state.items
+        if item.promised_days is not None and item.due_at is not None and item.finished_at is not None
+    }
+    return CaseFigures(
+        promised_at=promised_at,
+        forecast_at=forecast_at,
+        light=_bundle_light(state, now, promised_at, forecast_at).value,
+        clock_days=clock_days,
+    )
+
+
+def _planned(item: ItemState) -> PlannedItem:
+    assert item.promised_days is not None
+    return PlannedItem(
+        code=item.code,
+        promised_days=item.promised_days,
+        depends_on=item.depends_on,
+        due_at=item.due_at,
+        finished_at=item.finished_at if item.finished else None,
+    )
+
+
+def _bundle_light(state: CaseState, now: datetime, promised_at: datetime, forecast_at: datetime) -> Light:
+    """Red once an item or the bundle is late; yellow when an item is due soon or the forecast misses the
+    promise, which warns of a late bundle before any single item is late."""
+    finished_at = state.finished_at
+    if any(item.light is Light.RED for item in state.items) or (finished_at or now) > promised_at:
+        return Light.RED
+    if finished_at is None and (
+        forecast_at > promised_at or any(item.light is Light.YELLOW and not item.finished for item in state.items)
+    ):
+        return Light.YELLOW
+    return Light.GREEN

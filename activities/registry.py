@@ -28,9 +28,9 @@ def build_activities(
     transport: Transport | None = None,
     catalog: Catalog | None = None,
 ) -> list[Callable[..., Any]]:
-    departments = DepartmentActivities(http, departments_url, callback_base_url=api_url)
+    departments = DepartmentActivities(http, engine, departments_url, callback_base_url=api_url)
     calendar = CalendarActivities(calendar_adjustments)
-    projection = ProjectionActivities(engine)
+    projection = ProjectionActivities(engine, calendar_adjustments)
     # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.
     transport = transport or RecordingTransport(engine)
     messages = MessageActivities(engine, transport)

@@ -7,24 +7,30 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.metrics import metrics_registry
 from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
 from api.routers import (
     applications,
     callbacks,
     citizen_data,
+    department_health,
     health,
     licences,
     messages,
+    metrics,
     ratings,
     rectifications,
     staff,
+    stats,
+    supervision,
     things,
 )
 from api.temporal_link import TemporalLink
 from core.settings import Settings, get_settings
 from one_things.catalog import load_catalog
 from persistence.db import make_engine, session_scope
+from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
 
 
@@ -35,11 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = make_engine(settings.projection_url)
+        app.state.metrics = metrics_registry(app.state.engine)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
             with session_scope(app.state.engine) as session:
                 seed_demo_data(session)
-        app.state.catalog = load_catalog()
+        # Refuses to start on a definition edited without a new version; resolves old cases' versions.
+        app.state.catalog = load_catalog(settings.catalog_dir, earlier=StoredVersions(app.state.engine))
         app.state.temporal = TemporalLink(settings)
         await app.state.temporal.get()
         yield
@@ -54,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app, render_page=problem_page)
     install_pages(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for router in (
         things.router,
         applications.router,
@@ -64,6 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages.router,
         ratings.router,
         rectifications.router,
+        supervision.router,
+        department_health.router,
+        stats.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

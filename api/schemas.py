@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,11 @@ class ApplicationIn(BaseModel):
     thing: str = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
     answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
     form: dict[str, Any] = Field(description="The unified form: field code -> value")
+    individual_item: str | None = Field(
+        default=None,
+        description="Apply for this one item of the one-thing on its own (分别办理), e.g. when the bundle's "
+        "eligibility rules rule the applicant out; answers are then ignored",
+    )
 
 
 class ApplicationAccepted(BaseModel):
@@ -71,7 +76,7 @@ class WithdrawIn(BaseModel):
 
 
 class StaffDecisionIn(BaseModel):
-    decision: str = Field(pattern="^(approve|reject|correction)$")
+    decision: Literal["approve", "reject", "correction"]
     output: dict[str, str] = Field(default_factory=dict)
     reason: str | None = Field(default=None, max_length=500)
 
@@ -82,7 +87,11 @@ class QueueEntry(BaseModel):
     department: str
     thing: str
     status: str
+    round: int = 0
+    """0 for the first submission; n after the n-th correction (补正)."""
     due_at: datetime | None
     light: str | None
     outputs: list[str]
     accepted_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None

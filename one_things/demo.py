@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 from one_things.schema import FieldType, FormField, OneThing
 
@@ -17,6 +17,12 @@ from one_things.schema import FieldType, FormField, OneThing
 DEMO_REGION = "310104"
 DEMO_PHONE = "13800138000"
 NEWBORN_AGE_DAYS = 3
+
+
+def demo_credit_code(sequence: int = 1, region: str = DEMO_REGION) -> str:
+    """A checksum-valid unified social credit code of an enterprise (登记管理部门 9, 类别 1) in `region`."""
+    body = f"91{region}MA{sequence:08d}"[:17]
+    return body + uscc.calc_check_digit(body)
 
 
 def demo_resident_id(birth: date, *, female: bool, sequence: int = 1, region: str = DEMO_REGION) -> str:
@@ -48,6 +54,8 @@ def _value(field: FormField, index: int, today: date) -> object:
         return (today - timedelta(days=days)).isoformat()
     if field.type is FieldType.RESIDENT_ID:
         return demo_resident_id(date(1990, 1, 1), female=index % 2 == 0, sequence=index + 1)
+    if field.type is FieldType.CREDIT_CODE:
+        return demo_credit_code(sequence=index + 1)
     if field.type is FieldType.PHONE:
         return DEMO_PHONE
     if field.type is FieldType.CHOICE:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 from one_things.problems import FieldProblem
 from one_things.schema import FieldType, FormField, OneThing
@@ -104,6 +104,21 @@ def _resident_id(field: FormField, raw: object, today: date) -> str:
         raise _RuleError("the region code or birth date inside the number is not valid; please re-check it") from None
 
 
+def _credit_code(field: FormField, raw: object, today: date) -> str:
+    if not isinstance(raw, str):
+        raise _RuleError("must be text: 18 characters")
+    try:
+        return str(uscc.validate(raw))
+    except stdnum_errors.InvalidLength:
+        raise _RuleError("a unified social credit code has 18 characters") from None
+    except stdnum_errors.InvalidFormat:
+        raise _RuleError("a unified social credit code has digits and capital letters except I, O, S, V, Z") from None
+    except stdnum_errors.InvalidChecksum:
+        raise _RuleError("the check character does not match; please re-check the code for a typo") from None
+    except stdnum_errors.ValidationError:
+        raise _RuleError("not a valid unified social credit code; please re-check it") from None
+
+
 def _phone(field: FormField, raw: object, today: date) -> str:
     if not isinstance(raw, str | int) or isinstance(raw, bool):
         raise _RuleError("must be a mobile number")
@@ -141,6 +156,7 @@ _CHECKS: dict[FieldType, Callable[[FormField, object, date], object]] = {
     FieldType.TEXT: _text,
     FieldType.DATE: _date,
     FieldType.RESIDENT_ID: _resident_id,
+    FieldType.CREDIT_CODE: _credit_code,
     FieldType.PHONE: _phone,
     FieldType.CHOICE: _choice,
     FieldType.BOOLEAN: _boolean,

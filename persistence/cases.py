@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from core import clock
+from persistence.outcomes import HANDLED, count_decided_item
 from persistence.tables import CaseRecord, ItemRecord
 from workflows.contracts import CaseState, ItemState
 
 
-def project_case(session: Session, *, state: CaseState) -> bool:
+@dataclass(frozen=True)
+class CaseFigures:
+    """SLA figures derived from a state by the projection activity (core/sla.py), stored beside it."""
+
+    promised_at: datetime | None = None
+    forecast_at: datetime | None = None
+    light: str | None = None
+    clock_days: dict[str, int] = field(default_factory=dict)
+    """Per finished item code."""
+
+
+def project_case(session: Session, *, state: CaseState, figures: CaseFigures | None = None) -> bool:
     """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied.
 
     Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
@@ -32,18 +45,29 @@ def project_case(session: Session, *, state: CaseState) -> bool:
         "seq": state.seq,
         "updated_at": clock.now(),
     }
+    figures = figures or CaseFigures()
+    values.update(promised_at=figures.promised_at, forecast_at=figures.forecast_at, light=figures.light)
     if record is None:
         session.add(CaseRecord(case_no=state.case_no, **values))
     else:
         record.sqlmodel_update(values)
         session.add(record)
+    district = record.district if record is not None else ""
     for item in state.items:
-        _project_item(session, case_no=state.case_no, seq=state.seq, item=item)
+        _project_item(session, state=state, district=district, item=item, clock_days=figures.clock_days)
     return True
 
 
 def record_accepted_case(
-    session: Session, *, case_no: str, thing: str, version: int, owner: str, accepted_at: datetime
+    session: Session,
+    *,
+    case_no: str,
+    thing: str,
+    version: int,
+    owner: str,
+    accepted_at: datetime,
+    district: str = "",
+    channel: str = "bundle",
 ) -> None:
     """The case as accepted, before its workflow's first write (seq 1 and up replaces it).
 
@@ -57,6 +81,8 @@ def record_accepted_case(
                 thing=thing,
                 version=version,
                 owner=owner,
+                district=district,
+                channel=channel,
                 status="running",
                 accepted_at=accepted_at,
                 seq=0,
@@ -65,19 +91,43 @@ def record_accepted_case(
         )
 
 
-def _project_item(session: Session, *, case_no: str, seq: int, item: ItemState) -> None:
-    values = item.model_dump(mode="python", exclude={"code"})
+def _project_item(
+    session: Session, *, state: CaseState, district: str, item: ItemState, clock_days: dict[str, int]
+) -> None:
+    case_no = state.case_no
+    values = item.model_dump(mode="python", exclude={"code", "depends_on"})
+    values["clock_days"] = clock_days.get(item.code)
     values["mode"] = item.mode.value
     values["status"] = item.status.value
     values["holder"] = item.holder.value if item.holder else None
     values["light"] = item.light.value if item.light else None
-    values["seq"] = seq
+    values["seq"] = state.seq
     record = session.get(ItemRecord, (case_no, item.code))
+    if _decided(item.status.value, item.due_at) and (record is None or not _decided(record.status, record.due_at)):
+        assert item.finished_at is not None
+        assert item.due_at is not None
+        count_decided_item(
+            session,
+            thing=state.thing,
+            district=district,
+            department=item.department,
+            item=item.code,
+            finished_at=item.finished_at,
+            due_at=item.due_at,
+            statutory_due_at=item.statutory_due_at,
+            clock_days=values["clock_days"],
+        )
     if record is None:
         session.add(ItemRecord(case_no=case_no, code=item.code, **values))
     else:
         record.sqlmodel_update(values)
         session.add(record)
+
+
+def _decided(status: str, due_at: datetime | None) -> bool:
+    """Counted in the daily outcomes: decided, with the deadline known (computed beside the submission, it
+    may land in a later write than a quick decision)."""
+    return status in HANDLED and due_at is not None
 
 
 def get_case(session: Session, *, case_no: str) -> tuple[CaseRecord, list[ItemRecord]] | None:

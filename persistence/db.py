@@ -9,12 +9,28 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
-from persistence import licences, materials, messages, ratings, rectifications, register, tables  # noqa: F401
+from persistence import (  # noqa: F401
+    definitions,
+    department_calls,
+    enterprises,
+    escalations,
+    licences,
+    materials,
+    messages,
+    outcomes,
+    ratings,
+    rectifications,
+    register,
+    staff_claims,
+    tables,
+)
+from persistence.schema_upgrade import add_missing_columns_and_indexes
 
 
 def make_engine(url: str) -> Engine:
     engine = create_sql_engine(url)
     SQLModel.metadata.create_all(engine)
+    add_missing_columns_and_indexes(engine)
     return engine
 
 

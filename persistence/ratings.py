@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from core import clock
+from persistence.days import shanghai_day
 from persistence.tables import UTCDateTime
 
 OVERALL = ""
@@ -27,6 +29,16 @@ class RatingRecord(SQLModel, table=True):
     score: int
     comment: str = ""
     created_at: datetime = Field(default_factory=clock.now, index=True, sa_type=UTCDateTime)
+
+
+# The good-review rate per week counts overall ratings (department "") by thing, Shanghai day and score.
+Index(
+    "ix_ratings_by_day",
+    RatingRecord.department,
+    RatingRecord.thing,
+    shanghai_day(RatingRecord.created_at),
+    RatingRecord.score,  # type: ignore[arg-type]
+)
 
 
 def get_rating(session: Session, *, case_no: str) -> list[RatingRecord]:

@@ -6,7 +6,8 @@ like the case projection, so retries, replays and reordering never move a row ba
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
@@ -77,3 +78,64 @@ def department_rectifications(session: Session, *, department: str, limit: int =
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class RectificationFigures:
+    """A department's rectifications opened in a period: how many are open or late, how often it replied in time."""
+
+    department: str
+    opened: int
+    open: int
+    overdue: int
+    replied: int
+    replied_on_time: int
+    escalated: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.replied_on_time / self.replied if self.replied else None
+
+
+OPEN_STATUSES = ("open", "contested")
+
+
+def rectification_figures(
+    session: Session, *, since: datetime, until: datetime, now: datetime
+) -> list[RectificationFigures]:
+    """Per department, for rectifications opened in [since, until). Bad reviews are few, so rows are read
+    and judged here: a reply is on time when the first one came by the deadline."""
+    query = select(RectificationRecord).where(
+        col(RectificationRecord.started_at) >= since, col(RectificationRecord.started_at) < until
+    )
+    tallies: dict[str, list[int]] = {}
+    for record in session.exec(query).all():
+        tally = tallies.setdefault(record.department, [0, 0, 0, 0, 0, 0])
+        is_open = record.status in OPEN_STATUSES
+        late = record.light == "red" or (record.due_at is not None and record.due_at <= now)
+        first_reply = _first_reply_at(record)
+        tally[0] += 1
+        tally[1] += is_open
+        tally[2] += is_open and late
+        tally[3] += first_reply is not None
+        tally[4] += first_reply is not None and record.due_at is not None and first_reply <= record.due_at
+        tally[5] += record.status == "escalated"
+    return [RectificationFigures(department, *tally) for department, tally in sorted(tallies.items())]
+
+
+def open_rectifications(session: Session, *, limit: int = 200) -> list[RectificationRecord]:
+    """Rectifications waiting for their department, the nearest deadline first."""
+    query = (
+        select(RectificationRecord)
+        .where(col(RectificationRecord.status).in_(OPEN_STATUSES))
+        .order_by(col(RectificationRecord.due_at))
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
+
+
+def _first_reply_at(record: RectificationRecord) -> datetime | None:
+    if not record.replies or not record.replies[0].get("at"):
+        return None
+    at = datetime.fromisoformat(record.replies[0]["at"])
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

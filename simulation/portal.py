@@ -130,8 +130,11 @@ class Portal:
         return items
 
     async def decide(self, department: str, case_no: str, item_code: str, decision: dict[str, Any]) -> bool:
-        path = f"/api/v1/staff/items/{case_no}/{item_code}/decision"
-        return await self._json("POST", path, self._staff(department), decision) is not None
+        """Claims the item (so no colleague takes it too), then decides it."""
+        item = f"/api/v1/staff/items/{case_no}/{item_code}"
+        if await self._json("POST", f"{item}/claim", self._staff(department)) is None:
+            return False
+        return await self._json("POST", f"{item}/decision", self._staff(department), decision) is not None
 
     async def reply(self, department: str, rectification_id: str, text: str) -> bool:
         path = f"/api/v1/staff/rectifications/{rectification_id}/reply"

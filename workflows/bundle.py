@@ -21,6 +21,7 @@ from temporalio.workflow import ChildWorkflowHandle
 with workflow.unsafe.imports_passed_through():
     from activities.departments import DepartmentActivities
     from activities.projection import ProjectionActivities
+    from core import metrics
     from one_things.schema import IntegrationMode, Item
     from workflows import policies
     from workflows.contracts import (
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         ItemStatus,
         StaffDecision,
         SubmissionRef,
+        SupervisorEscalation,
         Supplement,
         Withdrawal,
     )
@@ -64,7 +66,13 @@ class OneThingWorkflow:
             owner=bundle.owner,
             accepted_at=bundle.accepted_at,
             items=[
-                ItemState(code=item.code, department=item.department, mode=item.mode)
+                ItemState(
+                    code=item.code,
+                    department=item.department,
+                    mode=item.mode,
+                    promised_days=item.promised_days,
+                    depends_on=[code for code in item.depends_on if code in bundle.included],
+                )
                 for item in bundle.thing.items
                 if item.code in bundle.included
             ],
@@ -91,7 +99,9 @@ class OneThingWorkflow:
                 # Children close before their case does; the default parent-close policy would terminate them.
                 await asyncio.gather(*tasks.values(), return_exceptions=True)
         self._finish()
-        await workflow.wait_condition(lambda: not self._dirty and not self._projecting)
+        await workflow.wait_condition(
+            lambda: not self._dirty and not self._projecting and workflow.all_handlers_finished()
+        )
         projector.cancel()
         await self._notices.drain()
         return self._state
@@ -201,6 +211,12 @@ class OneThingWorkflow:
         self._state.finished_at = workflow.now()
         self.changed()
         self._notices.case_finished(self._state)
+        metrics.record_bundle_finished(
+            workflow.metric_meter(),
+            thing=self.thing_code,
+            outcome=self._state.status.value,
+            duration=self._state.finished_at - self._state.accepted_at,
+        )
 
     # --- CaseContext for the items ----------------------------------------------------------------
 
@@ -224,6 +240,7 @@ class OneThingWorkflow:
             await workflow.wait_condition(lambda: self._dirty)
             self._dirty, self._projecting = False, True
             self._state.seq += 1
+            self._state.as_of = workflow.now()
             try:
                 await workflow.execute_local_activity_method(
                     ProjectionActivities.project_case_state,
@@ -290,6 +307,15 @@ class OneThingWorkflow:
             raise ValueError(f"approving {decision.item_code} needs output fields: {', '.join(missing)}")
         if decision.decision != "approve" and not decision.reason:
             raise ValueError("a rejection or correction request needs a reason the citizen can act on")
+
+    @workflow.signal
+    async def escalate(self, escalation: SupervisorEscalation) -> None:
+        """督办 from a supervisor: the item's department is pushed; the case's course does not change."""
+        run = self._runs.get(escalation.item_code)
+        if run is None or run.state.finished or run.state.status is ItemStatus.PENDING:
+            workflow.logger.info("督办 for item %s ignored: it is not being handled", escalation.item_code)
+            return
+        await run.escalate("supervisor", escalation.note)
 
     @workflow.update
     def supplement(self, supplement: Supplement) -> CaseState:

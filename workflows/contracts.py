@@ -69,6 +69,9 @@ class ItemState(BaseModel):
     code: str
     department: str
     mode: IntegrationMode
+    promised_days: int | None = None
+    """From the definition snapshot, so the projection can judge the item without the catalogue."""
+    depends_on: list[str] = Field(default_factory=list)
     status: ItemStatus = ItemStatus.PENDING
     holder: Holder | None = None
     started_at: datetime | None = None
@@ -102,6 +105,8 @@ class CaseState(BaseModel):
     items: list[ItemState]
     seq: int = 0
     """Bumped on every change; the projection applies a state only if it is newer than what it holds."""
+    as_of: datetime | None = None
+    """Workflow time of this state, so figures derived from it (the bundle's prediction) use the case's clock."""
 
     def item(self, code: str) -> ItemState:
         for item in self.items:
@@ -192,6 +197,13 @@ class DepartmentReply(BaseModel):
 class SubmissionRef(BaseModel):
     department: str
     idempotency_key: str
+
+
+class SupervisorEscalation(BaseModel):
+    """督办: a supervisor pushes the department of a running item; who and when are logged by the API."""
+
+    item_code: str
+    note: str = Field(max_length=200)
 
 
 class EscalationNotice(BaseModel):

@@ -252,20 +252,21 @@ class ItemRun:
             if turn_at == self.state.due_at:
                 self._set(light=Light.RED, breached_at=workflow.now())
                 metrics.record_item_breached(workflow.metric_meter(), **self._labels())
-                await self._escalate("overdue")
+                await self.escalate("overdue", f"{self.item.code} passed its promised date")
             else:
                 self._set(light=Light.YELLOW)
 
     def _clock_moved(self, version: int) -> bool:
         return self._clock_version != version or self.state.paused_at is not None
 
-    async def _escalate(self, level: str) -> None:
+    async def escalate(self, level: str, note: str) -> None:
+        """A notice to the department: `overdue` from the SLA clock, `supervisor` for a supervisor's 督办."""
         notice = EscalationNotice(
             department=self.item.department,
             case_no=self.case.case_no,
             item_code=self.item.code,
             level=level,
-            note=f"{self.item.code} passed its promised date",
+            note=note,
         )
         try:
             await workflow.execute_activity_method(
@@ -282,7 +283,14 @@ class ItemRun:
         return {"thing": self.case.thing_code, "department": self.item.department, "item": self.item.code}
 
     def _count_finished(self) -> None:
-        metrics.record_item_finished(workflow.metric_meter(), outcome=self.state.status.value, **self._labels())
+        assert self.state.started_at is not None
+        assert self.state.finished_at is not None
+        metrics.record_item_finished(
+            workflow.metric_meter(),
+            outcome=self.state.status.value,
+            duration=self.state.finished_at - self.state.started_at,
+            **self._labels(),
+        )
 
     def _submission(self) -> Submission:
         return Submission(

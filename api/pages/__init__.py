@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import citizen, feedback, public, wallet
+from api.pages import citizen, feedback, officials, public, staff, stats, supervision, wallet
 from api.pages.rendering import CsrfRejectedError, SignInRequiredError, get_page
 from api.problems import ProblemError
 
@@ -22,10 +22,14 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(citizen.router)
     app.include_router(feedback.router)
     app.include_router(wallet.router)
+    app.include_router(officials.router)
+    app.include_router(supervision.router)
+    app.include_router(staff.router)
+    app.include_router(stats.router)
 
     @app.exception_handler(SignInRequiredError)
     async def _sign_in(_request: Request, error: SignInRequiredError) -> Response:
-        return RedirectResponse(f"/signin?{urlencode({'next': error.next_url})}", status_code=303)
+        return RedirectResponse(f"{error.signin_path}?{urlencode({'next': error.next_url})}", status_code=303)
 
     @app.exception_handler(CsrfRejectedError)
     async def _csrf(request: Request, _error: CsrfRejectedError) -> Response:

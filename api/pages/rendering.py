@@ -24,8 +24,9 @@ ELDER_COOKIE = "onething_elder"
 class SignInRequiredError(Exception):
     """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, signin_path: str = "/signin") -> None:
         self.next_url = next_url
+        self.signin_path = signin_path
 
 
 class CsrfRejectedError(Exception):
@@ -81,19 +82,38 @@ def get_page(request: Request) -> Page:
 PageDep = Annotated[Page, Depends(get_page)]
 
 
+def current_url(page: Page) -> str:
+    query = page.request.url.query
+    return page.request.url.path + (f"?{query}" if query else "")
+
+
+async def check_form_csrf(page: Page) -> None:
+    """Form posts authenticated by the session cookie must carry the session's CSRF token."""
+    if page.request.method != "POST":
+        return
+    form = await page.request.form()
+    token = session_token(page.request) or ""
+    presented = form.get(CSRF_FIELD)
+    secret = page.request.app.state.settings.secret_key
+    if not csrf_matches(secret, token, presented if isinstance(presented, str) else None):
+        raise CsrfRejectedError
+
+
 async def get_citizen_page(page: PageDep) -> Page:
     """A page only a signed-in citizen may see; form posts must carry the session's CSRF token."""
     if page.principal is None or page.principal.role is not Role.CITIZEN:
-        query = page.request.url.query
-        raise SignInRequiredError(page.request.url.path + (f"?{query}" if query else ""))
-    if page.request.method == "POST":
-        form = await page.request.form()
-        token = session_token(page.request) or ""
-        presented = form.get(CSRF_FIELD)
-        secret = page.request.app.state.settings.secret_key
-        if not csrf_matches(secret, token, presented if isinstance(presented, str) else None):
-            raise CsrfRejectedError
+        raise SignInRequiredError(current_url(page))
+    await check_form_csrf(page)
+    return page
+
+
+async def get_signed_in_page(page: PageDep) -> Page:
+    """A page for anyone signed in, citizen or official (e.g. signing out)."""
+    if page.principal is None:
+        raise SignInRequiredError(current_url(page))
+    await check_form_csrf(page)
     return page
 
 
 CitizenPageDep = Annotated[Page, Depends(get_citizen_page)]
+SignedInPageDep = Annotated[Page, Depends(get_signed_in_page)]

@@ -26,7 +26,10 @@ async def test_item_turns_yellow_then_red_is_escalated_and_still_completes(
     async with harness(skipping_env, data_dir) as h:
         await h.skip_to(MONDAY_1_MARCH)
         handle = await h.start(definition(), "LIGHTS-1")
-        state = await until(handle, lambda s: s.item("second").holder is not None)
+        # The deadline is computed while the item is already with the staff: wait for both.
+        state = await until(
+            handle, lambda s: s.item("second").holder is not None and s.item("second").due_at is not None
+        )
         second = state.item("second")
         # 20 working days counted from Tue 2 March end with Mon 29 March.
         assert second.due_at == datetime(2027, 3, 30, 0, 0, tzinfo=SH)

@@ -18,7 +18,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from persistence.db import make_engine
-from persistence.rectifications import get_rectification
+from persistence.rectifications import get_rectification, rectification_figures
 from tests.support.histories import record_history
 from tests.workflows.harness import Harness, harness
 from workflows.contracts import CitizenVerdict, RectificationInput, RectificationReply, RectificationState
@@ -178,3 +178,35 @@ async def test_a_contest_after_the_old_deadline_gives_back_the_days_without_turn
         assert state.due_at > datetime(2027, 3, 25, 10, 0, tzinfo=SH)
         assert state.light == "green"
         assert state.overdue_at is None
+
+
+async def test_supervision_figures_count_open_overdue_and_replies_in_time(
+    skipping_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    """Three bad reviews of alpha on 1 March: one answered in time, one never, one answered after the deadline."""
+    async with harness(skipping_env, data_dir) as h:
+        engine = make_engine(h.settings.projection_url)
+        await h.skip_to(MONDAY_1_MARCH)
+        in_time, silent, late = [await start(h, case_no) for case_no in ("RF-1", "RF-2", "RF-3")]
+        for handle in (in_time, silent, late):
+            await until(handle, lambda s: s.due_at is not None)
+        await h.skip_to(datetime(2027, 3, 4, 10, 0, tzinfo=SH))
+        await in_time.execute_update(RectificationWorkflow.reply, RectificationReply(text="已改进", staff="clerk"))
+        await in_time.execute_update(RectificationWorkflow.confirm, CitizenVerdict())
+        await h.skip_to(datetime(2027, 3, 24, 10, 0, tzinfo=SH))
+        await until(late, lambda s: s.light == "red")
+        await late.execute_update(RectificationWorkflow.reply, RectificationReply(text="迟到的答复", staff="clerk"))
+        await until(silent, lambda s: s.light == "red")
+        await until(late, lambda s: s.status == "replied")
+        now = datetime(2027, 3, 24, 11, 0, tzinfo=SH)
+        for _ in range(100):  # the projection lands a moment after the workflow's state
+            with Session(engine) as session:
+                figures = rectification_figures(session, since=MONDAY_1_MARCH, until=now, now=now)
+            if figures and figures[0].replied == 2:
+                break
+            await asyncio.sleep(0.1)
+        engine.dispose()
+    [alpha] = figures
+    assert (alpha.department, alpha.opened, alpha.open, alpha.overdue) == ("alpha", 3, 1, 1)
+    assert (alpha.replied, alpha.replied_on_time, alpha.escalated) == (2, 1, 0)
+    assert alpha.on_time_rate == 0.5

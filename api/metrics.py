@@ -1,0 +1,77 @@
+"""The API's Prometheus metrics: counters of what the API does, gauges read from the projection at scrape time.
+
+Names come from `core.metrics`, which lists every metric of the product. The counters belong to the
+process (one count however many apps it serves); each app's registry adds a collector over its own database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core import metrics
+from persistence.live_counts import open_rectification_counts
+from persistence.supervision import item_lights
+
+BUNDLES_STARTED = Counter(metrics.BUNDLES_STARTED, "Applications accepted as a new case", ["thing"], registry=None)
+ESCALATIONS = Counter(metrics.ESCALATIONS, "督办 (escalations) pressed by a supervisor", ["department"], registry=None)
+
+
+def record_bundle_started(thing: str) -> None:
+    BUNDLES_STARTED.labels(thing=thing).inc()
+
+
+def record_escalation(department: str) -> None:
+    ESCALATIONS.labels(department=department).inc()
+
+
+class ProjectionCollector(Collector):
+    """Lights and rectifications as the dashboard counts them now: a red item shows at the next scrape."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        now = datetime.now(UTC)
+        with Session(self._engine) as session:
+            lights = item_lights(session, by="department", now=now)
+            rectifications = open_rectification_counts(session, now=now)
+        running = GaugeMetricFamily(
+            metrics.RUNNING_ITEMS, "Unfinished items by SLA light", labels=["department", "light"]
+        )
+        # Every light of a department with running items, so a light that empties reads 0, not "no data".
+        for row in lights:
+            for light, items in (("green", row.green), ("yellow", row.yellow), ("red", row.red)):
+                running.add_metric([row.key, light], items)
+        yield running
+        opened = GaugeMetricFamily(
+            metrics.OPEN_RECTIFICATIONS, "Rectifications waiting for the department", labels=["department"]
+        )
+        overdue = GaugeMetricFamily(
+            metrics.OVERDUE_RECTIFICATIONS, "Rectifications past their reply deadline", labels=["department"]
+        )
+        for department, open_count, overdue_count in rectifications:
+            opened.add_metric([department], open_count)
+            overdue.add_metric([department], overdue_count)
+        yield opened
+        yield overdue
+
+    def describe(self) -> Iterator[Metric]:
+        # Registering must not query a database that may not be there yet.
+        yield GaugeMetricFamily(metrics.RUNNING_ITEMS, "", labels=["department", "light"])
+        yield GaugeMetricFamily(metrics.OPEN_RECTIFICATIONS, "", labels=["department"])
+        yield GaugeMetricFamily(metrics.OVERDUE_RECTIFICATIONS, "", labels=["department"])
+
+
+def metrics_registry(engine: Engine) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(BUNDLES_STARTED)
+    registry.register(ESCALATIONS)
+    registry.register(ProjectionCollector(engine))
+    return registry

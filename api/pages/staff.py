@@ -1,0 +1,71 @@
+"""The staff page of the standard handling module: the department's queue, claim, decide."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api import staff_work
+from api.deps import CatalogDep, SessionDep, TemporalDep
+from api.pages.case_view import local_day, local_time
+from api.pages.officials import official_page
+from api.pages.rendering import Page
+from api.pages.supervision import Labels
+from core import clock
+from core.auth import Role
+
+router = APIRouter(include_in_schema=False)
+StaffPage = Annotated[Page, Depends(official_page(Role.STAFF))]
+
+
+@router.get("/staff", response_class=HTMLResponse)
+def queue_page(page: StaffPage, session: SessionDep, catalog: CatalogDep, done: str | None = None) -> Response:
+    assert page.principal is not None
+    entries = staff_work.queue(session, catalog, page.principal, datetime.now(UTC))
+    return page.render(
+        "staff.html",
+        entries=entries,
+        done=done,
+        department=page.principal.department,
+        label=Labels(page, catalog),
+        day=local_day,
+        moment=local_time,
+    )
+
+
+@router.post("/staff/items/{case_no}/{item_code}/claim")
+def claim(case_no: str, item_code: str, page: StaffPage, session: SessionDep) -> Response:
+    assert page.principal is not None
+    staff_work.claim(session, page.principal, case_no=case_no, item_code=item_code, now=clock.now())
+    return RedirectResponse(f"/staff#{case_no}-{item_code}", status_code=303)
+
+
+@router.post("/staff/items/{case_no}/{item_code}/decision")
+async def decide(
+    case_no: str,
+    item_code: str,
+    request: Request,
+    page: StaffPage,
+    session: SessionDep,
+    temporal: TemporalDep,
+    decision: Annotated[Literal["approve", "reject", "correction"], Form()],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    assert page.principal is not None
+    form = await request.form()
+    output = {key.removeprefix("output."): str(value) for key, value in form.items() if key.startswith("output.")}
+    await staff_work.decide(
+        session,
+        temporal,
+        page.principal,
+        case_no=case_no,
+        item_code=item_code,
+        decision=decision,
+        output=output if decision == "approve" else {},
+        reason=reason or None,
+    )
+    return RedirectResponse(f"/staff?{urlencode({'done': case_no})}", status_code=303)

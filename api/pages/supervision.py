@@ -1,0 +1,196 @@
+"""The supervisors' pages: the board (live), the drill-down lists behind its cells, a case and its 督办."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from api.charts import Series, grouped_bar_chart, stacked_bar_chart
+from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
+from api.pages.case_view import local_day, local_time
+from api.pages.officials import official_page
+from api.pages.rendering import Page
+from api.supervision_board import board, case_detail, escalate, period
+from core.auth import Role
+from one_things.catalog import Catalog
+from persistence.supervision import LightName, attention_items
+
+router = APIRouter(include_in_schema=False)
+SupervisorPage = Annotated[Page, Depends(official_page(Role.SUPERVISOR))]
+
+
+class Labels:
+    """Names of departments, items and one-things in the page's language, from the whole catalogue: current
+    names first, then those only earlier versions still used by running cases have (a removed item)."""
+
+    def __init__(self, page: Page, catalog: Catalog) -> None:
+        self._names: dict[tuple[str, str], str] = {}
+        for thing in catalog.every_version():
+            self._names.setdefault(("thing", thing.code), page.name(thing.name))
+            for department in thing.departments:
+                self._names.setdefault(("department", department.code), page.name(department.name))
+            for item in thing.items:
+                self._names.setdefault(("item", item.code), page.name(item.name))
+        self._none = page.t("sv_district_none")
+
+    def __call__(self, kind: str, code: str) -> str:
+        if kind == "district":
+            return code or self._none
+        return self._names.get((kind, code), code)
+
+
+LIGHT_COLOURS = {"green": "#1e7b34", "yellow": "#9a6700", "red": "#b42318"}
+
+
+def board_charts(page: Page, figures: dict[str, Any], label: Labels) -> list[Markup]:
+    """The board's figures a supervisor reads at a glance: open items by light, on-time rate, clock days."""
+    lights = figures["item_lights"]["department"]
+    decided = figures["performance"]["department"]
+    charts = []
+    if lights:
+        charts.append(
+            stacked_bar_chart(
+                chart_id="chart-lights",
+                title=page.t("sv_lights_department"),
+                categories=[label("department", row.key) for row in lights],
+                series=[
+                    Series(page.t(f"l_{light}"), [getattr(row, light) for row in lights], colour)
+                    for light, colour in LIGHT_COLOURS.items()
+                ],
+            )
+        )
+    if decided:
+        names = [label("department", row.key) for row in decided]
+        charts.append(
+            grouped_bar_chart(
+                chart_id="chart-on-time",
+                title=f"{page.t('sv_performance')} · %",
+                categories=names,
+                series=[
+                    Series(page.t("sv_on_time"), [_percent(row.on_time_rate) for row in decided]),
+                    Series(page.t("sv_statutory"), [_percent(row.statutory_rate) for row in decided]),
+                ],
+                unit="%",
+            )
+        )
+        charts.append(
+            grouped_bar_chart(
+                chart_id="chart-clock-days",
+                title=f"{page.t('sv_median')} / {page.t('sv_p90')} · {page.t('sv_days_unit')}",
+                categories=names,
+                series=[
+                    Series(page.t("sv_median"), [row.median_days for row in decided]),
+                    Series(page.t("sv_p90"), [row.p90_days for row in decided]),
+                ],
+            )
+        )
+    return charts
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(100 * rate, 1)
+
+
+def _render_board(
+    page: Page, session: Any, catalog: Catalog, since: date | None, until: date | None, template: str
+) -> Response:
+    now = datetime.now(UTC)
+    span = period(since, until, now)
+    figures = board(session, now=now, span=span)
+    label = Labels(page, catalog)
+    return page.render(
+        template,
+        b=figures,
+        charts=board_charts(page, figures, label),
+        label=label,
+        day=local_day,
+        moment=local_time,
+        query=urlencode({k: v for k, v in (("since", since), ("until", until)) if v}),
+    )
+
+
+@router.get("/supervision", response_class=HTMLResponse)
+def board_page(
+    page: SupervisorPage, session: SessionDep, catalog: CatalogDep, since: date | None = None, until: date | None = None
+) -> Response:
+    return _render_board(page, session, catalog, since, until, "supervision.html")
+
+
+@router.get("/supervision/live", response_class=HTMLResponse)
+def board_live(
+    page: SupervisorPage, session: SessionDep, catalog: CatalogDep, since: date | None = None, until: date | None = None
+) -> Response:
+    """The board's figures alone, fetched every few seconds by the page so lights change without a reload."""
+    return _render_board(page, session, catalog, since, until, "supervision_board.html")
+
+
+@router.get("/supervision/items", response_class=HTMLResponse)
+def items_page(
+    page: SupervisorPage,
+    session: SessionDep,
+    catalog: CatalogDep,
+    light: Annotated[list[LightName], Query()] = ["red"],  # noqa: B006 - FastAPI copies query defaults
+    department: str | None = None,
+    item: str | None = None,
+    thing: str | None = None,
+    district: str | None = None,
+) -> Response:
+    rows = attention_items(
+        session,
+        now=datetime.now(UTC),
+        lights=light,
+        department=department,
+        item=item,
+        thing=thing,
+        district=district,
+        limit=500,
+    )
+    filters = {"department": department, "item": item, "thing": thing, "district": district}
+    return page.render(
+        "supervision_items.html",
+        rows=rows,
+        lights=light,
+        filters={k: v for k, v in filters.items() if v is not None},
+        label=Labels(page, catalog),
+        day=local_day,
+    )
+
+
+@router.get("/supervision/cases/{case_no}", response_class=HTMLResponse)
+def case_page(
+    case_no: str,
+    page: SupervisorPage,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    escalated: str | None = None,
+) -> Response:
+    return page.render(
+        "supervision_case.html",
+        d=case_detail(session, catalog, settings, case_no),
+        escalated=escalated,
+        label=Labels(page, catalog),
+        day=local_day,
+        moment=local_time,
+    )
+
+
+@router.post("/supervision/cases/{case_no}/items/{item_code}/escalate")
+async def escalate_form(
+    case_no: str,
+    item_code: str,
+    page: SupervisorPage,
+    session: SessionDep,
+    temporal: TemporalDep,
+    note: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    assert page.principal is not None
+    await escalate(
+        session, temporal, page.principal, case_no=case_no, item_code=item_code, note=note, now=datetime.now(UTC)
+    )
+    return RedirectResponse(f"/supervision/cases/{case_no}?{urlencode({'escalated': item_code})}", status_code=303)

@@ -1,0 +1,77 @@
+"""Department system health for supervisors: is a department's back-end answering, apart from its staff's pace."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from api.deps import SessionDep, require
+from api.problems import ProblemError
+from core.auth import Principal, Role
+from core.calendar import TZ
+from persistence.department_calls import OUTAGE_MIN_FAILURES, DepartmentHealth, department_health
+
+router = APIRouter(prefix="/supervision", tags=["supervision"])
+
+SupervisionDep = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.LEADER))]
+DEFAULT_WINDOW = timedelta(hours=24)
+
+
+class DepartmentHealthReport(BaseModel):
+    since: datetime
+    until: datetime
+    outage_min_failures: int
+    """How many unavailable answers in a row, with no answer between, count as an outage."""
+    departments: list[DepartmentHealth]
+
+
+@router.get("/departments/health")
+def health(
+    _principal: SupervisionDep,
+    session: SessionDep,
+    since: str | None = None,
+    until: str | None = None,
+) -> DepartmentHealthReport:
+    """Calls, error rate, p50/p90 latency, retries and outages per department back-end in [since, until).
+
+    Either bound is an instant in ISO 8601 with a zone (`2026-12-01T08:00:00Z`) or, like the rest of the
+    supervision API, a day in Shanghai (`2026-12-01`; `until` includes its day). Default: the last 24 hours.
+    """
+    end = _instant(until, "until", day_end=True) or datetime.now(UTC)
+    start = _instant(since, "since", day_end=False) or end - DEFAULT_WINDOW
+    if start >= end:
+        raise _window_error("since", "must be before until")
+    return DepartmentHealthReport(
+        since=start,
+        until=end,
+        outage_min_failures=OUTAGE_MIN_FAILURES,
+        departments=department_health(session, since=start, until=end),
+    )
+
+
+def _instant(value: str | None, field: str, *, day_end: bool) -> datetime | None:
+    """Parsed here, not by a `date | datetime` union, which would read `…T00:00:00Z` as a bare day."""
+    if value is None:
+        return None
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            day = date.fromisoformat(value)
+            return datetime.combine(day + timedelta(days=1) if day_end else day, time(), tzinfo=TZ)
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise _window_error(field, "is not a day (YYYY-MM-DD) or an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise _window_error(field, "needs a time zone (Z or +08:00, written %2B08:00 in a URL)")
+    return instant
+
+
+def _window_error(field: str, problem: str) -> ProblemError:
+    return ProblemError(
+        422,
+        "Invalid time window",
+        f"'{field}' {problem}; e.g. 2026-12-01 or 2026-12-01T08:00:00Z.",
+        errors=[{"field": field, "message": problem}],
+    )

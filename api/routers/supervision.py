@@ -1,0 +1,139 @@
+"""Supervision (效能监督): SLA lights, on-time rates, late and at-risk work, 督办. Supervisors only; leaders
+read the figures too."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
+
+from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep, require
+from api.supervision_board import board, case_detail, escalate, period
+from core.auth import Principal, Role
+from persistence.escalations import EscalationRecord
+from persistence.rectifications import open_rectifications, rectification_figures
+from persistence.supervision import (
+    AtRiskCase,
+    AttentionItem,
+    Dimension,
+    LightCount,
+    LightName,
+    Performance,
+    at_risk_cases,
+    attention_items,
+    case_lights,
+    item_lights,
+    performance,
+)
+
+router = APIRouter(prefix="/supervision", tags=["supervision"])
+SupervisorDep = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
+ReaderDep = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.LEADER))]
+Since = Annotated[date | None, Query(description="First day (Shanghai), YYYY-MM-DD; default 29 days before until")]
+Until = Annotated[date | None, Query(description="Last day (Shanghai), YYYY-MM-DD, included; default today")]
+
+
+class EscalationIn(BaseModel):
+    note: str = Field(default="", max_length=200, description="What the department must do; no personal data")
+
+
+@router.get("/board")
+def get_board(_reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None) -> dict[str, Any]:
+    """The whole dashboard in one read."""
+    now = datetime.now(UTC)
+    return board(session, now=now, span=period(since, until, now))
+
+
+@router.get("/lights")
+def lights(
+    _reader: ReaderDep, session: SessionDep, by: Annotated[Dimension, Query()] = "department"
+) -> list[LightCount]:
+    """Open work by light now: items per department or item; bundles (with their forecast) per thing or district."""
+    now = datetime.now(UTC)
+    if by in ("thing", "district"):
+        return case_lights(session, by=by, now=now)
+    return item_lights(session, by=by, now=now)
+
+
+@router.get("/performance")
+def get_performance(
+    _reader: ReaderDep,
+    session: SessionDep,
+    by: Annotated[Dimension, Query()] = "department",
+    since: Since = None,
+    until: Until = None,
+) -> list[Performance]:
+    """Items decided in the period: on-time rates (promised and statutory) and clock days (median, p90)."""
+    span = period(since, until, datetime.now(UTC))
+    return performance(session, by=by, first=span.first, last=span.last)
+
+
+@router.get("/items")
+def items(
+    _reader: ReaderDep,
+    session: SessionDep,
+    light: Annotated[list[LightName], Query()] = ["red"],  # noqa: B006 - FastAPI copies query defaults
+    department: str | None = None,
+    item: str | None = None,
+    thing: str | None = None,
+    district: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AttentionItem]:
+    """The drill-down: open items in the given lights (red = overdue, yellow = due soon), most overdue first."""
+    return attention_items(
+        session,
+        now=datetime.now(UTC),
+        lights=light,
+        department=department,
+        item=item,
+        thing=thing,
+        district=district,
+        limit=limit,
+    )
+
+
+@router.get("/cases/at-risk")
+def at_risk(
+    _reader: ReaderDep, session: SessionDep, thing: str | None = None, district: str | None = None
+) -> list[AtRiskCase]:
+    """Open bundles whose forecast misses the promise or that are late, even while no single item is."""
+    return at_risk_cases(session, now=datetime.now(UTC), thing=thing, district=district)
+
+
+@router.get("/cases/{case_no}")
+def case(
+    case_no: str, _reader: ReaderDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return case_detail(session, catalog, settings, case_no)
+
+
+@router.post("/cases/{case_no}/items/{item_code}/escalations", status_code=status.HTTP_201_CREATED)
+async def post_escalation(
+    case_no: str,
+    item_code: str,
+    body: EscalationIn,
+    supervisor: SupervisorDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> EscalationRecord:
+    """督办: the case's workflow sends the department a notice; the escalation is logged with who and when."""
+    return await escalate(
+        session, temporal, supervisor, case_no=case_no, item_code=item_code, note=body.note, now=datetime.now(UTC)
+    )
+
+
+@router.get("/rectifications")
+def rectifications(_reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None) -> dict[str, Any]:
+    """整改 after bad reviews: per department opened, open, overdue, replied on time; and the open ones."""
+    now = datetime.now(UTC)
+    span = period(since, until, now)
+    figures = rectification_figures(session, since=span.since, until=span.until, now=now)
+    return {
+        "departments": [{**vars(row), "on_time_rate": row.on_time_rate} for row in figures],
+        "open": [
+            {key: getattr(r, key) for key in ("id", "case_no", "department", "status", "light", "due_at", "score")}
+            for r in open_rectifications(session)
+        ],
+    }

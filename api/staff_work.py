@@ -1,0 +1,116 @@
+"""The standard handling module's work: a department's queue, claiming an item, deciding it.
+
+Shared by the staff JSON routes and the staff page. A department's staff see and touch only their own
+department's items: anything else is answered as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlmodel import Session
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from api.case_access import not_found
+from api.problems import ProblemError
+from api.schemas import QueueEntry
+from core.auth import Principal
+from core.ids import workflow_id
+from one_things.catalog import Catalog
+from persistence.cases import get_case, staff_queue
+from persistence.staff_claims import StaffClaim, claim_item, claims_for, get_claim
+from persistence.tables import ItemRecord
+from workflows.bundle import OneThingWorkflow
+from workflows.contracts import ItemState, StaffDecision
+
+
+def light_now(item: ItemRecord, now: datetime) -> str | None:
+    """The light the clock shows now, not only what was last written (a paused clock does not move)."""
+    if item.light == "red" or (item.paused_at is None and item.due_at is not None and item.due_at <= now):
+        return "red"
+    if item.light == "yellow" or (item.paused_at is None and item.yellow_at is not None and item.yellow_at <= now):
+        return "yellow"
+    return item.light
+
+
+def queue(session: Session, catalog: Catalog, staff: Principal, now: datetime) -> list[QueueEntry]:
+    assert staff.department is not None
+    items = staff_queue(session, department=staff.department)
+    claims = claims_for(session, case_nos=[item.case_no for item in items])
+    entries = []
+    for item in items:
+        found = get_case(session, case_no=item.case_no)
+        if found is None:
+            continue
+        case, _ = found
+        try:
+            outputs = list(catalog.get(case.thing, case.version).item(item.code).outputs)
+        except KeyError:
+            outputs = []
+        claim = claims.get((item.case_no, item.code, item.round))
+        entries.append(
+            QueueEntry(
+                case_no=item.case_no,
+                item_code=item.code,
+                department=item.department,
+                thing=case.thing,
+                status=item.status,
+                round=item.round,
+                due_at=item.due_at,
+                light=light_now(item, now),
+                outputs=outputs,
+                accepted_at=case.accepted_at,
+                claimed_by=claim.staff if claim else None,
+                claimed_at=claim.claimed_at if claim else None,
+            )
+        )
+    return entries
+
+
+def _own_waiting_item(session: Session, staff: Principal, case_no: str, item_code: str) -> tuple[str, ItemRecord]:
+    found = get_case(session, case_no=case_no)
+    if found is None:
+        raise not_found(case_no)
+    case, items = found
+    item = next((i for i in items if i.code == item_code and i.department == staff.department), None)
+    if item is None:
+        raise not_found(case_no)  # another department's item is invisible, not forbidden
+    return case.thing, item
+
+
+def claim(session: Session, staff: Principal, *, case_no: str, item_code: str, now: datetime) -> StaffClaim:
+    _, item = _own_waiting_item(session, staff, case_no, item_code)
+    if item.holder != "staff":
+        raise ProblemError(409, "Not possible now", f"Item {item_code} is not waiting for a staff decision.")
+    taken = claim_item(session, case_no=case_no, item_code=item_code, round=item.round, staff=staff.subject, at=now)
+    if taken.staff != staff.subject:
+        raise ProblemError(409, "Already claimed", f"Item {item_code} of case {case_no} is claimed by a colleague.")
+    return taken
+
+
+async def decide(
+    session: Session,
+    temporal: Client,
+    staff: Principal,
+    *,
+    case_no: str,
+    item_code: str,
+    decision: Literal["approve", "reject", "correction"],
+    output: dict[str, str],
+    reason: str | None,
+) -> ItemState:
+    thing, item = _own_waiting_item(session, staff, case_no, item_code)
+    taken = get_claim(session, case_no=case_no, item_code=item_code, round=item.round)
+    if taken is not None and taken.staff != staff.subject:
+        raise ProblemError(409, "Already claimed", f"Item {item_code} of case {case_no} is claimed by a colleague.")
+    command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
+    handle = temporal.get_workflow_handle(workflow_id(thing, case_no))
+    try:
+        return await handle.execute_update(OneThingWorkflow.staff_decision, command)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        raise ProblemError(409, "Not possible now", str(getattr(cause, "message", cause))) from None
+    except RPCError as error:
+        raise ProblemError(409, "Not possible now", f"Case {case_no} is not running.") from error

@@ -1,0 +1,150 @@
+"""The supervisors' board and 督办, shared by the JSON routes and the pages so both say the same."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api.case_access import case_view, not_found
+from api.metrics import record_escalation as count_escalation
+from api.problems import ProblemError
+from core.auth import Principal
+from core.calendar import TZ
+from core.ids import workflow_id
+from core.settings import Settings
+from one_things.catalog import Catalog
+from persistence.cases import get_case
+from persistence.department_calls import department_health
+from persistence.escalations import EscalationRecord, case_escalations, escalations_by_department, record_escalation
+from persistence.rectifications import case_rectifications, rectification_figures
+from persistence.supervision import (
+    DIMENSIONS,
+    OPEN,
+    at_risk_cases,
+    attention_items,
+    case_lights,
+    item_lights,
+    performance,
+)
+from workflows.bundle import OneThingWorkflow
+from workflows.contracts import SupervisorEscalation
+
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole Shanghai days from `first` to `last`, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.first, datetime.min.time(), tzinfo=TZ).astimezone(UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), datetime.min.time(), tzinfo=TZ).astimezone(UTC)
+
+
+def period(since: date | None, until: date | None, now: datetime) -> Period:
+    last = until or now.astimezone(TZ).date()
+    first = since or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise ProblemError(
+            422,
+            "Invalid input",
+            "since is after until; give since on or before until (dates as YYYY-MM-DD).",
+            errors=[{"field": "since", "message": "must be on or before until"}],
+        )
+    return Period(first, last)
+
+
+def board(session: Session, *, now: datetime, span: Period) -> dict[str, Any]:
+    """Everything the dashboard shows in one read: lights now, performance over the period, attention lists."""
+    return {
+        "now": now,
+        "period": {"since": span.first, "until": span.last},
+        "item_lights": {by: item_lights(session, by=by, now=now) for by in ("department", "item")},
+        "case_lights": {by: case_lights(session, by=by, now=now) for by in ("thing", "district")},
+        "performance": {by: performance(session, by=by, first=span.first, last=span.last) for by in DIMENSIONS},
+        "overdue": attention_items(session, now=now, lights=("red",), limit=50),
+        "due_soon": attention_items(session, now=now, lights=("yellow",), limit=50),
+        "at_risk": at_risk_cases(session, now=now, limit=50),
+        "escalations": escalations_by_department(session, since=span.since, until=span.until),
+        "health": department_health(session, since=span.since, until=min(span.until, now)),
+        "rectifications": [
+            {**asdict(row), "on_time_rate": row.on_time_rate}
+            for row in rectification_figures(session, since=span.since, until=span.until, now=now)
+        ],
+    }
+
+
+def temporal_ui_url(settings: Settings, thing: str, case_no: str) -> str:
+    host = settings.temporal_address.rsplit(":", 1)[0]
+    wid = workflow_id(thing, case_no)
+    return f"http://{host}:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows/{wid}"
+
+
+def case_detail(session: Session, catalog: Catalog, settings: Settings, case_no: str) -> dict[str, Any]:
+    """One case for a supervisor: its items' timeline, the escalations so far and its workflow in Temporal."""
+    found = get_case(session, case_no=case_no)
+    if found is None:
+        raise not_found(case_no)
+    case, items = found
+    return {
+        "case": case_view(catalog, case, items),
+        "district": case.district,
+        "light": case.light,
+        "promised_at": case.promised_at,
+        "forecast_at": case.forecast_at,
+        "escalations": case_escalations(session, case_no=case_no),
+        "rectifications": case_rectifications(session, case_no=case_no),
+        "temporal_url": temporal_ui_url(settings, case.thing, case_no),
+    }
+
+
+async def escalate(
+    session: Session,
+    temporal: Client,
+    supervisor: Principal,
+    *,
+    case_no: str,
+    item_code: str,
+    note: str,
+    now: datetime,
+) -> EscalationRecord:
+    """督办: signal the case so its workflow notifies the department, and log who did it and when."""
+    found = get_case(session, case_no=case_no)
+    if found is None:
+        raise not_found(case_no)
+    case, items = found
+    item = next((i for i in items if i.code == item_code), None)
+    if item is None:
+        raise ProblemError(404, "Not found", f"Case {case_no} has no item {item_code}; pick one of its items.")
+    if case.status not in OPEN or item.status not in OPEN:
+        raise ProblemError(
+            409, "Not possible now", f"Item {item_code} is {item.status}: only an item being handled can be pushed."
+        )
+    handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))
+    try:
+        await handle.signal(OneThingWorkflow.escalate, SupervisorEscalation(item_code=item_code, note=note))
+    except RPCError as error:
+        raise ProblemError(409, "Not possible now", f"Case {case_no} is not running.") from error
+    escalation = record_escalation(
+        session,
+        case_no=case_no,
+        item_code=item_code,
+        department=item.department,
+        supervisor=supervisor.subject,
+        note=note,
+        at=now,
+    )
+    count_escalation(item.department)
+    return escalation

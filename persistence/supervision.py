@@ -1,0 +1,263 @@
+"""The supervisors' figures: lights of running work, on-time rates and handling days of finished work.
+
+Everything is aggregated in the database with portable SQL (SQLite and PostgreSQL alike). Lights are
+judged at query time from the stored deadlines as well as the stored light, so an item whose promised
+date has just passed shows red even before its workflow has written the breach. On-time rates, medians and
+p90s come from the daily rollup of decided items (persistence/outcomes.py): a histogram of whole working
+days, which stays small however many items there are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import select as select_rows
+from sqlmodel import Session, col, select
+
+from persistence.outcomes import ItemOutcomeDay
+from persistence.tables import CaseRecord, ItemRecord
+
+Dimension = Literal["department", "item", "thing", "district"]
+DIMENSIONS: tuple[Dimension, ...] = ("department", "item", "thing", "district")
+LightName = Literal["green", "yellow", "red"]
+OPEN = ("running", "waiting_citizen")
+
+
+@dataclass(frozen=True)
+class LightCount:
+    key: str
+    running: int
+    green: int
+    yellow: int
+    red: int
+
+
+@dataclass(frozen=True)
+class Performance:
+    key: str
+    finished: int
+    on_time: int
+    on_time_statutory: int
+    on_time_rate: float | None
+    statutory_rate: float | None
+    median_days: int | None
+    p90_days: int | None
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    case_no: str
+    thing: str
+    district: str
+    item_code: str
+    department: str
+    status: str
+    holder: str | None
+    light: str
+    started_at: datetime | None
+    due_at: datetime | None
+    breached_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AtRiskCase:
+    case_no: str
+    thing: str
+    district: str
+    accepted_at: datetime
+    promised_at: datetime | None
+    forecast_at: datetime | None
+    light: str
+
+
+def item_light(now: datetime) -> ColumnElement[Any]:
+    """An open item's light now: the stored one, or what its deadlines say (a paused clock does not move)."""
+    running_clock = col(ItemRecord.paused_at).is_(None)
+    return case(
+        (or_(col(ItemRecord.light) == "red", and_(running_clock, col(ItemRecord.due_at) <= now)), "red"),
+        (or_(col(ItemRecord.light) == "yellow", and_(running_clock, col(ItemRecord.yellow_at) <= now)), "yellow"),
+        else_="green",
+    )
+
+
+def case_light(now: datetime) -> ColumnElement[Any]:
+    """An open bundle's light now: the stored one (forecast included), red once its promise has passed."""
+    return case(
+        (or_(col(CaseRecord.light) == "red", col(CaseRecord.promised_at) <= now), "red"),
+        (col(CaseRecord.light) == "yellow", "yellow"),
+        else_="green",
+    )
+
+
+def _item_key(by: Dimension) -> Any:
+    return {
+        "department": col(ItemRecord.department),
+        "item": col(ItemRecord.code),
+        "thing": col(CaseRecord.thing),
+        "district": col(CaseRecord.district),
+    }[by]
+
+
+def _joined(query: Any, by: Dimension, filters: dict[str, str | None]) -> Any:
+    needs_case = by in ("thing", "district") or filters.get("thing") or filters.get("district")
+    if needs_case:
+        query = query.join(CaseRecord, col(CaseRecord.case_no) == col(ItemRecord.case_no))
+    return query
+
+
+def _counts(rows: Sequence[Any]) -> list[LightCount]:
+    table: dict[str, dict[str, int]] = {}
+    for key, light, count in rows:
+        table.setdefault(key or "", {})[light] = count
+    return [
+        LightCount(key, sum(c.values()), c.get("green", 0), c.get("yellow", 0), c.get("red", 0))
+        for key, c in sorted(table.items())
+    ]
+
+
+def item_lights(session: Session, *, by: Dimension, now: datetime) -> list[LightCount]:
+    """Items being handled (started, not finished), counted by light, per department, item, thing or district."""
+    light = item_light(now)
+    key = _item_key(by)
+    query = select(key, light, func.count()).where(col(ItemRecord.status).in_(OPEN))
+    query = _joined(query, by, {}).group_by(key, light)
+    return _counts(session.exec(query).all())
+
+
+def case_lights(session: Session, *, by: Literal["thing", "district"], now: datetime) -> list[LightCount]:
+    """Bundles still open, by light: the bundle's own light includes the forecast of its remaining items."""
+    light = case_light(now)
+    key = col(CaseRecord.thing) if by == "thing" else col(CaseRecord.district)
+    query = select(key, light, func.count()).where(col(CaseRecord.status).in_(OPEN)).group_by(key, light)
+    return _counts(session.exec(query).all())
+
+
+def performance(session: Session, *, by: Dimension, first: date, last: date) -> list[Performance]:
+    """Items decided from day `first` to `last` (Shanghai, both included), from the daily rollup: on time
+    against promised and statutory limits, clock days."""
+    key = {
+        "department": col(ItemOutcomeDay.department),
+        "item": col(ItemOutcomeDay.item),
+        "thing": col(ItemOutcomeDay.thing),
+        "district": col(ItemOutcomeDay.district),
+    }[by]
+    days = col(ItemOutcomeDay.clock_days)
+    query = (
+        select_rows(
+            key,
+            days,
+            func.sum(ItemOutcomeDay.finished),
+            func.sum(ItemOutcomeDay.on_time),
+            func.sum(ItemOutcomeDay.on_time_statutory),
+        )
+        .where(col(ItemOutcomeDay.day) >= first, col(ItemOutcomeDay.day) <= last)
+        .group_by(key, days)
+    )
+    groups: dict[str, list[tuple[int | None, int, int, int]]] = {}
+    for group, clock, count, timely, lawful in session.execute(query).all():
+        groups.setdefault(group or "", []).append((None if clock < 0 else clock, count, timely, lawful))
+    return [_performance(group, rows) for group, rows in sorted(groups.items())]
+
+
+def _performance(key: str, rows: list[tuple[int | None, int, int, int]]) -> Performance:
+    histogram = sorted((days, count) for days, count, _, _ in rows if days is not None)
+    finished = sum(count for _, count, _, _ in rows)
+    on_time = sum(timely for _, _, timely, _ in rows)
+    lawful = sum(lawful for _, _, _, lawful in rows)
+    return Performance(
+        key=key,
+        finished=finished,
+        on_time=on_time,
+        on_time_statutory=lawful,
+        on_time_rate=on_time / finished if finished else None,
+        statutory_rate=lawful / finished if finished else None,
+        median_days=percentile(histogram, 0.5),
+        p90_days=percentile(histogram, 0.9),
+    )
+
+
+def percentile(histogram: Sequence[tuple[int, int]], share: float) -> int | None:
+    """The nearest-rank percentile of a sorted (value, count) histogram: the smallest value with at
+    least `share` of all observations at or below it."""
+    total = sum(count for _, count in histogram)
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(round(share * total, 9)))  # rounded first: 0.9 * 10 must be rank 9, not 10
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen >= rank:
+            return value
+    return histogram[-1][0]
+
+
+def attention_items(
+    session: Session,
+    *,
+    now: datetime,
+    lights: Sequence[LightName] = ("red",),
+    department: str | None = None,
+    item: str | None = None,
+    thing: str | None = None,
+    district: str | None = None,
+    limit: int = 200,
+) -> list[AttentionItem]:
+    """Open items in the given lights, the most overdue first: the drill-down behind a dashboard cell."""
+    light = item_light(now)
+    query = (
+        select_rows(
+            col(ItemRecord.case_no),
+            col(CaseRecord.thing),
+            col(CaseRecord.district),
+            col(ItemRecord.code),
+            col(ItemRecord.department),
+            col(ItemRecord.status),
+            col(ItemRecord.holder),
+            light,
+            col(ItemRecord.started_at),
+            col(ItemRecord.due_at),
+            col(ItemRecord.breached_at),
+        )
+        .join(CaseRecord, col(CaseRecord.case_no) == col(ItemRecord.case_no))
+        .where(col(ItemRecord.status).in_(OPEN), light.in_(list(lights)))
+    )
+    for column, value in (
+        (ItemRecord.department, department),
+        (ItemRecord.code, item),
+        (CaseRecord.thing, thing),
+        (CaseRecord.district, district),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    query = query.order_by(col(ItemRecord.due_at), col(ItemRecord.case_no)).limit(limit)
+    return [AttentionItem(*row) for row in session.execute(query).all()]
+
+
+def at_risk_cases(
+    session: Session, *, now: datetime, thing: str | None = None, district: str | None = None, limit: int = 200
+) -> list[AtRiskCase]:
+    """Open bundles whose forecast misses their promise, or that are already late, the latest forecast first."""
+    light = case_light(now)
+    query = select_rows(
+        col(CaseRecord.case_no),
+        col(CaseRecord.thing),
+        col(CaseRecord.district),
+        col(CaseRecord.accepted_at),
+        col(CaseRecord.promised_at),
+        col(CaseRecord.forecast_at),
+        light,
+    ).where(
+        col(CaseRecord.status).in_(OPEN),
+        or_(col(CaseRecord.forecast_at) > col(CaseRecord.promised_at), light == "red"),
+    )
+    if thing is not None:
+        query = query.where(col(CaseRecord.thing) == thing)
+    if district is not None:
+        query = query.where(col(CaseRecord.district) == district)
+    query = query.order_by(col(CaseRecord.promised_at), col(CaseRecord.case_no)).limit(limit)
+    return [AtRiskCase(*row) for row in session.execute(query).all()]
