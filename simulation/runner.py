@@ -112,9 +112,17 @@ async def simulate(
     """Runs `plan`; the window ends at the machine's now when libfaketime can set the server back."""
     scenario = scenario or Scenario()
     started = time.monotonic()
-    async with time_server(
-        starts_at=datetime.now(UTC) - timedelta(weeks=plan.weeks), codec_key=settings.codec_key
-    ) as server:
+    wanted = datetime.now(UTC) - timedelta(weeks=plan.weeks)
+    with _quiet_logs():
+        outcome = await _simulate(settings, plan, scenario, echo, wanted, started)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+async def _simulate(
+    settings: Settings, plan: Plan, scenario: Scenario, echo: Callable[[str], None], wanted: datetime, started: float
+) -> Outcome:
+    async with time_server(starts_at=wanted, codec_key=settings.codec_key) as server:
         starts_at = await server.env.get_current_time()
         outcome = Outcome(
             starts_at=starts_at, ends_at=starts_at + timedelta(weeks=plan.weeks), shifted=server.shifted, tally=Tally()
@@ -134,7 +142,6 @@ async def simulate(
                     await _days(plan, people, scenario, clocks, outcome, echo, started)
                     outcome.cases = {case_no: await people.view(case_no) for case_no in sorted(people.cases)}
                 outcome.tally = people.tally
-    outcome.seconds = time.monotonic() - started
     return outcome
 
 
