@@ -67,11 +67,12 @@ class Scenario:
                 "medical_insurance": DepartmentBehaviour(
                     latency_ms=250, jitter_ms=150, failure_rate=0.05, correction_rate=0.02
                 ),
-                # Async callback: the police take about two days, some a week; a 5-hour system outage.
+                # Async callback: the police take about three days, some over a week (their promise is 5
+                # working days); a 5-hour system outage.
                 "public_security": DepartmentBehaviour(
                     latency_ms=100,
                     jitter_ms=50,
-                    handling_hours=40,
+                    handling_hours=72,
                     handling_spread=0.7,
                     correction_rate=0.07,
                     reject_rate=0.01,
