@@ -16,8 +16,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from api.app import create_app as create_api
 from core.ids import workflow_id
@@ -26,10 +29,14 @@ from one_things.demo import demo_application
 from one_things.forms import validate_form
 from one_things.plan import Plan, make_plan
 from one_things.schema import IntegrationMode, OneThing
+from persistence.cases import get_case
+from persistence.db import make_engine
+from persistence.tables import CaseRecord, ItemRecord
 from tests.support.servers import TEMPORAL_TEST_SERVER, ThreadedServer
 from tests.workflows.harness import Harness, harness
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import BundleInput, CaseState, Holder, ItemStatus, StaffDecision
+from workflows.registry import WORKFLOWS
 
 CATALOG = load_catalog()
 # A little latency, not none: an async callback must not overtake the case's first projection write,
@@ -108,21 +115,32 @@ async def start(h: Harness, thing: OneThing, plan: Plan, case_no: str) -> Workfl
     )
 
 
-async def drive(thing: OneThing, handle: WorkflowHandle[Any, CaseState], timeout: float = 30) -> CaseState:
-    """Approves standard-module items as their staff would, until the case is over."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = await handle.query(OneThingWorkflow.status)
-        if state.finished_at is not None:
-            return state
-        for item in state.items:
-            if item.holder is Holder.STAFF and item.status is ItemStatus.RUNNING:
+def projected(engine: Engine, case_no: str) -> tuple[CaseRecord, list[ItemRecord]] | None:
+    with Session(engine) as session:
+        return get_case(session, case_no=case_no)
+
+
+async def drive(engine: Engine, thing: OneThing, handle: WorkflowHandle[Any, CaseState], case_no: str) -> None:
+    """Approves standard-module items as their staff would, until the case is over.
+
+    Progress is read from the projection, as the staff queue reads it. The workflow is not queried: with
+    queries polled while it ran, its history was seen to fail the replay check below now and then, which
+    would blame the definition for a fault of the engine (reported to the lead with issue 5).
+    """
+    approved: set[str] = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = projected(engine, case_no)
+        if found is not None and found[0].finished_at is not None:
+            return
+        for item in found[1] if found else []:
+            if item.holder == Holder.STAFF and item.status == ItemStatus.RUNNING and item.code not in approved:
                 output = {name: f"STAFF-{item.code}-{name}" for name in thing.item(item.code).outputs}
                 decision = StaffDecision(item_code=item.code, decision="approve", output=output, staff="clerk-1")
                 await handle.execute_update(OneThingWorkflow.staff_decision, decision)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{thing.code} did not finish; state: {state.model_dump_json(indent=1)}")
+                approved.add(item.code)
         await asyncio.sleep(0.05)
+    raise AssertionError(f"{thing.code} case {case_no} did not finish; projected: {projected(engine, case_no)}")
 
 
 @pytest.mark.parametrize("code", CATALOG.codes())
@@ -131,14 +149,20 @@ async def test_definition_completes_in_every_branch(catalog_stack: Harness, code
     for department in thing.departments:
         await h.configure(department.code, latency_ms=LATENCY_MS, jitter_ms=0, batch_interval_ms=BATCH_INTERVAL_MS)
     plans = branches(thing)
-    handles = [await start(h, thing, plan, f"CAT-{code}-{n}") for n, plan in enumerate(plans)]
+    case_nos = [f"CAT-{code}-{n}" for n in range(len(plans))]
+    handles = [await start(h, thing, plan, case_no) for plan, case_no in zip(plans, case_nos, strict=True)]
     # Only after every item is done is the result awaited: awaiting it earlier lets the test server skip
     # time, and the weeks-long SLA timers would fire while callbacks are still on their way.
-    finals = await asyncio.gather(*(drive(thing, handle) for handle in handles))
+    engine = make_engine(h.settings.projection_url)
+    try:
+        await asyncio.gather(*(drive(engine, thing, *pair) for pair in zip(handles, case_nos, strict=True)))
+    finally:
+        engine.dispose()
     records = (await h.stubs.get("/stub/records")).json()
-    for plan, handle, final in zip(plans, handles, finals, strict=True):
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=h.env.client.data_converter)
+    for plan, handle in zip(plans, handles, strict=True):
         result = await handle.result()
-        assert final.status == result.status == "completed", (plan.answers, result.reason)
+        assert result.status == "completed", (plan.answers, result.reason)
         assert [item.code for item in result.items] == plan.included, plan.answers
         for item in result.items:
             definition = thing.item(item.code)
@@ -150,3 +174,5 @@ async def test_definition_completes_in_every_branch(catalog_stack: Harness, code
         submitted = sorted(r["item_code"] for r in records if r["case_no"] == result.case_no)
         expected = sorted(c for c in plan.included if thing.item(c).mode is not IntegrationMode.STANDARD_MODULE)
         assert submitted == expected, plan.answers
+        # Every shape of definition must also survive a worker restart: its history replays.
+        await replayer.replay_workflow(await handle.fetch_history())
