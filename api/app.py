@@ -30,6 +30,7 @@ from api.temporal_link import TemporalLink
 from core.settings import Settings, get_settings
 from one_things.catalog import load_catalog
 from persistence.db import make_engine, session_scope
+from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
 
 
@@ -45,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Demo residents and licences for the embedded stack; production reads the real registers.
             with session_scope(app.state.engine) as session:
                 seed_demo_data(session)
-        app.state.catalog = load_catalog()
+        # Refuses to start on a definition edited without a new version; resolves old cases' versions.
+        app.state.catalog = load_catalog(settings.catalog_dir, earlier=StoredVersions(app.state.engine))
         app.state.temporal = TemporalLink(settings)
         await app.state.temporal.get()
         yield

@@ -28,7 +28,7 @@ def load_case(session: Session, principal: Principal, case_no: str) -> tuple[Cas
 
 
 def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> CaseView:
-    names = _names(catalog, case.thing)
+    names = _names(catalog, case.thing, case.version)
     order = {code: index for index, code in enumerate(names)}
     return CaseView(
         case_no=case.case_no,
@@ -38,28 +38,32 @@ def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> Ca
         accepted_at=case.accepted_at,
         finished_at=case.finished_at,
         reason=case.reason,
-        items=[_item_view(catalog, case.thing, item) for item in sorted(items, key=lambda i: order.get(i.code, 99))],
+        items=[
+            _item_view(catalog, case.thing, case.version, item)
+            for item in sorted(items, key=lambda i: order.get(i.code, 99))
+        ],
     )
 
 
-def _names(catalog: Catalog, thing: str) -> dict[str, str]:
+def _names(catalog: Catalog, thing: str, version: int) -> dict[str, str]:
     try:
-        return {item.code: item.name.zh for item in catalog.get(thing).items}
+        return {item.code: item.name.zh for item in catalog.get(thing, version).items}
     except KeyError:
         return {}
 
 
-def department_name(catalog: Catalog, thing: str, department: str) -> str:
-    """The department's Chinese name in the case's one-thing; its code if the definition is gone."""
+def department_name(catalog: Catalog, thing: str, department: str, version: int | None = None) -> str:
+    """The department's Chinese name in the case's one-thing (its `version`, else the current one); its code
+    if the definition is gone."""
     try:
-        return catalog.get(thing).department(department).name.zh
+        return catalog.get(thing, version).department(department).name.zh
     except KeyError:
         return department
 
 
-def _item_view(catalog: Catalog, thing: str, item: ItemRecord) -> ItemView:
+def _item_view(catalog: Catalog, thing: str, version: int, item: ItemRecord) -> ItemView:
     try:
-        definition = catalog.get(thing)
+        definition = catalog.get(thing, version)
         name = definition.item(item.code).name.zh
         department_name = definition.department(item.department).name.zh
     except KeyError:

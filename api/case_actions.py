@@ -14,6 +14,7 @@ from api.workflow_updates import run_update
 from core.auth import Principal
 from core.ids import workflow_id
 from one_things.catalog import Catalog
+from one_things.eligibility import individual_definition
 from one_things.forms import validate_fields
 from persistence.tables import CaseRecord, ItemRecord
 from workflows.bundle import OneThingWorkflow
@@ -35,7 +36,10 @@ async def send_supplement(
 
     Returns the case as projected before the update, so callers need not read it again."""
     case, items = load_case(session, principal, case_no)
-    checked, problems = validate_fields(catalog.get(case.thing), form, today=today_local())
+    thing = catalog.get(case.thing, case.version)
+    if case.channel == "individual" and len(items) == 1:
+        thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
+    checked, problems = validate_fields(thing, form, today=today_local())
     if problems:
         raise invalid_input([problem.model_dump() for problem in problems])
     handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))

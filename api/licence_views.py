@@ -66,7 +66,7 @@ def verify_page_path(verification_code: str) -> str:
 
 def licence_name(catalog: Catalog, licence: Licence) -> dict[str, str]:
     """The item's result_name (a case's result) or the material's name; the kind code if neither."""
-    for thing in catalog.all():
+    for thing in catalog.every_version():
         if licence.thing is not None and thing.code != licence.thing:
             continue
         for item in thing.items:
@@ -79,7 +79,7 @@ def licence_name(catalog: Catalog, licence: Licence) -> dict[str, str]:
 
 
 def issuer_name(catalog: Catalog, licence: Licence) -> dict[str, str]:
-    for thing in catalog.all():
+    for thing in catalog.every_version():
         for department in thing.departments:
             if department.code == licence.issuer:
                 return department.name.model_dump()

@@ -1,8 +1,9 @@
 """The one form, pre-filled from what the government already holds (两个免于提交).
 
 A form field's `prefill` names its source: `population_register.<attribute>` (the signed-in resident,
-or a household member relative to them: mother_*, father_*, spouse_*) or `licence_library.<kind>`
-(the number of a licence the resident holds). Whatever the government cannot know stays empty.
+or a household member relative to them: mother_*, father_*, spouse_*), `enterprise_register.<attribute>`
+(the enterprise whose account is signed in, for one-things of legal persons) or `licence_library.<kind>`
+(the number of a licence the applicant holds). Whatever the government cannot know stays empty.
 """
 
 from __future__ import annotations
@@ -16,16 +17,20 @@ from sqlmodel import Session
 
 from core.privacy import mask_id_no
 from one_things.plan import make_plan
-from one_things.schema import FormField, Material, MaterialSource, OneThing
+from one_things.schema import ApplicantKind, FormField, Material, MaterialSource, OneThing
+from persistence.enterprises import get_enterprise
+from persistence.enterprises import register_values as enterprise_values
 from persistence.licences import find_licence
 from persistence.register import Resident, Sex, get_resident, get_spouse
 
 REGISTER = "population_register"
+ENTERPRISES = "enterprise_register"
 LIBRARY = "licence_library"
 
 
 class FieldSource(StrEnum):
     POPULATION_REGISTER = REGISTER
+    ENTERPRISE_REGISTER = ENTERPRISES
     LICENCE_LIBRARY = LIBRARY
     NONE = "none"
 
@@ -120,16 +125,22 @@ def prefill_form(
 
 def prefill_fields(session: Session, *, thing: OneThing, subject: str, now: datetime) -> list[PrefilledField]:
     """Every form field of `thing`, in order, with its value where the government holds it."""
-    resident = get_resident(session, subject=subject)
-    register = _register_values(resident, get_spouse(session, resident=resident) if resident else None)
-    return [_field(session, field, subject, register, now) for field in thing.form]
+    if thing.applicant is ApplicantKind.LEGAL_PERSON:
+        registers = {ENTERPRISES: enterprise_values(get_enterprise(session, subject=subject))}
+    else:
+        resident = get_resident(session, subject=subject)
+        spouse = get_spouse(session, resident=resident) if resident else None
+        registers = {REGISTER: _register_values(resident, spouse)}
+    return [_field(session, field, subject, registers, now) for field in thing.form]
 
 
-def _field(session: Session, field: FormField, subject: str, register: dict[str, str], now: datetime) -> PrefilledField:
+def _field(
+    session: Session, field: FormField, subject: str, registers: dict[str, dict[str, str]], now: datetime
+) -> PrefilledField:
     source, _, attribute = (field.prefill or "").partition(".")
     value: str | None = None
-    if source == REGISTER:
-        value = register.get(attribute)
+    if source in registers:
+        value = registers[source].get(attribute)
     elif source == LIBRARY:
         licence = find_licence(session, holder=subject, kinds=[attribute], now=now)
         value = licence.number if licence else None
@@ -141,7 +152,7 @@ def _field(session: Session, field: FormField, subject: str, register: dict[str,
         personal=field.personal,
         choices=field.choices,
         value=value,
-        source=FieldSource(source) if source in (REGISTER, LIBRARY) else FieldSource.NONE,
+        source=FieldSource(source) if source in (REGISTER, ENTERPRISES, LIBRARY) else FieldSource.NONE,
         prefilled=value is not None,
     )
 

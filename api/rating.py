@@ -131,7 +131,7 @@ def rating_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord], row
         departments.append(
             DepartmentRatingView(
                 department=department,
-                department_name=department_name(catalog, case.thing, department),
+                department_name=department_name(catalog, case.thing, department, case.version),
                 score=row.score if row else None,
                 comment=row.comment if row else None,
                 rectification=rectification_id(case.case_no, department) if low else None,

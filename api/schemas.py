@@ -12,6 +12,11 @@ class ApplicationIn(BaseModel):
     thing: str = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
     answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
     form: dict[str, Any] = Field(description="The unified form: field code -> value")
+    individual_item: str | None = Field(
+        default=None,
+        description="Apply for this one item of the one-thing on its own (分别办理), e.g. when the bundle's "
+        "eligibility rules rule the applicant out; answers are then ignored",
+    )
 
 
 class ApplicationAccepted(BaseModel):

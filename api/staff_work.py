@@ -46,7 +46,7 @@ def queue(session: Session, catalog: Catalog, staff: Principal, now: datetime) -
             continue
         case, _ = found
         try:
-            outputs = list(catalog.get(case.thing).item(item.code).outputs)
+            outputs = list(catalog.get(case.thing, case.version).item(item.code).outputs)
         except KeyError:
             outputs = []
         claim = claims.get((item.case_no, item.code, item.round))

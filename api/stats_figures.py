@@ -90,6 +90,9 @@ class CaseCounts(BaseModel):
     withdrawn: int
     running: int
     """Still running or waiting for the citizen."""
+    individual: int = 0
+    """Items applied for one by one by applicants the bundle's eligibility rules ruled out: the old way,
+    so not in any measured figure."""
 
 
 class Reviews(BaseModel):
@@ -221,6 +224,7 @@ def thing_stats(
     sample: stats.CitizenSample,
     ratings: Iterable[stats.WeekRatings],
     adjustments: Adjustments = NONE,
+    individual: int = 0,
 ) -> ThingStats:
     completed = outcomes["completed"]
     calendar, working = durations(pairs, adjustments)
@@ -252,6 +256,7 @@ def thing_stats(
             rejected=outcomes["rejected"],
             withdrawn=outcomes["withdrawn"],
             running=outcomes["running"] + outcomes["waiting_citizen"],
+            individual=individual,
         ),
         measured=measured,
         reduction=reduction,
@@ -265,6 +270,7 @@ def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments
     outcomes = stats.outcomes(session, things=codes, span=span)
     pairs = stats.completion_days(session, things=codes, span=span)
     ratings = stats.weekly_ratings(session, things=codes, span=span)
+    individual = stats.individual_cases(session, things=codes, span=span)
     things = [
         thing_stats(
             thing,
@@ -275,6 +281,7 @@ def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments
             ),
             ratings=[r for r in ratings if r.thing == thing.code],
             adjustments=adjustments,
+            individual=individual.get(thing.code, 0),
         )
         for thing in catalog.all()
     ]

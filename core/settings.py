@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     metrics_port: int = 9464
     """Where the worker exposes Prometheus metrics (its own and the Temporal SDK's)."""
 
+    catalog_dir: Path | None = None
+    """The folder of one-thing definitions (*.yaml); empty means the package's own catalogue."""
+
     calendar_adjustments: Path | None = None
     """YAML of official 调休 announcements newer than the holidays package (days_off, workdays)."""
 

@@ -12,6 +12,7 @@ from one_things.graph import critical_path_days, dependency_order, sequential_da
 from one_things.loader import display_path, parse_file
 from one_things.problems import CatalogError, DefinitionError
 from one_things.schema import OneThing
+from one_things.versions import EarlierVersions, changed_without_new_version
 
 __all__ = [
     "CATALOG_DIR",
@@ -30,20 +31,38 @@ CATALOG_DIR = Path(__file__).parent / "catalog"
 
 
 class Catalog:
-    """Definitions by code. Immutable once loaded; resolve a definition here before starting a case."""
+    """Definitions by code: the current version of each, for new cases, and (through `earlier`) the versions
+    running cases were accepted under. Resolve a definition here before starting or showing a case."""
 
-    def __init__(self, things: Iterable[OneThing]) -> None:
+    def __init__(self, things: Iterable[OneThing], *, earlier: EarlierVersions | None = None) -> None:
         self._things = {thing.code: thing for thing in things}
+        self._earlier = earlier
 
-    def get(self, code: str) -> OneThing:
-        """The definition with this code; KeyError (naming the known codes) if there is none."""
-        try:
-            return self._things[code]
-        except KeyError:
-            raise KeyError(f"unknown one-thing {code!r}; known: {', '.join(self.codes())}") from None
+    def get(self, code: str, version: int | None = None) -> OneThing:
+        """The current definition with this code, or with `version` the one a case was accepted under.
+
+        KeyError (naming the known codes) if there is none: an unknown code, or a version neither current
+        nor stored (a case accepted before snapshots were kept, on a version since replaced).
+        """
+        current = self._things.get(code)
+        if current is not None and version in (None, current.version):
+            return current
+        if version is not None and self._earlier is not None and (found := self._earlier.get(code, version)):
+            return found
+        if current is None:
+            raise KeyError(f"unknown one-thing {code!r}; known: {', '.join(self.codes())}")
+        raise KeyError(f"one-thing {code!r} has no stored version {version}; the current one is {current.version}")
 
     def all(self) -> list[OneThing]:
+        """The current version of every definition."""
         return [self._things[code] for code in self.codes()]
+
+    def every_version(self) -> list[OneThing]:
+        """Current definitions first, then the earlier ones cases still refer to (for names of old items)."""
+        current = self.all()
+        seen = {(thing.code, thing.version) for thing in current}
+        earlier = self._earlier.all() if self._earlier is not None else []
+        return current + [thing for thing in earlier if (thing.code, thing.version) not in seen]
 
     def codes(self) -> list[str]:
         return sorted(self._things)
@@ -100,13 +119,20 @@ def _top_level_line(path: Path, key: str) -> int | None:
     return None
 
 
-def load_catalog(directory: Path | None = None) -> Catalog:
-    """Every definition in `directory` (default: the package's catalog/); CatalogError lists all errors."""
+def load_catalog(directory: Path | None = None, *, earlier: EarlierVersions | None = None) -> Catalog:
+    """Every definition in `directory` (default: the package's catalog/); CatalogError lists all errors.
+
+    With `earlier` (the snapshots cases were accepted under), a file whose content changed while its
+    version stayed the same is an error too, and the catalogue resolves those versions for old cases.
+    """
     results, across = check_files(catalog_files([directory or CATALOG_DIR]))
     errors = [error for result in results for error in result.errors] + across
+    parsed = [(result.path, result.thing) for result in results if result.thing is not None]
+    if earlier is not None:
+        errors += changed_without_new_version(parsed, earlier)
     if errors:
         raise CatalogError(errors)
-    return Catalog(result.thing for result in results if result.thing is not None)
+    return Catalog((thing for _, thing in parsed), earlier=earlier)
 
 
 @cache

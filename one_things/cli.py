@@ -11,13 +11,28 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from one_things.catalog import CATALOG_DIR, Catalog, catalog_files, check_files, critical_path_days, load_catalog
+from one_things.catalog import (
+    CATALOG_DIR,
+    Catalog,
+    catalog_files,
+    check_files,
+    critical_path_days,
+    load_catalog,
+    sequential_days,
+)
+from one_things.cli_graph import graph_command
+from one_things.cli_new import new_command
 from one_things.demo import demo_application
 from one_things.jsonschema import schema_text
 from one_things.loader import display_path
 from one_things.problems import CatalogError
+from one_things.versions_cli import deployed_version_errors, diff_command
 
-things_app = typer.Typer(help="The one-thing catalogue: list, validate, export the schema.", no_args_is_help=True)
+things_app = typer.Typer(
+    help="The one-thing catalogue: write, check, draw and list definitions, export the schema.", no_args_is_help=True
+)
+things_app.command("new")(new_command)
+things_app.command("graph")(graph_command)
 
 # Form dates (a newborn's birth date) are Chinese calendar dates, whatever the machine's zone.
 _TZ = ZoneInfo("Asia/Shanghai")
@@ -46,13 +61,16 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 @things_app.command("list")
 def list_command() -> None:
-    """Every one-thing, with promised working days along the critical path vs. pre-reform days."""
-    rows: list[tuple[str, ...]] = [("code", "version", "name", "items", "promised (working days)", "baseline (days)")]
+    """Every one-thing: promised working days (critical path) beside one by one, and the baseline."""
+    header = ("code", "version", "name", "items", "promised (critical path)", "one by one", "baseline")
+    rows: list[tuple[str, ...]] = [header]
     for thing in _load_or_exit().all():
-        promised = critical_path_days(thing, [item.code for item in thing.items])
-        counts = (str(thing.version), thing.name.zh, str(len(thing.items)), str(promised))
+        codes = [item.code for item in thing.items]
+        promised, one_by_one = critical_path_days(thing, codes), sequential_days(thing, codes)
+        counts = (str(thing.version), thing.name.zh, str(len(thing.items)), str(promised), str(one_by_one))
         rows.append((thing.code, *counts, str(thing.baseline.days)))
     typer.echo(_table(rows))
+    typer.echo("promised and one by one: working days; baseline: calendar days before the reform")
 
 
 @things_app.command("validate")
@@ -68,6 +86,7 @@ def validate_command(
         typer.echo("no *.yaml definition files found", err=True)
         raise typer.Exit(1)
     results, across = check_files(files)
+    across += deployed_version_errors(results)  # a version cases run on must keep its content
     for result in results:
         if result.thing is not None:
             thing = result.thing
@@ -84,6 +103,9 @@ def validate_command(
     typer.echo(f"{len(results)} file(s) checked, {bad} with errors, {total} error(s) in all")
     if total:
         raise typer.Exit(1)
+
+
+things_app.command("diff")(diff_command)
 
 
 @things_app.command("schema")

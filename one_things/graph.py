@@ -28,18 +28,46 @@ def dependency_order(thing: OneThing, included: Iterable[str] | None = None) -> 
     return done
 
 
-def critical_path_days(thing: OneThing, included: Iterable[str]) -> int:
-    """Promised working days from start to the last result when independent items run in parallel.
-
-    The longest chain of promised_days along dependencies: what the citizen actually waits.
-    """
+def finish_days(thing: OneThing, included: Iterable[str]) -> dict[str, int]:
+    """Each item's promised finish, in working days from the start, when every item starts the moment
+    what it depends on is done (the workflow's rule). Keys in dependency order."""
     chosen = set(included)
     finish: dict[str, int] = {}
     for code in dependency_order(thing, chosen):
         item = thing.item(code)
         start = max((finish[d] for d in item.depends_on if d in chosen), default=0)
         finish[code] = start + item.promised_days
-    return max(finish.values(), default=0)
+    return finish
+
+
+def critical_path_days(thing: OneThing, included: Iterable[str]) -> int:
+    """Promised working days from start to the last result when independent items run in parallel.
+
+    The longest chain of promised_days along dependencies: what the citizen actually waits.
+    """
+    return max(finish_days(thing, included).values(), default=0)
+
+
+def critical_path(thing: OneThing, included: Iterable[str]) -> list[str]:
+    """The chain of item codes, first to last, whose promised days add up to `critical_path_days`.
+
+    Where two chains are equally long the one defined first wins, so the highlighted path is stable.
+    """
+    finish = finish_days(thing, included)
+    if not finish:
+        return []
+    position = {item.code: index for index, item in enumerate(thing.items)}
+    last = max(finish, key=lambda code: (finish[code], -position[code]))
+    chain = [last]
+    while True:
+        item = thing.item(chain[-1])
+        # The dependency this item waited for is the one that finished when it started.
+        start = finish[item.code] - item.promised_days
+        waited = [d for d in item.depends_on if d in finish and finish[d] == start]
+        if not waited:
+            break
+        chain.append(min(waited, key=position.__getitem__))
+    return chain[::-1]
 
 
 def sequential_days(thing: OneThing, included: Iterable[str]) -> int:

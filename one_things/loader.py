@@ -15,10 +15,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from one_things.hints import fix_for, model_at
+from one_things.hints import closest, fix_for, message_for, model_at
 from one_things.problems import CatalogError, DefinitionError
 from one_things.schema import OneThing
 from one_things.validation import Loc, check_definition, describe
+from one_things.yaml_errors import explain
 
 
 class _Loader(yaml.SafeLoader):
@@ -46,8 +47,8 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def node_line(root: yaml.Node, loc: Loc) -> int:
-    """1-based line of the deepest node along `loc` that exists (a missing key -> its parent)."""
+def _walk(root: yaml.Node, loc: Loc) -> tuple[yaml.Node, int, bool]:
+    """The deepest node along `loc` that exists, the 1-based line naming it, and whether it is `loc` itself."""
     node, line = root, root.start_mark.line + 1
     for part in loc:
         child: yaml.Node | None = None
@@ -59,9 +60,20 @@ def node_line(root: yaml.Node, loc: Loc) -> int:
             child = node.value[part]
             line = child.start_mark.line + 1
         if child is None:
-            break
+            return node, line, False
         node = child
-    return line
+    return node, line, True
+
+
+def node_line(root: yaml.Node, loc: Loc) -> int:
+    """1-based line of the deepest node along `loc` that exists (a missing key -> its parent)."""
+    return _walk(root, loc)[1]
+
+
+def written_at(root: yaml.Node, loc: Loc) -> str | None:
+    """The value at `loc` exactly as typed, when it is a plain value: `0012`, not the 10 YAML reads."""
+    node, _, found = _walk(root, loc)
+    return node.value if found and isinstance(node, yaml.ScalarNode) else None
 
 
 def parse_file(path: Path) -> tuple[OneThing | None, list[DefinitionError]]:
@@ -93,10 +105,8 @@ def parse_text(text: str, path: str = "<definition>") -> tuple[OneThing | None, 
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        fix = "check indentation, colons and quotes around this line"
-        return None, [DefinitionError(path, line, "", f"not valid YAML: {exc.problem or exc}", fix)]
+        problem = explain(exc, text)
+        return None, [DefinitionError(path, problem.line, "", problem.message, problem.fix)]
     except yaml.YAMLError as exc:
         return None, [DefinitionError(path, None, "", f"not valid YAML: {exc}", "check the file's syntax")]
     if root is None:
@@ -107,7 +117,7 @@ def parse_text(text: str, path: str = "<definition>") -> tuple[OneThing | None, 
     try:
         thing = OneThing.model_validate(data)
     except ValidationError as exc:
-        return None, _by_line(errors + [_from_pydantic(path, data, root, e) for e in exc.errors()])
+        return None, _by_line(errors + _schema_errors(path, data, root, exc.errors()))
     errors += check_definition(thing, path=path, locate=locate)
     return (None if errors else thing), _by_line(errors)
 
@@ -145,7 +155,30 @@ def _duplicate_keys(path: str, root: yaml.Node, data: object) -> list[Definition
     return errors
 
 
-def _from_pydantic(path: str, data: object, root: yaml.Node, error: ErrorDetails) -> DefinitionError:
+def _schema_errors(path: str, data: object, root: yaml.Node, errors: list[ErrorDetails]) -> list[DefinitionError]:
+    """pydantic's errors as an author reads them.
+
+    A misspelt required key (`promised_day`) shows up twice in pydantic: as an unknown key and as the
+    missing key it was meant to be. One mistake gets one message: on the unknown key's line, with the
+    rename as the fix.
+    """
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    renames: dict[Loc, str] = {}
+    for error in errors:
+        loc: Loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden" and loc:
+            parent = loc[:-1]
+            meant = closest(str(loc[-1]), [str(m[-1]) for m in missing if m[:-1] == parent])
+            if meant is not None:
+                renames[loc] = meant
+                missing.discard((*parent, meant))
+    kept = [e for e in errors if e["type"] != "missing" or tuple(e["loc"]) in missing]
+    return [_from_pydantic(path, data, root, error, renames.get(tuple(error["loc"]))) for error in kept]
+
+
+def _from_pydantic(
+    path: str, data: object, root: yaml.Node, error: ErrorDetails, rename: str | None = None
+) -> DefinitionError:
     loc: Loc = tuple(error["loc"])
     kind = error["type"]
     if kind in ("extra_forbidden", "missing") and loc:
@@ -153,17 +186,12 @@ def _from_pydantic(path: str, data: object, root: yaml.Node, error: ErrorDetails
         parent, key = loc[:-1], loc[-1]
         message = f"unknown key '{key}'" if kind == "extra_forbidden" else f"required key '{key}' is missing"
         line = node_line(root, loc if kind == "extra_forbidden" else parent)
-        return DefinitionError(path, line, describe(data, parent), message, fix_for(error, model_at(parent)))
+        fix = fix_for(error, model_at(parent))
+        if rename is not None:
+            fix = f"rename it to `{rename}:` (a required key that is missing here)"
+        return DefinitionError(path, line, describe(data, parent), message, fix)
     shown_loc = tuple(part for part in loc if part != "[key]")
-    value = error.get("input")
-    if kind == "enum":
-        message = f"unknown value {value!r}"
-    elif kind == "string_pattern_mismatch":
-        message = f"{value!r} is not a valid code"
-    else:
-        message = error["msg"][:1].lower() + error["msg"][1:]
-        if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
-            message += f" (got {value!r})"
+    message = message_for(error, written_at(root, loc))
     if "[key]" in loc:
         message = f"key {message}"
     parent_model: type[BaseModel] | None = model_at(loc[:-1])

@@ -12,7 +12,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Code = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        max_length=64,
+        description="A reference key: lower-case letters, digits and _, starting with a letter (e.g. hukou_no)",
+    ),
+]
 """A reference key: lower-case letters, digits and underscores, starting with a letter."""
 
 
@@ -23,6 +30,8 @@ class Strict(BaseModel):
 
 
 class Names(Strict):
+    """A text in Chinese (zh, shown by default) and English (en)."""
+
     zh: str = Field(min_length=1, description="Chinese name, shown by default")
     en: str = Field(min_length=1, description="English name")
 
@@ -41,6 +50,8 @@ class IntegrationMode(StrEnum):
 
 
 class MaterialSource(StrEnum):
+    """Where a material comes from; only `citizen` ones are asked of the applicant (两个免于提交)."""
+
     CITIZEN = "citizen"
     """The citizen must provide it."""
     SHARED_DATA = "shared_data"
@@ -59,28 +70,39 @@ class ApplicantKind(StrEnum):
 
 
 class FieldType(StrEnum):
+    """What a form field accepts; the one form checks every value against its type."""
+
     TEXT = "text"
+    """Free text; `max_length` limits it."""
     DATE = "date"
+    """A date as YYYY-MM-DD; `not_in_future` and `max_age_days` limit it."""
     RESIDENT_ID = "resident_id"
+    """An 18-character resident ID number (居民身份证号码); the check digit and birth date are checked."""
     CREDIT_CODE = "credit_code"
     """统一社会信用代码: the 18-character unified social credit code of a legal person (GB 32100)."""
     PHONE = "phone"
+    """A mainland mobile number: 11 digits starting 13-19."""
     CHOICE = "choice"
+    """One of the values listed under `choices`."""
     BOOLEAN = "boolean"
+    """Yes or no (true / false)."""
     INTEGER = "integer"
+    """A whole number."""
 
 
 class FormField(Strict):
-    code: Code
-    name: Names
-    type: FieldType
-    required: bool = True
+    """One field of the one form (一表申请), shared by every item that needs it."""
+
+    code: Code = Field(description="The field's key, used in items' inputs as form.<code>")
+    name: Names = Field(description="The label the applicant reads")
+    type: FieldType = Field(description="What the field accepts")
+    required: bool = Field(default=True, description="false: the applicant may leave it empty")
     personal: bool = Field(
         default=False,
         description="Personal data (name, ID number, address): never logged, masked on pages",
     )
     choices: list[str] = Field(default_factory=list, description="Allowed values of a `choice` field")
-    max_length: int | None = Field(default=None, ge=1)
+    max_length: int | None = Field(default=None, ge=1, description="At most this many characters (text fields)")
     not_in_future: bool = Field(default=False, description="A `date` that must not be after today")
     max_age_days: int | None = Field(
         default=None, ge=1, description="A `date` at most this many calendar days before today"
@@ -92,14 +114,18 @@ class FormField(Strict):
 
 
 class Department(Strict):
-    code: Code
-    name: Names
+    """A department taking part in the one-thing."""
+
+    code: Code = Field(description="The department's key, used by items' `department`")
+    name: Names = Field(description="The department's official name")
 
 
 class Material(Strict):
-    code: Code
-    name: Names
-    source: MaterialSource
+    """A material (材料) an item needs, and where it comes from."""
+
+    code: Code = Field(description="The material's key (for a licence_library material: the e-licence kind)")
+    name: Names = Field(description="The material's name as the applicant knows it")
+    source: MaterialSource = Field(description="Who provides it: the applicant, shared data or the licence library")
     items: list[Code] = Field(default_factory=list, description="Items that need this material")
 
     @property
@@ -111,12 +137,12 @@ class Material(Strict):
 class Item(Strict):
     """A service item (事项) handled by one department."""
 
-    code: Code
+    code: Code = Field(description="The item's key, used by depends_on, materials and questions")
     item_no: str = Field(min_length=1, description="The official item number (一事一码) in the item catalogue")
-    department: Code
-    name: Names
+    department: Code = Field(description="The code of the department (under departments) that handles it")
+    name: Names = Field(description="The item's name in the item catalogue")
     result_name: Names | None = Field(default=None, description="What the citizen receives, e.g. 出生医学证明")
-    mode: IntegrationMode
+    mode: IntegrationMode = Field(description="How the department is connected (受办分离)")
     statutory_days: int = Field(ge=1, description="法定时限, working days")
     promised_days: int = Field(ge=1, description="承诺时限, working days; not more than statutory_days")
     depends_on: list[Code] = Field(default_factory=list, description="Items that must finish first")
@@ -130,8 +156,10 @@ class Item(Strict):
 
 
 class Option(Strict):
-    value: Code
-    label: Names
+    """One answer to a guidance question."""
+
+    value: Code = Field(description='The answer\'s key (quote yes / no: "yes")')
+    label: Names = Field(description="The answer as the applicant reads it")
     include: list[Code] = Field(default_factory=list, description="Items this answer adds")
     exclude: list[Code] = Field(default_factory=list, description="Items this answer removes")
 
@@ -139,19 +167,21 @@ class Option(Strict):
 class Question(Strict):
     """A guidance question (情形引导): its answer decides which items apply."""
 
-    code: Code
-    text: Names
-    options: list[Option] = Field(min_length=2)
-    default: Code | None = None
+    code: Code = Field(description="The question's key")
+    text: Names = Field(description="The question as the applicant reads it")
+    options: list[Option] = Field(min_length=2, description="The possible answers, at least two")
+    default: Code | None = Field(
+        default=None, description="The answer assumed until the applicant chooses; none: must be answered"
+    )
 
 
 class Baseline(Strict):
     """The before-reform figures the bundle is measured against."""
 
-    steps: int = Field(ge=0)
+    steps: int = Field(ge=0, description="Steps (环节) before the reform")
     days: int = Field(ge=0, description="Calendar days end to end")
-    materials: int = Field(ge=0)
-    trips: int = Field(ge=0)
+    materials: int = Field(ge=0, description="Materials the applicant had to provide")
+    trips: int = Field(ge=0, description="Trips (跑动次数) to offices")
     source: str = Field(default="", description="Where the figures come from")
 
 
@@ -159,7 +189,7 @@ class EligibilityRule(Strict):
     """Who may use the bundle (e.g. a newborn under one year, a hukou in this city). An applicant who fails a
     rule is told `reason` and offered the bundle's items one by one instead."""
 
-    code: Code
+    code: Code = Field(description="The rule's key")
     reason: Names = Field(description="Why the applicant cannot use the bundle, shown as is")
     field: Code | None = Field(default=None, description="A `date` form field the rule reads")
     within_days: int | None = Field(default=None, ge=0, description="The field's date at most this many days ago")
@@ -168,17 +198,21 @@ class EligibilityRule(Strict):
 
 
 class SlaPolicy(Strict):
+    """When supervision lights turn yellow (督办)."""
+
     yellow_before_days: int = Field(
         default=1, ge=0, description="An item turns yellow this many working days before its promised date"
     )
 
 
 class OneThing(Strict):
-    code: Code
-    version: int = Field(ge=1)
-    name: Names
-    life_event: Names
-    summary: Names | None = None
+    """A one-thing (一件事): several departments' items bundled for one life event."""
+
+    code: Code = Field(description="The one-thing's key; name the file after it (newborn.yaml: code: newborn)")
+    version: int = Field(ge=1, description="Raise it when the meaning changes; running cases keep their version")
+    name: Names = Field(description="The name citizens see, e.g. 新生儿出生一件事")
+    life_event: Names = Field(description="The life event it belongs to, e.g. 出生 / Birth")
+    summary: Names | None = Field(default=None, description="What one application gets done, in a sentence or two")
     keywords: list[str] = Field(
         default_factory=list,
         description="Plain words a citizen might type to find this one-thing (e.g. 生孩子, my baby was born)",
@@ -186,16 +220,18 @@ class OneThing(Strict):
     applicant: ApplicantKind = Field(
         default=ApplicantKind.PERSON, description="Who applies: a natural person or a legal person (enterprise)"
     )
-    departments: list[Department] = Field(min_length=1)
-    items: list[Item] = Field(min_length=1)
-    form: list[FormField] = Field(default_factory=list)
-    materials: list[Material] = Field(default_factory=list)
-    questions: list[Question] = Field(default_factory=list)
-    baseline: Baseline
+    departments: list[Department] = Field(min_length=1, description="Every department taking part")
+    items: list[Item] = Field(min_length=1, description="The service items (事项); independent ones run in parallel")
+    form: list[FormField] = Field(default_factory=list, description="The one form (一表申请) all items share")
+    materials: list[Material] = Field(default_factory=list, description="What the items need and where it comes from")
+    questions: list[Question] = Field(
+        default_factory=list, description="Guidance questions (情形引导): the answers decide which items apply"
+    )
+    baseline: Baseline = Field(description="The before-reform figures the bundle is measured against")
     eligibility: list[EligibilityRule] = Field(
         default_factory=list, description="Who may use the bundle; anyone else applies item by item"
     )
-    sla: SlaPolicy = Field(default_factory=SlaPolicy)
+    sla: SlaPolicy = Field(default_factory=SlaPolicy, description="Supervision thresholds")
 
     def item(self, code: str) -> Item:
         for item in self.items:

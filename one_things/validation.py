@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from one_things.hints import did_you_mean
 from one_things.problems import DefinitionError
 from one_things.schema import ApplicantKind, FieldType, Item, OneThing
 
@@ -60,6 +61,12 @@ def _allowed(codes: Iterable[str]) -> str:
     return ", ".join(dict.fromkeys(codes)) or "(none declared)"
 
 
+def _use(wrong: str, codes: Iterable[str]) -> str:
+    """The fix for a reference to something undeclared: the likely intended code first, then every option."""
+    options = list(codes)
+    return f"{did_you_mean(wrong, options)}use one of: {_allowed(options)}"
+
+
 def check_definition(
     thing: OneThing, *, path: str = "<definition>", locate: Locator | None = None
 ) -> list[DefinitionError]:
@@ -106,11 +113,13 @@ def _check_items(c: _Collector) -> None:
     for index, item in enumerate(c.thing.items):
         loc: Loc = ("items", index)
         if item.department not in departments:
-            fix = f"declare it under departments or use one of: {_allowed(departments)}"
-            c.add(loc, f"department '{item.department}' is not declared", fix, at=("department",))
+            fix = f"{did_you_mean(item.department, departments)}declare it under departments or use one of: "
+            c.add(
+                loc, f"department '{item.department}' is not declared", fix + _allowed(departments), at=("department",)
+            )
         for di, dep in enumerate(item.depends_on):
             if dep not in items:
-                fix = f"use one of: {_allowed(items)}"
+                fix = _use(dep, [code for code in items if code != item.code])
                 c.add(loc, f"depends_on names unknown item '{dep}'", fix, at=("depends_on", di))
         if item.promised_days > item.statutory_days:
             message = f"promised_days {item.promised_days} is more than statutory_days {item.statutory_days}"
@@ -156,6 +165,17 @@ def _report_cycle(c: _Collector, loop: list[str], index: dict[str, int]) -> None
     c.add(("items", index[path[0]]), message, fix, at=("depends_on", entry))
 
 
+def _codes(c: _Collector) -> list[str]:
+    return [i.code for i in c.thing.items]
+
+
+def _broken_chain(c: _Collector, item: Item) -> bool:
+    """Whether `item` or anything it waits for names an unknown item in depends_on."""
+    codes = set(_codes(c))
+    chain = [item, *(c.thing.item(code) for code in _ancestors(c, item))]
+    return any(dep not in codes for link in chain for dep in link.depends_on)
+
+
 def _ancestors(c: _Collector, item: Item) -> set[str]:
     """Every item `item` transitively depends on (stops at unknown codes and cycles)."""
     seen: set[str] = set()
@@ -178,7 +198,7 @@ def _check_inputs(c: _Collector, index: int, item: Item) -> None:
         parts = source.split(".")
         if parts[0] == "form" and len(parts) == 2:
             if parts[1] not in fields:
-                fix = f"add a form field '{parts[1]}' or use one of: {_allowed(fields)}"
+                fix = f"{did_you_mean(parts[1], fields)}add a form field '{parts[1]}' or use one of: {_allowed(fields)}"
                 c.add(loc, f"source '{source}' names no form field", fix)
         elif parts[0] == "items" and len(parts) == 3:
             _check_item_source(c, loc, item, source, items.get(parts[1]), parts[2])
@@ -190,14 +210,19 @@ def _check_inputs(c: _Collector, index: int, item: Item) -> None:
 def _check_item_source(c: _Collector, loc: Loc, item: Item, source: str, producer: Item | None, output: str) -> None:
     producer_code = source.split(".")[1]
     if producer is None:
-        fix = f"use one of: {_allowed(i.code for i in c.thing.items)}"
-        c.add(loc, f"source '{source}' names unknown item '{producer_code}'", fix)
+        c.add(loc, f"source '{source}' names unknown item '{producer_code}'", _use(producer_code, _codes(c)))
     elif producer.code == item.code:
         fix = "take the value from the form or from an item this one depends on"
         c.add(loc, f"source '{source}' reads this item's own output", fix)
     elif output not in producer.outputs:
-        fix = f"add '{output}' to the outputs of {producer.code} or use one of: {_allowed(producer.outputs)}"
+        if producer.outputs:
+            fix = f"{did_you_mean(output, producer.outputs)}add '{output}' to the outputs of {producer.code} "
+            fix += f"or use one of: {_allowed(producer.outputs)}"
+        else:
+            fix = f"item {producer.code} has no outputs yet: add `outputs: [{output}]` to it"
         c.add(loc, f"item '{producer.code}' declares no output '{output}'", fix)
+    elif _broken_chain(c, item):
+        pass  # a misspelt depends_on entry on the way is reported already; this would repeat that mistake
     elif producer.code not in _ancestors(c, item):
         fix = f"add {producer.code} to depends_on of {item.code}"
         message = f"source '{source}' reads item '{producer.code}', which {item.code} does not wait for"
@@ -223,8 +248,7 @@ def _check_materials(c: _Collector) -> None:
     for index, material in enumerate(c.thing.materials):
         for ii, code in enumerate(material.items):
             if code not in items:
-                fix = f"use one of: {_allowed(items)}"
-                c.add(("materials", index), f"items names unknown item '{code}'", fix, at=("items", ii))
+                c.add(("materials", index), f"items names unknown item '{code}'", _use(code, items), at=("items", ii))
 
 
 def _check_questions(c: _Collector) -> None:
@@ -232,15 +256,14 @@ def _check_questions(c: _Collector) -> None:
     for qi, question in enumerate(c.thing.questions):
         values = [o.value for o in question.options]
         if question.default is not None and question.default not in values:
-            fix = f"use one of: {_allowed(values)}"
+            fix = _use(question.default, values)
             c.add(("questions", qi), f"default '{question.default}' is not an option", fix, at=("default",))
         for oi, option in enumerate(question.options):
             loc: Loc = ("questions", qi, "options", oi)
             for key in ("include", "exclude"):
                 for ii, code in enumerate(getattr(option, key)):
                     if code not in items:
-                        fix = f"use one of: {_allowed(items)}"
-                        c.add(loc, f"{key} names unknown item '{code}'", fix, at=(key, ii))
+                        c.add(loc, f"{key} names unknown item '{code}'", _use(code, items), at=(key, ii))
             for code in sorted(set(option.include) & set(option.exclude)):
                 fix = "keep it in include or in exclude, not both"
                 c.add(loc, f"item '{code}' is both included and excluded", fix, at=("exclude",))
@@ -261,19 +284,19 @@ def _check_eligibility(c: _Collector) -> None:
                 c.add(
                     loc,
                     f"field '{rule.field}' is not a date field of the form",
-                    f"use one of: {_allowed(dates)}",
+                    _use(rule.field or "", dates),
                     at=("field",),
                 )
             if rule.within_days is None:
                 c.add(loc, "a date rule needs within_days", "add within_days: the most days ago the date may be")
         elif rule.question not in questions:
-            fix = f"use one of: {_allowed(questions)}"
+            fix = _use(rule.question or "", questions)
             c.add(loc, f"question '{rule.question}' is not a guidance question", fix, at=("question",))
         else:
             options = questions[rule.question or ""]
             for oi, value in enumerate(rule.not_in):
                 if value not in options:
-                    fix = f"use one of: {_allowed(options)}"
+                    fix = _use(value, options)
                     c.add(
                         loc,
                         f"not_in names '{value}', which is not an option of {rule.question}",

@@ -58,7 +58,15 @@ def project_case(session: Session, *, state: CaseState, figures: CaseFigures | N
 
 
 def record_accepted_case(
-    session: Session, *, case_no: str, thing: str, version: int, owner: str, accepted_at: datetime, district: str = ""
+    session: Session,
+    *,
+    case_no: str,
+    thing: str,
+    version: int,
+    owner: str,
+    accepted_at: datetime,
+    district: str = "",
+    channel: str = "bundle",
 ) -> None:
     """The case as accepted, before its workflow's first write (seq 1 and up replaces it).
 
@@ -73,6 +81,7 @@ def record_accepted_case(
                 version=version,
                 owner=owner,
                 district=district,
+                channel=channel,
                 status="running",
                 accepted_at=accepted_at,
                 seq=0,

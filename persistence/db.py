@@ -10,7 +10,9 @@ from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
 from persistence import (  # noqa: F401
+    definitions,
     department_calls,
+    enterprises,
     escalations,
     licences,
     materials,

@@ -7,12 +7,13 @@ the development environment (see api/app.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
-from one_things.demo import demo_resident_id
+from one_things.demo import demo_credit_code, demo_resident_id
+from persistence.enterprises import Enterprise, check_enterprise, get_enterprise
 from persistence.licences import add_licence
 from persistence.register import Resident, Sex, check_resident, get_resident
 
@@ -65,6 +66,32 @@ PEOPLE = (
     ),
 )  # fmt: skip
 
+
+# Fictional enterprises for the one-things of legal persons (企业信息变更, 开办餐饮店, …): a young
+# restaurant company in 徐汇区 and an older logistics company in 浦东新区.
+@dataclass(frozen=True)
+class DemoEnterprise:
+    subject: str
+    credit_code: str
+    name: str
+    legal_representative: str
+    address: str
+    district: str
+    registered_capital: str
+    established_on: date
+
+
+ENTERPRISES = (
+    DemoEnterprise(
+        "demo-enterprise-1", demo_credit_code(1), "上海示例餐饮管理有限公司", "周敏",
+        "上海市徐汇区示例路88号1层", "徐汇区", "100万元人民币", date(2023, 4, 18),
+    ),
+    DemoEnterprise(
+        "demo-enterprise-2", demo_credit_code(2, region="310115"), "上海样板物流有限公司", "吴刚",
+        "上海市浦东新区演示大道500号", "浦东新区", "1000万元人民币", date(2015, 9, 1),
+    ),
+)  # fmt: skip
+
 # The main couple's marriage (each spouse holds a copy with the same number, as on paper).
 MARRIAGE_NO = "J310104-2019-000123"
 MARRIED_AT = datetime(2019, 5, 20, 2, 0, tzinfo=UTC)
@@ -98,6 +125,11 @@ def seed_demo_data(session: Session) -> int:
         if stored is not None and stored.spouse_subject != person.spouse:
             stored.spouse_subject = person.spouse
             session.add(stored)
+    for spec in ENTERPRISES:
+        if get_enterprise(session, subject=spec.subject) is None:
+            enterprise = Enterprise(**asdict(spec), demo=True)
+            check_enterprise(enterprise)
+            session.add(enterprise)
     for holder in ("demo-mother-1", "demo-father-1"):
         add_licence(
             session,

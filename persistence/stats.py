@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -49,6 +49,9 @@ class Span:
         return conditions
 
 
+BUNDLE = "bundle"
+
+
 def _accepted_day() -> ColumnElement[int]:
     return shanghai_day(CaseRecord.accepted_at)
 
@@ -59,8 +62,19 @@ def _finished_day() -> ColumnElement[int]:
 
 def _of(things: Sequence[str]) -> ColumnElement[bool]:
     # Naming the things puts the leading column of the indexes in the query, so the database searches them
-    # in their order instead of falling back to a one-column index and a sort.
-    return col(CaseRecord.thing).in_(things)
+    # in their order instead of falling back to a one-column index and a sort. Only bundles: an item applied
+    # for on its own by someone the bundle ruled out is the old way, counted apart (individual_cases).
+    return and_(col(CaseRecord.thing).in_(things), col(CaseRecord.channel) == BUNDLE)
+
+
+def individual_cases(session: Session, *, things: Sequence[str], span: Span) -> dict[str, int]:
+    """thing -> items applied for one by one (分别办理) in `span` by applicants its eligibility ruled out."""
+    query = (
+        select(CaseRecord.thing, func.count())
+        .where(col(CaseRecord.thing).in_(things), col(CaseRecord.channel) != BUNDLE, *span.holds(_accepted_day()))
+        .group_by(CaseRecord.thing)
+    )
+    return dict(session.exec(query).all())
 
 
 def _any_status() -> ColumnElement[bool]:
@@ -125,7 +139,7 @@ def citizen_sample(
     accepted = _accepted_day()
     sample = (
         select(CaseRecord.case_no)
-        .where(CaseRecord.thing == thing, CaseRecord.status == "completed", *span.holds(accepted))
+        .where(_of([thing]), CaseRecord.status == "completed", *span.holds(accepted))
         .order_by(accepted.desc())
         .limit(limit)
         .subquery()

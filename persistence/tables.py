@@ -45,6 +45,8 @@ class CaseRecord(SQLModel, table=True):
     version: int
     owner: str = Field(index=True, max_length=128)
     district: str = Field(default="", index=True, max_length=30)
+    channel: str = Field(default="bundle", max_length=12)
+    """`bundle`, or `individual` for one item applied for on its own (分别办理) by someone the bundle ruled out."""
     """The applicant's hukou district at acceptance (e.g. 徐汇区): a supervision dimension, not an address."""
     status: str = Field(index=True, max_length=24)
     accepted_at: datetime = Field(index=True, sa_type=UTCDateTime)

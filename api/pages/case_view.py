@@ -25,9 +25,10 @@ def local_time(moment: datetime | None) -> str | None:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else None
 
 
-def thing_or_none(catalog: Catalog, code: str) -> OneThing | None:
+def thing_or_none(catalog: Catalog, case: CaseRecord) -> OneThing | None:
+    """The definition version the case was accepted under; None if it is not known any more."""
     try:
-        return catalog.get(code)
+        return catalog.get(case.thing, case.version)
     except KeyError:
         return None
 
@@ -65,7 +66,7 @@ def _item(page: Page, thing: OneThing | None, item: ItemRecord) -> dict[str, Any
 
 
 def case_page_view(page: Page, catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> dict[str, Any]:
-    thing = thing_or_none(catalog, case.thing)
+    thing = thing_or_none(catalog, case)
     order = {item.code: index for index, item in enumerate(thing.items)} if thing else {}
     views = [_item(page, thing, item) for item in sorted(items, key=lambda i: order.get(i.code, 99))]
     done = sum(item["status"] == "completed" for item in views)

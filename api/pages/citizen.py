@@ -21,8 +21,9 @@ from api.prefill import PrefilledForm, prefill_form
 from api.problems import ProblemError
 from api.routers.things import find_thing
 from api.schemas import ApplicationIn, WithdrawIn
-from api.submission import accept, checked_application, with_held_data
+from api.submission import accept, applied_definition, checked_application, with_held_data
 from one_things.catalog import Catalog
+from one_things.eligibility import individual_definition
 from one_things.plan import PlanError
 from one_things.schema import OneThing
 from persistence.cases import list_cases
@@ -45,7 +46,11 @@ def _render_form(
     errors: list[dict[str, str]] | None = None,
     idempotency_key: str | None = None,
     status_code: int = 200,
+    individual_item: str | None = None,
+    bundle: OneThing | None = None,
 ) -> HTMLResponse:
+    """`individual_item`: one item applied for on its own; `bundle`: the one-thing that ruled the applicant
+    out, whose items are then offered one by one."""
     labels = {field.code: page.name(field.name) for field in thing.form}
     labels |= {f"material_{material.code}": page.name(material.name) for material in thing.materials}
     shown_errors = []
@@ -62,12 +67,28 @@ def _render_form(
         error_codes={error["code"]: error["message"] for error in shown_errors},
         idempotency_key=idempotency_key or uuid.uuid4().hex,
         accept=ACCEPT,
+        individual_item=individual_item,
+        individual_items=[(item.code, page.name(item.result_name or item.name)) for item in bundle.items]
+        if bundle
+        else [],
     )
 
 
-@router.get("/things/{code}/apply", response_class=HTMLResponse)
-def apply_page(code: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+def _applied(catalog: Catalog, code: str, item: str | None) -> OneThing:
+    """The one-thing, or one of its items on its own (分别办理)."""
     thing = find_thing(catalog, code)
+    if item is None:
+        return thing
+    if item not in {i.code for i in thing.items}:
+        raise ProblemError(404, "Not found", f"{code} has no item {item}; pick one from its notice.")
+    return individual_definition(thing, item)
+
+
+@router.get("/things/{code}/apply", response_class=HTMLResponse)
+def apply_page(
+    code: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, item: str | None = None
+) -> Response:
+    thing = _applied(catalog, code, item)
     asked = {question.code for question in thing.questions}
     answers = {key: value for key, value in page.request.query_params.items() if key in asked}
     try:
@@ -76,7 +97,7 @@ def apply_page(code: str, page: CitizenPageDep, session: SessionDep, catalog: Ca
         form = None
     if form is None or form.unanswered:
         return RedirectResponse(f"/things/{code}?{urlencode(answers)}", status_code=303)  # the questions first
-    return _render_form(page, thing, form)
+    return _render_form(page, thing, form, individual_item=item)
 
 
 @router.post("/things/{code}/apply", response_class=HTMLResponse)
@@ -89,8 +110,9 @@ async def apply(
     catalog: CatalogDep,
 ) -> Response:
     """One submission: what the government holds is taken from the register again, never from the page."""
-    thing = find_thing(catalog, code)
     posted = await page.request.form()
+    item = str(posted.get("individual_item") or "") or None
+    thing = _applied(catalog, code, item)
     answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
     typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
     key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
@@ -101,11 +123,13 @@ async def apply(
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
     values: dict[str, Any] = {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
     assert page.principal is not None
-    body = ApplicationIn(thing=code, answers=answers, form=values)
+    body = ApplicationIn(thing=code, answers=answers, form=values, individual_item=item)
     uploads, upload_errors = await _checked_uploads(page, form, posted)
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
         errors = _form_errors(session, catalog, page.principal.subject, body) + upload_errors
-        return _render_form(page, thing, form, typed=typed, errors=errors, idempotency_key=key, status_code=422)
+        return _render_form(
+            page, thing, form, typed=typed, errors=errors, idempotency_key=key, status_code=422, individual_item=item
+        )
     try:
         case_no, _, _ = await accept(
             session=session,
@@ -119,7 +143,18 @@ async def apply(
     except ProblemError as error:
         if error.status != 422:
             return page.render("error.html", status_code=error.status, message=error.detail)
-        return _render_form(page, thing, form, typed=typed, errors=error.errors, idempotency_key=key, status_code=422)
+        ruled_out = any(e["field"].startswith("eligibility.") for e in error.errors)
+        return _render_form(
+            page,
+            thing,
+            form,
+            typed=typed,
+            errors=error.errors,
+            idempotency_key=key,
+            status_code=422,
+            individual_item=item,
+            bundle=thing if ruled_out else None,
+        )
     for upload in uploads:
         save_upload(
             session,
@@ -134,7 +169,8 @@ async def apply(
 
 def _form_errors(session: Any, catalog: Catalog, owner: str, body: ApplicationIn) -> list[dict[str, str]]:
     try:
-        checked_application(catalog, with_held_data(session, catalog, owner, body))
+        thing = applied_definition(catalog, body)
+        checked_application(thing, with_held_data(session, thing, owner, body))
     except ProblemError as error:
         return error.errors
     return []
@@ -161,7 +197,7 @@ def cases_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -
     assert page.principal is not None
     cases = []
     for case in list_cases(session, owner=page.principal.subject):
-        thing = thing_or_none(catalog, case.thing)
+        thing = thing_or_none(catalog, case)
         name = page.name(thing.name) if thing else case.thing
         cases.append(
             {"case_no": case.case_no, "name": name, "status": case.status, "accepted": local_time(case.accepted_at)}
@@ -173,7 +209,7 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str) -> d
     """Everything the case page shows, from one read of the case: the live fragment asks every 1.5 s."""
     assert page.principal is not None
     case, items = load_case(session, page.principal, case_no)
-    thing = thing_or_none(catalog, case.thing)
+    thing = thing_or_none(catalog, case)
     names = {material.code: page.name(material.name) for material in thing.materials} if thing else {}
     uploaded = [names.get(code, code) for code in uploaded_materials(session, case_no=case_no)]
     return {

@@ -32,6 +32,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "内嵌环境使用演示居民;正式部署接入统一身份认证。",
         "The embedded stack uses demo residents; production uses the government's identity service.",
     ),
+    "apply_one_by_one": ("请按需分别办理以下事项", "Apply for the items you need one by one"),
+    "signin_enterprise": ("法人(企业)账号", "Enterprise accounts (legal persons)"),
     "signin_official_title": ("工作人员登录(演示账号)", "Officials: sign in with a demo account"),
     "official_sign_in": ("工作人员入口", "Officials"),
     "nav_supervision": ("效能监督", "Supervision"),
@@ -116,6 +118,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "after": ("在……之后", "after"),
     "total_promised": ("全部办结", "All done within"),
     "one_by_one": ("逐项办理需", "One by one would take"),
+    "order_title": ("办理顺序", "Order of handling"),
+    "order_hint": (
+        "互不依赖的事项同时办理;红色粗线是关键路径,决定全部办结的时间。",
+        "Items that do not wait for each other run at the same time; the thick red chain is the critical path, "
+        "which decides when everything is done.",
+    ),
     "you_provide": ("您需要提供", "You provide"),
     "nothing_to_provide": ("无需提交任何材料", "Nothing to provide"),
     "exempt": ("免于提交(政府已掌握)", "Exempt: the government already holds it"),

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from api.deps import CatalogDep, SessionDep, SettingsDep
 from api.notice import default_plan, notice
@@ -14,8 +15,10 @@ from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep, SignedInPage
 from api.routers.things import find_thing, question_views
 from api.sessions import end_session, start_session
 from core.auth import Principal, Role, issue_token
+from one_things.graph_svg import dependency_svg
 from one_things.plan import PlanError, make_plan
 from one_things.search import search
+from persistence.enterprises import get_enterprise, list_demo_enterprises
 from persistence.register import get_resident, list_demo_citizens
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +50,9 @@ def notice_page(code: str, page: PageDep, catalog: CatalogDep) -> Response:
         errors = [problem.model_dump() for problem in error.problems]
     view = notice(thing, plan)
     excluded = [page.name(thing.item(code).result_name or thing.item(code).name) for code in view["excluded"]]
+    # The order of handling for this citizen's plan (every item while questions are unanswered).
+    svg = dependency_svg(thing, [item["code"] for item in view["items"]], lang=page.lang, svg_id="plan-graph")
+    graph = Markup(svg)  # noqa: S704 - dependency_svg escapes every text it draws
     return page.render(
         "notice.html",
         n=view,
@@ -55,12 +61,18 @@ def notice_page(code: str, page: PageDep, catalog: CatalogDep) -> Response:
         answers_query=urlencode(plan.answers if plan else answers),
         plan_errors=errors,
         excluded_names=excluded,
+        graph=graph,
     )
 
 
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(page: PageDep, session: SessionDep, next: str = "/") -> Response:
-    return page.render("signin.html", citizens=list_demo_citizens(session), next_url=local_path(next))
+    return page.render(
+        "signin.html",
+        citizens=list_demo_citizens(session),
+        enterprises=list_demo_enterprises(session),
+        next_url=local_path(next),
+    )
 
 
 @router.post("/signin")
@@ -70,7 +82,8 @@ def signin(
     subject: Annotated[str, Form(max_length=128)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    if settings.environment != "development" or get_resident(session, subject=subject) is None:
+    known = get_resident(session, subject=subject) or get_enterprise(session, subject=subject)
+    if settings.environment != "development" or known is None:
         # Production signs in through the government's identity service, never by picking a resident.
         return RedirectResponse("/signin", status_code=303)
     token = issue_token(settings.secret_key, Principal(role=Role.CITIZEN, subject=subject))

@@ -25,16 +25,17 @@ SupervisorPage = Annotated[Page, Depends(official_page(Role.SUPERVISOR))]
 
 
 class Labels:
-    """Names of departments, items and one-things in the page's language, from the whole catalogue."""
+    """Names of departments, items and one-things in the page's language, from the whole catalogue: current
+    names first, then those only earlier versions still used by running cases have (a removed item)."""
 
     def __init__(self, page: Page, catalog: Catalog) -> None:
         self._names: dict[tuple[str, str], str] = {}
-        for thing in catalog.all():
-            self._names[("thing", thing.code)] = page.name(thing.name)
+        for thing in catalog.every_version():
+            self._names.setdefault(("thing", thing.code), page.name(thing.name))
             for department in thing.departments:
-                self._names[("department", department.code)] = page.name(department.name)
+                self._names.setdefault(("department", department.code), page.name(department.name))
             for item in thing.items:
-                self._names[("item", item.code)] = page.name(item.name)
+                self._names.setdefault(("item", item.code), page.name(item.name))
         self._none = page.t("sv_district_none")
 
     def __call__(self, kind: str, code: str) -> str:

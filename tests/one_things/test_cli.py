@@ -17,18 +17,22 @@ from tests.one_things.conftest import Breaker, line_of
 runner = CliRunner()
 
 
-def test_list_shows_promised_against_baseline() -> None:
+def test_list_shows_promised_beside_one_by_one_and_baseline(newborn: OneThing) -> None:
     result = runner.invoke(things_app, ["list"])
     assert result.exit_code == 0, result.output
     header, row = result.output.splitlines()[:2]
     assert header.split()[:4] == ["code", "version", "name", "items"]
-    assert row.split() == ["newborn", "1", "新生儿出生一件事", "5", "14", "100"]
+    assert "promised (critical path)" in header
+    assert "one by one" in header
+    # Critical path 2 + 5 + 7 (birth certificate, hukou, card); one by one every item's days added up.
+    one_by_one = sum(item.promised_days for item in newborn.items)
+    assert row.split() == ["newborn", str(newborn.version), "新生儿出生一件事", "5", "14", str(one_by_one), "100"]
 
 
 def test_validate_default_catalogue() -> None:
     result = runner.invoke(things_app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "ok    one_things/catalog/newborn.yaml (newborn v1, 5 items)" in result.output
+    assert "ok    one_things/catalog/newborn.yaml (newborn v2, 5 items)" in result.output
     assert "0 error(s)" in result.output
 
 

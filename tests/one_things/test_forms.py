@@ -6,6 +6,7 @@ import pytest
 from stdnum.cn import ric
 
 from one_things.demo import demo_application, demo_resident_id
+from one_things.eligibility import check_eligibility
 from one_things.forms import validate_fields, validate_form
 from one_things.schema import FieldType, FormField, Names, OneThing
 from tests.one_things.conftest import TODAY
@@ -70,11 +71,14 @@ def test_bad_resident_id_is_explained_without_echoing_it(
 def test_future_and_too_old_birth_dates(newborn: OneThing, form: dict[str, object]) -> None:
     form["newborn_birth_date"] = "2025-03-11"
     assert "must not be after today (2025-03-10)" in messages(newborn, form)["form.newborn_birth_date"]
+    # A baby over a year old is a valid form, but no longer one the bundle serves.
     form["newborn_birth_date"] = "2024-03-09"
-    message = messages(newborn, form)["form.newborn_birth_date"]
-    assert "at most 365 days ago (on or after 2024-03-10)" in message
-    form["newborn_birth_date"] = "2024-03-10"
     assert messages(newborn, form) == {}
+    [rule] = check_eligibility(newborn, answers={}, form=form, today=TODAY)
+    assert rule.rule == "newborn_under_one_year"
+    assert "one by one" in rule.reason.en
+    form["newborn_birth_date"] = "2024-03-10"
+    assert check_eligibility(newborn, answers={}, form=form, today=TODAY) == []
 
 
 @pytest.mark.parametrize("bad", ["2025/03/07", "07-03-2025", "2025-02-30", 20250307])

@@ -59,7 +59,7 @@ def test_unknown_key_names_line_and_allowed_keys(broken: Breaker) -> None:
     assert len(errors) == 1
     message = str(errors[0])
     assert message.startswith(f"mini.yaml:{line_of(text, 'promissed')}: items[1] (hukou): unknown key 'promissed'")
-    assert "remove it or check spelling; allowed keys: code, item_no, department" in message
+    assert "did you mean 'promised_days'? Otherwise remove it; allowed keys here: code, item_no, department" in message
 
 
 def test_missing_key_points_at_its_mapping(broken: Breaker) -> None:
@@ -68,7 +68,7 @@ def test_missing_key_points_at_its_mapping(broken: Breaker) -> None:
     assert [(e.line, e.location, e.message) for e in errors] == [
         (line_of(text, "- code: hukou"), "items[1] (hukou)", "required key 'item_no' is missing")
     ]
-    assert "add `item_no:` here" in errors[0].fix
+    assert "add `item_no:` to this entry (The official item number" in errors[0].fix
 
 
 def test_all_schema_errors_are_reported_not_just_the_first(broken: Breaker) -> None:

@@ -27,7 +27,7 @@ async def test_clerk_claims_and_approves_from_the_queue(dev_env: WorkflowEnviron
         await page.get_by_role("button", name="登录").click()
         await expect(page).to_have_url(re.compile(r".*/staff$"))
         card = page.locator(f'section[data-case="{case_no}"]')
-        for _ in range(50):  # the item reaches the queue once projected, its deadline and light a moment later
+        for _ in range(150):  # the item reaches the queue once projected, its deadline and light a moment later
             if await card.locator(".light").count():
                 break
             await page.wait_for_timeout(200)
@@ -35,11 +35,11 @@ async def test_clerk_claims_and_approves_from_the_queue(dev_env: WorkflowEnviron
         await expect(card).to_contain_text("预防接种证")
         await expect(card.locator(".light")).to_have_text("正常")
         await card.get_by_role("button", name="认领").click()
-        await expect(card).to_contain_text("clerk-cdc")
+        await expect(card).to_contain_text("clerk-cdc", timeout=15_000)
         await page.screenshot(path=screenshot_path("staff", "01-claimed"), full_page=True)
         await card.get_by_label("vaccination_cert_no").fill("YM0000000042")
         await card.get_by_role("button", name="提交").click()
-        await expect(page.locator("#decided")).to_contain_text(case_no)
+        await expect(page.locator("#decided")).to_contain_text(case_no, timeout=15_000)
         case = await stack.wait_case(citizen, case_no, {"completed"})
         vaccination = next(i for i in case["items"] if i["code"] == "vaccination_certificate")
         assert vaccination["output"] == {"vaccination_cert_no": "YM0000000042"}

@@ -98,7 +98,14 @@ async def check_json(stack: Stack, cases: list[dict[str, Any]]) -> None:
         "trips": 14,
         "source": load_catalog().get("newborn").baseline.source,
     }
-    assert newborn["cases"] == {"accepted": 3, "completed": 3, "rejected": 0, "withdrawn": 0, "running": 0}
+    assert newborn["cases"] == {
+        "accepted": 3,
+        "completed": 3,
+        "rejected": 0,
+        "withdrawn": 0,
+        "running": 0,
+        "individual": 0,
+    }
     measured = newborn["measured"]
     assert measured["steps"] == 1  # one application each, no correction
     assert measured["calendar_days"]["median"] == statistics.median(calendar_days(c) for c in cases)
