@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from core.metrics import record_department_call
 from persistence.db import session_scope
@@ -59,7 +59,13 @@ class DepartmentActivities:
         response = await self._call("GET", url, None, department=ref.department, operation="pull")
         reply = DepartmentReply.model_validate(response.json())
         if reply.status == "accepted":
-            raise ApplicationError("the department has not processed this batch yet", type="ResultNotReady")
+            # Benign: "not yet" is how the polling works, not a fault; the SDK logs it at DEBUG, not a traceback
+            # per attempt.
+            raise ApplicationError(
+                "the department has not processed this batch yet",
+                type="ResultNotReady",
+                category=ApplicationErrorCategory.BENIGN,
+            )
         return reply
 
     @activity.defn

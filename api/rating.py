@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,7 @@ from temporalio.service import RPCError
 
 from api.case_access import department_name
 from api.problems import ProblemError
+from core import clock
 from one_things.catalog import Catalog
 from persistence.ratings import OVERALL, RatingRecord, add_rating, get_rating
 from persistence.tables import CaseRecord, ItemRecord
@@ -100,7 +101,7 @@ async def open_rectifications(temporal: Client, *, task_queue: str, case: CaseRe
             owner=case.owner,
             score=entry.score,
             comment=entry.comment,
-            rated_at=datetime.now(UTC),
+            rated_at=clock.now(),
         )
         workflow_id = rectification_id(case.case_no, entry.department)
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from api.metrics import record_bundle_started
 from api.prefill import prefill_fields
 from api.problems import ProblemError, invalid_input
 from api.schemas import ApplicationIn
+from core import clock
 from core.ids import new_case_no, workflow_id
 from core.settings import Settings
 from one_things.catalog import Catalog
@@ -115,7 +116,7 @@ def with_held_data(session: Session, thing: OneThing, owner: str, body: Applicat
     Pages and API responses show other people's ID numbers only masked, so a client could not send
     them back anyway. A value the client does send wins: it is what the citizen checked.
     """
-    fields = prefill_fields(session, thing=thing, subject=owner, now=datetime.now(UTC))
+    fields = prefill_fields(session, thing=thing, subject=owner, now=clock.now())
     held = {field.code: field.value for field in fields if field.prefilled}
     return body.model_copy(update={"form": {**held, **body.form}})
 
@@ -149,7 +150,7 @@ async def accept(
             "This Idempotency-Key was used for a different application; send a new key for a new application.",
             errors=[{"field": "Idempotency-Key", "message": "already used with a different body"}],
         )
-    now = datetime.now(UTC)
+    now = clock.now()
     case_no = existing.case_no if existing else new_case_no(now)
     if existing is None:
         check_rate(session, settings, owner, now)
@@ -221,4 +222,4 @@ async def start_case(temporal: Client, settings: Settings, bundle: BundleInput) 
 
 def today_local() -> date:
     """Age limits and 'not in the future' are judged on the citizen's calendar, not UTC."""
-    return datetime.now(SHANGHAI).date()
+    return clock.now().astimezone(SHANGHAI).date()

@@ -61,5 +61,26 @@ def departments() -> None:
     run_departments(get_settings())
 
 
+@app.command()
+def simulate(
+    count: Annotated[int, typer.Option(min=1, max=5000, help="How many newborn applications")] = 300,
+    weeks: Annotated[int, typer.Option(min=1, max=26, help="Over how many weeks of simulated time")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated people's choices and delays")] = 1,
+) -> None:
+    """Demo data made by the real system: weeks of cases through the workflows, stubs and API (docs/simulation.md)."""
+    import asyncio
+
+    from simulation.runner import Plan, simulate
+    from simulation.summary import summary_lines
+
+    settings = get_settings()
+    if settings.environment == "production":
+        raise typer.BadParameter("simulate writes demo cases; run it only with ONETHING_ENVIRONMENT=development")
+    typer.echo(f"simulate: {count} newborn applications over {weeks} weeks into {settings.projection_url}")
+    outcome = asyncio.run(simulate(settings, Plan(count=count, weeks=weeks, seed=seed), echo=typer.echo))
+    for line in summary_lines(outcome):
+        typer.echo(line)
+
+
 def main() -> None:
     app()

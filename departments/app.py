@@ -15,6 +15,7 @@ from departments.batch import BatchProcessor
 from departments.behaviour import StubConfig
 from departments.callbacks import CallbackDispatcher
 from departments.clerk import run_clerk
+from departments.clock import StubClock
 from departments.routes import StubState, router
 from departments.store import active_callbacks, make_engine
 
@@ -29,10 +30,12 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.departments_db_url)
-        dispatcher = CallbackDispatcher(engine, stub_config, settings.secret_key)
-        app.state.stub = StubState(engine=engine, config=stub_config, dispatcher=dispatcher)
+        clock = StubClock()
+        dispatcher = CallbackDispatcher(engine, stub_config, settings.secret_key, clock)
+        batch = BatchProcessor(engine, stub_config, clock)
+        app.state.stub = StubState(engine=engine, config=stub_config, clock=clock, dispatcher=dispatcher, batch=batch)
         stop = asyncio.Event()
-        background = [asyncio.create_task(BatchProcessor(engine, stub_config).run(stop), name="batch")]
+        background = [asyncio.create_task(batch.run(stop), name="batch")]
         if stub_config.clerk_departments:
             clerk = run_clerk(settings, stub_config.clerk_departments, stop, latency_ms=stub_config.clerk_latency_ms)
             background.append(asyncio.create_task(clerk, name="clerk"))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import defaultdict
 
 from sqlalchemy.engine import Engine
 
 from departments.behaviour import StubConfig
 from departments.callbacks import decide_record
+from departments.clock import StubClock
 from departments.models import StubRecord
 from departments.store import pending_batch
 
@@ -25,27 +25,33 @@ TICK_SECONDS = 0.05
 
 
 class BatchProcessor:
-    def __init__(self, engine: Engine, config: StubConfig) -> None:
+    """Runs on the stubs' clock, so a nightly batch (batch_interval_ms 86400000) is nightly in a simulation too."""
+
+    def __init__(self, engine: Engine, config: StubConfig, clock: StubClock) -> None:
         self._engine = engine
         self._config = config
-        self._last_run: dict[str, float] = {}
-        self._started = time.monotonic()
+        self._clock = clock
+        self._last_run: dict[str, int] = {}
+        """The slot of each department's last run: its first run is at the next slot after work waits."""
 
-    def run_due(self, now: float | None = None) -> int:
+    def run_due(self) -> int:
         """Decide the pending records of every department whose interval has elapsed; how many decided."""
-        now = time.monotonic() if now is None else now
+        now = self._clock.now()
         by_department: dict[str, list[StubRecord]] = defaultdict(list)
-        for record in pending_batch(self._engine):
+        for record in pending_batch(self._engine, now=now):
             by_department[record.department].append(record)
         decided = 0
         for department, records in by_department.items():
-            interval = self._config.behaviour(department).batch_interval_ms / 1000
-            if now - self._last_run.get(department, self._started) < interval:
+            # Runs fall on the clock's multiples of the interval (a daily batch at midnight UTC), so the schedule
+            # needs no state that a restart or a simulated clock set back would confuse.
+            slot = int(now.timestamp() * 1000) // self._config.behaviour(department).batch_interval_ms
+            last = self._last_run.setdefault(department, slot)
+            if slot == last:
                 continue
-            self._last_run[department] = now
+            self._last_run[department] = slot
             for record in records:
                 if record.id is not None:
-                    decide_record(self._engine, self._config, record.id)
+                    decide_record(self._engine, self._config, record.id, now)
                     decided += 1
             log.info("batch run for %s decided %d record(s)", department, len(records))
         return decided

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,18 @@ class DepartmentBehaviour(BaseModel):
     correction_rate: float = Field(default=0.0, ge=0, le=1, description="Only ever on a first submission")
     outages: list[Outage] = Field(default_factory=list, description="Windows in which every call gets 503")
     batch_interval_ms: int = Field(default=1000, ge=10, le=86_400_000)
+    handling_hours: float = Field(
+        default=0,
+        ge=0,
+        le=24 * 365,
+        description="Typical (median) time the department's people take, async_callback and batch modes only",
+    )
+    handling_spread: float = Field(
+        default=0,
+        ge=0,
+        le=3,
+        description="Log-normal sigma of the handling time: 0 always takes handling_hours, 0.8 has a long tail",
+    )
 
     @model_validator(mode="after")
     def _rates_fit(self) -> DepartmentBehaviour:
@@ -65,6 +78,12 @@ class DepartmentBehaviour(BaseModel):
 
     def outage_at(self, now: datetime) -> Outage | None:
         return next((o for o in self.outages if o.start <= now < o.end), None)
+
+    def handling_time(self, chaos: random.Random) -> timedelta:
+        """A draw of the human handling time: log-normal around the median, as waiting times in offices are."""
+        if self.handling_hours == 0:
+            return timedelta(0)
+        return timedelta(hours=self.handling_hours * math.exp(chaos.gauss(0, self.handling_spread)))
 
 
 class StubConfig(BaseModel):

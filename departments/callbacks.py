@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 
 from core.signing import department_key, signed_headers
 from departments.behaviour import StubConfig
-from departments.models import CallbackState, StubRecord, as_utc, utcnow
+from departments.clock import StubClock
+from departments.models import CallbackState, StubRecord, as_utc
 from departments.outputs import decide
 from departments.store import apply_decision, get_record_by_id, set_callback_state
 
@@ -42,29 +43,23 @@ def callback_body(record: StubRecord) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def decide_record(engine: Engine, config: StubConfig, record_id: int) -> StubRecord:
+def decide_record(engine: Engine, config: StubConfig, record_id: int, now: datetime) -> StubRecord:
     """Decide with the department's current behaviour (shared by sync, async and batch modes)."""
 
     def decider(record: StubRecord) -> Any:
         behaviour = config.behaviour(record.department)
         return decide(record.department, record.idempotency_key, record.outputs, record.payload_fields, behaviour)
 
-    return apply_decision(engine, record_id=record_id, decider=decider)
-
-
-async def sleep_until(moment: datetime | None) -> None:
-    if moment is None:
-        return
-    delay = (as_utc(moment) or moment) - utcnow()
-    await asyncio.sleep(max(0.0, delay.total_seconds()))
+    return apply_decision(engine, record_id=record_id, decider=decider, now=now)
 
 
 class CallbackDispatcher:
     """One task per async record that still owes the platform a callback."""
 
-    def __init__(self, engine: Engine, config: StubConfig, secret_key: str) -> None:
+    def __init__(self, engine: Engine, config: StubConfig, secret_key: str, clock: StubClock) -> None:
         self._engine = engine
         self._config = config
+        self._clock = clock
         self._secret_key = secret_key
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._http = httpx.AsyncClient(timeout=config.callback_timeout_s)
@@ -96,8 +91,8 @@ class CallbackDispatcher:
             if record is None:
                 return
             if record.callback_state == CallbackState.SCHEDULED:
-                await sleep_until(record.decide_at)
-                record = decide_record(self._engine, self._config, record_id)
+                await self._clock.wait_until(as_utc(record.decide_at))
+                record = decide_record(self._engine, self._config, record_id, self._clock.now())
             await self._deliver(record_id, record.callback_attempts)
         except asyncio.CancelledError:
             raise

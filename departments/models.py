@@ -32,10 +32,6 @@ class CallbackState:
     ACTIVE = frozenset({SCHEDULED, PENDING})
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without a zone; every stored datetime is UTC."""
     if value is None:
@@ -159,3 +155,17 @@ class EscalationOut(BaseModel):
     @field_serializer("received_at")
     def _utc(self, value: datetime) -> datetime | None:
         return as_utc(value)
+
+
+class ClockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    now: datetime = Field(description="The simulated time; without a zone it is read as UTC")
+
+
+class ClockOut(BaseModel):
+    now: datetime
+    simulated: bool
+    """False while the stubs follow the wall clock (nobody has set the clock)."""
+    callbacks_owed: int
+    """Async decisions due at `now` whose callback has not been delivered yet: 0 means the stubs are idle."""

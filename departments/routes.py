@@ -15,9 +15,13 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from departments import store
+from departments.batch import BatchProcessor
 from departments.behaviour import DepartmentBehaviour, StubConfig
-from departments.callbacks import CallbackDispatcher, decide_record, sleep_until
+from departments.callbacks import CallbackDispatcher, decide_record
+from departments.clock import StubClock
 from departments.models import (
+    ClockIn,
+    ClockOut,
     EscalationIn,
     EscalationOut,
     RecordOut,
@@ -25,7 +29,7 @@ from departments.models import (
     StubRecord,
     SubmissionIn,
     SubmissionOut,
-    utcnow,
+    as_utc,
 )
 from departments.problems import ProblemError
 
@@ -37,7 +41,9 @@ router = APIRouter()
 class StubState:
     engine: Engine
     config: StubConfig
+    clock: StubClock
     dispatcher: CallbackDispatcher
+    batch: BatchProcessor
     # Unseeded on purpose: failures and jitter must differ between a call and its retry.
     chaos: random.Random = field(default_factory=random.Random)
 
@@ -52,8 +58,9 @@ State = Annotated[StubState, Depends(_state)]
 
 def _open_for_business(department: str, request: Request) -> None:
     """During a configured outage every business call of that department gets 503 + Retry-After."""
-    now = utcnow()
-    outage = _state(request).config.behaviour(department).outage_at(now)
+    state = _state(request)
+    now = state.clock.now()
+    outage = state.config.behaviour(department).outage_at(now)
     if outage is not None:
         seconds = outage.retry_after(now)
         raise ProblemError(
@@ -78,9 +85,11 @@ def _not_found(department: str, key: str) -> ProblemError:
     )
 
 
-def _latency(behaviour: DepartmentBehaviour, chaos: random.Random) -> timedelta:
+def _latency(behaviour: DepartmentBehaviour, mode: str, chaos: random.Random) -> timedelta:
+    """The system's latency, plus the people's handling time where the answer does not wait in the call."""
     jitter = chaos.uniform(-behaviour.jitter_ms, behaviour.jitter_ms) if behaviour.jitter_ms else 0.0
-    return timedelta(milliseconds=max(0.0, behaviour.latency_ms + jitter))
+    system = timedelta(milliseconds=max(0.0, behaviour.latency_ms + jitter))
+    return system if mode == "sync_rest" else system + behaviour.handling_time(chaos)
 
 
 def _simulated_failure(stored: bool) -> ProblemError:
@@ -107,9 +116,12 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
     fail_after_storing = fail and state.chaos.random() < 0.5
     if fail and not fail_after_storing:
         raise _simulated_failure(stored=False)
-    decide_at = utcnow() + _latency(behaviour, state.chaos)
+    now = state.clock.now()
+    decide_at = now + _latency(behaviour, body.mode, state.chaos)
     try:
-        record, created = store.record_submission(state.engine, department=department, body=body, decide_at=decide_at)
+        record, created = store.record_submission(
+            state.engine, department=department, body=body, now=now, decide_at=decide_at
+        )
     except store.KeyReusedError as error:
         raise ProblemError(
             422,
@@ -128,8 +140,8 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
     )
     if record.mode == "sync_rest" and record.status == "accepted" and record.id is not None:
         # A repeat of an unfinished sync call waits for the same moment and gets the same decision.
-        await sleep_until(record.decide_at)
-        record = decide_record(state.engine, state.config, record.id)
+        await state.clock.wait_until(as_utc(record.decide_at))
+        record = decide_record(state.engine, state.config, record.id, state.clock.now())
     elif record.mode == "async_callback":
         state.dispatcher.ensure(record)
     if fail_after_storing:
@@ -147,7 +159,7 @@ async def get_submission(department: str, idempotency_key: str, state: State) ->
 
 @business.post("/stub/{department}/submissions/{idempotency_key}/withdraw")
 async def withdraw(department: str, idempotency_key: str, state: State) -> SubmissionOut:
-    record = store.withdraw(state.engine, department=department, key=idempotency_key)
+    record = store.withdraw(state.engine, department=department, key=idempotency_key, now=state.clock.now())
     state.dispatcher.cancel(record.id)
     log.info("withdrawal %s %s -> %s", department, record.receipt_no, record.status)
     return SubmissionOut.of(record)
@@ -155,7 +167,7 @@ async def withdraw(department: str, idempotency_key: str, state: State) -> Submi
 
 @business.post("/stub/{department}/escalations")
 async def escalate(department: str, body: EscalationIn, state: State) -> EscalationOut:
-    row = store.record_escalation(state.engine, department=department, **body.model_dump())
+    row = store.record_escalation(state.engine, department=department, now=state.clock.now(), **body.model_dump())
     log.warning(
         "escalation %s case=%s item=%s level=%s (notices=%d)",
         department,
@@ -198,6 +210,26 @@ async def put_config(department: str, update: Annotated[dict[str, Any], Body()],
         raise RequestValidationError(error.errors(include_input=False)) from None
     log.info("config of %s replaced: %s", department, sorted(update))
     return behaviour
+
+
+@router.get("/stub/clock")
+async def get_clock(state: State) -> ClockOut:
+    return _clock_view(state)
+
+
+@router.put("/stub/clock")
+async def put_clock(body: ClockIn, state: State) -> ClockOut:
+    """Moves the simulated clock (never back); the batch runs now due are done before the answer."""
+    state.clock.move_to(body.now)
+    state.batch.run_due()
+    return _clock_view(state)
+
+
+def _clock_view(state: StubState) -> ClockOut:
+    now = state.clock.now()
+    return ClockOut(
+        now=now, simulated=state.clock.simulated, callbacks_owed=store.callbacks_owed(state.engine, now=now)
+    )
 
 
 @router.get("/healthz")

@@ -22,7 +22,7 @@ from departments.models import (
     StubEscalation,
     StubRecord,
     SubmissionIn,
-    utcnow,
+    as_utc,
 )
 from departments.outputs import WITHDRAWN_REASON, Decision, receipt_no
 
@@ -62,7 +62,7 @@ def get_record_by_id(engine: Engine, *, record_id: int) -> StubRecord | None:
 
 
 def record_submission(
-    engine: Engine, *, department: str, body: SubmissionIn, decide_at: datetime
+    engine: Engine, *, department: str, body: SubmissionIn, now: datetime, decide_at: datetime
 ) -> tuple[StubRecord, bool]:
     """The existing record with its counter bumped, or a new one; True when it was created now."""
     for _ in range(2):  # a concurrent insert of the same key loses the unique race once, then finds it
@@ -70,7 +70,7 @@ def record_submission(
             record = _find(session, department, body.idempotency_key)
             created = record is None
             if record is None:
-                record = _new_record(department, body, decide_at)
+                record = _new_record(department, body, now, decide_at)
             elif record.mode is None:  # a tombstone learns what was (too late) submitted
                 record.mode, record.case_no, record.item_code = body.mode, body.case_no, body.item_code
             elif (record.case_no, record.item_code, record.mode) != (body.case_no, body.item_code, body.mode):
@@ -86,8 +86,7 @@ def record_submission(
     raise RuntimeError("could not store the submission")  # pragma: no cover - needs a third writer
 
 
-def _new_record(department: str, body: SubmissionIn, decide_at: datetime) -> StubRecord:
-    now = utcnow()
+def _new_record(department: str, body: SubmissionIn, now: datetime, decide_at: datetime) -> StubRecord:
     return StubRecord(
         department=department,
         idempotency_key=body.idempotency_key,
@@ -105,7 +104,9 @@ def _new_record(department: str, body: SubmissionIn, decide_at: datetime) -> Stu
     )
 
 
-def apply_decision(engine: Engine, *, record_id: int, decider: Callable[[StubRecord], Decision]) -> StubRecord:
+def apply_decision(
+    engine: Engine, *, record_id: int, decider: Callable[[StubRecord], Decision], now: datetime
+) -> StubRecord:
     """Decide a record still waiting; a decided or withdrawn one is returned unchanged (idempotent)."""
     with Session(engine, expire_on_commit=False) as session:
         record = session.get(StubRecord, record_id)
@@ -117,7 +118,7 @@ def apply_decision(engine: Engine, *, record_id: int, decider: Callable[[StubRec
         record.status = decision.status
         record.output = decision.output
         record.reason = decision.reason
-        record.decided_at = utcnow()
+        record.decided_at = now
         if record.callback_state == CallbackState.SCHEDULED:
             record.callback_state = CallbackState.PENDING
         session.add(record)
@@ -125,11 +126,10 @@ def apply_decision(engine: Engine, *, record_id: int, decider: Callable[[StubRec
         return record
 
 
-def withdraw(engine: Engine, *, department: str, key: str) -> StubRecord:
+def withdraw(engine: Engine, *, department: str, key: str, now: datetime) -> StubRecord:
     """Mark withdrawn; an unknown key leaves a tombstone so a late submission is refused."""
     with Session(engine, expire_on_commit=False) as session:
         record = _find(session, department, key)
-        now = utcnow()
         if record is None:
             case_no, _, rest = key.partition(":")
             record = StubRecord(
@@ -171,14 +171,24 @@ def active_callbacks(engine: Engine) -> list[StubRecord]:
         return list(session.exec(query).all())
 
 
-def pending_batch(engine: Engine) -> list[StubRecord]:
+def pending_batch(engine: Engine, *, now: datetime) -> list[StubRecord]:
+    """Undecided batch records whose handling time is over at `now` (compared here: SQLite drops zones)."""
     query = select(StubRecord).where(
         StubRecord.mode == "batch",
         StubRecord.status == "accepted",
         col(StubRecord.withdrawn_at).is_(None),
     )
     with Session(engine, expire_on_commit=False) as session:
-        return list(session.exec(query.order_by(col(StubRecord.id))).all())
+        records = session.exec(query.order_by(col(StubRecord.id))).all()
+    return [record for record in records if (as_utc(record.decide_at) or now) <= now]
+
+
+def callbacks_owed(engine: Engine, *, now: datetime) -> int:
+    """Async records decided but not yet delivered, or due to be decided at `now`."""
+    return sum(
+        record.callback_state == CallbackState.PENDING or (as_utc(record.decide_at) or now) <= now
+        for record in active_callbacks(engine)
+    )
 
 
 def list_records(engine: Engine, *, department: str | None = None) -> list[StubRecord]:
@@ -190,7 +200,7 @@ def list_records(engine: Engine, *, department: str | None = None) -> list[StubR
 
 
 def record_escalation(
-    engine: Engine, *, department: str, case_no: str, item_code: str, level: str, note: str
+    engine: Engine, *, department: str, case_no: str, item_code: str, level: str, note: str, now: datetime
 ) -> StubEscalation:
     """One row per case, item and level; a repeated notice only bumps its counter."""
     query = select(StubEscalation).where(
@@ -209,7 +219,7 @@ def record_escalation(
                     item_code=item_code,
                     level=level,
                     note=note,
-                    received_at=utcnow(),
+                    received_at=now,
                 )
             else:
                 row.notices += 1

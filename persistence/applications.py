@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, func, select
 
+from core import clock
 from persistence.tables import ApplicationRequest
 
 
@@ -25,7 +26,7 @@ def record_application(
         case_no=case_no,
         thing=thing,
         request_hash=request_hash,
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
     )
     session.add(request)
     return request

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core import clock
 from persistence.outcomes import HANDLED, count_decided_item
 from persistence.tables import CaseRecord, ItemRecord
 from workflows.contracts import CaseState, ItemState
@@ -42,7 +43,7 @@ def project_case(session: Session, *, state: CaseState, figures: CaseFigures | N
         "finished_at": state.finished_at,
         "reason": state.reason,
         "seq": state.seq,
-        "updated_at": datetime.now(UTC),
+        "updated_at": clock.now(),
     }
     figures = figures or CaseFigures()
     values.update(promised_at=figures.promised_at, forecast_at=figures.forecast_at, light=figures.light)

@@ -8,11 +8,12 @@ same application keeps the first.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import LargeBinary
 from sqlmodel import Field, Session, SQLModel, select
 
+from core import clock
 from persistence.tables import UTCDateTime
 
 
@@ -43,7 +44,7 @@ def save_upload(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,
-        uploaded_at=datetime.now(UTC),
+        uploaded_at=clock.now(),
     )
     session.add(upload)
     return upload

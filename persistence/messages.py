@@ -7,11 +7,12 @@ callers own the session and commit.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from core import clock
 from persistence.tables import UTCDateTime
 
 
@@ -84,7 +85,7 @@ def add_inbox_message(
             title_en=title[1],
             body_zh=body[0],
             body_en=body[1],
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),
         )
     )
     return True
@@ -112,7 +113,7 @@ def mark_read(session: Session, *, owner: str, message_id: int) -> InboxMessage 
     if message is None or message.owner != owner:
         return None
     if message.read_at is None:
-        message.read_at = datetime.now(UTC)
+        message.read_at = clock.now()
         session.add(message)
     return message
 
@@ -122,7 +123,7 @@ def record_outgoing(session: Session, *, key: str, owner: str, case_no: str, cha
     if session.get(OutgoingMessage, key) is not None:
         return False
     session.add(
-        OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=datetime.now(UTC))
+        OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=clock.now())
     )
     return True
 

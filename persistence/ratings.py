@@ -6,11 +6,12 @@ satisfaction figures come from one table. Keyword-only functions; callers own th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from core import clock
 from persistence.days import shanghai_day
 from persistence.tables import UTCDateTime
 
@@ -27,7 +28,7 @@ class RatingRecord(SQLModel, table=True):
     owner: str = Field(index=True, max_length=128)
     score: int
     comment: str = ""
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=clock.now, index=True, sa_type=UTCDateTime)
 
 
 # The good-review rate per week counts overall ratings (department "") by thing, Shanghai day and score.

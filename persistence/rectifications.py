@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from core import clock
 from persistence.tables import UTCDateTime
 from workflows.contracts import RectificationState
 
@@ -50,7 +51,7 @@ def project_rectification(session: Session, *, state: RectificationState) -> boo
     values["status"] = state.status.value
     values["light"] = state.light.value
     values["replies"] = [reply.model_dump(mode="json") for reply in state.replies]
-    values["updated_at"] = datetime.now(UTC)
+    values["updated_at"] = clock.now()
     if record is None:
         session.add(RectificationRecord(id=state.id, **values))
     else:

@@ -21,3 +21,20 @@ bootstrap() {
   # --locked: fail if pyproject.toml and uv.lock disagree instead of silently re-resolving.
   uv sync --locked --quiet "$@"
 }
+
+# `onething simulate` sets the time-skipping server's clock back with libfaketime (Debian package faketime)
+# so its simulated weeks end today; without it the run still works but its weeks lie in the future.
+ensure_faketime() {
+  if compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null; then
+    return 0
+  fi
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "bootstrap: installing faketime (Debian) for onething simulate" >&2
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends faketime >/dev/null; }; then
+      echo "bootstrap: warning: could not install faketime; onething simulate will put its weeks in the future" >&2
+    fi
+  else
+    echo "bootstrap: note: apt-get install faketime so onething simulate's weeks end today" >&2
+  fi
+}

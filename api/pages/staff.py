@@ -15,6 +15,7 @@ from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page
 from api.pages.supervision import Labels
+from core import clock
 from core.auth import Role
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +40,7 @@ def queue_page(page: StaffPage, session: SessionDep, catalog: CatalogDep, done: 
 @router.post("/staff/items/{case_no}/{item_code}/claim")
 def claim(case_no: str, item_code: str, page: StaffPage, session: SessionDep) -> Response:
     assert page.principal is not None
-    staff_work.claim(session, page.principal, case_no=case_no, item_code=item_code, now=datetime.now(UTC))
+    staff_work.claim(session, page.principal, case_no=case_no, item_code=item_code, now=clock.now())
     return RedirectResponse(f"/staff#{case_no}-{item_code}", status_code=303)
 
 

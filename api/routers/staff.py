@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from api import staff_work
 from api.deps import CatalogDep, SessionDep, StaffDep, TemporalDep
 from api.schemas import QueueEntry, StaffDecisionIn
+from core import clock
 from persistence.staff_claims import StaffClaim
 from workflows.contracts import ItemState
 
@@ -24,7 +25,7 @@ def queue(principal: StaffDep, session: SessionDep, catalog: CatalogDep) -> dict
 @router.post("/items/{case_no}/{item_code}/claim")
 def claim(case_no: str, item_code: str, principal: StaffDep, session: SessionDep) -> StaffClaim:
     """Take an item, so no colleague decides it too; claiming it again is harmless."""
-    return staff_work.claim(session, principal, case_no=case_no, item_code=item_code, now=datetime.now(UTC))
+    return staff_work.claim(session, principal, case_no=case_no, item_code=item_code, now=clock.now())
 
 
 @router.post("/items/{case_no}/{item_code}/decision")

@@ -97,6 +97,7 @@ async def test_config_update(client: httpx.AsyncClient) -> None:
     assert default["latency_ms"] == 20  # the test defaults; any department code gets them
     assert set(default) == {
         "latency_ms", "jitter_ms", "failure_rate", "reject_rate", "correction_rate", "outages", "batch_interval_ms",
+        "handling_hours", "handling_spread",
     }  # fmt: skip
     updated = (await client.put("/stub/police/config", json={"reject_rate": 0.5})).json()
     assert updated["reject_rate"] == 0.5

@@ -1,0 +1,1 @@
+"""`onething simulate`: demo data made by the real system, over weeks of simulated time (docs/simulation.md)."""
