@@ -48,6 +48,11 @@ async def department_callback(
     if found is None:
         raise ProblemError(404, "Not found", f"No case {result.case_no}; do not resend this callback.")
     case, items = found
+    if not items:
+        # Accepted, but its workflow has not written its items yet: a department that answers within
+        # milliseconds must try again, not be told the item does not exist (a 404 ends its delivery).
+        detail = f"Case {result.case_no} is being set up; send this callback again in a moment."
+        raise ProblemError(425, "Too early", detail, headers={"Retry-After": "1"})
     if not any(item.code == result.item_code and item.department == department for item in items):
         raise ProblemError(404, "Not found", f"Case {result.case_no} has no item {result.item_code} of {department}.")
     handle = temporal.get_workflow_handle(workflow_id(case.thing, case.case_no))

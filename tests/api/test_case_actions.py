@@ -115,6 +115,27 @@ async def test_callbacks_must_carry_a_valid_department_signature(dev_env, data_d
         assert (await stack.api.post(url, content=body, headers=good)).status_code == 404  # no such case
 
 
+async def test_a_callback_before_the_case_is_set_up_is_to_be_retried(dev_env, data_dir: Path) -> None:
+    """A department faster than the case's first projection is asked to retry (425), never told 404."""
+    async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
+        citizen = stack.as_user(Role.CITIZEN, "citizen-early-callback")
+        case_no = (await citizen.post("/api/v1/applications", json=application())).json()["case_no"]
+        body = json.dumps(
+            {
+                "case_no": case_no,
+                "item_code": "hukou_registration",
+                "idempotency_key": f"{case_no}:hukou_registration",
+                "status": "completed",
+                "output": {"hukou_no": "HK1"},
+            }
+        ).encode()
+        headers = signed_headers(department_key(stack.settings.secret_key, "public_security"), body)
+        early = await stack.api.post("/api/v1/callbacks/public_security", content=body, headers=headers)
+        assert early.status_code == 425  # the stubs, like real senders, retry 409/425/429
+        assert early.headers["retry-after"] == "1"
+        await citizen.aclose()
+
+
 async def _wait_item(stack, citizen: httpx.AsyncClient, case_no: str, code: str, holder: str) -> None:  # type: ignore[no-untyped-def]
     for _ in range(300):
         case = (await citizen.get(f"/api/v1/applications/{case_no}")).json()
