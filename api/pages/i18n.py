@@ -25,6 +25,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "all_things": ("全部一件事", "All one-things"),
     "promised": ("承诺办结", "Promised within"),
     "working_days": ("个工作日", "working days"),
+    "calendar_days": ("自然日", "calendar days"),
     "items_count": ("项事项", "items"),
     "open_notice": ("查看办事指南", "See what it takes"),
     "signin_title": ("选择演示账号登录", "Sign in with a demo account"),
