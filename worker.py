@@ -15,7 +15,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.registry import build_activities
-from core.calendar import NONE, Adjustments
+from core.calendar import adjustments_from
 from core.metrics import HISTOGRAM_BUCKETS
 from core.settings import Settings
 from core.temporal import connect
@@ -42,7 +42,7 @@ async def build_worker(client: Client, settings: Settings) -> AsyncIterator[Work
                     engine=engine,
                     departments_url=settings.departments_url,
                     api_url=settings.api_url,
-                    calendar_adjustments=calendar_adjustments(settings),
+                    calendar_adjustments=adjustments_from(settings.calendar_adjustments),
                 ),
                 activity_executor=executor,
             )
@@ -58,11 +58,6 @@ async def started_worker(client: Client, settings: Settings) -> AsyncIterator[Wo
     await ensure_schedules(client, task_queue=settings.task_queue)
     async with build_worker(client, settings) as worker:
         yield worker
-
-
-def calendar_adjustments(settings: Settings) -> Adjustments:
-    path = settings.calendar_adjustments
-    return Adjustments.from_file(path) if path else NONE
 
 
 def metrics_runtime(settings: Settings) -> Runtime:

@@ -26,21 +26,12 @@ from workflows.bundle import OneThingWorkflow
 from workflows.contracts import ItemState, StaffDecision
 
 
-def light_now(item: ItemRecord, now: datetime) -> str | None:
-    """The light the clock shows now, not only what was last written (a paused clock does not move)."""
-    if item.light == "red" or (item.paused_at is None and item.due_at is not None and item.due_at <= now):
-        return "red"
-    if item.light == "yellow" or (item.paused_at is None and item.yellow_at is not None and item.yellow_at <= now):
-        return "yellow"
-    return item.light
-
-
 def queue(session: Session, catalog: Catalog, staff: Principal, now: datetime) -> list[QueueEntry]:
     assert staff.department is not None
-    items = staff_queue(session, department=staff.department)
-    claims = claims_for(session, case_nos=[item.case_no for item in items])
+    items = staff_queue(session, department=staff.department, now=now)
+    claims = claims_for(session, case_nos=[item.case_no for item, _ in items])
     entries = []
-    for item in items:
+    for item, light in items:
         found = get_case(session, case_no=item.case_no)
         if found is None:
             continue
@@ -59,7 +50,7 @@ def queue(session: Session, catalog: Catalog, staff: Principal, now: datetime) -
                 status=item.status,
                 round=item.round,
                 due_at=item.due_at,
-                light=light_now(item, now),
+                light=light,
                 outputs=outputs,
                 accepted_at=case.accepted_at,
                 claimed_by=claim.staff if claim else None,

@@ -30,15 +30,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from functools import cache
 from itertools import accumulate
-from pathlib import Path
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from core.calendar import NONE, Adjustments, is_working_day
-from core.settings import Settings
 from one_things.catalog import Catalog
 from one_things.schema import Names, OneThing
 from persistence import stats
@@ -135,16 +132,6 @@ class ReviewWeek(BaseModel):
     ratings: int
     good: int
     rate: float | None
-
-
-@cache
-def _adjustments(path: Path | None) -> Adjustments:
-    return Adjustments.from_file(path) if path else NONE
-
-
-def calendar_adjustments(settings: Settings) -> Adjustments:
-    """The same 调休 announcements the worker counts deadlines with, so working days agree with them."""
-    return _adjustments(settings.calendar_adjustments)
 
 
 def quantile(counts: Mapping[int, int], p: float) -> float | None:

@@ -56,6 +56,13 @@ class Adjustments:
 NONE = Adjustments()
 
 
+@cache
+def adjustments_from(path: Path | None) -> Adjustments:
+    """The announcements in ONETHING_CALENDAR_ADJUSTMENTS (none without a file), read once per process, so the
+    worker's deadlines and the leaders' working days count the same days."""
+    return Adjustments.from_file(path) if path else NONE
+
+
 def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 

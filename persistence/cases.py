@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import case
 from sqlmodel import Session, col, select
 
 from core import clock
 from persistence.outcomes import HANDLED, count_decided_item
+from persistence.supervision import item_light
 from persistence.tables import CaseRecord, ItemRecord
 from workflows.contracts import CaseState, ItemState
 
@@ -145,10 +147,14 @@ def list_cases(session: Session, *, owner: str, limit: int = 100) -> list[CaseRe
     return list(session.exec(query).all())
 
 
-def staff_queue(session: Session, *, department: str, limit: int = 200) -> list[ItemRecord]:
-    """Items waiting for a decision by this department's staff in the standard handling module."""
+def staff_queue(
+    session: Session, *, department: str, now: datetime, limit: int = 200
+) -> list[tuple[ItemRecord, str | None]]:
+    """Items waiting for a decision by this department's staff in the standard handling module, each with
+    its light now (the supervisors' rule), or None while its deadline is still being computed."""
+    light = case((col(ItemRecord.due_at).is_(None), None), else_=item_light(now))
     query = (
-        select(ItemRecord)
+        select(ItemRecord, light)
         .where(ItemRecord.department == department, ItemRecord.holder == "staff")
         .order_by(col(ItemRecord.due_at))
         .limit(limit)

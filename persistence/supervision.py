@@ -103,9 +103,9 @@ def _item_key(by: Dimension) -> Any:
     }[by]
 
 
-def _joined(query: Any, by: Dimension, filters: dict[str, str | None]) -> Any:
-    needs_case = by in ("thing", "district") or filters.get("thing") or filters.get("district")
-    if needs_case:
+def _joined(query: Any, by: Dimension) -> Any:
+    """Grouping items by thing or district reads their case."""
+    if by in ("thing", "district"):
         query = query.join(CaseRecord, col(CaseRecord.case_no) == col(ItemRecord.case_no))
     return query
 
@@ -125,7 +125,7 @@ def item_lights(session: Session, *, by: Dimension, now: datetime) -> list[Light
     light = item_light(now)
     key = _item_key(by)
     query = select(key, light, func.count()).where(col(ItemRecord.status).in_(OPEN))
-    query = _joined(query, by, {}).group_by(key, light)
+    query = _joined(query, by).group_by(key, light)
     return _counts(session.exec(query).all())
 
 

@@ -22,12 +22,12 @@ from api.stats_figures import (
     ReviewWeek,
     ThingsReport,
     VolumeWeek,
-    calendar_adjustments,
     review_weeks,
     things_report,
     volume_weeks,
 )
 from core.auth import Role
+from core.calendar import adjustments_from
 from one_things.catalog import Catalog
 from persistence.stats import FINISHED, Span
 
@@ -154,7 +154,9 @@ def _review_chart(page: Page, catalog: Catalog, weeks: list[ReviewWeek]) -> Mark
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(page: LeaderPageDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep) -> Response:
     span, typed, errors = _span(page)
-    report = things_report(session, catalog=catalog, span=span, adjustments=calendar_adjustments(settings))
+    report = things_report(
+        session, catalog=catalog, span=span, adjustments=adjustments_from(settings.calendar_adjustments)
+    )
     volumes = volume_weeks(session, catalog=catalog, span=span)
     reviews = review_weeks(session, catalog=catalog, span=span)
     query = urlencode({key: str(value) for key, value in (("from", span.first), ("to", span.last)) if value})

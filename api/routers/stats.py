@@ -20,12 +20,12 @@ from api.stats_figures import (
     ReviewWeek,
     ThingsReport,
     VolumeWeek,
-    calendar_adjustments,
     review_weeks,
     things_report,
     volume_weeks,
 )
 from core.auth import Principal, Role
+from core.calendar import adjustments_from
 from persistence.stats import GOOD_SCORE, Span
 
 router = APIRouter(prefix="/stats", tags=["stats"])
@@ -67,7 +67,9 @@ def things(
     _official: OfficialDep, span: SpanDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> ThingsReport:
     """Every one-thing side by side: its baseline, the measured figures and the reduction in percent."""
-    return things_report(session, catalog=catalog, span=span, adjustments=calendar_adjustments(settings))
+    return things_report(
+        session, catalog=catalog, span=span, adjustments=adjustments_from(settings.calendar_adjustments)
+    )
 
 
 @router.get("/things.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
@@ -75,7 +77,9 @@ def things_as_csv(
     _official: OfficialDep, span: SpanDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> Response:
     """The same table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese names)."""
-    report = things_report(session, catalog=catalog, span=span, adjustments=calendar_adjustments(settings))
+    report = things_report(
+        session, catalog=catalog, span=span, adjustments=adjustments_from(settings.calendar_adjustments)
+    )
     name = f"onething-stats_{span.first or 'start'}_{span.last or 'latest'}"
     return Response(
         "\ufeff" + things_csv(report),
