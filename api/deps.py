@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -13,8 +14,11 @@ from temporalio.client import Client
 from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.ids import legacy_workflow_id
 from core.settings import Settings
 from one_things.catalog import Catalog
+from persistence.cases import get_case
+from services.case_gateway import CaseGateway, TemporalCaseGateway
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -38,6 +42,23 @@ async def get_temporal(request: Request) -> Client:
             503, "Service temporarily unavailable", "The case engine is not reachable; try again shortly."
         )
     return client
+
+
+async def get_case_gateway(request: Request) -> CaseGateway:
+    """The way into cases; tests of routers override this dependency with a fake gateway."""
+    client = await get_temporal(request)
+    engine = request.app.state.engine
+
+    async def legacy_ids(case_no: str) -> str | None:
+        # Only on a miss: cases started before ids came from the case number alone need their thing's code.
+        def lookup() -> str | None:
+            with Session(engine) as session:
+                found = get_case(session, case_no=case_no)
+            return legacy_workflow_id(found[0].thing, case_no) if found else None
+
+        return await asyncio.to_thread(lookup)
+
+    return TemporalCaseGateway(client, request.app.state.settings.task_queue, legacy_ids=legacy_ids)
 
 
 def get_catalog(request: Request) -> Catalog:
@@ -77,6 +98,7 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+CaseGatewayDep = Annotated[CaseGateway, Depends(get_case_gateway)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 CitizenDep = Annotated[Principal, Depends(require(Role.CITIZEN, Role.SUPERVISOR))]

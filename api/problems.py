@@ -10,6 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.errors import (
+    ConflictError,
+    DomainError,
+    InvalidError,
+    NotAllowedError,
+    NotFoundError,
+    TooManyError,
+    UnavailableError,
+)
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -53,6 +63,27 @@ def invalid_input(errors: list[dict[str, str]]) -> ProblemError:
     return ProblemError(422, "Invalid application", f"Please correct: {fields}. Nothing was started.", errors=errors)
 
 
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (NotAllowedError, 403),
+    (InvalidError, 422),
+    (TooManyError, 429),
+    (UnavailableError, 503),
+]
+
+
+def from_domain(error: DomainError) -> ProblemError:
+    """The one mapping of the services' refusals to HTTP: status, title, detail, fields and Retry-After."""
+    status = next((code for kind, code in DOMAIN_STATUS if isinstance(error, kind)), 400)
+    headers: dict[str, str] = {}
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    errors = error.errors if isinstance(error, InvalidError) else None
+    return ProblemError(status, error.title, error.detail, errors=errors, headers=headers, **error.context)
+
+
 PageRenderer = Callable[[Request, ProblemError], Response | None]
 """Renders a problem as an HTML page for a request a person made; None for a program's request."""
 
@@ -65,6 +96,10 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
         if page is not None:
             return page
         return problem_response(error.status, error.title, error.detail, error.errors, error.headers, **error.extra)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, error: DomainError) -> Response:
+        return await _problem(request, from_domain(error))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -10,19 +10,16 @@ from datetime import datetime
 from typing import Literal
 
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError
 
 from api.case_access import not_found
 from api.problems import ProblemError
 from api.schemas import QueueEntry
 from core.auth import Principal
-from core.ids import workflow_id
 from one_things.catalog import Catalog
 from persistence.cases import get_case, staff_queue
 from persistence.staff_claims import StaffClaim, claim_item, claims_for, get_claim
 from persistence.tables import ItemRecord
-from workflows.bundle import OneThingWorkflow
+from services.case_gateway import CaseGateway
 from workflows.contracts import ItemState, StaffDecision
 
 
@@ -83,7 +80,7 @@ def claim(session: Session, staff: Principal, *, case_no: str, item_code: str, n
 
 async def decide(
     session: Session,
-    temporal: Client,
+    cases: CaseGateway,
     staff: Principal,
     *,
     case_no: str,
@@ -92,16 +89,9 @@ async def decide(
     output: dict[str, str],
     reason: str | None,
 ) -> ItemState:
-    thing, item = _own_waiting_item(session, staff, case_no, item_code)
+    _, item = _own_waiting_item(session, staff, case_no, item_code)
     taken = get_claim(session, case_no=case_no, item_code=item_code, round=item.round)
     if taken is not None and taken.staff != staff.subject:
         raise ProblemError(409, "Already claimed", f"Item {item_code} of case {case_no} is claimed by a colleague.")
     command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
-    handle = temporal.get_workflow_handle(workflow_id(thing, case_no))
-    try:
-        return await handle.execute_update(OneThingWorkflow.staff_decision, command)
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        raise ProblemError(409, "Not possible now", str(getattr(cause, "message", cause))) from None
-    except RPCError as error:
-        raise ProblemError(409, "Not possible now", f"Case {case_no} is not running.") from error
+    return await cases.decide(case_no, command)

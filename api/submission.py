@@ -14,17 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from api.metrics import record_bundle_started
 from api.prefill import prefill_fields
 from api.problems import ProblemError, invalid_input
 from api.schemas import ApplicationIn
 from core import clock
-from core.ids import new_case_no, workflow_id
+from core.ids import new_case_no
 from core.settings import Settings
 from one_things.catalog import Catalog
 from one_things.eligibility import Ineligible, check_eligibility, individual_definition
@@ -36,7 +32,7 @@ from persistence.cases import record_accepted_case
 from persistence.definitions import record_definition
 from persistence.enterprises import get_enterprise
 from persistence.register import get_resident
-from workflows.bundle import OneThingWorkflow
+from services.case_gateway import CaseGateway
 from workflows.contracts import BundleInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -129,7 +125,7 @@ def request_hash(body: ApplicationIn) -> str:
 async def accept(
     *,
     session: Session,
-    temporal: Client,
+    cases: CaseGateway,
     settings: Settings,
     catalog: Catalog,
     owner: str,
@@ -180,7 +176,7 @@ async def accept(
         owner=owner,
         accepted_at=existing.created_at if existing else now,
     )
-    await start_case(temporal, settings, bundle)
+    await cases.start(bundle)
     return case_no, plan, existing is None
 
 
@@ -195,29 +191,6 @@ def check_rate(session: Session, settings: Settings, owner: str, now: datetime) 
             "Your earlier applications are safe: see your case list.",
             headers={"Retry-After": "600"},
         )
-
-
-async def start_case(temporal: Client, settings: Settings, bundle: BundleInput) -> None:
-    try:
-        await temporal.start_workflow(
-            OneThingWorkflow.run,
-            bundle,
-            id=workflow_id(bundle.thing.code, bundle.case_no),
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            # A repeat after the case finished must not start a second run of it.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except WorkflowAlreadyStartedError:
-        return
-    except RPCError as error:
-        raise ProblemError(
-            503,
-            "Service temporarily unavailable",
-            f"Case {bundle.case_no} could not be started just now; send the same request again "
-            "with the same Idempotency-Key and it will continue.",
-            case_no=bundle.case_no,
-        ) from error
 
 
 def today_local() -> date:

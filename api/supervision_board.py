@@ -7,8 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
-from temporalio.client import Client
-from temporalio.service import RPCError
 
 from api.case_access import case_view, not_found
 from api.metrics import record_escalation as count_escalation
@@ -31,7 +29,7 @@ from persistence.supervision import (
     item_lights,
     performance,
 )
-from workflows.bundle import OneThingWorkflow
+from services.case_gateway import CaseGateway
 from workflows.contracts import SupervisorEscalation
 
 DEFAULT_DAYS = 30
@@ -86,9 +84,9 @@ def board(session: Session, *, now: datetime, span: Period) -> dict[str, Any]:
     }
 
 
-def temporal_ui_url(settings: Settings, thing: str, case_no: str) -> str:
+def temporal_ui_url(settings: Settings, case_no: str) -> str:
     host = settings.temporal_address.rsplit(":", 1)[0]
-    wid = workflow_id(thing, case_no)
+    wid = workflow_id(case_no)
     return f"http://{host}:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows/{wid}"
 
 
@@ -106,13 +104,13 @@ def case_detail(session: Session, catalog: Catalog, settings: Settings, case_no:
         "forecast_at": case.forecast_at,
         "escalations": case_escalations(session, case_no=case_no),
         "rectifications": case_rectifications(session, case_no=case_no),
-        "temporal_url": temporal_ui_url(settings, case.thing, case_no),
+        "temporal_url": temporal_ui_url(settings, case_no),
     }
 
 
 async def escalate(
     session: Session,
-    temporal: Client,
+    cases: CaseGateway,
     supervisor: Principal,
     *,
     case_no: str,
@@ -132,11 +130,7 @@ async def escalate(
         raise ProblemError(
             409, "Not possible now", f"Item {item_code} is {item.status}: only an item being handled can be pushed."
         )
-    handle = temporal.get_workflow_handle(workflow_id(case.thing, case_no))
-    try:
-        await handle.signal(OneThingWorkflow.escalate, SupervisorEscalation(item_code=item_code, note=note))
-    except RPCError as error:
-        raise ProblemError(409, "Not possible now", f"Case {case_no} is not running.") from error
+    await cases.escalate(case_no, SupervisorEscalation(item_code=item_code, note=note))
     escalation = record_escalation(
         session,
         case_no=case_no,

@@ -115,7 +115,7 @@ async def start(stack: Stack, bundle: BundleInput) -> WorkflowHandle[Any, CaseSt
     return await stack.client.start_workflow(
         OneThingWorkflow.run,
         bundle,
-        id=workflow_id(bundle.thing.code, bundle.case_no),
+        id=workflow_id(bundle.case_no),
         task_queue=stack.settings.task_queue,
     )
 
@@ -204,7 +204,7 @@ async def history_counts(
         return len(history.events), tasks
 
     async def per_bundle(bundle: BundleInput) -> tuple[int, int, int]:
-        case = workflow_id(thing.code, bundle.case_no)
+        case = workflow_id(bundle.case_no)
         ids = [case] + ([f"{case}-{code}" for code in bundle.included] if runner == "child" else [])
         counted = await asyncio.gather(*(count(one) for one in ids))
         return sum(c[0] for c in counted), max(c[0] for c in counted), sum(c[1] for c in counted)
@@ -315,7 +315,7 @@ async def one_at_a_time(stack: Stack, thing: OneThing, runner: Runner, repeat: i
             if item.started_at is not None and item.finished_at is not None
         ]
         print(f"  {runner}: bundle {index + 1}/{repeat} in {walls[-1]:.2f} s", flush=True)
-    case = workflow_id(thing.code, bundle.case_no)
+    case = workflow_id(bundle.case_no)
     workflows = [case] + ([f"{case}-{code}" for code in bundle.included] if runner == "child" else [])
     return PathRun(
         runner=runner,

@@ -16,6 +16,12 @@ def new_case_no(now: datetime) -> str:
     return f"{now.astimezone(_SHANGHAI):%Y%m%d}-{suffix}"
 
 
-def workflow_id(thing: str, case_no: str) -> str:
-    """`newborn-<case number>`: a double-submitted form can only ever start one case."""
+def workflow_id(case_no: str) -> str:
+    """`case-<case number>`: a double-submitted form can only ever start one case, and whoever holds a case
+    number (a department's callback, a clerk, the citizen) reaches its workflow without looking anything up."""
+    return f"case-{case_no}"
+
+
+def legacy_workflow_id(thing: str, case_no: str) -> str:
+    """`newborn-<case number>`: the id of cases started before ids were derived from the case number alone."""
     return f"{thing}-{case_no}"

@@ -15,7 +15,7 @@ import asyncio
 from typing import Any, Literal
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
@@ -25,9 +25,13 @@ with workflow.unsafe.imports_passed_through():
     from one_things.schema import IntegrationMode, Item
     from workflows import policies
     from workflows.contracts import (
+        RESULT_IGNORED,
+        RESULT_REFUSED,
+        RESULT_TOO_EARLY,
         BundleInput,
         CaseState,
         CaseStatus,
+        DepartmentCallback,
         DepartmentReply,
         DepartmentResult,
         Holder,
@@ -269,18 +273,60 @@ class OneThingWorkflow:
 
     @workflow.signal
     def department_result(self, result: DepartmentResult) -> None:
+        """Before departments' results became an update: kept so histories recorded then still replay."""
         run = self._runs.get(result.item_code)
         if run is None or run.state.finished:
             return
-        reply = DepartmentReply(
+        if not self._deliver(run, self._reply_from(run, result)):
+            workflow.logger.info("ignored a stale or repeated result for item %s", result.item_code)
+
+    @workflow.update
+    def receive_department_result(self, result: DepartmentCallback) -> ItemStatus:
+        """A department's signed result, judged by the validator below: the sender learns at once whether
+        it was taken, and a result that arrives the instant the case starts needs no projection to find it."""
+        run = self._runs[result.item_code]
+        self._deliver(run, self._reply_from(run, result))
+        return run.state.status
+
+    @receive_department_result.validator
+    def _check_department_result(self, result: DepartmentCallback) -> None:
+        run = self._runs.get(result.item_code)
+        if run is None or run.item.department != result.department:
+            raise ApplicationError(
+                f"case {self.case_no} has no item {result.item_code} of {result.department}", type=RESULT_REFUSED
+            )
+        if run.item.mode is IntegrationMode.STANDARD_MODULE:
+            raise ApplicationError(
+                f"item {result.item_code} is decided by staff in the platform's handling module, not by callback",
+                type=RESULT_REFUSED,
+            )
+        if run.state.finished or self._stopping():
+            raise ApplicationError(f"item {result.item_code} is already {run.state.status.value}", type=RESULT_IGNORED)
+        if run.state.status is ItemStatus.PENDING:
+            raise ApplicationError(
+                f"item {result.item_code} has not been submitted yet; it waits for the items it depends on",
+                type=RESULT_TOO_EARLY,
+            )
+        if not run.expects(result.idempotency_key):
+            raise ApplicationError(
+                f"item {result.item_code} does not expect a result for {result.idempotency_key} now "
+                "(a repeat, or an earlier round)",
+                type=RESULT_IGNORED,
+            )
+        missing = [name for name in run.item.outputs if not (result.output or {}).get(name)]
+        if result.status == "completed" and missing:
+            raise ApplicationError(
+                f"a completed {result.item_code} needs its declared outputs: {', '.join(missing)}", type=RESULT_REFUSED
+            )
+
+    def _reply_from(self, run: ItemRun, result: DepartmentResult) -> DepartmentReply:
+        return DepartmentReply(
             receipt_no=result.receipt_no or run.state.receipt_no or "",
             idempotency_key=result.idempotency_key,
             status=result.status,
             output=result.output,
             reason=result.reason,
         )
-        if not self._deliver(run, reply):
-            workflow.logger.info("ignored a stale or repeated result for item %s", result.item_code)
 
     @workflow.update
     def staff_decision(self, decision: StaffDecision) -> ItemState:

@@ -129,6 +129,22 @@ class DepartmentResult(BaseModel):
     reason: str | None = None
 
 
+class DepartmentCallback(DepartmentResult):
+    """A department's result as the case's workflow receives it: the sender is part of the message, so the
+    workflow itself can refuse a result for an item that is not that department's to decide."""
+
+    department: str
+
+
+RESULT_IGNORED = "ResultIgnored"
+"""Failure type of a department result the workflow no longer expects (stale, repeated, case closing):
+the sender has done its part and must stop resending."""
+RESULT_REFUSED = "ResultRefused"
+"""Failure type of a department result that can never apply (wrong item or department, missing outputs)."""
+RESULT_TOO_EARLY = "ResultTooEarly"
+"""Failure type of a result for an item not yet submitted: it may apply once the item is under way."""
+
+
 class StaffDecision(BaseModel):
     """A decision taken in the platform's standard handling module by a department's staff."""
 

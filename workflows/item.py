@@ -71,6 +71,10 @@ class ItemRun:
         base = f"{self.case.case_no}:{self.item.code}"
         return base if self.state.round == 0 else f"{base}:r{self.state.round}"
 
+    def expects(self, idempotency_key: str) -> bool:
+        """Whether a department's result for this key would be taken now (the submission outstanding, no reply yet)."""
+        return self.state.status is ItemStatus.RUNNING and idempotency_key == self._expected_key and self._reply is None
+
     def deliver(self, reply: DepartmentReply) -> bool:
         """A result for the submission now outstanding; stale or repeated deliveries are ignored."""
         if reply.idempotency_key != self._expected_key or self._reply is not None:

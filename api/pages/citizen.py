@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.case_access import load_case
 from api.case_actions import send_supplement, withdraw_case
-from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
@@ -105,7 +105,7 @@ async def apply(
     code: str,
     page: CitizenPageDep,
     session: SessionDep,
-    temporal: TemporalDep,
+    cases: CaseGatewayDep,
     settings: SettingsDep,
     catalog: CatalogDep,
 ) -> Response:
@@ -133,7 +133,7 @@ async def apply(
     try:
         case_no, _, _ = await accept(
             session=session,
-            temporal=temporal,
+            cases=cases,
             settings=settings,
             catalog=catalog,
             owner=page.principal.subject,
@@ -232,7 +232,7 @@ def case_live(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: 
 
 @router.post("/cases/{case_no}/supplement")
 async def supplement(
-    case_no: str, page: CitizenPageDep, session: SessionDep, temporal: TemporalDep, catalog: CatalogDep
+    case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep, catalog: CatalogDep
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
@@ -243,7 +243,7 @@ async def supplement(
     try:
         await send_supplement(
             session=session,
-            temporal=temporal,
+            cases=cases,
             catalog=catalog,
             principal=page.principal,
             case_no=case_no,
@@ -258,7 +258,7 @@ async def supplement(
 
 
 @router.post("/cases/{case_no}/withdraw")
-async def withdraw(case_no: str, page: CitizenPageDep, session: SessionDep, temporal: TemporalDep) -> Response:
+async def withdraw(case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
     if posted.get("confirm") != "yes":
@@ -266,7 +266,7 @@ async def withdraw(case_no: str, page: CitizenPageDep, session: SessionDep, temp
     try:
         await withdraw_case(
             session=session,
-            temporal=temporal,
+            cases=cases,
             principal=page.principal,
             case_no=case_no,
             reason=WithdrawIn().reason,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import staff_work
-from api.deps import CatalogDep, SessionDep, TemporalDep
+from api.deps import CaseGatewayDep, CatalogDep, SessionDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page
@@ -51,7 +51,7 @@ async def decide(
     request: Request,
     page: StaffPage,
     session: SessionDep,
-    temporal: TemporalDep,
+    cases: CaseGatewayDep,
     decision: Annotated[Literal["approve", "reject", "correction"], Form()],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -60,7 +60,7 @@ async def decide(
     output = {key.removeprefix("output."): str(value) for key, value in form.items() if key.startswith("output.")}
     await staff_work.decide(
         session,
-        temporal,
+        cases,
         page.principal,
         case_no=case_no,
         item_code=item_code,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from api.charts import Series, grouped_bar_chart, stacked_bar_chart
-from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page
@@ -186,11 +186,11 @@ async def escalate_form(
     item_code: str,
     page: SupervisorPage,
     session: SessionDep,
-    temporal: TemporalDep,
+    cases: CaseGatewayDep,
     note: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     assert page.principal is not None
     await escalate(
-        session, temporal, page.principal, case_no=case_no, item_code=item_code, note=note, now=datetime.now(UTC)
+        session, cases, page.principal, case_no=case_no, item_code=item_code, note=note, now=datetime.now(UTC)
     )
     return RedirectResponse(f"/supervision/cases/{case_no}?{urlencode({'escalated': item_code})}", status_code=303)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Response, status
 
 from api.case_access import case_view, load_case
 from api.case_actions import send_supplement, withdraw_case
-from api.deps import CatalogDep, CitizenDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, SessionDep, SettingsDep
 from api.schemas import ApplicationAccepted, ApplicationIn, CaseSummary, CaseView, SupplementIn, WithdrawIn
 from api.submission import accept
 from persistence.cases import list_cases
@@ -22,14 +22,14 @@ async def submit_application(
     response: Response,
     principal: CitizenDep,
     session: SessionDep,
-    temporal: TemporalDep,
+    cases: CaseGatewayDep,
     settings: SettingsDep,
     catalog: CatalogDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> ApplicationAccepted:
     case_no, plan, created = await accept(
         session=session,
-        temporal=temporal,
+        cases=cases,
         settings=settings,
         catalog=catalog,
         owner=principal.subject,
@@ -74,12 +74,12 @@ async def supplement(
     body: SupplementIn,
     principal: CitizenDep,
     session: SessionDep,
-    temporal: TemporalDep,
+    cases: CaseGatewayDep,
     catalog: CatalogDep,
 ) -> CaseView:
     case, items = await send_supplement(
         session=session,
-        temporal=temporal,
+        cases=cases,
         catalog=catalog,
         principal=principal,
         case_no=case_no,
@@ -95,12 +95,10 @@ async def withdraw(
     case_no: str,
     principal: CitizenDep,
     session: SessionDep,
-    temporal: TemporalDep,
+    cases: CaseGatewayDep,
     catalog: CatalogDep,
     body: WithdrawIn | None = None,
 ) -> CaseView:
     reason = (body or WithdrawIn()).reason
-    case, items = await withdraw_case(
-        session=session, temporal=temporal, principal=principal, case_no=case_no, reason=reason
-    )
+    case, items = await withdraw_case(session=session, cases=cases, principal=principal, case_no=case_no, reason=reason)
     return case_view(catalog, case, items)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 
 from api import staff_work
-from api.deps import CatalogDep, SessionDep, StaffDep, TemporalDep
+from api.deps import CaseGatewayDep, CatalogDep, SessionDep, StaffDep
 from api.schemas import QueueEntry, StaffDecisionIn
 from core import clock
 from persistence.staff_claims import StaffClaim
@@ -30,11 +30,11 @@ def claim(case_no: str, item_code: str, principal: StaffDep, session: SessionDep
 
 @router.post("/items/{case_no}/{item_code}/decision")
 async def decide(
-    case_no: str, item_code: str, body: StaffDecisionIn, principal: StaffDep, session: SessionDep, temporal: TemporalDep
+    case_no: str, item_code: str, body: StaffDecisionIn, principal: StaffDep, session: SessionDep, cases: CaseGatewayDep
 ) -> ItemState:
     return await staff_work.decide(
         session,
-        temporal,
+        cases,
         principal,
         case_no=case_no,
         item_code=item_code,

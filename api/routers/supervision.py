@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep, require
+from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep, require
 from api.supervision_board import board, case_detail, escalate, period
 from core.auth import Principal, Role
 from persistence.escalations import EscalationRecord
@@ -116,11 +116,11 @@ async def post_escalation(
     body: EscalationIn,
     supervisor: SupervisorDep,
     session: SessionDep,
-    temporal: TemporalDep,
+    cases: CaseGatewayDep,
 ) -> EscalationRecord:
     """督办: the case's workflow sends the department a notice; the escalation is logged with who and when."""
     return await escalate(
-        session, temporal, supervisor, case_no=case_no, item_code=item_code, note=body.note, now=datetime.now(UTC)
+        session, cases, supervisor, case_no=case_no, item_code=item_code, note=body.note, now=datetime.now(UTC)
     )
 
 

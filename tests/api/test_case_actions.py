@@ -115,24 +115,35 @@ async def test_callbacks_must_carry_a_valid_department_signature(dev_env, data_d
         assert (await stack.api.post(url, content=body, headers=good)).status_code == 404  # no such case
 
 
-async def test_a_callback_before_the_case_is_set_up_is_to_be_retried(dev_env, data_dir: Path) -> None:
-    """A department faster than the case's first projection is asked to retry (425), never told 404."""
-    async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
+async def test_a_callback_the_instant_a_case_is_accepted_gets_the_workflows_answer(dev_env, data_dir: Path) -> None:
+    """No projection to wait for: the case's workflow itself answers a callback sent as the case is accepted.
+
+    The hukou item waits for the birth certificate, so its result is refused with the workflow's reason (409,
+    which senders retry) — never 425. A result for an item the department does not own is refused for good.
+    """
+    async with running_stack(dev_env.client, data_dir) as stack:
         citizen = stack.as_user(Role.CITIZEN, "citizen-early-callback")
         case_no = (await citizen.post("/api/v1/applications", json=application())).json()["case_no"]
-        body = json.dumps(
-            {
-                "case_no": case_no,
-                "item_code": "hukou_registration",
-                "idempotency_key": f"{case_no}:hukou_registration",
-                "status": "completed",
-                "output": {"hukou_no": "HK1"},
-            }
-        ).encode()
-        headers = signed_headers(department_key(stack.settings.secret_key, "public_security"), body)
-        early = await stack.api.post("/api/v1/callbacks/public_security", content=body, headers=headers)
-        assert early.status_code == 425  # the stubs, like real senders, retry 409/425/429
-        assert early.headers["retry-after"] == "1"
+
+        async def send(department: str, item_code: str, output: dict[str, str]) -> httpx.Response:
+            body = json.dumps(
+                {
+                    "case_no": case_no,
+                    "item_code": item_code,
+                    "idempotency_key": f"{case_no}:{item_code}",
+                    "status": "completed",
+                    "output": output,
+                }
+            ).encode()
+            headers = signed_headers(department_key(stack.settings.secret_key, department), body)
+            return await stack.api.post(f"/api/v1/callbacks/{department}", content=body, headers=headers)
+
+        early = await send("public_security", "hukou_registration", {"hukou_no": "HK1"})
+        assert early.status_code == 409, early.text
+        assert "has not been submitted yet" in early.json()["detail"]
+        foreign = await send("health", "hukou_registration", {"hukou_no": "HK1"})
+        assert foreign.status_code == 422, foreign.text
+        assert "has no item hukou_registration of health" in foreign.json()["detail"]
         await citizen.aclose()
 
 

@@ -85,7 +85,7 @@ async def test_board_roles_drill_down_and_escalation(dev_env, data_dir: Path) ->
         ]
         detail = (await supervisor.get(f"/api/v1/supervision/cases/{case_no}")).json()
         assert [e["supervisor"] for e in detail["escalations"]] == ["supervisor-1"]
-        assert detail["temporal_url"].endswith(f"/workflows/newborn-{case_no}")
+        assert detail["temporal_url"].endswith(f"/workflows/case-{case_no}")
         assert detail["district"] == "徐汇区"
         board = (await supervisor.get("/api/v1/supervision/board")).json()
         assert board["escalations"] == {"cdc": 1}

@@ -71,7 +71,7 @@ async def test_a_completed_case_fills_the_wallet_once(dev_env, data_dir: Path) -
         assert marriage[0]["issuer_name"]["zh"] == "上海市民政局"
 
         # Replays and retries of the projection write issue nothing twice.
-        state = await stack.client.get_workflow_handle(f"newborn-{case_no}").query(OneThingWorkflow.status)
+        state = await stack.client.get_workflow_handle(f"case-{case_no}").query(OneThingWorkflow.status)
         engine = make_engine(stack.settings.projection_url)
         projection = ProjectionActivities(engine)
         for _ in range(2):

@@ -200,7 +200,7 @@ async def test_running_case_finishes_on_v1_while_new_cases_use_v2(dev_env, data_
             )
 
             # The old case's history, begun by a v1 worker and finished by a v2 one, replays with v2 loaded.
-            handle = client.get_workflow_handle(workflow_id("newborn", old))
+            handle = client.get_workflow_handle(workflow_id(old))
             await Replayer(workflows=WORKFLOWS, data_converter=client.data_converter).replay_workflow(
                 await handle.fetch_history()
             )

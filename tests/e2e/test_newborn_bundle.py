@@ -60,7 +60,7 @@ async def test_newborn_completes_with_five_results_under_one_case_number(dev_env
         assert repeat.json()["case_no"] == case_no
 
         case = await stack.wait_case(citizen, case_no, {"completed", "rejected", "withdrawn"})
-        await record_history(stack.client.get_workflow_handle(f"newborn-{case_no}"), "newborn_completed")
+        await record_history(stack.client.get_workflow_handle(f"case-{case_no}"), "newborn_completed")
         stop.set()
         await clerk
 
@@ -101,7 +101,7 @@ async def test_history_shows_no_plaintext_personal_data(dev_env, data_dir: Path)
                 "workflow",
                 "show",
                 "--workflow-id",
-                f"newborn-{case_no}",
+                f"case-{case_no}",
                 "--address",
                 stack.settings.temporal_address,
                 "--output",

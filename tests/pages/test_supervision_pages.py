@@ -60,7 +60,7 @@ async def test_supervisor_sees_red_drills_down_and_escalates(skipping_env: Workf
         await page.get_by_role("link", name=case_no).click()
         await expect(page.locator("#case-light")).to_have_text("已超期")
         await expect(page.locator("#temporal-link")).to_have_attribute(
-            "href", re.compile(rf".*/workflows/newborn-{case_no}$")
+            "href", re.compile(rf".*/workflows/case-{case_no}$")
         )
         await expect(page.locator('li[data-item="birth_certificate"]')).to_contain_text("已办结")
         vaccination = page.locator('li[data-item="vaccination_certificate"]')

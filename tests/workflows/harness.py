@@ -101,7 +101,7 @@ class Harness:
             item_runner=item_runner,
         )
         return await self.env.client.start_workflow(
-            OneThingWorkflow.run, bundle, id=workflow_id(thing.code, case_no), task_queue=self.settings.task_queue
+            OneThingWorkflow.run, bundle, id=workflow_id(case_no), task_queue=self.settings.task_queue
         )
 
     async def configure(self, department: str, **behaviour: Any) -> None:

@@ -1,0 +1,192 @@
+"""The one way into a case: start it, and send it messages, by case number alone.
+
+Temporal history is the truth about a case, so a message goes straight to the case's workflow, whose update
+validators accept, ignore or refuse it; the SQL projection never gates the way in (it may lag by moments).
+Temporal's RPC errors are mapped to domain errors here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from core.ids import workflow_id
+from services.errors import ConflictError, InvalidError, NotFoundError, UnavailableError
+from workflows.bundle import OneThingWorkflow
+from workflows.contracts import (
+    RESULT_IGNORED,
+    RESULT_REFUSED,
+    RESULT_TOO_EARLY,
+    BundleInput,
+    CaseState,
+    DepartmentCallback,
+    ItemState,
+    StaffDecision,
+    SupervisorEscalation,
+    Supplement,
+    Withdrawal,
+)
+
+T = TypeVar("T")
+
+LegacyIds = Callable[[str], Awaitable[str | None]]
+"""The workflow id of a case started before ids were derived from the case number, or None."""
+
+
+class Delivery(StrEnum):
+    APPLIED = "applied"
+    """The case took the result."""
+    IGNORED = "ignored"
+    """The case no longer expects it (a repeat, an earlier round, the case closed): nothing to resend."""
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    delivery: Delivery
+    detail: str
+
+
+class CaseGateway(Protocol):
+    """What services need from the case engine; tests of services use a fake with the same methods."""
+
+    async def start(self, bundle: BundleInput) -> None: ...
+
+    async def supplement(self, case_no: str, supplement: Supplement) -> CaseState: ...
+
+    async def withdraw(self, case_no: str, withdrawal: Withdrawal) -> CaseState: ...
+
+    async def decide(self, case_no: str, decision: StaffDecision) -> ItemState: ...
+
+    async def department_result(self, case_no: str, result: DepartmentCallback) -> DeliveryReceipt: ...
+
+    async def escalate(self, case_no: str, escalation: SupervisorEscalation) -> None: ...
+
+
+class TemporalCaseGateway:
+    def __init__(self, client: Client, task_queue: str, *, legacy_ids: LegacyIds | None = None) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._legacy_ids = legacy_ids
+
+    async def start(self, bundle: BundleInput) -> None:
+        try:
+            await self._client.start_workflow(
+                OneThingWorkflow.run,
+                bundle,
+                id=workflow_id(bundle.case_no),
+                task_queue=self._task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                # A repeat after the case finished must not start a second run of it.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            return
+        except RPCError as error:
+            raise UnavailableError(
+                f"Case {bundle.case_no} could not be started just now; send the same request again "
+                "with the same Idempotency-Key and it will continue.",
+                case_no=bundle.case_no,
+            ) from error
+
+    async def supplement(self, case_no: str, supplement: Supplement) -> CaseState:
+        return await self._update(case_no, lambda h: h.execute_update(OneThingWorkflow.supplement, supplement))
+
+    async def withdraw(self, case_no: str, withdrawal: Withdrawal) -> CaseState:
+        return await self._update(case_no, lambda h: h.execute_update(OneThingWorkflow.withdraw, withdrawal))
+
+    async def decide(self, case_no: str, decision: StaffDecision) -> ItemState:
+        return await self._update(case_no, lambda h: h.execute_update(OneThingWorkflow.staff_decision, decision))
+
+    async def department_result(self, case_no: str, result: DepartmentCallback) -> DeliveryReceipt:
+        try:
+            await self._update(case_no, lambda h: h.execute_update(OneThingWorkflow.receive_department_result, result))
+        except _RefusedError as refusal:
+            if refusal.kind == RESULT_IGNORED:
+                return DeliveryReceipt(Delivery.IGNORED, refusal.message)
+            if refusal.kind == RESULT_TOO_EARLY:
+                raise ConflictError(f"{refusal.message}; send this result again later.", case_no=case_no) from None
+            raise InvalidError(
+                f"This result cannot apply to case {case_no}: {refusal.message}. Do not resend it unchanged.",
+                [{"field": "item_code" if refusal.kind == RESULT_REFUSED else "body", "message": refusal.message}],
+                title="Result refused",
+                case_no=case_no,
+            ) from None
+        except _ClosedError:
+            return DeliveryReceipt(Delivery.IGNORED, f"case {case_no} is already closed")
+        return DeliveryReceipt(Delivery.APPLIED, f"case {case_no} took the result")
+
+    async def escalate(self, case_no: str, escalation: SupervisorEscalation) -> None:
+        async def send(handle: WorkflowHandle[Any, Any]) -> None:
+            await handle.signal(OneThingWorkflow.escalate, escalation)
+
+        await self._update(case_no, send)
+
+    # --- one mapping of Temporal's errors --------------------------------------------------------------
+
+    async def _update(self, case_no: str, call: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]]) -> T:
+        """Runs `call` on the case's workflow and maps its failures; department results see the private errors below."""
+        handle = self._client.get_workflow_handle(workflow_id(case_no))
+        try:
+            return await self._mapped(case_no, handle, call)
+        except _MissingError:
+            legacy = await self._legacy_ids(case_no) if self._legacy_ids is not None else None
+            if legacy is None:
+                raise NotFoundError(f"There is no case {case_no}; check the case number.", case_no=case_no) from None
+            try:
+                return await self._mapped(case_no, self._client.get_workflow_handle(legacy), call)
+            except _MissingError:
+                raise NotFoundError(f"There is no case {case_no}; check the case number.", case_no=case_no) from None
+
+    async def _mapped(
+        self, case_no: str, handle: WorkflowHandle[Any, Any], call: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]]
+    ) -> T:
+        try:
+            return await call(handle)
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            kind = cause.type if isinstance(cause, ApplicationError) else None
+            message = str(getattr(cause, "message", cause))
+            if kind in (RESULT_IGNORED, RESULT_REFUSED, RESULT_TOO_EARLY):
+                raise _RefusedError(kind, message) from None
+            raise ConflictError(message, case_no=case_no) from None
+        except RPCError as error:
+            if error.status is not RPCStatusCode.NOT_FOUND:
+                raise UnavailableError("The case engine is not reachable; try again shortly.", retry_after=5) from error
+            # Temporal answers NOT_FOUND both for no such workflow and for one that already closed.
+            if not await _exists(handle):
+                raise _MissingError from None
+            raise _ClosedError(case_no) from None
+
+
+async def _exists(handle: WorkflowHandle[Any, Any]) -> bool:
+    try:
+        await handle.describe()
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise UnavailableError("The case engine is not reachable; try again shortly.", retry_after=5) from error
+    return True
+
+
+class _MissingError(Exception):
+    """No workflow under this id."""
+
+
+class _RefusedError(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+class _ClosedError(ConflictError):
+    """The case's workflow has finished: nothing can be sent into it any more."""
+
+    def __init__(self, case_no: str) -> None:
+        super().__init__(f"Case {case_no} is already finished.", case_no=case_no)
