@@ -15,6 +15,7 @@ from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
 from core.settings import Settings
 from one_things.catalog import Catalog
+from one_things.live import LiveCatalog
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -41,8 +42,10 @@ async def get_temporal(request: Request) -> Client:
 
 
 def get_catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+    """One catalogue for the whole request, even if a definition is published meanwhile."""
+    # A plain function, so a reload after the folder changed runs in the thread pool, not on the event loop.
+    live: LiveCatalog = request.app.state.catalog
+    return live.current()
 
 
 def get_principal(
