@@ -1,20 +1,22 @@
 """The catalogue a running process serves: its folder's definitions, published without a restart.
 
-The folder is looked at again on use, at most once a `check_every` (a second): a fingerprint of the
-definition files' names, sizes, modification times and inodes, a handful of `stat` calls. Only when it
-changed is the folder parsed and validated again. Chosen over a file watch (inotify through `watchfiles`)
-because it needs no background task to start, stop and keep alive in both the API and the worker, works
-where inotify does not (network file systems, container bind mounts, Kubernetes ConfigMaps that swap a
-symlink), and costs nothing between looks. The price: a process that nobody asks for a definition notices
-a change only when next asked (the worker at its next licence reminder run), which is all it needs.
+The folder is looked at again on use, at most once a `check_every` (a second): a hash of the definition
+files' names and bytes. Only when it changed is the folder parsed and validated again. Chosen over a file
+watch (inotify through `watchfiles`) because it needs no background task to start, stop and keep alive in
+both the API and the worker, and works where inotify does not (network file systems, container bind mounts,
+Kubernetes ConfigMaps that swap a symlink). Bytes rather than sizes and modification times, because a
+same-size rewrite within the file system's timestamp granularity (milliseconds) would go unseen, and reading
+a few dozen small files a second costs nothing. The price of looking on use: a process nobody asks for a
+definition sees a change only when next asked (the worker at its next licence reminder run), which is all
+it needs.
 
 A folder that turns invalid (a bad file dropped in, an edit that kept its version while cases were
 accepted on it) is refused as a whole: the last good catalogue stays served, the errors are logged with
-`file:line` and kept in `status()` for `GET /healthz`, until the folder changes again.
-"""
+`file:line` and kept in `status()` for `GET /healthz`, until the folder changes again."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -30,24 +32,21 @@ log = logging.getLogger("onething.catalog")
 
 CHECK_EVERY_SECONDS = 1.0
 
-Fingerprint = tuple[tuple[str, int, int, int], ...]
 
-
-def fingerprint(folder: Path) -> Fingerprint:
-    """Changes with any save, copy, rename or removal of a definition file in `folder`."""
+def _fingerprint(folder: Path) -> str:
+    """Changes with any change to the content, name, number or readability of the definition files in `folder`."""
+    digest = hashlib.sha256()
     try:
         files = catalog_files([folder])
     except OSError:
-        return (("", -1, -1, -1),)  # an unreadable folder: loading it says why
-    entries = []
+        return "unreadable folder"  # loading it says why
     for path in files:
+        digest.update(path.name.encode() + b"\0")
         try:
-            stat = path.stat()
-        except OSError:  # gone since the listing, or no folder at all
-            entries.append((path.name, -1, -1, -1))
-            continue
-        entries.append((path.name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
-    return tuple(entries)
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:  # gone since the listing, or no folder at all: loading it says so
+            digest.update(b"unreadable")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class LiveCatalog:
         self._check_every = check_every
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._seen = fingerprint(folder)
+        self._seen = _fingerprint(folder)
         # No last good catalogue to fall back on yet: an invalid folder stops the process here (CatalogError).
         self._catalog = load_catalog(folder, earlier=earlier)
         self._errors: tuple[DefinitionError, ...] = ()
@@ -99,7 +98,7 @@ class LiveCatalog:
 
     def _look(self) -> None:
         self._next_look = self._monotonic() + self._check_every
-        seen = fingerprint(self._folder)
+        seen = _fingerprint(self._folder)
         if seen == self._seen:
             return
         try:
