@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
@@ -19,11 +21,28 @@ from core.calendar import adjustments_from
 from core.metrics import HISTOGRAM_BUCKETS
 from core.settings import Settings
 from core.temporal import connect
+from one_things.catalog import catalog_folder
+from one_things.live import LiveCatalog
 from persistence.db import make_engine
+from persistence.definitions import StoredVersions
 from workflows.registry import WORKFLOWS
 from workflows.schedules import ensure_schedules
 
 log = logging.getLogger("onething.worker")
+
+
+def worker_activities(settings: Settings, *, http: httpx.AsyncClient, engine: Engine) -> list[Callable[..., Any]]:
+    """The activities with this process's dependencies, each taken from `settings`."""
+    # The API's folder and version rules: licence reminders name old cases' items too.
+    catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(engine))
+    return build_activities(
+        http=http,
+        engine=engine,
+        catalog=catalog,
+        departments_url=settings.departments_url,
+        api_url=settings.api_url,
+        calendar_adjustments=adjustments_from(settings.calendar_adjustments),
+    )
 
 
 @asynccontextmanager
@@ -37,13 +56,7 @@ async def build_worker(client: Client, settings: Settings) -> AsyncIterator[Work
                 client,
                 task_queue=settings.task_queue,
                 workflows=WORKFLOWS,
-                activities=build_activities(
-                    http=http,
-                    engine=engine,
-                    departments_url=settings.departments_url,
-                    api_url=settings.api_url,
-                    calendar_adjustments=adjustments_from(settings.calendar_adjustments),
-                ),
+                activities=worker_activities(settings, http=http, engine=engine),
                 activity_executor=executor,
             )
     engine.dispose()

@@ -19,6 +19,7 @@ from activities.messages import Transport, deliver_message, licence_expiring
 from api.licence_views import licence_name
 from core.calendar import TZ
 from one_things.catalog import Catalog
+from one_things.live import LiveCatalog
 from one_things.schema import Names
 from persistence.licences import Licence, expiring_between
 from workflows.contracts import Message, ReminderRequest
@@ -55,7 +56,7 @@ def reminder(catalog: Catalog, licence: Licence) -> Message:
 
 
 class LicenceReminderActivities:
-    def __init__(self, engine: Engine, transport: Transport, catalog: Catalog) -> None:
+    def __init__(self, engine: Engine, transport: Transport, catalog: LiveCatalog) -> None:
         self._engine = engine
         self._transport = transport
         self._catalog = catalog
@@ -68,8 +69,9 @@ class LicenceReminderActivities:
         end = datetime.combine(request.today + timedelta(days=request.within_days + 1), time.min, tzinfo=TZ)
         with Session(self._engine) as session:
             licences = expiring_between(session, start=start, end=end)
+        catalog = self._catalog.current()  # names of a definition published since the worker started, too
         # One commit per notice (inside deliver_message): a retry after a failure resumes, not restarts.
-        sent = sum(deliver_message(self._engine, self._transport, reminder(self._catalog, lic)) for lic in licences)
+        sent = sum(deliver_message(self._engine, self._transport, reminder(catalog, lic)) for lic in licences)
         # Counts only: holders and licence numbers are personal data.
         log.info("licence expiry reminders for %s: %d expiring, %d new", request.today, len(licences), sent)
         return sent

@@ -15,18 +15,18 @@ from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
 from core.calendar import NONE, Adjustments
-from one_things.catalog import Catalog, default_catalog
+from one_things.live import LiveCatalog
 
 
 def build_activities(
     *,
     http: httpx.AsyncClient,
     engine: Engine,
+    catalog: LiveCatalog,
     departments_url: str,
     api_url: str,
     calendar_adjustments: Adjustments = NONE,
     transport: Transport | None = None,
-    catalog: Catalog | None = None,
 ) -> list[Callable[..., Any]]:
     departments = DepartmentActivities(http, engine, departments_url, callback_base_url=api_url)
     calendar = CalendarActivities(calendar_adjustments)
@@ -34,7 +34,7 @@ def build_activities(
     # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.
     transport = transport or RecordingTransport(engine)
     messages = MessageActivities(engine, transport)
-    reminders = LicenceReminderActivities(engine, transport, catalog or default_catalog())
+    reminders = LicenceReminderActivities(engine, transport, catalog)
     rectifications = RectificationActivities(engine)
     return [
         departments.submit_to_department,

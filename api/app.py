@@ -28,7 +28,8 @@ from api.routers import (
 )
 from api.temporal_link import TemporalLink
 from core.settings import Settings, get_settings
-from one_things.catalog import load_catalog
+from one_things.catalog import catalog_folder
+from one_things.live import LiveCatalog
 from persistence.db import make_engine, session_scope
 from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
@@ -46,8 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Demo residents and licences for the embedded stack; production reads the real registers.
             with session_scope(app.state.engine) as session:
                 seed_demo_data(session)
-        # Refuses to start on a definition edited without a new version; resolves old cases' versions.
-        app.state.catalog = load_catalog(settings.catalog_dir, earlier=StoredVersions(app.state.engine))
+        # Refuses to start on a definition edited without a new version; resolves old cases' versions;
+        # serves definitions published into the folder later without a restart (one_things/live.py).
+        app.state.catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(app.state.engine))
         app.state.temporal = TemporalLink(settings)
         await app.state.temporal.get()
         yield

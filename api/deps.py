@@ -17,6 +17,7 @@ from core.auth import InvalidTokenError, Principal, Role, read_token
 from core.ids import legacy_workflow_id
 from core.settings import Settings
 from one_things.catalog import Catalog
+from one_things.live import LiveCatalog
 from persistence.cases import get_case
 from services.case_gateway import CaseGateway, TemporalCaseGateway
 
@@ -62,8 +63,10 @@ async def get_case_gateway(request: Request) -> CaseGateway:
 
 
 def get_catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+    """One catalogue for the whole request, even if a definition is published meanwhile."""
+    # A plain function, so a reload after the folder changed runs in the thread pool, not on the event loop.
+    live: LiveCatalog = request.app.state.catalog
+    return live.current()
 
 
 def get_principal(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
+from core.settings import Settings, get_settings
 from one_things.graph import critical_path_days, dependency_order, sequential_days
 from one_things.loader import display_path, parse_file
 from one_things.problems import CatalogError, DefinitionError
@@ -19,15 +19,21 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "catalog_files",
+    "catalog_folder",
     "check_files",
     "critical_path_days",
-    "default_catalog",
     "dependency_order",
     "load_catalog",
     "sequential_days",
 ]
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
+"""The package's own definitions: what a process serves when ONETHING_CATALOG_DIR is not set."""
+
+
+def catalog_folder(settings: Settings | None = None) -> Path:
+    """The one folder every process and command reads definitions from: ONETHING_CATALOG_DIR, else the package's."""
+    return (settings or get_settings()).catalog_dir or CATALOG_DIR
 
 
 class Catalog:
@@ -120,7 +126,8 @@ def _top_level_line(path: Path, key: str) -> int | None:
 
 
 def load_catalog(directory: Path | None = None, *, earlier: EarlierVersions | None = None) -> Catalog:
-    """Every definition in `directory` (default: the package's catalog/); CatalogError lists all errors.
+    """Every definition in `directory` (default: the package's catalog/, for tests and tools that want exactly
+    those; a process passes `catalog_folder(settings)`); CatalogError lists all errors.
 
     With `earlier` (the snapshots cases were accepted under), a file whose content changed while its
     version stayed the same is an error too, and the catalogue resolves those versions for old cases.
@@ -133,9 +140,3 @@ def load_catalog(directory: Path | None = None, *, earlier: EarlierVersions | No
     if errors:
         raise CatalogError(errors)
     return Catalog((thing for _, thing in parsed), earlier=earlier)
-
-
-@cache
-def default_catalog() -> Catalog:
-    """The package catalogue, loaded once per process (the files do not change while it runs)."""
-    return load_catalog()

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import typer
 
 from one_things.catalog import (
-    CATALOG_DIR,
     Catalog,
     catalog_files,
+    catalog_folder,
     check_files,
     critical_path_days,
     load_catalog,
@@ -40,7 +40,7 @@ _TZ = ZoneInfo("Asia/Shanghai")
 
 def _load_or_exit() -> Catalog:
     try:
-        return load_catalog()
+        return load_catalog(catalog_folder())
     except CatalogError as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
@@ -77,11 +77,13 @@ def list_command() -> None:
 def validate_command(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Definition files or folders", show_default="the package catalogue"),
+        typer.Argument(
+            help="Definition files or folders", show_default="ONETHING_CATALOG_DIR, else the package catalogue"
+        ),
     ] = None,
 ) -> None:
     """Check definition files; every error is printed as `file:line: ...`. Exit code 1 on any error."""
-    files = catalog_files(paths or [CATALOG_DIR])
+    files = catalog_files(paths or [catalog_folder()])
     if not files:
         typer.echo("no *.yaml definition files found", err=True)
         raise typer.Exit(1)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from one_things.catalog import CatalogError, load_catalog
+from one_things.catalog import CatalogError, catalog_folder, load_catalog
 from one_things.graph import critical_path_days, sequential_days
 from one_things.graph_svg import dependency_svg
 from one_things.loader import display_path, load_definition
@@ -19,7 +19,7 @@ def _definition(thing: str) -> OneThing:
     try:
         if thing.endswith((".yaml", ".yml")) or Path(thing).is_file():
             return load_definition(Path(thing))
-        catalog = load_catalog()
+        catalog = load_catalog(catalog_folder())
     except CatalogError as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from one_things.catalog import CATALOG_DIR, catalog_files, check_files
+from one_things.catalog import catalog_files, catalog_folder, check_files
 from one_things.jsonschema import SCHEMA_PATH
 from one_things.loader import display_path
 from one_things.scaffold import code_problem, scaffold
@@ -17,7 +17,7 @@ from one_things.schema import ApplicantKind
 
 def _codes_in_catalogue() -> dict[str, Path]:
     # Only files that parse have a code; a broken catalogue file cannot claim one.
-    results, _ = check_files(catalog_files([CATALOG_DIR]))
+    results, _ = check_files(catalog_files([catalog_folder()]))
     return {result.thing.code: result.path for result in results if result.thing is not None}
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from core.settings import get_settings
-from one_things.catalog import Catalog, FileResult, load_catalog
+from one_things.catalog import Catalog, FileResult, catalog_folder, load_catalog
 from one_things.diff import changes, diff_lines
 from one_things.loader import load_definition
 from one_things.problems import CatalogError, DefinitionError
@@ -66,7 +66,7 @@ def _resolve(argument: str) -> OneThing:
 
 def _catalog() -> Catalog:
     try:
-        return load_catalog(get_settings().catalog_dir)
+        return load_catalog(catalog_folder())
     except CatalogError as error:
         raise _UnresolvedError(f"{error}\nrun `onething things validate` for details") from None
 

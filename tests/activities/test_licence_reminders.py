@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from activities.licence_reminders import LicenceReminderActivities
 from activities.messages import RecordingTransport
 from core.calendar import TZ
-from one_things.catalog import load_catalog
+from one_things.catalog import CATALOG_DIR
+from one_things.live import LiveCatalog
 from persistence.db import make_engine, session_scope
 from persistence.licences import Licence, add_licence
 from persistence.messages import InboxMessage, OutgoingMessage
@@ -34,7 +35,7 @@ def engine(tmp_path: Path) -> Engine:
 
 @pytest.fixture
 def activities(engine: Engine) -> LicenceReminderActivities:
-    return LicenceReminderActivities(engine, RecordingTransport(engine), load_catalog())
+    return LicenceReminderActivities(engine, RecordingTransport(engine), LiveCatalog(CATALOG_DIR))
 
 
 def seed(engine: Engine) -> dict[str, str]:

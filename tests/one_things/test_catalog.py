@@ -8,7 +8,6 @@ import yaml
 from one_things.catalog import (
     CatalogError,
     critical_path_days,
-    default_catalog,
     dependency_order,
     load_catalog,
     sequential_days,
@@ -22,7 +21,6 @@ def test_default_catalogue_has_newborn() -> None:
     assert "newborn" in catalog.codes()
     assert catalog.get("newborn").version == 2  # v2: the age limit became an eligibility rule
     assert [thing.code for thing in catalog.all()] == sorted(thing.code for thing in catalog.all())
-    assert default_catalog() is default_catalog()
 
 
 def test_unknown_code_is_a_key_error_naming_known_codes() -> None:

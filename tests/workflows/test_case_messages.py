@@ -14,6 +14,8 @@ from temporalio.worker import Worker
 
 from activities.messages import Outgoing
 from activities.registry import build_activities
+from one_things.catalog import catalog_folder
+from one_things.live import LiveCatalog
 from persistence.db import make_engine
 from persistence.messages import InboxMessage, list_outgoing
 from tests.support.histories import record_history
@@ -67,6 +69,7 @@ async def test_a_notice_that_cannot_be_sent_never_fails_the_case(
         activities = build_activities(
             http=http,
             engine=engine,
+            catalog=LiveCatalog(catalog_folder(h.settings)),
             departments_url=h.settings.departments_url,
             api_url=h.settings.api_url,
             transport=BrokenGateway(),
