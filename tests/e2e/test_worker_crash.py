@@ -36,7 +36,7 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         "ONETHING_DEPARTMENTS_PORT": str(settings.departments_port),
         "ONETHING_METRICS_PORT": str(settings.metrics_port),
     }
-    command = [sys.executable, "-c", "from core.cli import main; main()", "worker"]
+    command = [sys.executable, "-c", "from cli.main import main; main()", "worker"]
     return subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 

@@ -32,7 +32,7 @@ def token(
 @app.command()
 def dev() -> None:
     """Run the whole stack: Temporal dev server, department stubs, worker and API, supervised."""
-    from core.supervisor import run_dev_stack
+    from devstack.stack import run_dev_stack
 
     run_dev_stack(get_settings())
 

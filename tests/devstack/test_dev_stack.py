@@ -1,4 +1,4 @@
-"""The supervisor with real child processes: small Python sleepers, and once the real Temporal dev server."""
+"""`onething dev` with real child processes: small Python sleepers, and once the real Temporal dev server."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-import core.supervisor
-from core.processes import Part, StartupError, Supervisor, port_open
+import devstack.stack
 from core.settings import Settings
-from core.supervisor import dev_parts, run_dev_stack, temporal_part
+from devstack.processes import Part, ProcessManager, StartupError, port_open
+from devstack.stack import dev_parts, run_dev_stack, temporal_part
 
 # Records its name in `record` when asked to stop with SIGTERM; touches `ready` once that handler is set.
 SLEEPER = """
@@ -68,21 +68,21 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
     return False
 
 
-def fast_supervisor(
+def fast_manager(
     parts: list[Part], tmp_path: Path, *, backoff: float = 0.1, stop_timeout: float = 5.0
-) -> tuple[Supervisor, io.StringIO]:
+) -> tuple[ProcessManager, io.StringIO]:
     out = io.StringIO()
-    supervisor = Supervisor(
+    manager = ProcessManager(
         parts, tmp_path / "logs", out=out, backoff=backoff, stop_timeout=stop_timeout, poll_interval=0.05
     )
-    return supervisor, out
+    return manager, out
 
 
 def test_stop_terminates_in_reverse_order(tmp_path: Path) -> None:
-    supervisor, out = fast_supervisor([sleeper(tmp_path, name) for name in "abc"], tmp_path)
-    assert supervisor.start_all()
-    pids = [supervisor.pid(name) for name in "abc"]
-    supervisor.stop_all()
+    manager, out = fast_manager([sleeper(tmp_path, name) for name in "abc"], tmp_path)
+    assert manager.start_all()
+    pids = [manager.pid(name) for name in "abc"]
+    manager.stop_all()
     assert stopped(tmp_path) == ["c", "b", "a"]
     assert not any(alive(pid) for pid in pids if pid is not None)
     assert out.getvalue().index("stopping c") < out.getvalue().index("stopping a")
@@ -90,22 +90,22 @@ def test_stop_terminates_in_reverse_order(tmp_path: Path) -> None:
 
 
 def test_killed_child_is_restarted(tmp_path: Path) -> None:
-    supervisor, out = fast_supervisor([sleeper(tmp_path, "a"), sleeper(tmp_path, "b")], tmp_path)
-    assert supervisor.start_all()
-    first = supervisor.pid("a")
+    manager, out = fast_manager([sleeper(tmp_path, "a"), sleeper(tmp_path, "b")], tmp_path)
+    assert manager.start_all()
+    first = manager.pid("a")
     assert first is not None
     os.kill(first, signal.SIGKILL)
     restarted: list[int | None] = []
 
     def watch() -> None:
-        wait_for(lambda: supervisor.pid("a") not in (None, first))
-        restarted.append(supervisor.pid("a"))
+        wait_for(lambda: manager.pid("a") not in (None, first))
+        restarted.append(manager.pid("a"))
         # Give the new child time to set its SIGTERM handler before the stop.
         wait_for(lambda: (tmp_path / "logs" / "a.log").read_text().count("up a") == 2)
-        supervisor.request_stop()
+        manager.request_stop()
 
     watcher = in_background(watch)
-    assert supervisor.supervise() == 0  # restarts happen in the main thread, as in `onething dev`
+    assert manager.supervise() == 0  # restarts happen in the main thread, as in `onething dev`
     watcher.join()
     assert restarted[0] not in (None, first)
     assert "a exited with code -9; restarting in 0.1 s" in out.getvalue()
@@ -115,9 +115,9 @@ def test_killed_child_is_restarted(tmp_path: Path) -> None:
 
 def test_gives_up_after_five_quick_failures(tmp_path: Path) -> None:
     crash = Part("crash", [sys.executable, "-c", "raise SystemExit(3)"])
-    supervisor, out = fast_supervisor([sleeper(tmp_path, "a"), crash], tmp_path, backoff=0.01)
-    assert supervisor.start_all()
-    assert supervisor.supervise() == 1
+    manager, out = fast_manager([sleeper(tmp_path, "a"), crash], tmp_path, backoff=0.01)
+    assert manager.start_all()
+    assert manager.supervise() == 1
     assert "crash exited with code 3, 5 times within 60 s: giving up" in out.getvalue()
     assert out.getvalue().count("crash restarted") == 4
     assert stopped(tmp_path) == ["a"]
@@ -129,12 +129,12 @@ def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
         "import signal, pathlib, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
         f"pathlib.Path({str(ready)!r}).touch(); time.sleep(60)"
     )
-    supervisor, out = fast_supervisor(
+    manager, out = fast_manager(
         [Part("stubborn", [sys.executable, "-c", code], ready.exists)], tmp_path, stop_timeout=0.5
     )
-    assert supervisor.start_all()
-    pid = supervisor.pid("stubborn")
-    supervisor.stop_all()
+    assert manager.start_all()
+    pid = manager.pid("stubborn")
+    manager.stop_all()
     assert "killing" in out.getvalue()
     assert pid is not None
     assert not alive(pid)
@@ -142,16 +142,16 @@ def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
 
 def test_startup_failure_shows_the_log(tmp_path: Path) -> None:
     code = "import sys; print('boom: no such table', file=sys.stderr); sys.exit(2)"
-    supervisor, _ = fast_supervisor([Part("broken", [sys.executable, "-c", code], lambda: False)], tmp_path)
+    manager, _ = fast_manager([Part("broken", [sys.executable, "-c", code], lambda: False)], tmp_path)
     with pytest.raises(StartupError, match="exited with code 2") as error:
-        supervisor.start_all()
+        manager.start_all()
     assert "boom: no such table" in str(error.value)
 
 
 def test_refuses_to_start_over_a_running_part(tmp_path: Path) -> None:
-    supervisor, _ = fast_supervisor([Part("taken", [sys.executable, "-c", "pass"], lambda: True)], tmp_path)
+    manager, _ = fast_manager([Part("taken", [sys.executable, "-c", "pass"], lambda: True)], tmp_path)
     with pytest.raises(StartupError, match="already answers"):
-        supervisor.start_all()
+        manager.start_all()
 
 
 def test_dev_parts_order_and_commands(tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_run_dev_stack_stops_on_sigterm(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     parts = [sleeper(tmp_path, "a"), sleeper(tmp_path, "b")]
-    monkeypatch.setattr(core.supervisor, "dev_parts", lambda settings, data_dir: parts)
+    monkeypatch.setattr(devstack.stack, "dev_parts", lambda settings, data_dir: parts)
     before = signal.getsignal(signal.SIGTERM)
 
     def terminate_when_ready() -> None:
@@ -202,13 +202,13 @@ def test_real_temporal_dev_server_starts_and_stops(tmp_path: Path) -> None:
     assert f"server start-dev --ip 127.0.0.1 --port {port} --ui-port {ui_port}" in argv
     assert f"--db-filename {tmp_path / 'temporal.db'}" in argv
     assert "--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal" in argv
-    supervisor, out = fast_supervisor([part], tmp_path, stop_timeout=10)
+    manager, out = fast_manager([part], tmp_path, stop_timeout=10)
     try:
-        assert supervisor.start_all()
+        assert manager.start_all()
         assert "starting Temporal dev server… ready" in out.getvalue()
         assert port_open("127.0.0.1", port)()
         assert (tmp_path / "temporal.db").exists()
     finally:
-        supervisor.stop_all()
-    assert supervisor.pid("temporal") is None
+        manager.stop_all()
+    assert manager.pid("temporal") is None
     assert not port_open("127.0.0.1", port)()

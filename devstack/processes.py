@@ -1,8 +1,8 @@
-"""A small process supervisor: start parts in order, restart the ones that die, stop them in reverse order.
+"""A small process manager: start parts in order, restart the ones that die, stop them in reverse order.
 
 The parts are data (`Part(name, argv, ready_check)`), so the logic is tested with plain `python -c`
-children; `core.supervisor` fills it with the embedded stack. Each child runs in its own session (a
-terminal's Ctrl-C reaches only the supervisor, which then stops the children in reverse order) and its
+children; `devstack.stack` fills it with the embedded stack. Each child runs in its own session (a
+terminal's Ctrl-C reaches only the manager, which then stops the children in reverse order) and its
 stdout and stderr are appended to `<log_dir>/<name>.log`.
 """
 
@@ -70,7 +70,7 @@ def http_ok(url: str) -> ReadyCheck:
 
 
 def _die_with_parent() -> None:
-    """Runs in the child before exec: if the supervisor is killed outright, the child gets SIGTERM."""
+    """Runs in the child before exec: if the manager is killed outright, the child gets SIGTERM."""
     if sys.platform == "linux":
         pr_set_pdeathsig = 1
         ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
@@ -85,7 +85,7 @@ class _Child:
     exits: deque[float] = field(default_factory=deque)
 
 
-class Supervisor:
+class ProcessManager:
     """Drive it from one long-lived thread (the main one in `onething dev`): children are tied to the
     thread that spawned them (PR_SET_PDEATHSIG), and `request_stop` is safe from a signal handler."""
 

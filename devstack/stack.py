@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from core.processes import Part, StartupError, Supervisor, http_ok, port_open
 from core.settings import Settings
+from devstack.processes import Part, ProcessManager, StartupError, http_ok, port_open
 
 # SIGHUP too: closing the terminal stops the stack in order instead of orphaning its parts.
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -65,8 +65,8 @@ def temporal_part(settings: Settings, data_dir: Path) -> Part:
 
 
 def _onething(command: str) -> list[str]:
-    # The venv's python and the installed `core` package, whatever is on PATH.
-    return [sys.executable, "-c", "from core.cli import main; main()", command]
+    # The venv's python and the installed `cli` package, whatever is on PATH.
+    return [sys.executable, "-c", "from cli.main import main; main()", command]
 
 
 def dev_parts(settings: Settings, data_dir: Path) -> list[Part]:
@@ -90,14 +90,14 @@ def run_dev_stack(settings: Settings) -> None:
         parts = dev_parts(settings, data_dir)
     except StartupError as error:
         raise SystemExit(str(error)) from None
-    supervisor = Supervisor(parts, data_dir / "logs")
+    manager = ProcessManager(parts, data_dir / "logs")
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        supervisor.request_stop()
+        manager.request_stop()
 
     previous = {signum: signal.signal(signum, on_signal) for signum in _STOP_SIGNALS}
     try:
-        code = _run(supervisor, settings, data_dir)
+        code = _run(manager, settings, data_dir)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -105,16 +105,16 @@ def run_dev_stack(settings: Settings) -> None:
         raise SystemExit(code)
 
 
-def _run(supervisor: Supervisor, settings: Settings, data_dir: Path) -> int:
-    print(f"output of each part goes to {supervisor.log_dir}/<part>.log", flush=True)
+def _run(manager: ProcessManager, settings: Settings, data_dir: Path) -> int:
+    print(f"output of each part goes to {manager.log_dir}/<part>.log", flush=True)
     try:
-        started = supervisor.start_all()
+        started = manager.start_all()
     except StartupError as error:
         print(f"\n{error}", file=sys.stderr, flush=True)
-        supervisor.stop_all()
+        manager.stop_all()
         return 1
     except BaseException:
-        supervisor.stop_all()
+        manager.stop_all()
         raise
     if started:
         ui_host, _ = _host_port(settings.temporal_address)
@@ -127,4 +127,4 @@ def _run(supervisor: Supervisor, settings: Settings, data_dir: Path) -> int:
             "\nCtrl-C stops everything.\n",
             flush=True,
         )
-    return supervisor.supervise()
+    return manager.supervise()

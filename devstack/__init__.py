@@ -1,0 +1,1 @@
+"""`onething dev`: the embedded development stack, its parts started in order and restarted when they die."""
