@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+from cli.things import example_command, things_app
 from core.auth import Principal, Role, issue_token
 from core.settings import get_settings
-from one_things.cli import example_command, things_app
 
 app = typer.Typer(help="onething: get one thing done for a citizen.", no_args_is_help=True)
 app.add_typer(things_app, name="things")

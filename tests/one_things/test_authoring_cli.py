@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from one_things.cli import things_app
+from cli.things import things_app
 from one_things.jsonschema import SCHEMA_PATH
 from one_things.loader import parse_file
 from one_things.plan import make_plan

@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from cli.things import example_command, things_app
 from core.settings import get_settings
-from one_things.cli import example_command, things_app
 from tests.support.catalog import TWINS, TWINS_NAME, catalogue_with_twins
 
 runner = CliRunner()

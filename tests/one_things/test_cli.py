@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import typer
 from typer.testing import CliRunner
 
-from one_things.cli import example_command, things_app
+from cli.things import example_command, things_app
 from one_things.forms import validate_form
 from one_things.plan import make_plan
 from one_things.schema import OneThing

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from cli.things import things_app
 from one_things.catalog import CATALOG_DIR, load_catalog
-from one_things.cli import things_app
 from tests.one_things.conftest import Breaker
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from one_things.cli import things_app
+from cli.things import things_app
 from tests.one_things.conftest import MINI, Breaker, line_of
 
 runner = CliRunner()

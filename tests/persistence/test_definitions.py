@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from cli.things import things_app
 from core.settings import get_settings
 from one_things.catalog import load_catalog
-from one_things.cli import things_app
 from one_things.loader import load_definition
 from one_things.problems import CatalogError
 from persistence.db import make_engine, session_scope

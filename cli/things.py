@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from cli.things_graph import graph_command
+from cli.things_new import new_command
+from cli.things_versions import deployed_version_errors, diff_command
 from one_things.catalog import (
     Catalog,
     catalog_files,
@@ -20,13 +23,10 @@ from one_things.catalog import (
     load_catalog,
     sequential_days,
 )
-from one_things.cli_graph import graph_command
-from one_things.cli_new import new_command
 from one_things.demo import demo_application
 from one_things.jsonschema import schema_text
 from one_things.loader import display_path
 from one_things.problems import CatalogError
-from one_things.versions_cli import deployed_version_errors, diff_command
 
 things_app = typer.Typer(
     help="The one-thing catalogue: write, check, draw and list definitions, export the schema.", no_args_is_help=True
