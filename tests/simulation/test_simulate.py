@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from core.settings import Settings
@@ -17,6 +18,8 @@ from persistence.tables import ApplicationRequest, CaseRecord, ItemRecord
 from simulation.runner import Plan, simulate
 from simulation.scenario import Delay, Scenario
 from simulation.timeserver import libfaketime
+
+pytestmark = pytest.mark.e2e  # a whole stack on the time-skipping server, in its own processes
 
 # Twenty cases are few: the people are made busier than in the default scenario, so corrections, late
 # items and bad ratings all occur. The assertions are about consistency, never about these rates.
