@@ -99,7 +99,10 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the handler returns, before the response is sent. With the default
+# scope it ran after the response, so a client could be told "claimed" or "accepted" before the row existed
+# (a second claim sent at once then met the first one's insert: a 500), or at all, had the commit failed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 CaseGatewayDep = Annotated[CaseGateway, Depends(get_case_gateway)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
