@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from core.calendar import adjustments_from
+from core.clock import SYSTEM_CLOCK, Clock
 from core.metrics import HISTOGRAM_BUCKETS
 from core.settings import Settings
 from core.temporal import connect
@@ -31,7 +32,9 @@ from workflows.schedules import ensure_schedules
 log = logging.getLogger("onething.worker")
 
 
-def worker_activities(settings: Settings, *, http: httpx.AsyncClient, engine: Engine) -> list[Callable[..., Any]]:
+def worker_activities(
+    settings: Settings, *, http: httpx.AsyncClient, engine: Engine, clock: Clock = SYSTEM_CLOCK
+) -> list[Callable[..., Any]]:
     """The activities with this process's dependencies, each taken from `settings`."""
     # The API's folder and version rules: licence reminders name old cases' items too.
     catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(engine))
@@ -42,12 +45,14 @@ def worker_activities(settings: Settings, *, http: httpx.AsyncClient, engine: En
         departments_url=settings.departments_url,
         api_url=settings.api_url,
         calendar_adjustments=adjustments_from(settings.calendar_adjustments),
+        clock=clock,
     )
 
 
 @asynccontextmanager
-async def build_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """A worker with its HTTP client, database engine and thread pool, all closed on exit."""
+async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM_CLOCK) -> AsyncIterator[Worker]:
+    """A worker with its HTTP client, database engine and thread pool, all closed on exit; `clock` stamps
+    what its activities write (a simulation passes the clock that follows its time-skipping server)."""
     engine = make_engine(settings.projection_url)
     timeout = httpx.Timeout(50.0, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
@@ -56,7 +61,7 @@ async def build_worker(client: Client, settings: Settings) -> AsyncIterator[Work
                 client,
                 task_queue=settings.task_queue,
                 workflows=WORKFLOWS,
-                activities=worker_activities(settings, http=http, engine=engine),
+                activities=worker_activities(settings, http=http, engine=engine, clock=clock),
                 activity_executor=executor,
             )
     engine.dispose()

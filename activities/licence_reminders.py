@@ -18,6 +18,7 @@ from temporalio import activity
 from activities.messages import Transport, deliver_message, licence_expiring
 from api.licence_views import licence_name
 from core.calendar import TZ
+from core.clock import SYSTEM_CLOCK, Clock
 from one_things.catalog import Catalog
 from one_things.live import LiveCatalog
 from one_things.schema import Names
@@ -56,10 +57,13 @@ def reminder(catalog: Catalog, licence: Licence) -> Message:
 
 
 class LicenceReminderActivities:
-    def __init__(self, engine: Engine, transport: Transport, catalog: LiveCatalog) -> None:
+    def __init__(
+        self, engine: Engine, transport: Transport, catalog: LiveCatalog, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self._engine = engine
         self._transport = transport
         self._catalog = catalog
+        self._clock = clock
 
     @activity.defn
     def remind_expiring_licences(self, request: ReminderRequest) -> int:
@@ -71,7 +75,10 @@ class LicenceReminderActivities:
             licences = expiring_between(session, start=start, end=end)
         catalog = self._catalog.current()  # names of a definition published since the worker started, too
         # One commit per notice (inside deliver_message): a retry after a failure resumes, not restarts.
-        sent = sum(deliver_message(self._engine, self._transport, reminder(catalog, lic)) for lic in licences)
+        sent = sum(
+            deliver_message(self._engine, self._transport, reminder(catalog, lic), now=self._clock.now())
+            for lic in licences
+        )
         # Counts only: holders and licence numbers are personal data.
         log.info("licence expiry reminders for %s: %d expiring, %d new", request.today, len(licences), sent)
         return sent

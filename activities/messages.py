@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from activities.message_texts import expiry_round, render
+from core.clock import SYSTEM_CLOCK, Clock
 from one_things.schema import Names
 from persistence.db import session_scope
 from persistence.messages import add_inbox_message, message_key, record_outgoing
@@ -43,8 +44,9 @@ class Transport(Protocol):
 class RecordingTransport:
     """Development transport: records outgoing SMS and e-mail in a table instead of sending them."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> None:
         self._engine = engine
+        self._clock = clock
 
     def send(self, outgoing: Outgoing) -> None:
         with session_scope(self._engine) as session:
@@ -55,10 +57,11 @@ class RecordingTransport:
                 case_no=outgoing.case_no,
                 channel=outgoing.channel.value,
                 text=outgoing.text,
+                now=self._clock.now(),
             )
 
 
-def deliver_message(engine: Engine, transport: Transport, message: Message) -> bool:
+def deliver_message(engine: Engine, transport: Transport, message: Message, *, now: datetime) -> bool:
     """Puts the message in the owner's inbox and sends it on its channels. Returns whether it was new.
 
     The inbox row commits first: if a channel then fails, the retry finds the row and only resends.
@@ -75,6 +78,7 @@ def deliver_message(engine: Engine, transport: Transport, message: Message) -> b
             round=message.round,
             title=(text.title_zh, text.title_en),
             body=(text.body_zh, text.body_en),
+            now=now,
         )
     for channel in message.channels:
         transport.send(
@@ -112,10 +116,11 @@ def licence_expiring(
 
 
 class MessageActivities:
-    def __init__(self, engine: Engine, transport: Transport) -> None:
+    def __init__(self, engine: Engine, transport: Transport, clock: Clock = SYSTEM_CLOCK) -> None:
         self._engine = engine
         self._transport = transport
+        self._clock = clock
 
     @activity.defn
     def send_message(self, message: Message) -> bool:
-        return deliver_message(self._engine, self._transport, message)
+        return deliver_message(self._engine, self._transport, message, now=self._clock.now())

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from core.calendar import NONE, Adjustments
+from core.clock import SYSTEM_CLOCK, Clock
 from core.sla import PlannedItem, clock_days_used, forecast_completion
 from persistence.cases import CaseFigures, project_case
 from persistence.db import session_scope
@@ -16,15 +17,16 @@ from workflows.contracts import CaseState, ItemState, Light
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine, calendar_adjustments: Adjustments = NONE) -> None:
+    def __init__(self, engine: Engine, calendar_adjustments: Adjustments = NONE, clock: Clock = SYSTEM_CLOCK) -> None:
         self._engine = engine
+        self._clock = clock
         self._adjust = calendar_adjustments
 
     @activity.defn
     def project_case_state(self, state: CaseState) -> bool:
         figures = case_figures(state, self._adjust)
         with session_scope(self._engine) as session:
-            applied = project_case(session, state=state, figures=figures)
+            applied = project_case(session, state=state, now=self._clock.now(), figures=figures)
             # Results reach the wallet in the same transaction as the case, so no extra activity runs
             # and a retried or replayed write finds them there (issuing is idempotent, not seq-gated).
             issue_case_licences(session, state=state)

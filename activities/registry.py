@@ -15,6 +15,7 @@ from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
 from core.calendar import NONE, Adjustments
+from core.clock import SYSTEM_CLOCK, Clock
 from one_things.live import LiveCatalog
 
 
@@ -27,15 +28,16 @@ def build_activities(
     api_url: str,
     calendar_adjustments: Adjustments = NONE,
     transport: Transport | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> list[Callable[..., Any]]:
     departments = DepartmentActivities(http, engine, departments_url, callback_base_url=api_url)
     calendar = CalendarActivities(calendar_adjustments)
-    projection = ProjectionActivities(engine, calendar_adjustments)
+    projection = ProjectionActivities(engine, calendar_adjustments, clock)
     # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.
-    transport = transport or RecordingTransport(engine)
-    messages = MessageActivities(engine, transport)
-    reminders = LicenceReminderActivities(engine, transport, catalog)
-    rectifications = RectificationActivities(engine)
+    transport = transport or RecordingTransport(engine, clock)
+    messages = MessageActivities(engine, transport, clock)
+    reminders = LicenceReminderActivities(engine, transport, catalog, clock)
+    rectifications = RectificationActivities(engine, clock)
     return [
         departments.submit_to_department,
         departments.await_batch_result,

@@ -1,38 +1,45 @@
-"""The platform's "now" for what the API writes: the wall clock, or a simulation's clock.
+"""The platform's "now": one object, injected wherever time is read, never a process-wide setting.
 
-Workflows take their time from the Temporal server (`workflow.now()`), the API and the persistence
-functions from here. In production both are the wall clock. `onething simulate` runs weeks of cases on
-the time-skipping server, whose clock jumps ahead; it aligns this clock with the server's after every
-jump, so an application accepted, a rating given or a photo uploaded in simulated week 3 is stamped
-with week 3, like the workflow's own times, and not with the few real minutes the run takes.
+Workflows take their time from the Temporal server (`workflow.now()`); the API, the services, the
+persistence writes and the worker's activities take it from the `Clock` their process was built with. In
+production that is `SystemClock`. `onething simulate` runs weeks of cases on the time-skipping server, whose
+clock jumps ahead; it builds the API and worker with a `FollowingClock` and aligns it with the server after
+every jump, so an application accepted, a claim made or a photo uploaded in simulated week 3 is stamped with
+week 3 and the queue's lights are judged in week 3 too — like the workflow's own times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 
-class _Offset:
-    """One per process on purpose: every request handler and persistence function reads the same clock."""
-
-    value = timedelta(0)
-
-
-def now() -> datetime:
-    """Aware UTC; between two alignments it runs at the wall clock's rate, as the Temporal server's does."""
-    return datetime.now(UTC) + _Offset.value
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC."""
+        ...
 
 
-@contextmanager
-def following() -> Iterator[Callable[[datetime], None]]:
-    """Yields `align(instant)`: from then on now() reads `instant` and runs on; the wall clock is back after."""
+class SystemClock:
+    """The wall clock."""
 
-    def align(instant: datetime) -> None:
-        _Offset.value = instant - datetime.now(UTC)
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
-    try:
-        yield align
-    finally:
-        _Offset.value = timedelta(0)
+
+class FollowingClock:
+    """Follows another clock that is ahead or behind (a time-skipping server): after `align(instant)` it
+    reads `instant` and runs on at the wall clock's rate, as the time-skipping server's own clock does."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def align(self, instant: datetime) -> None:
+        self._offset = instant - datetime.now(UTC)
+
+
+SYSTEM_CLOCK = SystemClock()
+"""Stateless, so one instance serves every default; a simulation passes its own clock instead."""

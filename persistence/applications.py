@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlmodel import Session, func, select
 
-from core import clock
 from persistence.tables import ApplicationRequest
 
 
@@ -18,7 +17,14 @@ def find_application(session: Session, *, owner: str, idempotency_key: str) -> A
 
 
 def record_application(
-    session: Session, *, owner: str, idempotency_key: str, case_no: str, thing: str, request_hash: str
+    session: Session,
+    *,
+    owner: str,
+    idempotency_key: str,
+    case_no: str,
+    thing: str,
+    request_hash: str,
+    now: datetime,
 ) -> ApplicationRequest:
     request = ApplicationRequest(
         owner=owner,
@@ -26,7 +32,7 @@ def record_application(
         case_no=case_no,
         thing=thing,
         request_hash=request_hash,
-        created_at=clock.now(),
+        created_at=now,
     )
     session.add(request)
     return request

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import case
 from sqlmodel import Session, col, select
 
-from core import clock
 from persistence.outcomes import HANDLED, count_decided_item
 from persistence.supervision import item_light
 from persistence.tables import CaseRecord, ItemRecord
@@ -27,7 +26,9 @@ class CaseFigures:
     """Per finished item code."""
 
 
-def project_case(session: Session, *, state: CaseState, figures: CaseFigures | None = None) -> bool:
+def project_case(
+    session: Session, *, state: CaseState, now: datetime, figures: CaseFigures | None = None
+) -> bool:
     """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied.
 
     Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
@@ -45,7 +46,7 @@ def project_case(session: Session, *, state: CaseState, figures: CaseFigures | N
         "finished_at": state.finished_at,
         "reason": state.reason,
         "seq": state.seq,
-        "updated_at": clock.now(),
+        "updated_at": now,
     }
     figures = figures or CaseFigures()
     values.update(promised_at=figures.promised_at, forecast_at=figures.forecast_at, light=figures.light)

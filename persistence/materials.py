@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import LargeBinary
 from sqlmodel import Field, Session, SQLModel, select
 
-from core import clock
 from persistence.tables import UTCDateTime
 
 
@@ -31,7 +30,7 @@ class MaterialUpload(SQLModel, table=True):
 
 
 def save_upload(
-    session: Session, *, case_no: str, owner: str, material: str, content_type: str, data: bytes
+    session: Session, *, case_no: str, owner: str, material: str, content_type: str, data: bytes, now: datetime
 ) -> MaterialUpload:
     existing = session.get(MaterialUpload, (case_no, material))
     if existing is not None:
@@ -44,7 +43,7 @@ def save_upload(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,
-        uploaded_at=clock.now(),
+        uploaded_at=now,
     )
     session.add(upload)
     return upload

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from core import clock
 from persistence.tables import UTCDateTime
 
 
@@ -62,6 +61,7 @@ def add_inbox_message(
     round: int,
     title: tuple[str, str],
     body: tuple[str, str],
+    now: datetime,
 ) -> bool:
     """Adds the message unless it is already there. Returns whether it was added."""
     existing = session.exec(
@@ -85,7 +85,7 @@ def add_inbox_message(
             title_en=title[1],
             body_zh=body[0],
             body_en=body[1],
-            created_at=clock.now(),
+            created_at=now,
         )
     )
     return True
@@ -107,23 +107,25 @@ def list_inbox(session: Session, *, owner: str, limit: int = 100) -> tuple[list[
     return list(session.exec(query).all()), int(unread)
 
 
-def mark_read(session: Session, *, owner: str, message_id: int) -> InboxMessage | None:
+def mark_read(session: Session, *, owner: str, message_id: int, now: datetime) -> InboxMessage | None:
     """Marks the owner's message read (again is harmless); another owner's message is None, like a missing one."""
     message = session.get(InboxMessage, message_id)
     if message is None or message.owner != owner:
         return None
     if message.read_at is None:
-        message.read_at = clock.now()
+        message.read_at = now
         session.add(message)
     return message
 
 
-def record_outgoing(session: Session, *, key: str, owner: str, case_no: str, channel: str, text: str) -> bool:
+def record_outgoing(
+    session: Session, *, key: str, owner: str, case_no: str, channel: str, text: str, now: datetime
+) -> bool:
     """The development transport's "send": one row per key. Returns whether it was new."""
     if session.get(OutgoingMessage, key) is not None:
         return False
     session.add(
-        OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=clock.now())
+        OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now)
     )
     return True
 

@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from core import clock
 from persistence.days import shanghai_day
 from persistence.tables import UTCDateTime
 
@@ -28,7 +27,7 @@ class RatingRecord(SQLModel, table=True):
     owner: str = Field(index=True, max_length=128)
     score: int
     comment: str = ""
-    created_at: datetime = Field(default_factory=clock.now, index=True, sa_type=UTCDateTime)
+    created_at: datetime = Field(index=True, sa_type=UTCDateTime)
 
 
 # The good-review rate per week counts overall ratings (department "") by thing, Shanghai day and score.
@@ -47,7 +46,13 @@ def get_rating(session: Session, *, case_no: str) -> list[RatingRecord]:
 
 
 def add_rating(
-    session: Session, *, case_no: str, thing: str, owner: str, scores: dict[str, tuple[int, str]]
+    session: Session,
+    *,
+    case_no: str,
+    thing: str,
+    owner: str,
+    scores: dict[str, tuple[int, str]],
+    now: datetime,
 ) -> list[RatingRecord]:
     """Adds the rating rows (`scores`: department or OVERALL -> (score, comment)) and flushes them, so a
     concurrent second rating of the same case fails here on the primary key rather than at commit."""
@@ -59,6 +64,7 @@ def add_rating(
             owner=owner,
             score=score,
             comment=comment,
+            created_at=now,
         )
         for department, (score, comment) in scores.items()
     ]

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from core import clock
 from persistence.tables import UTCDateTime
 from workflows.contracts import RectificationState
 
@@ -42,7 +41,7 @@ class RectificationRecord(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
-def project_rectification(session: Session, *, state: RectificationState) -> bool:
+def project_rectification(session: Session, *, state: RectificationState, now: datetime) -> bool:
     """Upserts the rectification if `state` is newer than the stored one. Returns whether it applied."""
     record = session.get(RectificationRecord, state.id, with_for_update=True)
     if record is not None and record.seq >= state.seq:
@@ -51,7 +50,7 @@ def project_rectification(session: Session, *, state: RectificationState) -> boo
     values["status"] = state.status.value
     values["light"] = state.light.value
     values["replies"] = [reply.model_dump(mode="json") for reply in state.replies]
-    values["updated_at"] = clock.now()
+    values["updated_at"] = now
     if record is None:
         session.add(RectificationRecord(id=state.id, **values))
     else:
