@@ -57,9 +57,7 @@ def reminder(catalog: Catalog, licence: Licence) -> Message:
 
 
 class LicenceReminderActivities:
-    def __init__(
-        self, engine: Engine, transport: Transport, catalog: LiveCatalog, clock: Clock = SYSTEM_CLOCK
-    ) -> None:
+    def __init__(self, engine: Engine, transport: Transport, catalog: LiveCatalog, clock: Clock = SYSTEM_CLOCK) -> None:
         self._engine = engine
         self._transport = transport
         self._catalog = catalog

@@ -27,6 +27,7 @@ from api.routers import (
     things,
 )
 from api.temporal_link import TemporalLink
+from core.clock import SYSTEM_CLOCK, Clock
 from core.settings import Settings, get_settings
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
@@ -35,14 +36,16 @@ from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
+    """The app; `clock` is where every request reads "now" (a simulation passes one that follows its server)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        app.state.clock = clock
         app.state.engine = make_engine(settings.projection_url)
-        app.state.metrics = metrics_registry(app.state.engine)
+        app.state.metrics = metrics_registry(app.state.engine, clock)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
             with session_scope(app.state.engine) as session:

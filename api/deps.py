@@ -14,6 +14,7 @@ from temporalio.client import Client
 from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.clock import Clock
 from core.ids import legacy_workflow_id
 from core.settings import Settings
 from one_things.catalog import Catalog
@@ -27,6 +28,11 @@ bearer = HTTPBearer(auto_error=False)
 def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -99,6 +105,7 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 # scope="function": the commit runs when the handler returns, before the response is sent. With the default
 # scope it ran after the response, so a client could be told "claimed" or "accepted" before the row existed
 # (a second claim sent at once then met the first one's insert: a 500), or at all, had the commit failed.

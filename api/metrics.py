@@ -7,7 +7,6 @@ process (one count however many apps it serves); each app's registry adds a coll
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -16,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import metrics
+from core.clock import Clock
 from persistence.live_counts import open_rectification_counts
 from persistence.supervision import item_lights
 
@@ -34,11 +34,12 @@ def record_escalation(department: str) -> None:
 class ProjectionCollector(Collector):
     """Lights and rectifications as the dashboard counts them now: a red item shows at the next scrape."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
+        self._clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        now = datetime.now(UTC)
+        now = self._clock.now()
         with Session(self._engine) as session:
             lights = item_lights(session, by="department", now=now)
             rectifications = open_rectification_counts(session, now=now)
@@ -69,9 +70,9 @@ class ProjectionCollector(Collector):
         yield GaugeMetricFamily(metrics.OVERDUE_RECTIFICATIONS, "", labels=["department"])
 
 
-def metrics_registry(engine: Engine) -> CollectorRegistry:
+def metrics_registry(engine: Engine, clock: Clock) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BUNDLES_STARTED)
     registry.register(ESCALATIONS)
-    registry.register(ProjectionCollector(engine))
+    registry.register(ProjectionCollector(engine, clock))
     return registry

@@ -26,9 +26,7 @@ class CaseFigures:
     """Per finished item code."""
 
 
-def project_case(
-    session: Session, *, state: CaseState, now: datetime, figures: CaseFigures | None = None
-) -> bool:
+def project_case(session: Session, *, state: CaseState, now: datetime, figures: CaseFigures | None = None) -> bool:
     """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied.
 
     Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal

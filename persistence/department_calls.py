@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Index, and_, case, func
@@ -100,14 +100,15 @@ def record_call(
 
 
 def department_health(
-    session: Session, *, since: datetime, until: datetime, min_failures: int = OUTAGE_MIN_FAILURES
+    session: Session, *, since: datetime, until: datetime, now: datetime, min_failures: int = OUTAGE_MIN_FAILURES
 ) -> list[DepartmentHealth]:
-    """Per department with calls in [since, until): counts, error rate, latency, retries and outages."""
+    """Per department with calls in [since, until): counts, error rate, latency, retries and outages (an outage
+    still going on lasts to `until`, or to `now` for a window that ends later)."""
     in_window = and_(col(DepartmentCall.called_at) >= since, col(DepartmentCall.called_at) < until)
     counts = _outcome_counts(session, in_window)
     latencies = _ok_latencies(session, in_window)
     failing = [department for department, by_outcome in counts.items() if by_outcome[UNAVAILABLE][0]]
-    outages = _outages(session, in_window, failing, until=until, min_failures=min_failures)
+    outages = _outages(session, in_window, failing, until=until, now=now, min_failures=min_failures)
     report = []
     for department in sorted(counts):
         by_outcome = counts[department]
@@ -175,7 +176,13 @@ def _percentile(distribution: Counter[int], share: float) -> int | None:
 
 
 def _outages(
-    session: Session, in_window: ColumnElement[bool], departments: list[str], *, until: datetime, min_failures: int
+    session: Session,
+    in_window: ColumnElement[bool],
+    departments: list[str],
+    *,
+    until: datetime,
+    now: datetime,
+    min_failures: int,
 ) -> dict[str, Outages]:
     """Runs of unavailable answers: failures that share the same next answer belong to one run."""
     if not departments:
@@ -204,13 +211,16 @@ def _outages(
     for department, failed_at, next_ok, next_refused in session.exec(query):
         ended_at = min((at for at in (next_ok, next_refused) if at is not None), default=None)
         runs[(department, ended_at)].append(failed_at)
-    return _summarise(runs.items(), until=until, min_failures=min_failures)
+    return _summarise(runs.items(), until=until, now=now, min_failures=min_failures)
 
 
 def _summarise(
-    runs: Iterable[tuple[tuple[str, datetime | None], list[datetime]]], *, until: datetime, min_failures: int
+    runs: Iterable[tuple[tuple[str, datetime | None], list[datetime]]],
+    *,
+    until: datetime,
+    now: datetime,
+    min_failures: int,
 ) -> dict[str, Outages]:
-    now = datetime.now(UTC)
     summaries: dict[str, Outages] = {}
     for (department, ended_at), failures in runs:
         if len(failures) < min_failures:

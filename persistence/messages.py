@@ -124,9 +124,7 @@ def record_outgoing(
     """The development transport's "send": one row per key. Returns whether it was new."""
     if session.get(OutgoingMessage, key) is not None:
         return False
-    session.add(
-        OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now)
-    )
+    session.add(OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now))
     return True
 
 

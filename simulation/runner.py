@@ -27,7 +27,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app as create_api
-from core import clock
+from core.clock import FollowingClock
 from core.settings import Settings
 from departments.app import create_app as create_departments
 from simulation.actors import People, Tally
@@ -81,14 +81,19 @@ def run_settings(settings: Settings, temporal: Client, folder: Path) -> Settings
 
 @asynccontextmanager
 async def _platform(
-    settings: Settings, temporal: Client, scenario: Scenario, window: tuple[datetime, datetime]
+    settings: Settings,
+    temporal: Client,
+    scenario: Scenario,
+    window: tuple[datetime, datetime],
+    clock: FollowingClock,
 ) -> AsyncIterator[None]:
+    """The API and worker built with the clock that follows the time-skipping server (the stubs have their own)."""
     stub_config = scenario.departments(*window)
     with (
         BackgroundServer(create_departments(settings, stub_config), port=settings.departments_port),
-        BackgroundServer(create_api(settings), port=settings.api_port),
+        BackgroundServer(create_api(settings, clock=clock), port=settings.api_port),
     ):
-        async with build_worker(temporal, settings) as worker, worker:
+        async with build_worker(temporal, settings, clock=clock) as worker, worker:
             yield
 
 
@@ -131,16 +136,17 @@ async def _simulate(
             echo("simulate: libfaketime (Debian package faketime) is missing: the simulated weeks lie in the FUTURE")
         with tempfile.TemporaryDirectory(prefix="onething-sim-") as folder:
             run = run_settings(settings, server.env.client, Path(folder))
+            platform_clock = FollowingClock()
+            platform_clock.align(starts_at)
             async with (
-                _platform(run, server.env.client, scenario, (outcome.starts_at, outcome.ends_at)),
+                _platform(run, server.env.client, scenario, (outcome.starts_at, outcome.ends_at), platform_clock),
                 httpx.AsyncClient(base_url=run.api_url, timeout=60) as api,
                 httpx.AsyncClient(base_url=run.departments_url, timeout=60) as stubs,
             ):
                 people = People(Portal(run, api), scenario, random.Random(plan.seed))
-                with clock.following() as align:
-                    clocks = _Clocks(server.env, stubs, align)
-                    await _days(plan, people, scenario, clocks, outcome, echo, started)
-                    outcome.cases = {case_no: await people.view(case_no) for case_no in sorted(people.cases)}
+                clocks = _Clocks(server.env, stubs, platform_clock.align)
+                await _days(plan, people, scenario, clocks, outcome, echo, started)
+                outcome.cases = {case_no: await people.view(case_no) for case_no in sorted(people.cases)}
                 outcome.tally = people.tally
     return outcome
 

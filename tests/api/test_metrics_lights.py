@@ -61,7 +61,9 @@ async def test_red_item_and_overdue_rectification_show_in_metrics(
                 # The department call was logged at the case's (simulated) time, for the health figures.
                 engine = make_engine(h.settings.projection_url)
                 with Session(engine) as session:
-                    logged = department_health(session, since=MONDAY_1_MARCH, until=PAST_BOTH_DEADLINES)
+                    logged = department_health(
+                        session, since=MONDAY_1_MARCH, until=PAST_BOTH_DEADLINES, now=PAST_BOTH_DEADLINES
+                    )
                 engine.dispose()
                 assert [(row.department, row.ok) for row in logged] == [("alpha", 1)]
                 await scrape_until(

@@ -68,7 +68,7 @@ def session(tmp_path: Path) -> Iterator[Session]:
 
 
 def by_department(session: Session, until: datetime = UNTIL) -> dict[str, DepartmentHealth]:
-    return {row.department: row for row in department_health(session, since=T0, until=until)}
+    return {row.department: row for row in department_health(session, since=T0, until=until, now=until)}
 
 
 def test_counts_rates_latency_and_retries(session: Session) -> None:
@@ -108,7 +108,9 @@ def test_a_window_ending_inside_an_outage_is_down_at_its_end(session: Session) -
 
 
 def test_a_failure_count_below_the_threshold_is_no_outage(session: Session) -> None:
-    health = {row.department: row for row in department_health(session, since=T0, until=UNTIL, min_failures=2)}
+    health = {
+        row.department: row for row in department_health(session, since=T0, until=UNTIL, now=UNTIL, min_failures=2)
+    }
     assert health["gamma"].outages.count == 2  # with a threshold of two, both of gamma's runs count
     assert health["alpha"].outages.count == 1  # the blip is one failure
 
@@ -129,6 +131,6 @@ def test_an_open_outage_ahead_of_the_clock_lasts_to_its_last_failure(tmp_path: P
                 called_at=future + timedelta(seconds=seconds),
             )
     with Session(engine) as reading:
-        [alpha] = department_health(reading, since=future, until=future + timedelta(days=1))
+        [alpha] = department_health(reading, since=future, until=future + timedelta(days=1), now=datetime.now(UTC))
     engine.dispose()
     assert (alpha.outages.count, alpha.outages.down, alpha.outages.total_seconds) == (1, True, 40.0)
