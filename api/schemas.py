@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from one_things.schema import IntegrationMode
+from workflows.contracts import CaseStatus, Holder, ItemStatus, Light
+
 
 class ApplicationIn(BaseModel):
     thing: str = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
@@ -22,7 +25,7 @@ class ApplicationIn(BaseModel):
 class ApplicationAccepted(BaseModel):
     case_no: str
     thing: str
-    status: str
+    status: CaseStatus
     included: list[str]
     links: dict[str, str]
 
@@ -32,14 +35,14 @@ class ItemView(BaseModel):
     name: str
     department: str
     department_name: str
-    mode: str
-    status: str
-    holder: str | None
+    mode: IntegrationMode
+    status: ItemStatus
+    holder: Holder | None
     started_at: datetime | None
     finished_at: datetime | None
     due_at: datetime | None
     statutory_due_at: datetime | None
-    light: str | None
+    light: Light | None
     breached_at: datetime | None
     round: int
     output: dict[str, Any] | None
@@ -50,7 +53,7 @@ class CaseView(BaseModel):
     case_no: str
     thing: str
     version: int
-    status: str
+    status: CaseStatus
     accepted_at: datetime
     finished_at: datetime | None
     reason: str | None
@@ -60,7 +63,7 @@ class CaseView(BaseModel):
 class CaseSummary(BaseModel):
     case_no: str
     thing: str
-    status: str
+    status: CaseStatus
     accepted_at: datetime
     finished_at: datetime | None
 
@@ -86,11 +89,11 @@ class QueueEntry(BaseModel):
     item_code: str
     department: str
     thing: str
-    status: str
+    status: ItemStatus
     round: int = 0
     """0 for the first submission; n after the n-th correction (补正)."""
     due_at: datetime | None
-    light: str | None
+    light: Light | None
     outputs: list[str]
     accepted_at: datetime
     claimed_by: str | None = None

@@ -13,7 +13,7 @@ from core import clock
 from persistence.outcomes import HANDLED, count_decided_item
 from persistence.supervision import item_light
 from persistence.tables import CaseRecord, ItemRecord
-from workflows.contracts import CaseState, ItemState
+from workflows.contracts import CaseState, CaseStatus, ItemState
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def record_accepted_case(
                 owner=owner,
                 district=district,
                 channel=channel,
-                status="running",
+                status=CaseStatus.RUNNING,
                 accepted_at=accepted_at,
                 seq=0,
                 updated_at=accepted_at,
