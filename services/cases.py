@@ -1,20 +1,59 @@
-"""Finding a case the caller may see, and turning the projection into the API's view of it."""
+"""A citizen's case: finding one the caller may see, its view, and what a citizen does to it (supplement,
+withdraw); shared by the JSON API and the pages."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
 from sqlmodel import Session
 
-from api.problems import ProblemError
-from api.schemas import CaseView, ItemView
 from core.auth import Principal, Role
 from one_things.catalog import Catalog
+from one_things.eligibility import individual_definition
+from one_things.forms import validate_fields
 from persistence.cases import get_case
 from persistence.tables import CaseRecord, ItemRecord
+from services.case_gateway import CaseGateway
+from services.errors import NotFoundError
+from services.submission import invalid_application, local_today
+from workflows.contracts import Supplement, Withdrawal
 
 
-def not_found(case_no: str) -> ProblemError:
+class ItemView(BaseModel):
+    code: str
+    name: str
+    department: str
+    department_name: str
+    mode: str
+    status: str
+    holder: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    due_at: datetime | None
+    statutory_due_at: datetime | None
+    light: str | None
+    breached_at: datetime | None
+    round: int
+    output: dict[str, Any] | None
+    reason: str | None
+
+
+class CaseView(BaseModel):
+    case_no: str
+    thing: str
+    version: int
+    status: str
+    accepted_at: datetime
+    finished_at: datetime | None
+    reason: str | None
+    items: list[ItemView]
+
+
+def not_found(case_no: str) -> NotFoundError:
     # The same answer whether the case does not exist or belongs to someone else: no probing.
-    return ProblemError(404, "Not found", f"No case {case_no} for this account. Check the case number.")
+    return NotFoundError(f"No case {case_no} for this account. Check the case number.")
 
 
 def load_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
@@ -86,3 +125,38 @@ def _item_view(catalog: Catalog, thing: str, version: int, item: ItemRecord) -> 
         output=item.output,
         reason=item.reason,
     )
+
+
+async def send_supplement(
+    *,
+    session: Session,
+    cases: CaseGateway,
+    catalog: Catalog,
+    principal: Principal,
+    case_no: str,
+    item_code: str,
+    form: dict[str, Any],
+    now: datetime,
+    note: str | None = None,
+) -> tuple[CaseRecord, list[ItemRecord]]:
+    """补正: checks the corrected fields like the form, then hands them to the waiting item.
+
+    Returns the case as projected before the update, so callers need not read it again."""
+    case, items = load_case(session, principal, case_no)
+    thing = catalog.get(case.thing, case.version)
+    if case.channel == "individual" and len(items) == 1:
+        thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
+    checked, problems = validate_fields(thing, form, today=local_today(now))
+    if problems:
+        raise invalid_application([problem.model_dump() for problem in problems])
+    await cases.supplement(case_no, Supplement(item_code=item_code, form=checked, note=note))
+    return case, items
+
+
+async def withdraw_case(
+    *, session: Session, cases: CaseGateway, principal: Principal, case_no: str, reason: str
+) -> tuple[CaseRecord, list[ItemRecord]]:
+    """Withdraws the case; returns it as projected before the update."""
+    case, items = load_case(session, principal, case_no)
+    await cases.withdraw(case_no, Withdrawal(reason=reason))
+    return case, items
