@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from api.stats_figures import things_report, volume_weeks
+from core.ids import workflow_id
 from one_things.catalog import Catalog
 from one_things.schema import OneThing
 from persistence.db import make_engine
@@ -55,7 +56,7 @@ def at(month: int, day: int, hour: int) -> datetime:
 
 async def approve_second(h: Harness, case_no: str, when: datetime) -> None:
     await h.skip_to(when)
-    handle = h.env.client.get_workflow_handle_for(OneThingWorkflow.run, f"twosteps-{case_no}")
+    handle = h.env.client.get_workflow_handle_for(OneThingWorkflow.run, workflow_id(case_no))
     decision = StaffDecision(item_code="second", decision="approve", output={"second_no": case_no}, staff="clerk")
     await handle.execute_update(OneThingWorkflow.staff_decision, decision)
     await until(handle, lambda s: s.status == "completed")
@@ -108,7 +109,7 @@ async def run_cases(h: Harness, engine: object) -> None:
     await until(await h.start(THING, "S5"), lambda s: s.status == "rejected")
     await h.configure("alpha", reject_rate=0.0)
     await start_waiting_for_staff(h, "S6", at(2, 17, 9), engine)
-    withdrawn = h.env.client.get_workflow_handle_for(OneThingWorkflow.run, "twosteps-S6")
+    withdrawn = h.env.client.get_workflow_handle_for(OneThingWorkflow.run, workflow_id("S6"))
     await withdrawn.execute_update(OneThingWorkflow.withdraw, Withdrawal())
     await start_waiting_for_staff(h, "S7", at(2, 18, 9), engine)  # still running at the end
     # Week 8 (22–28 Feb): one accepted, completed on Monday 1 March (week 9).

@@ -82,12 +82,22 @@ class Cases:
         because every test of the run shares that one clock."""
         await self.env.sleep(duration)
 
-    async def close(self) -> None:
-        """Terminates what a test left open: a workflow task of a case whose worker is gone would hold
-        the shared server's clock for every later test."""
+    async def close(self, timeout: float = 10) -> None:
+        """Terminates what a test left open, once its in-flight work is done: the time-skipping server
+        never releases the clock for an activity or workflow task outstanding when its workflow ends
+        (temporalio/sdk-java#1138), and every later test of the run shares that clock."""
+        deadline = time.monotonic() + timeout
         for handle in self.started:
-            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                await handle.terminate("test over")
+            while True:
+                described = await handle.describe()
+                if described.status != WorkflowExecutionStatus.RUNNING:
+                    break
+                raw = described.raw_description
+                busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
+                if not busy or time.monotonic() > deadline:
+                    await handle.terminate("test over")
+                    break
+                await asyncio.sleep(0.02)
 
 
 async def until(handle: Case, check: Callable[[CaseState], bool], timeout: float = 10) -> CaseState:
