@@ -16,10 +16,10 @@ from sqlmodel import Session
 from temporalio import activity
 
 from activities.messages import Transport, deliver_message, licence_expiring
-from api.licence_views import licence_name
 from core.calendar import TZ
 from core.clock import SYSTEM_CLOCK, Clock
 from one_things.catalog import Catalog
+from one_things.licence_names import licence_name
 from one_things.live import LiveCatalog
 from one_things.schema import Names
 from persistence.licences import Licence, expiring_between
@@ -51,7 +51,7 @@ def reminder(catalog: Catalog, licence: Licence) -> Message:
         case_no=case_no,
         item_code=item_code,
         thing_name=thing,
-        licence_name=Names.model_validate(licence_name(catalog, licence)),
+        licence_name=licence_name(catalog, kind=licence.kind, thing=licence.thing),
         expires_on=expiry_date(licence),
     )
 

@@ -1,5 +1,7 @@
 """Charts as inline SVG, drawn on the server: no JavaScript library, no CDN, readable without scripts.
 
+Presentation, so it stays in `api/`: the figures come from `services/statistics.py` and `services/supervision.py`.
+
 Four small functions share one frame (a y axis with round ticks, grid lines, x labels, a legend):
 
 - `bar_chart`: one value per category (no legend).

@@ -1,14 +1,15 @@
-"""The API's Prometheus metrics: counters of what the API does, gauges read from the projection at scrape time.
+"""The API's Prometheus registry: the services' counters, and gauges read from the projection at scrape time.
 
-Names come from `core.metrics`, which lists every metric of the product. The counters belong to the
-process (one count however many apps it serves); each app's registry adds a collector over its own database.
+Names come from `core.metrics`, which lists every metric of the product. The counters live in
+`services/metrics.py` (one count per process, however many apps it serves); each app's registry adds a
+collector over its own database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
@@ -18,17 +19,7 @@ from core import metrics
 from core.clock import Clock
 from persistence.live_counts import open_rectification_counts
 from persistence.supervision import item_lights
-
-BUNDLES_STARTED = Counter(metrics.BUNDLES_STARTED, "Applications accepted as a new case", ["thing"], registry=None)
-ESCALATIONS = Counter(metrics.ESCALATIONS, "督办 (escalations) pressed by a supervisor", ["department"], registry=None)
-
-
-def record_bundle_started(thing: str) -> None:
-    BUNDLES_STARTED.labels(thing=thing).inc()
-
-
-def record_escalation(department: str) -> None:
-    ESCALATIONS.labels(department=department).inc()
+from services.metrics import BUNDLES_STARTED, ESCALATIONS
 
 
 class ProjectionCollector(Collector):

@@ -1,11 +1,13 @@
-"""The per-thing statistics as CSV, for spreadsheets: one row per one-thing, the same figures as the JSON."""
+"""The per-thing statistics as CSV, for spreadsheets: one row per one-thing, the same figures as the JSON.
+
+Presentation, so it stays in api: the figures are computed by `services/statistics.py`."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from api.stats_figures import ThingsReport
+from services.statistics import ThingsReport
 
 COLUMNS = (
     "thing",

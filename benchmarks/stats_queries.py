@@ -25,13 +25,13 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from api import stats_figures
 from one_things.catalog import load_catalog
 from persistence import stats
 from persistence.db import make_engine
 from persistence.materials import MaterialUpload
 from persistence.ratings import RatingRecord
 from persistence.tables import CaseRecord, ItemRecord
+from services import statistics
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 DAYS = 700
@@ -120,16 +120,16 @@ def main() -> None:
     print(f"| query ({args.cases:,} cases) | all time, ms | one quarter, ms |")
     print("|---|---|---|")
     with Session(engine) as session:
-        stats_figures.things_report(session, catalog=catalog, span=stats.Span())  # warm caches and calendar
+        statistics.things_report(session, catalog=catalog, span=stats.Span())  # warm caches and calendar
         measured: dict[str, Callable[[stats.Span], object]] = {
             "outcomes": lambda span: stats.outcomes(session, things=things, span=span),
             "completion_days": lambda span: stats.completion_days(session, things=things, span=span),
             "citizen_sample": lambda span: stats.citizen_sample(session, thing="newborn", items=items, span=span),
             "weekly_volumes": lambda span: stats.weekly_volumes(session, things=things, span=span),
             "weekly_ratings": lambda span: stats.weekly_ratings(session, things=things, span=span),
-            "GET /stats/things (report)": lambda span: stats_figures.things_report(session, catalog=catalog, span=span),
-            "GET /stats/volumes (report)": lambda span: stats_figures.volume_weeks(session, catalog=catalog, span=span),
-            "GET /stats/reviews (report)": lambda span: stats_figures.review_weeks(session, catalog=catalog, span=span),
+            "GET /stats/things (report)": lambda span: statistics.things_report(session, catalog=catalog, span=span),
+            "GET /stats/volumes (report)": lambda span: statistics.volume_weeks(session, catalog=catalog, span=span),
+            "GET /stats/reviews (report)": lambda span: statistics.review_weeks(session, catalog=catalog, span=span),
         }
         for name, run in measured.items():
             everything = best_of_three(lambda run=run: run(stats.Span()))

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from persistence.outcomes import HANDLED, count_decided_item
 from persistence.supervision import item_light
 from persistence.tables import CaseRecord, ItemRecord
-from workflows.contracts import CaseState, ItemState
+from workflows.contracts import CaseState, CaseStatus, ItemState
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def record_accepted_case(
                 owner=owner,
                 district=district,
                 channel=channel,
-                status="running",
+                status=CaseStatus.RUNNING,
                 accepted_at=accepted_at,
                 seq=0,
                 updated_at=accepted_at,

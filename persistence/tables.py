@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from one_things.schema import IntegrationMode
 from persistence.days import shanghai_day
+from workflows.contracts import CaseStatus, Holder, ItemStatus, Light
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -32,6 +37,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+class EnumText(TypeDecorator[E], Generic[E]):
+    """A contract's enum stored as its plain text value and read back as the enum: one family of types from
+    the workflow's state through the table to the API's views, with no loose strings in between.
+
+    Text, not a database ENUM type: a new status in a later release needs no ALTER TYPE on PostgreSQL."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "cases"
     # The supervision board groups running cases by thing and light, and ranges over finish dates.
@@ -48,14 +73,14 @@ class CaseRecord(SQLModel, table=True):
     channel: str = Field(default="bundle", max_length=12)
     """`bundle`, or `individual` for one item applied for on its own (分别办理) by someone the bundle ruled out."""
     """The applicant's hukou district at acceptance (e.g. 徐汇区): a supervision dimension, not an address."""
-    status: str = Field(index=True, max_length=24)
+    status: CaseStatus = Field(index=True, sa_type=EnumText(CaseStatus, 24))
     accepted_at: datetime = Field(index=True, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     promised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """The one notice's promise: acceptance plus the critical path of promised working days."""
     forecast_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When the last item will be done if every remaining item takes its full promised time."""
-    light: str | None = Field(default=None, max_length=8)
+    light: Light | None = Field(default=None, sa_type=EnumText(Light, 8))
     """The bundle's light: red if an item is late, yellow if one is due soon or the forecast misses the promise."""
     reason: str | None = None
     seq: int = 0
@@ -72,9 +97,9 @@ class ItemRecord(SQLModel, table=True):
     case_no: str = Field(primary_key=True, foreign_key="cases.case_no", max_length=40)
     code: str = Field(primary_key=True, max_length=64)
     department: str = Field(index=True, max_length=64)
-    mode: str = Field(max_length=24)
-    status: str = Field(index=True, max_length=24)
-    holder: str | None = Field(default=None, max_length=24)
+    mode: IntegrationMode = Field(sa_type=EnumText(IntegrationMode, 24))
+    status: ItemStatus = Field(index=True, sa_type=EnumText(ItemStatus, 24))
+    holder: Holder | None = Field(default=None, sa_type=EnumText(Holder, 24))
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     promised_days: int | None = None
@@ -83,7 +108,7 @@ class ItemRecord(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
     statutory_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     yellow_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    light: str | None = Field(default=None, index=True, max_length=8)
+    light: Light | None = Field(default=None, index=True, sa_type=EnumText(Light, 8))
     breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     round: int = 0

@@ -39,6 +39,20 @@ async def skipping_env(converter) -> AsyncIterator[WorkflowEnvironment]:  # type
     await env.shutdown()
 
 
+@pytest.fixture(scope="session")
+async def shared_skipping_env(converter) -> AsyncIterator[WorkflowEnvironment]:  # type: ignore[no-untyped-def]
+    """One time-skipping test server for the whole run (the fast workflow tier, tests/workflows/fast).
+
+    Starting a server per test costs more than most of these tests. Sharing it is safe because each test
+    has a worker on its own task queue and terminates what it leaves open; its clock only moves forward,
+    so a test moves it by durations, never to a fixed date."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(TEMPORAL_TEST_SERVER), data_converter=converter
+    )
+    yield env
+    await env.shutdown()
+
+
 def stack_settings(data_dir: Path, client: Client, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": data_dir,

@@ -1,29 +1,24 @@
 """OneThingWorkflow: one generic workflow interprets any one-thing definition snapshot.
 
-Items run as asyncio tasks inside the case's workflow, not as child workflows. Measured on the dev
-server with the newborn bundle (`benchmarks/item_runner.py`, figures in docs/benchmarks.md): inline
-2.9 bundles/s with 92 history events and 11 workflow tasks per bundle, against 1.3 bundles/s, 227
-events and 34 tasks with a child per item; one bundle completes within 1.19x of its critical path
-inline, 1.54x with children. A child adds its own history, start/complete events in the parent and
-workflow tasks for every message, while the five items of a bundle stay far below any history limit.
-A child per item would pay off only for bundles of hundreds of items or items that must outlive their case.
+Items run as asyncio tasks inside the case's workflow (`ItemRun`), not as child workflows. A child per
+item was built, measured and deleted (docs/benchmarks.md §1): on the dev server with the newborn bundle
+it cost 2.5x the history events, 3x the workflow tasks and half the throughput, and completed a bundle
+within 1.54x of its critical path against 1.19x inline. It would pay off only for bundles of hundreds
+of items or items that must outlive their case.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, Literal
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.workflow import ChildWorkflowHandle
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.departments import DepartmentActivities
-    from activities.projection import ProjectionActivities
     from core import metrics
     from one_things.schema import IntegrationMode, Item
-    from workflows import policies
     from workflows.contracts import (
         RESULT_IGNORED,
         RESULT_REFUSED,
@@ -38,14 +33,13 @@ with workflow.unsafe.imports_passed_through():
         ItemState,
         ItemStatus,
         StaffDecision,
-        SubmissionRef,
         SupervisorEscalation,
         Supplement,
         Withdrawal,
     )
     from workflows.item import ItemRun, item_payload
-    from workflows.item_workflow import ItemInput, ItemReport, ItemWorkflow
     from workflows.notices import Notices
+    from workflows.projection import CaseProjector
 
 STAFF_DECISION_STATUS: dict[str, Literal["completed", "rejected", "correction_requested"]] = {
     "approve": "completed",
@@ -61,7 +55,6 @@ class OneThingWorkflow:
         self.case_no = bundle.case_no
         self.thing_code = bundle.thing.code
         self.yellow_before_days = bundle.thing.sla.yellow_before_days
-        self._bundle = bundle
         self._form = dict(bundle.form)
         self._state = CaseState(
             case_no=bundle.case_no,
@@ -83,10 +76,7 @@ class OneThingWorkflow:
         )
         self._runs = {state.code: ItemRun(self, bundle.thing.item(state.code), state) for state in self._state.items}
         self._withdrawal: Withdrawal | None = None
-        self._outboxes: dict[str, list[DepartmentReply | Supplement]] = {code: [] for code in self._runs}
-        """Child runner: messages for each item's child, forwarded in order."""
-        self._dirty = True
-        self._projecting = False
+        self._projection = CaseProjector(self._state)
         self._notices = Notices(bundle)
 
     # --- the case ---------------------------------------------------------------------------------
@@ -94,76 +84,18 @@ class OneThingWorkflow:
     @workflow.run
     async def run(self, bundle: BundleInput) -> CaseState:
         self._notices.start()
-        projector = asyncio.create_task(self._project_changes())
-        tasks = {code: asyncio.create_task(self._run_when_ready(run)) for code, run in self._runs.items()}
+        self._projection.start()
+        for run in self._runs.values():
+            run.start(ready=functools.partial(self._dependencies_done, run.item))
         await workflow.wait_condition(lambda: self._all_finished() or self._stopping())
         if self._stopping():
-            await self._stop_outstanding(tasks)
-            if self._bundle.item_runner == "child":
-                # Children close before their case does; the default parent-close policy would terminate them.
-                await asyncio.gather(*tasks.values(), return_exceptions=True)
+            await self._stop_outstanding()
         self._finish()
-        await workflow.wait_condition(
-            lambda: not self._dirty and not self._projecting and workflow.all_handlers_finished()
-        )
-        projector.cancel()
+        # The case closes once its last state is projected and no message handler is still at work.
+        await workflow.wait_condition(lambda: self._projection.settled() and workflow.all_handlers_finished())
+        self._projection.close()
         await self._notices.drain()
         return self._state
-
-    async def _run_when_ready(self, run: ItemRun) -> None:
-        """Items start the moment everything they depend on is completed."""
-        await workflow.wait_condition(lambda: self._dependencies_done(run.item))
-        if self._bundle.item_runner == "child":
-            await self._run_child(run)
-        else:
-            await run.run()
-
-    async def _run_child(self, run: ItemRun) -> None:
-        """The same ItemRun in a child workflow; the case's copy of its state follows the child's reports."""
-        item = run.item
-        child = ItemInput(
-            case_no=self.case_no,
-            thing_code=self.thing_code,
-            yellow_before_days=self.yellow_before_days,
-            item=item,
-            state=run.state,
-            form={name: value for name, value in self._form.items() if f"form.{name}" in item.inputs.values()},
-            outputs={code: other.state.output or {} for code, other in self._runs.items() if code in item.depends_on},
-        )
-        handle = await workflow.start_child_workflow(
-            ItemWorkflow.run, child, id=f"{workflow.info().workflow_id}-{item.code}"
-        )
-        forwarder = asyncio.create_task(self._forward_to_child(self._outboxes[item.code], handle))
-        try:
-            final = await handle
-        finally:
-            forwarder.cancel()
-        self.item_changed(final)
-
-    async def _forward_to_child(
-        self,
-        outbox: list[DepartmentReply | Supplement],
-        handle: ChildWorkflowHandle[ItemWorkflow, ItemReport],
-    ) -> None:
-        while True:
-            await workflow.wait_condition(lambda: bool(outbox))
-            message = outbox.pop(0)
-            if isinstance(message, Supplement):
-                await handle.signal(ItemWorkflow.supplement, message)
-            else:
-                await handle.signal(ItemWorkflow.deliver, message)
-
-    def _deliver(self, run: ItemRun, reply: DepartmentReply) -> bool:
-        if self._bundle.item_runner == "inline":
-            return run.deliver(reply)
-        self._outboxes[run.item.code].append(reply)
-        return True  # the child judges whether it is stale
-
-    def _supplement(self, run: ItemRun, supplement: Supplement) -> None:
-        if self._bundle.item_runner == "inline":
-            run.supplement(supplement)
-        else:
-            self._outboxes[run.item.code].append(supplement)
 
     def _dependencies_done(self, item: Item) -> bool:
         return all(self._runs[dep].state.status is ItemStatus.COMPLETED for dep in item.depends_on if dep in self._runs)
@@ -177,31 +109,14 @@ class OneThingWorkflow:
     def _stopping(self) -> bool:
         return self._withdrawal is not None or self._rejected() is not None
 
-    async def _stop_outstanding(self, tasks: dict[str, asyncio.Task[None]]) -> None:
+    async def _stop_outstanding(self) -> None:
         """Withdrawal or a final rejection: stop every unfinished item and tell its department."""
         final = ItemStatus.WITHDRAWN if self._withdrawal is not None else ItemStatus.CANCELLED
         notices = []
-        for code, run in self._runs.items():
-            if run.state.finished:
-                continue
-            tasks[code].cancel()
-            if run.state.status is not ItemStatus.PENDING and run.item.mode is not IntegrationMode.STANDARD_MODULE:
-                notices.append(self._notify_withdrawal(run))
-            run.state.status, run.state.holder = final, None
-            run.state.finished_at = workflow.now()
-        self.changed()
+        for run in self._runs.values():
+            if not run.state.finished and run.stop(final):
+                notices.append(run.tell_withdrawn())
         await asyncio.gather(*notices)
-
-    async def _notify_withdrawal(self, run: ItemRun) -> None:
-        ref = SubmissionRef(department=run.item.department, idempotency_key=run.idempotency_key)
-        try:
-            await workflow.execute_activity_method(
-                DepartmentActivities.withdraw_from_department,
-                ref,
-                **policies.NOTICE.options(),
-            )
-        except ActivityError:
-            workflow.logger.warning("withdrawal notice for item %s could not be delivered", run.item.code)
 
     def _finish(self) -> None:
         rejected = self._rejected()
@@ -228,7 +143,7 @@ class OneThingWorkflow:
         if self._state.finished_at is None:
             waiting = any(run.state.status is ItemStatus.WAITING_CITIZEN for run in self._runs.values())
             self._state.status = CaseStatus.WAITING_CITIZEN if waiting else CaseStatus.RUNNING
-        self._dirty = True
+        self._projection.mark_dirty()
         self._notices.observe(self._state.items)
 
     def resolve_inputs(self, item: Item) -> dict[str, Any]:
@@ -238,22 +153,6 @@ class OneThingWorkflow:
     def apply_supplement(self, supplement: Supplement) -> None:
         self._form.update(supplement.form)
 
-    async def _project_changes(self) -> None:
-        """Coalesces all changes of one workflow activation into one projection write."""
-        while True:
-            await workflow.wait_condition(lambda: self._dirty)
-            self._dirty, self._projecting = False, True
-            self._state.seq += 1
-            self._state.as_of = workflow.now()
-            try:
-                await workflow.execute_local_activity_method(
-                    ProjectionActivities.project_case_state,
-                    self._state.model_copy(deep=True),
-                    **policies.PROJECTION.options(),
-                )
-            finally:
-                self._projecting = False
-
     # --- messages ---------------------------------------------------------------------------------
 
     @workflow.query
@@ -261,23 +160,12 @@ class OneThingWorkflow:
         return self._state
 
     @workflow.signal
-    def item_changed(self, report: ItemReport) -> None:
-        """Child runner: the child's news replaces the case's copy of the item's state."""
-        run = self._runs.get(report.state.code)
-        if run is None or run.state.finished:
-            return  # a report overtaken by the child's result, or the case already stopped the item
-        for name in ItemState.model_fields:
-            setattr(run.state, name, getattr(report.state, name))
-        self._form.update(report.form)
-        self.changed()
-
-    @workflow.signal
     def department_result(self, result: DepartmentResult) -> None:
         """Before departments' results became an update: kept so histories recorded then still replay."""
         run = self._runs.get(result.item_code)
         if run is None or run.state.finished:
             return
-        if not self._deliver(run, self._reply_from(run, result)):
+        if not run.deliver(self._reply_from(run, result)):
             workflow.logger.info("ignored a stale or repeated result for item %s", result.item_code)
 
     @workflow.update
@@ -285,7 +173,7 @@ class OneThingWorkflow:
         """A department's signed result, judged by the validator below: the sender learns at once whether
         it was taken, and a result that arrives the instant the case starts needs no projection to find it."""
         run = self._runs[result.item_code]
-        self._deliver(run, self._reply_from(run, result))
+        run.deliver(self._reply_from(run, result))
         return run.state.status
 
     @receive_department_result.validator
@@ -331,15 +219,14 @@ class OneThingWorkflow:
     @workflow.update
     def staff_decision(self, decision: StaffDecision) -> ItemState:
         run = self._runs[decision.item_code]
-        self._deliver(
-            run,
+        run.deliver(
             DepartmentReply(
                 receipt_no=f"{self.case_no}:{decision.item_code}",
                 idempotency_key=run.idempotency_key,
                 status=STAFF_DECISION_STATUS[decision.decision],
                 output=decision.output,
                 reason=decision.reason,
-            ),
+            )
         )
         return run.state
 
@@ -365,7 +252,7 @@ class OneThingWorkflow:
 
     @workflow.update
     def supplement(self, supplement: Supplement) -> CaseState:
-        self._supplement(self._runs[supplement.item_code], supplement)
+        self._runs[supplement.item_code].supplement(supplement)
         return self._state
 
     @supplement.validator

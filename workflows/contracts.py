@@ -62,7 +62,6 @@ class BundleInput(BaseModel):
     owner: str
     """The applicant's opaque account id."""
     accepted_at: datetime
-    item_runner: Literal["inline", "child"] = "inline"
 
 
 class ItemState(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -63,6 +63,7 @@ class ItemRun:
         self._supplement: Supplement | None = None
         self._clock_version = 0
         """Bumped whenever the deadline moves, so the SLA watcher re-arms its timer."""
+        self._task: asyncio.Task[None] | None = None
 
     # --- messages routed in by the case -----------------------------------------------------------
 
@@ -88,9 +89,41 @@ class ItemRun:
     def supplement(self, supplement: Supplement) -> None:
         self._supplement = supplement
 
+    # --- started and stopped by the case ----------------------------------------------------------
+
+    def start(self, ready: Callable[[], bool]) -> None:
+        """The item starts the moment `ready` holds: everything it depends on is completed."""
+        self._task = asyncio.create_task(self._run_when(ready))
+
+    def stop(self, status: ItemStatus) -> bool:
+        """Withdrawal or another item's final rejection ends this item where it stands.
+
+        Returns whether its department has the submission and must be told (a standard-module item is
+        with our own staff, a pending one was never sent)."""
+        if self._task is not None:
+            self._task.cancel()
+        submitted = self.state.status is not ItemStatus.PENDING
+        self._set(status=status, holder=None, finished_at=workflow.now())
+        return submitted and self.item.mode is not IntegrationMode.STANDARD_MODULE
+
+    async def tell_withdrawn(self) -> None:
+        ref = SubmissionRef(department=self.item.department, idempotency_key=self.idempotency_key)
+        try:
+            await workflow.execute_activity_method(
+                DepartmentActivities.withdraw_from_department,
+                ref,
+                **policies.NOTICE.options(),
+            )
+        except ActivityError:
+            workflow.logger.warning("withdrawal notice for item %s could not be delivered", self.item.code)
+
     # --- the life of the item ---------------------------------------------------------------------
 
-    async def run(self) -> None:
+    async def _run_when(self, ready: Callable[[], bool]) -> None:
+        await workflow.wait_condition(ready)
+        await self._run()
+
+    async def _run(self) -> None:
         self._set(status=ItemStatus.RUNNING, started_at=workflow.now())
         if not workflow.patched(DEADLINE_BESIDE_SUBMISSION):
             self._apply_deadline(await self._compute_deadline())

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from workflows.bundle import OneThingWorkflow
-from workflows.item_workflow import ItemWorkflow
 from workflows.licence_reminders import LicenceReminderWorkflow
 from workflows.rectification import RectificationWorkflow
 
-WORKFLOWS: list[type] = [OneThingWorkflow, ItemWorkflow, RectificationWorkflow, LicenceReminderWorkflow]
+WORKFLOWS: list[type] = [OneThingWorkflow, RectificationWorkflow, LicenceReminderWorkflow]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from api.pages.rendering import Page
-from api.submission import SHANGHAI
+from core.calendar import TZ
 from one_things.catalog import Catalog
 from one_things.schema import FieldType, OneThing
 from persistence.tables import CaseRecord, ItemRecord
@@ -18,11 +18,11 @@ INPUT_TYPES = {FieldType.DATE: "date", FieldType.PHONE: "tel"}
 
 
 def local_day(moment: datetime | None) -> str | None:
-    return moment.astimezone(SHANGHAI).date().isoformat() if moment else None
+    return moment.astimezone(TZ).date().isoformat() if moment else None
 
 
 def local_time(moment: datetime | None) -> str | None:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else None
+    return moment.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if moment else None
 
 
 def thing_or_none(catalog: Catalog, case: CaseRecord) -> OneThing | None:

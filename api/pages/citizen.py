@@ -10,24 +10,30 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.case_access import load_case
-from api.case_actions import send_supplement, withdraw_case
 from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
 from api.pages.uploads import ACCEPT, CheckedUpload, check_upload
-from api.prefill import PrefilledForm, prefill_form
-from api.problems import ProblemError
-from api.routers.things import find_thing
-from api.schemas import ApplicationIn, WithdrawIn
-from api.submission import accept, applied_definition, checked_application, with_held_data
+from api.problems import from_domain
+from api.schemas import WithdrawIn
+from core import clock
 from one_things.catalog import Catalog
-from one_things.eligibility import individual_definition
 from one_things.plan import PlanError
 from one_things.schema import OneThing
 from persistence.cases import list_cases
 from persistence.materials import save_upload, uploaded_materials
+from services.cases import load_case, send_supplement, withdraw_case
+from services.errors import InvalidError
+from services.prefill import PrefilledForm, prefill_form
+from services.submission import (
+    ApplicationIn,
+    accept,
+    applied_definition,
+    checked_application,
+    definition_for,
+    with_held_data,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,21 +80,11 @@ def _render_form(
     )
 
 
-def _applied(catalog: Catalog, code: str, item: str | None) -> OneThing:
-    """The one-thing, or one of its items on its own (分别办理)."""
-    thing = find_thing(catalog, code)
-    if item is None:
-        return thing
-    if item not in {i.code for i in thing.items}:
-        raise ProblemError(404, "Not found", f"{code} has no item {item}; pick one from its notice.")
-    return individual_definition(thing, item)
-
-
 @router.get("/things/{code}/apply", response_class=HTMLResponse)
 def apply_page(
     code: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, item: str | None = None
 ) -> Response:
-    thing = _applied(catalog, code, item)
+    thing = definition_for(catalog, code, item)
     asked = {question.code for question in thing.questions}
     answers = {key: value for key, value in page.request.query_params.items() if key in asked}
     try:
@@ -112,7 +108,7 @@ async def apply(
     """One submission: what the government holds is taken from the register again, never from the page."""
     posted = await page.request.form()
     item = str(posted.get("individual_item") or "") or None
-    thing = _applied(catalog, code, item)
+    thing = definition_for(catalog, code, item)
     answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
     typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
     key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
@@ -126,7 +122,7 @@ async def apply(
     body = ApplicationIn(thing=code, answers=answers, form=values, individual_item=item)
     uploads, upload_errors = await _checked_uploads(page, form, posted)
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
-        errors = _form_errors(session, catalog, page.principal.subject, body) + upload_errors
+        errors = _form_errors(session, catalog, page.principal.subject, body, now=clock.now()) + upload_errors
         return _render_form(
             page, thing, form, typed=typed, errors=errors, idempotency_key=key, status_code=422, individual_item=item
         )
@@ -139,10 +135,9 @@ async def apply(
             owner=page.principal.subject,
             idempotency_key=key,
             body=body,
+            now=clock.now(),
         )
-    except ProblemError as error:
-        if error.status != 422:
-            return page.render("error.html", status_code=error.status, message=error.detail)
+    except InvalidError as error:  # anything else is an error page, from the one handler in api/problems.py
         ruled_out = any(e["field"].startswith("eligibility.") for e in error.errors)
         return _render_form(
             page,
@@ -167,11 +162,13 @@ async def apply(
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
 
 
-def _form_errors(session: Any, catalog: Catalog, owner: str, body: ApplicationIn) -> list[dict[str, str]]:
+def _form_errors(
+    session: Any, catalog: Catalog, owner: str, body: ApplicationIn, *, now: datetime
+) -> list[dict[str, str]]:
     try:
         thing = applied_definition(catalog, body)
-        checked_application(thing, with_held_data(session, thing, owner, body))
-    except ProblemError as error:
+        checked_application(thing, with_held_data(session, thing, owner, body, now=now), now=now)
+    except InvalidError as error:
         return error.errors
     return []
 
@@ -249,11 +246,12 @@ async def supplement(
             case_no=case_no,
             item_code=str(posted.get("item_code") or ""),
             form=fields,
+            now=clock.now(),
             note=note,
         )
-    except ProblemError as error:
+    except InvalidError as error:
         detail = "; ".join(e["message"] for e in error.errors) or error.detail
-        return page.render("error.html", status_code=error.status, message=detail)
+        return page.render("error.html", status_code=from_domain(error).status, message=detail)
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
 
 
@@ -263,14 +261,7 @@ async def withdraw(case_no: str, page: CitizenPageDep, session: SessionDep, case
     posted = await page.request.form()
     if posted.get("confirm") != "yes":
         return page.render("error.html", status_code=422, message=page.t("withdraw_confirm"))
-    try:
-        await withdraw_case(
-            session=session,
-            cases=cases,
-            principal=page.principal,
-            case_no=case_no,
-            reason=WithdrawIn().reason,
-        )
-    except ProblemError as error:
-        return page.render("error.html", status_code=error.status, message=error.detail)
+    await withdraw_case(
+        session=session, cases=cases, principal=page.principal, case_no=case_no, reason=WithdrawIn().reason
+    )
     return RedirectResponse(f"/cases/{case_no}", status_code=303)

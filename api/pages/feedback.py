@@ -8,16 +8,18 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from api.case_access import load_case
 from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
 from api.pages.rendering import CitizenPageDep, Page
-from api.problems import ProblemError
-from api.rating import DepartmentScore, RatingIn, Score, handling_departments, rating_view, submit_rating
-from api.rectification_access import case_rectification_views, give_verdict
+from api.problems import from_domain
+from core import clock
 from one_things.catalog import Catalog
 from persistence.ratings import get_rating
 from persistence.tables import CaseRecord, ItemRecord
+from services.cases import load_case
+from services.errors import InvalidError
+from services.ratings import DepartmentScore, RatingIn, Score, handling_departments, rating_view, submit_rating
+from services.rectifications import case_rectification_views, give_verdict
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,12 +68,14 @@ async def rate(
             case=case,
             items=items,
             body=body,
+            now=clock.now(),
         )
     except ValueError as error:  # a score outside 1–5 from a tampered form
         return page.render("error.html", status_code=422, message=str(error))
-    except ProblemError as error:
+    except InvalidError as error:
+        # Other refusals propagate to the one error page, which also rolls back a half-saved rating.
         detail = "; ".join(e["message"] for e in error.errors) or error.detail
-        return page.render("error.html", status_code=error.status, message=detail)
+        return page.render("error.html", status_code=from_domain(error).status, message=detail)
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)
 
 

@@ -10,9 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from api.deps import CatalogDep, SessionDep, SettingsDep
-from api.notice import default_plan, notice
 from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep, SignedInPageDep
-from api.routers.things import find_thing, question_views
 from api.sessions import end_session, start_session
 from core.auth import Principal, Role, issue_token
 from one_things.graph_svg import dependency_svg
@@ -20,6 +18,7 @@ from one_things.plan import PlanError, make_plan
 from one_things.search import search
 from persistence.enterprises import get_enterprise, list_demo_enterprises
 from persistence.register import get_resident, list_demo_citizens
+from services.notice import default_plan, find_thing, notice, question_views
 
 router = APIRouter(include_in_schema=False)
 YEAR = 365 * 24 * 3600

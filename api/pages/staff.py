@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import staff_work
 from api.deps import CaseGatewayDep, CatalogDep, SessionDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
@@ -17,6 +16,7 @@ from api.pages.rendering import Page
 from api.pages.supervision import Labels
 from core import clock
 from core.auth import Role
+from services import staff_work
 
 router = APIRouter(include_in_schema=False)
 StaffPage = Annotated[Page, Depends(official_page(Role.STAFF))]

@@ -18,7 +18,11 @@ from api.charts import Series, grouped_bar_chart, line_chart, number, stacked_ba
 from api.deps import CatalogDep, SessionDep, SettingsDep
 from api.pages.officials import official_page
 from api.pages.rendering import Page
-from api.stats_figures import (
+from core.auth import Role
+from core.calendar import adjustments_from
+from one_things.catalog import Catalog
+from persistence.stats import FINISHED, Span
+from services.statistics import (
     ReviewWeek,
     ThingsReport,
     VolumeWeek,
@@ -26,10 +30,6 @@ from api.stats_figures import (
     things_report,
     volume_weeks,
 )
-from core.auth import Role
-from core.calendar import adjustments_from
-from one_things.catalog import Catalog
-from persistence.stats import FINISHED, Span
 
 router = APIRouter(include_in_schema=False)
 LeaderPageDep = Annotated[Page, Depends(official_page(Role.LEADER, Role.SUPERVISOR))]

@@ -15,10 +15,10 @@ from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page
-from api.supervision_board import board, case_detail, escalate, period
 from core.auth import Role
 from one_things.catalog import Catalog
 from persistence.supervision import LightName, attention_items
+from services.supervision import board, case_detail, escalate, period
 
 router = APIRouter(include_in_schema=False)
 SupervisorPage = Annotated[Page, Depends(official_page(Role.SUPERVISOR))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
@@ -9,11 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from api.deps import CatalogDep, SessionDep
-from api.licence_views import licence_view, qr_svg, verification_view, verify_page_path
 from api.pages.case_view import local_day, local_time
 from api.pages.rendering import CitizenPageDep, PageDep
-from persistence.licences import by_verification_code, list_licences
-from persistence.messages import list_inbox, mark_read
+from api.qr import qr_svg
+from services import inbox, licences
+from services.errors import NotFoundError
+from services.licences import verify_page_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,12 +25,11 @@ def wallet_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) 
     assert page.principal is not None
     now = datetime.now(UTC)
     base = str(page.request.base_url).rstrip("/")
-    licences = []
-    for licence in list_licences(session, holder=page.principal.subject):
-        view = licence_view(catalog, licence, now=now)
+    shown = []
+    for licence, view in licences.wallet(session, catalog, holder=page.principal.subject, now=now):
         # The SVG is drawn here, from our own segno output: safe to inline, and no image request per licence.
         svg = qr_svg(base + verify_page_path(licence.verification_code)).decode()
-        licences.append(
+        shown.append(
             {
                 **view.model_dump(),
                 "issued": local_day(view.issued_at),
@@ -37,22 +38,23 @@ def wallet_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) 
                 "qr": Markup(svg[svg.index("<svg") :]),  # noqa: S704 - our own SVG, no user input in it
             }
         )
-    return page.render("wallet.html", licences=licences)
+    return page.render("wallet.html", licences=shown)
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_page(code: str, page: PageDep, session: SessionDep, catalog: CatalogDep) -> Response:
     """Public: anyone holding the QR code can check the licence; it shows no personal data."""
-    licence = by_verification_code(session, code=code)
-    if licence is None:
+    try:
+        result = licences.verify(session, catalog, verification_code=code, now=datetime.now(UTC))
+    except NotFoundError:
         return page.render("verify.html", status_code=404, result=None)
-    return page.render("verify.html", result=verification_view(catalog, licence, now=datetime.now(UTC)))
+    return page.render("verify.html", result=result)
 
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(page: CitizenPageDep, session: SessionDep) -> Response:
     assert page.principal is not None
-    messages, unread = list_inbox(session, owner=page.principal.subject)
+    box = inbox.inbox(session, owner=page.principal.subject)
     views = [
         {
             "id": message.id,
@@ -63,13 +65,14 @@ def inbox_page(page: CitizenPageDep, session: SessionDep) -> Response:
             "at": local_time(message.created_at),
             "unread": message.read_at is None,
         }
-        for message in messages
+        for message in box.messages
     ]
-    return page.render("inbox.html", messages=views, unread=unread)
+    return page.render("inbox.html", messages=views, unread=box.unread)
 
 
 @router.post("/inbox/{message_id}/read")
 def read_message(message_id: int, page: CitizenPageDep, session: SessionDep) -> Response:
     assert page.principal is not None
-    mark_read(session, owner=page.principal.subject, message_id=message_id)
+    with suppress(NotFoundError):  # someone else's or a gone message: the inbox is shown as it is
+        inbox.mark_read(session, owner=page.principal.subject, message_id=message_id)
     return RedirectResponse("/inbox", status_code=303)

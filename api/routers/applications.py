@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from api.case_access import case_view, load_case
-from api.case_actions import send_supplement, withdraw_case
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, SessionDep, SettingsDep
-from api.schemas import ApplicationAccepted, ApplicationIn, CaseSummary, CaseView, SupplementIn, WithdrawIn
-from api.submission import accept
+from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
+from core import clock
 from persistence.cases import list_cases
+from services.cases import CaseView, case_view, load_case, send_supplement, withdraw_case
+from services.submission import ApplicationIn, accept
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
@@ -35,6 +35,7 @@ async def submit_application(
         owner=principal.subject,
         idempotency_key=idempotency_key,
         body=body,
+        now=clock.now(),
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -85,6 +86,7 @@ async def supplement(
         case_no=case_no,
         item_code=body.item_code,
         form=body.form,
+        now=clock.now(),
         note=body.note,
     )
     return case_view(catalog, case, items)

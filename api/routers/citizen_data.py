@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 
 from api.deps import CatalogDep, CitizenDep, SessionDep
-from api.prefill import PrefilledForm, prefill_form
 from api.problems import invalid_input
-from api.routers.things import find_thing
 from one_things.plan import PlanError
+from services.notice import find_thing
+from services.prefill import PrefilledForm, prefill_form
 
 router = APIRouter(tags=["citizen data"])
 

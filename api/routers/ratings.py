@@ -6,11 +6,12 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from api.case_access import load_case
 from api.deps import CatalogDep, CitizenDep, SessionDep, SettingsDep, TemporalDep
-from api.rating import RatingIn, RatingView, rating_view, submit_rating
-from api.rectification_access import RectificationView, VerdictIn, case_rectification_views, give_verdict
+from core import clock
 from persistence.ratings import get_rating
+from services.cases import load_case
+from services.ratings import RatingIn, RatingView, rating_view, submit_rating
+from services.rectifications import RectificationView, VerdictIn, case_rectification_views, give_verdict
 
 router = APIRouter(prefix="/applications", tags=["ratings"])
 
@@ -40,6 +41,7 @@ async def rate_case(
         case=case,
         items=items,
         body=body,
+        now=clock.now(),
     )
 
 

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
-from api import staff_work
 from api.deps import CaseGatewayDep, CatalogDep, SessionDep, StaffDep
-from api.schemas import QueueEntry, StaffDecisionIn
+from api.schemas import StaffDecisionIn
 from core import clock
 from persistence.staff_claims import StaffClaim
+from services import staff_work
+from services.staff_work import QueueEntry
 from workflows.contracts import ItemState
 
 router = APIRouter(prefix="/staff", tags=["staff"])

@@ -1,7 +1,7 @@
 """Leaders' statistics as JSON and CSV: what each one-thing saves, weekly volumes, good reviews.
 
 Leaders and supervisors only. Every route takes `from` and `to` (Shanghai dates, both included, either
-may be left out); the figures' definitions are in api/stats_figures.py and docs/statistics.md.
+may be left out); the figures' definitions are in services/statistics.py and docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -14,39 +14,32 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import CatalogDep, SessionDep, SettingsDep, require
-from api.problems import ProblemError
 from api.stats_csv import things_csv
-from api.stats_figures import (
+from core.auth import Principal, Role
+from core.calendar import adjustments_from
+from persistence.stats import GOOD_SCORE, Span
+from services.statistics import (
     ReviewWeek,
     ThingsReport,
     VolumeWeek,
+    date_span,
     review_weeks,
     things_report,
     volume_weeks,
 )
-from core.auth import Principal, Role
-from core.calendar import adjustments_from
-from persistence.stats import GOOD_SCORE, Span
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 OfficialDep = Annotated[Principal, Depends(require(Role.LEADER, Role.SUPERVISOR))]
 
 
-def date_span(
+def query_span(
     first: Annotated[date | None, Query(alias="from", description="First acceptance date, e.g. 2027-01-01")] = None,
     last: Annotated[date | None, Query(alias="to", description="Last date, included")] = None,
 ) -> Span:
-    if first is not None and last is not None and first > last:
-        raise ProblemError(
-            422,
-            "Invalid date range",
-            f"'from' ({first}) is after 'to' ({last}); swap them or leave one out.",
-            errors=[{"field": "from", "message": "must not be after 'to'"}],
-        )
-    return Span(first, last)
+    return date_span(first, last)
 
 
-SpanDep = Annotated[Span, Depends(date_span)]
+SpanDep = Annotated[Span, Depends(query_span)]
 
 
 class VolumesReport(BaseModel):

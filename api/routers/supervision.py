@@ -10,10 +10,8 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep, require
-from api.supervision_board import board, case_detail, escalate, period
 from core.auth import Principal, Role
 from persistence.escalations import EscalationRecord
-from persistence.rectifications import open_rectifications, rectification_figures
 from persistence.supervision import (
     AtRiskCase,
     AttentionItem,
@@ -27,6 +25,7 @@ from persistence.supervision import (
     item_lights,
     performance,
 )
+from services.supervision import board, case_detail, escalate, period, rectification_report
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 SupervisorDep = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
@@ -128,12 +127,4 @@ async def post_escalation(
 def rectifications(_reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None) -> dict[str, Any]:
     """整改 after bad reviews: per department opened, open, overdue, replied on time; and the open ones."""
     now = datetime.now(UTC)
-    span = period(since, until, now)
-    figures = rectification_figures(session, since=span.since, until=span.until, now=now)
-    return {
-        "departments": [{**vars(row), "on_time_rate": row.on_time_rate} for row in figures],
-        "open": [
-            {key: getattr(r, key) for key in ("id", "case_no", "department", "status", "light", "due_at", "score")}
-            for r in open_rectifications(session)
-        ],
-    }
+    return rectification_report(session, span=period(since, until, now), now=now)

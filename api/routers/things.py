@@ -8,12 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CatalogDep, PrincipalDep
-from api.notice import default_plan, notice
-from api.problems import ProblemError
-from one_things.catalog import Catalog
-from one_things.plan import Plan, PlanError, make_plan
+from one_things.plan import Plan
 from one_things.schema import OneThing
 from one_things.search import search
+from services.notice import default_plan, find_thing, notice, plan_for, question_views
 
 router = APIRouter(prefix="/things", tags=["one-things"])
 
@@ -33,25 +31,6 @@ def _summary(thing: OneThing, plan: Plan | None) -> dict[str, Any]:
         "promised_days": plan.promised_days if plan else None,
         "baseline": thing.baseline.model_dump(),
     }
-
-
-def find_thing(catalog: Catalog, code: str) -> OneThing:
-    try:
-        return catalog.get(code)
-    except KeyError:
-        raise ProblemError(404, "Not found", f"No one-thing {code}; see GET /api/v1/things.") from None
-
-
-def question_views(thing: OneThing) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": question.code,
-            "text": question.text.model_dump(),
-            "default": question.default,
-            "options": [{"value": o.value, "label": o.label.model_dump()} for o in question.options],
-        }
-        for question in thing.questions
-    ]
 
 
 @router.get("")
@@ -81,10 +60,4 @@ def get_thing(code: str, _principal: PrincipalDep, catalog: CatalogDep) -> dict[
 def plan_for_answers(code: str, body: PlanIn, _principal: PrincipalDep, catalog: CatalogDep) -> dict[str, Any]:
     """情形引导: the items, materials and promised days that apply for these answers."""
     thing = find_thing(catalog, code)
-    try:
-        plan = make_plan(thing, body.answers)
-    except PlanError as error:
-        errors = [problem.model_dump() for problem in error.problems]
-        detail = "Please answer the questions named in errors."
-        raise ProblemError(422, "Invalid answers", detail, errors=errors) from None
-    return notice(thing, plan)
+    return notice(thing, plan_for(thing, body.answers))

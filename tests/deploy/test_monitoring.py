@@ -11,9 +11,9 @@ import httpx
 import yaml
 
 from api.app import create_app
-from api.metrics import record_escalation
 from core import metrics
 from core.settings import Settings
+from services.metrics import record_escalation
 from tests.deploy.monitoring import PROMETHEUS, dashboard, dashboard_queries, metric_names
 from tests.support.scrape import sample
 from tests.support.servers import ThreadedServer, free_port

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from temporalio.client import WorkflowHandle
@@ -87,7 +87,6 @@ class Harness:
         self,
         thing: OneThing,
         case_no: str,
-        item_runner: Literal["inline", "child"] = "inline",
         included: list[str] | None = None,
     ) -> WorkflowHandle[Any, CaseState]:
         """Starts a case now (the test server's clock); `included` as guidance would leave it, default all."""
@@ -98,7 +97,6 @@ class Harness:
             form={"applicant": "Test Applicant"},
             owner="tester",
             accepted_at=await self.env.get_current_time(),
-            item_runner=item_runner,
         )
         return await self.env.client.start_workflow(
             OneThingWorkflow.run, bundle, id=workflow_id(case_no), task_queue=self.settings.task_queue

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
-from api.stats_figures import things_report, volume_weeks
 from core.ids import workflow_id
 from one_things.catalog import Catalog
 from one_things.schema import OneThing
@@ -26,6 +25,7 @@ from persistence.db import make_engine
 from persistence.materials import save_upload
 from persistence.stats import Span
 from persistence.tables import CaseRecord
+from services.statistics import things_report, volume_weeks
 from tests.workflows.harness import DEFINITION, Harness, harness, until
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import StaffDecision, Supplement, Withdrawal

@@ -11,15 +11,11 @@ import hashlib
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.metrics import record_bundle_started
-from api.prefill import prefill_fields
-from api.problems import ProblemError, invalid_input
-from api.schemas import ApplicationIn
-from core import clock
+from core.calendar import TZ
 from core.ids import new_case_no
 from core.settings import Settings
 from one_things.catalog import Catalog
@@ -33,56 +29,85 @@ from persistence.definitions import record_definition
 from persistence.enterprises import get_enterprise
 from persistence.register import get_resident
 from services.case_gateway import CaseGateway
+from services.errors import InvalidError, NotAllowedError, NotFoundError, TooManyError
+from services.metrics import record_bundle_started
+from services.notice import find_thing
+from services.prefill import prefill_fields
 from workflows.contracts import BundleInput
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+class ApplicationIn(BaseModel):
+    thing: str = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
+    answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
+    form: dict[str, Any] = Field(description="The unified form: field code -> value")
+    individual_item: str | None = Field(
+        default=None,
+        description="Apply for this one item of the one-thing on its own (分别办理), e.g. when the bundle's "
+        "eligibility rules rule the applicant out; answers are then ignored",
+    )
+
+
+def invalid_application(errors: list[dict[str, str]]) -> InvalidError:
+    fields = ", ".join(error["field"] for error in errors)
+    return InvalidError(f"Please correct: {fields}. Nothing was started.", errors, title="Invalid application")
 
 
 def applied_definition(catalog: Catalog, body: ApplicationIn) -> OneThing:
-    """What the application is for: the one-thing, or one of its items on its own; a 422 naming the field."""
+    """What the application is for: the one-thing, or one of its items on its own; invalid naming the field."""
     try:
         thing = catalog.get(body.thing)
     except KeyError:
         known = ", ".join(t.code for t in catalog.all())
-        raise invalid_input([{"field": "thing", "message": f"unknown one-thing; choose one of: {known}"}]) from None
+        raise invalid_application(
+            [{"field": "thing", "message": f"unknown one-thing; choose one of: {known}"}]
+        ) from None
     if body.individual_item is None:
         return thing
     codes = [item.code for item in thing.items]
     if body.individual_item not in codes:
         message = f"not an item of {thing.code}; choose one of: {', '.join(codes)}"
-        raise invalid_input([{"field": "individual_item", "message": message}])
+        raise invalid_application([{"field": "individual_item", "message": message}])
     return individual_definition(thing, body.individual_item)
 
 
-def checked_application(thing: OneThing, body: ApplicationIn) -> tuple[Plan, dict[str, Any]]:
-    """The plan and the normalised form; a 422 naming every bad field, or every eligibility rule failed."""
+def definition_for(catalog: Catalog, code: str, item: str | None) -> OneThing:
+    """The one-thing, or one of its items on its own (分别办理), as a page links to it."""
+    thing = find_thing(catalog, code)
+    if item is None:
+        return thing
+    if item not in {i.code for i in thing.items}:
+        raise NotFoundError(f"{code} has no item {item}; pick one from its notice.")
+    return individual_definition(thing, item)
+
+
+def checked_application(thing: OneThing, body: ApplicationIn, *, now: datetime) -> tuple[Plan, dict[str, Any]]:
+    """The plan and the normalised form; invalid naming every bad field, or every eligibility rule failed."""
     errors: list[dict[str, str]] = []
     plan: Plan | None = None
     try:
         plan = make_plan(thing, {} if body.individual_item else body.answers)
     except PlanError as error:
         errors.extend(problem.model_dump() for problem in error.problems)
-    form, problems = validate_form(thing, body.form, today=today_local())
+    form, problems = validate_form(thing, body.form, today=local_today(now))
     errors.extend(problem.model_dump() for problem in problems)
     if errors or plan is None:
-        raise invalid_input(errors)
-    failed = check_eligibility(thing, answers=plan.answers, form=form, today=today_local())
+        raise invalid_application(errors)
+    failed = check_eligibility(thing, answers=plan.answers, form=form, today=local_today(now))
     if failed:
         raise not_eligible(thing, failed)
     return plan, form
 
 
-def not_eligible(thing: OneThing, failed: list[Ineligible]) -> ProblemError:
+def not_eligible(thing: OneThing, failed: list[Ineligible]) -> InvalidError:
     items = [
         {"code": item.code, "name": item.name.zh, "department": thing.department(item.department).name.zh}
         for item in thing.items
     ]
-    return ProblemError(
-        422,
-        "Not eligible for this one-thing",
+    return InvalidError(
         f"{'; '.join(rule.reason.en for rule in failed)}. Nothing was started. Apply for the items you need one by "
         "one instead: send the same application with individual_item set to one of the items listed.",
-        errors=[{"field": f"eligibility.{rule.rule}", "message": rule.reason.zh} for rule in failed],
+        [{"field": f"eligibility.{rule.rule}", "message": rule.reason.zh} for rule in failed],
+        title="Not eligible for this one-thing",
         individual_items=items,
     )
 
@@ -92,27 +117,28 @@ def check_applicant(session: Session, thing: OneThing, owner: str) -> str:
     enterprise = get_enterprise(session, subject=owner)
     if thing.applicant is ApplicantKind.LEGAL_PERSON:
         if enterprise is None:
-            raise ProblemError(
-                403,
-                "Enterprise account needed",
+            raise NotAllowedError(
                 "This one-thing is for enterprises: sign in with the enterprise's account.",
+                title="Enterprise account needed",
             )
         return enterprise.district
     if enterprise is not None:
-        raise ProblemError(
-            403, "Personal account needed", "This one-thing is for residents: sign in with a personal account."
+        raise NotAllowedError(
+            "This one-thing is for residents: sign in with a personal account.", title="Personal account needed"
         )
     resident = get_resident(session, subject=owner)
     return resident.district if resident is not None else ""
 
 
-def with_held_data(session: Session, thing: OneThing, owner: str, body: ApplicationIn) -> ApplicationIn:
+def with_held_data(
+    session: Session, thing: OneThing, owner: str, body: ApplicationIn, *, now: datetime
+) -> ApplicationIn:
     """两个免于提交: what the government holds about the applicant need not be sent; it is filled in here.
 
     Pages and API responses show other people's ID numbers only masked, so a client could not send
     them back anyway. A value the client does send wins: it is what the citizen checked.
     """
-    fields = prefill_fields(session, thing=thing, subject=owner, now=clock.now())
+    fields = prefill_fields(session, thing=thing, subject=owner, now=now)
     held = {field.code: field.value for field in fields if field.prefilled}
     return body.model_copy(update={"form": {**held, **body.form}})
 
@@ -131,22 +157,21 @@ async def accept(
     owner: str,
     idempotency_key: str | None,
     body: ApplicationIn,
+    now: datetime,
 ) -> tuple[str, Plan, bool]:
     """Returns (case number, plan, created). A repeat of an accepted request returns the same case."""
     digest = request_hash(body)
     thing = applied_definition(catalog, body)
     district = check_applicant(session, thing, owner)
-    plan, form = checked_application(thing, with_held_data(session, thing, owner, body))
+    plan, form = checked_application(thing, with_held_data(session, thing, owner, body, now=now), now=now)
     key = idempotency_key or f"body:{digest}"  # without a key, an identical resubmission is the same case
     existing = find_application(session, owner=owner, idempotency_key=key)
     if existing is not None and existing.request_hash != digest:
-        raise ProblemError(
-            422,
-            "Idempotency-Key reused",
+        raise InvalidError(
             "This Idempotency-Key was used for a different application; send a new key for a new application.",
-            errors=[{"field": "Idempotency-Key", "message": "already used with a different body"}],
+            [{"field": "Idempotency-Key", "message": "already used with a different body"}],
+            title="Idempotency-Key reused",
         )
-    now = clock.now()
     case_no = existing.case_no if existing else new_case_no(now)
     if existing is None:
         check_rate(session, settings, owner, now)
@@ -184,15 +209,14 @@ def check_rate(session: Session, settings: Settings, owner: str, now: datetime) 
     """A per-citizen limit on new cases: a script or a stuck button must not flood the departments."""
     recent = count_applications_since(session, owner=owner, since=now - timedelta(hours=1))
     if recent >= settings.submissions_per_hour:
-        raise ProblemError(
-            429,
-            "Too many applications",
+        raise TooManyError(
             f"At most {settings.submissions_per_hour} new applications per hour; try again later. "
             "Your earlier applications are safe: see your case list.",
-            headers={"Retry-After": "600"},
+            retry_after=600,
+            title="Too many applications",
         )
 
 
-def today_local() -> date:
+def local_today(now: datetime) -> date:
     """Age limits and 'not in the future' are judged on the citizen's calendar, not UTC."""
-    return clock.now().astimezone(SHANGHAI).date()
+    return now.astimezone(TZ).date()

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from one_things.plan import Plan, make_plan
+from one_things.catalog import Catalog
+from one_things.plan import Plan, PlanError, make_plan
 from one_things.schema import Material, OneThing
+from services.errors import InvalidError, NotFoundError
 
 ONLINE_STEPS = 2
 """Apply once, receive the results: what a citizen does when the bundle runs fully online."""
+
+
+def find_thing(catalog: Catalog, code: str) -> OneThing:
+    try:
+        return catalog.get(code)
+    except KeyError:
+        raise NotFoundError(f"No one-thing {code}; see GET /api/v1/things.") from None
 
 
 def default_plan(thing: OneThing) -> Plan | None:
@@ -87,3 +96,24 @@ def notice(thing: OneThing, plan: Plan | None) -> dict[str, Any]:
         "after": after,
         "baseline_source": baseline.source,
     }
+
+
+def plan_for(thing: OneThing, answers: dict[str, str]) -> Plan:
+    """情形引导: the plan for these answers; every unanswered or unknown question named in the error."""
+    try:
+        return make_plan(thing, answers)
+    except PlanError as error:
+        errors = [problem.model_dump() for problem in error.problems]
+        raise InvalidError("Please answer the questions named in errors.", errors, title="Invalid answers") from None
+
+
+def question_views(thing: OneThing) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": question.code,
+            "text": question.text.model_dump(),
+            "default": question.default,
+            "options": [{"value": o.value, "label": o.label.model_dump()} for o in question.options],
+        }
+        for question in thing.questions
+    ]

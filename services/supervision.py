@@ -8,9 +8,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.case_access import case_view, not_found
-from api.metrics import record_escalation as count_escalation
-from api.problems import ProblemError
 from core.auth import Principal
 from core.calendar import TZ
 from core.ids import workflow_id
@@ -19,7 +16,7 @@ from one_things.catalog import Catalog
 from persistence.cases import get_case
 from persistence.department_calls import department_health
 from persistence.escalations import EscalationRecord, case_escalations, escalations_by_department, record_escalation
-from persistence.rectifications import case_rectifications, rectification_figures
+from persistence.rectifications import case_rectifications, open_rectifications, rectification_figures
 from persistence.supervision import (
     DIMENSIONS,
     OPEN,
@@ -30,6 +27,9 @@ from persistence.supervision import (
     performance,
 )
 from services.case_gateway import CaseGateway
+from services.cases import case_view, not_found
+from services.errors import ConflictError, InvalidError, NotFoundError
+from services.metrics import record_escalation as count_escalation
 from workflows.contracts import SupervisorEscalation
 
 DEFAULT_DAYS = 30
@@ -55,11 +55,9 @@ def period(since: date | None, until: date | None, now: datetime) -> Period:
     last = until or now.astimezone(TZ).date()
     first = since or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise ProblemError(
-            422,
-            "Invalid input",
+        raise InvalidError(
             "since is after until; give since on or before until (dates as YYYY-MM-DD).",
-            errors=[{"field": "since", "message": "must be on or before until"}],
+            [{"field": "since", "message": "must be on or before until"}],
         )
     return Period(first, last)
 
@@ -80,6 +78,18 @@ def board(session: Session, *, now: datetime, span: Period) -> dict[str, Any]:
         "rectifications": [
             {**asdict(row), "on_time_rate": row.on_time_rate}
             for row in rectification_figures(session, since=span.since, until=span.until, now=now)
+        ],
+    }
+
+
+def rectification_report(session: Session, *, span: Period, now: datetime) -> dict[str, Any]:
+    """整改 after bad reviews: per department opened, open, overdue, replied on time; and the open ones."""
+    figures = rectification_figures(session, since=span.since, until=span.until, now=now)
+    return {
+        "departments": [{**vars(row), "on_time_rate": row.on_time_rate} for row in figures],
+        "open": [
+            {key: getattr(r, key) for key in ("id", "case_no", "department", "status", "light", "due_at", "score")}
+            for r in open_rectifications(session)
         ],
     }
 
@@ -125,11 +135,9 @@ async def escalate(
     case, items = found
     item = next((i for i in items if i.code == item_code), None)
     if item is None:
-        raise ProblemError(404, "Not found", f"Case {case_no} has no item {item_code}; pick one of its items.")
+        raise NotFoundError(f"Case {case_no} has no item {item_code}; pick one of its items.")
     if case.status not in OPEN or item.status not in OPEN:
-        raise ProblemError(
-            409, "Not possible now", f"Item {item_code} is {item.status}: only an item being handled can be pushed."
-        )
+        raise ConflictError(f"Item {item_code} is {item.status}: only an item being handled can be pushed.")
     await cases.escalate(case_no, SupervisorEscalation(item_code=item_code, note=note))
     escalation = record_escalation(
         session,

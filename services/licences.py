@@ -1,27 +1,24 @@
-"""How a licence is shown: to its holder in the wallet, and to anyone who checks its QR code.
+"""统一发证: a holder's own licences in the wallet, and the public check of a licence's verification code.
 
-Display names come from the catalogue (an item's result_name, a material's name), so a licence row
-stores only codes. The public check shows what a verifier needs and no personal data.
+Display names come from the catalogue (`one_things.licence_names`), so a licence row stores only codes.
+Someone else's licence answers exactly like a missing one. The public check shows what a verifier needs
+and no personal data.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from typing import Literal
 
-import segno
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from core.calendar import TZ
 from core.privacy import mask_number
 from one_things.catalog import Catalog
-from persistence.licences import Licence, is_expired
-
-# Issuers of licences that no one-thing definition names as a department (seeded from other systems).
-OTHER_ISSUERS: dict[str, dict[str, str]] = {
-    "civil_affairs": {"zh": "上海市民政局", "en": "Shanghai Civil Affairs Bureau"},
-}
+from one_things.licence_names import issuer_name, licence_name
+from persistence.licences import Licence, by_verification_code, get_licence, is_expired, list_licences
+from services.errors import NotFoundError
 
 
 class LicenceView(BaseModel):
@@ -64,26 +61,26 @@ def verify_page_path(verification_code: str) -> str:
     return f"/verify/{verification_code}"
 
 
-def licence_name(catalog: Catalog, licence: Licence) -> dict[str, str]:
-    """The item's result_name (a case's result) or the material's name; the kind code if neither."""
-    for thing in catalog.every_version():
-        if licence.thing is not None and thing.code != licence.thing:
-            continue
-        for item in thing.items:
-            if item.code == licence.kind:
-                return (item.result_name or item.name).model_dump()
-        for material in thing.materials:
-            if material.code == licence.kind:
-                return material.name.model_dump()
-    return {"zh": licence.kind, "en": licence.kind}
+def own_licence(session: Session, *, holder: str, licence_id: str) -> Licence:
+    licence = get_licence(session, holder=holder, licence_id=licence_id)
+    if licence is None:
+        raise NotFoundError(f"No licence {licence_id} in this account's wallet. Check the link.")
+    return licence
 
 
-def issuer_name(catalog: Catalog, licence: Licence) -> dict[str, str]:
-    for thing in catalog.every_version():
-        for department in thing.departments:
-            if department.code == licence.issuer:
-                return department.name.model_dump()
-    return OTHER_ISSUERS.get(licence.issuer, {"zh": licence.issuer, "en": licence.issuer})
+def wallet(session: Session, catalog: Catalog, *, holder: str, now: datetime) -> list[tuple[Licence, LicenceView]]:
+    return [(licence, licence_view(catalog, licence, now=now)) for licence in list_licences(session, holder=holder)]
+
+
+def verify(session: Session, catalog: Catalog, *, verification_code: str, now: datetime) -> VerificationView:
+    licence = by_verification_code(session, code=verification_code)
+    if licence is None:
+        raise NotFoundError(
+            "No licence has this verification code; it may be mistyped or forged.",
+            title="Unknown licence",
+            verification="unknown",
+        )
+    return verification_view(catalog, licence, now=now)
 
 
 def licence_view(catalog: Catalog, licence: Licence, *, now: datetime) -> LicenceView:
@@ -91,10 +88,10 @@ def licence_view(catalog: Catalog, licence: Licence, *, now: datetime) -> Licenc
     return LicenceView(
         id=licence.id,
         kind=licence.kind,
-        name=licence_name(catalog, licence),
         number=licence.number,
         issuer=licence.issuer,
-        issuer_name=issuer_name(catalog, licence),
+        name=licence_name(catalog, kind=licence.kind, thing=licence.thing).model_dump(),
+        issuer_name=issuer_name(catalog, licence.issuer).model_dump(),
         issued_at=licence.issued_at,
         expires_at=licence.expires_at,
         status="expired" if is_expired(licence, now=now) else "valid",
@@ -110,17 +107,10 @@ def verification_view(catalog: Catalog, licence: Licence, *, now: datetime) -> V
     return VerificationView(
         status="expired" if is_expired(licence, now=now) else "genuine",
         kind=licence.kind,
-        name=licence_name(catalog, licence),
         issuer=licence.issuer,
-        issuer_name=issuer_name(catalog, licence),
+        name=licence_name(catalog, kind=licence.kind, thing=licence.thing).model_dump(),
+        issuer_name=issuer_name(catalog, licence.issuer).model_dump(),
         issued_on=licence.issued_at.astimezone(TZ).date(),
         expires_on=licence.expires_at.astimezone(TZ).date() if licence.expires_at else None,
         number_masked=mask_number(licence.number),
     )
-
-
-def qr_svg(url: str) -> bytes:
-    """An SVG QR code of `url`, drawn locally: the verification code never goes to a third party."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=4)
-    return buffer.getvalue()

@@ -12,12 +12,11 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.case_access import department_name
-from api.problems import ProblemError
-from core import clock
 from one_things.catalog import Catalog
 from persistence.ratings import OVERALL, RatingRecord, add_rating, get_rating
 from persistence.tables import CaseRecord, ItemRecord
+from services.cases import department_name
+from services.errors import ConflictError, InvalidError, UnavailableError
 from workflows.contracts import RectificationInput
 from workflows.rectification import RectificationWorkflow, rectification_id
 
@@ -63,11 +62,11 @@ def handling_departments(items: list[ItemRecord]) -> list[str]:
 
 
 def check_rating(case: CaseRecord, items: list[ItemRecord], body: RatingIn, already_rated: bool) -> None:
-    """409 when the case cannot be rated now; 422 naming the field when the rating does not fit the case."""
+    """Conflict when the case cannot be rated now; invalid naming the field when the rating does not fit the case."""
     if case.status != "completed":
-        raise ProblemError(409, "Not possible now", "A case can be rated once it is completed.", case_no=case.case_no)
+        raise ConflictError("A case can be rated once it is completed.", case_no=case.case_no)
     if already_rated:
-        raise ProblemError(409, "Not possible now", "This case has already been rated.", case_no=case.case_no)
+        raise _already_rated(case)
     handled = handling_departments(items)
     errors: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -85,10 +84,16 @@ def check_rating(case: CaseRecord, items: list[ItemRecord], body: RatingIn, alre
         errors.append({"field": "departments", "message": f"rate every department; missing: {', '.join(missing)}"})
     if errors:
         fields = ", ".join(error["field"] for error in errors)
-        raise ProblemError(422, "Invalid rating", f"Please correct: {fields}. Nothing was saved.", errors=errors)
+        raise InvalidError(f"Please correct: {fields}. Nothing was saved.", errors, title="Invalid rating")
 
 
-async def open_rectifications(temporal: Client, *, task_queue: str, case: CaseRecord, body: RatingIn) -> dict[str, str]:
+def _already_rated(case: CaseRecord) -> ConflictError:
+    return ConflictError("This case has already been rated.", case_no=case.case_no)
+
+
+async def open_rectifications(
+    temporal: Client, *, task_queue: str, case: CaseRecord, body: RatingIn, now: datetime
+) -> dict[str, str]:
     """Starts one rectification per badly rated department; a repeat start finds the running one."""
     opened: dict[str, str] = {}
     for entry in body.departments:
@@ -101,7 +106,7 @@ async def open_rectifications(temporal: Client, *, task_queue: str, case: CaseRe
             owner=case.owner,
             score=entry.score,
             comment=entry.comment,
-            rated_at=clock.now(),
+            rated_at=now,
         )
         workflow_id = rectification_id(case.case_no, entry.department)
         try:
@@ -115,9 +120,7 @@ async def open_rectifications(temporal: Client, *, task_queue: str, case: CaseRe
         except WorkflowAlreadyStartedError:
             pass
         except RPCError as error:
-            raise ProblemError(
-                503, "Service temporarily unavailable", "The rating could not be saved; please try again."
-            ) from error
+            raise UnavailableError("The rating could not be saved; please try again.") from error
         opened[entry.department] = workflow_id
     return opened
 
@@ -156,6 +159,7 @@ async def submit_rating(
     case: CaseRecord,
     items: list[ItemRecord],
     body: RatingIn,
+    now: datetime,
 ) -> RatingView:
     """Saves the rating and opens the rectifications; the caller has checked that the case is the rater's."""
     check_rating(case, items, body, already_rated=bool(get_rating(session, case_no=case.case_no)))
@@ -164,8 +168,8 @@ async def submit_rating(
     try:
         records = add_rating(session, case_no=case.case_no, thing=case.thing, owner=case.owner, scores=scores)
     except IntegrityError:
-        raise ProblemError(409, "Not possible now", "This case has already been rated.", case_no=case.case_no) from None
+        raise _already_rated(case) from None
     # Started after the rows are flushed (a duplicate rating stops above) and before the request commits: a
     # failed start rolls the rating back so the citizen can simply retry, and a retry finds any started one.
-    await open_rectifications(temporal, task_queue=task_queue, case=case, body=body)
+    await open_rectifications(temporal, task_queue=task_queue, case=case, body=body, now=now)
     return rating_view(catalog, case, items, records)

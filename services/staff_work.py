@@ -9,18 +9,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel
 from sqlmodel import Session
 
-from api.case_access import not_found
-from api.problems import ProblemError
-from api.schemas import QueueEntry
 from core.auth import Principal
 from one_things.catalog import Catalog
 from persistence.cases import get_case, staff_queue
 from persistence.staff_claims import StaffClaim, claim_item, claims_for, get_claim
 from persistence.tables import ItemRecord
 from services.case_gateway import CaseGateway
-from workflows.contracts import ItemState, StaffDecision
+from services.cases import not_found
+from services.errors import ConflictError
+from workflows.contracts import ItemState, ItemStatus, Light, StaffDecision
+
+
+class QueueEntry(BaseModel):
+    case_no: str
+    item_code: str
+    department: str
+    thing: str
+    status: ItemStatus
+    round: int = 0
+    """0 for the first submission; n after the n-th correction (补正)."""
+    due_at: datetime | None
+    light: Light | None
+    outputs: list[str]
+    accepted_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
 
 
 def queue(session: Session, catalog: Catalog, staff: Principal, now: datetime) -> list[QueueEntry]:
@@ -71,10 +87,10 @@ def _own_waiting_item(session: Session, staff: Principal, case_no: str, item_cod
 def claim(session: Session, staff: Principal, *, case_no: str, item_code: str, now: datetime) -> StaffClaim:
     _, item = _own_waiting_item(session, staff, case_no, item_code)
     if item.holder != "staff":
-        raise ProblemError(409, "Not possible now", f"Item {item_code} is not waiting for a staff decision.")
+        raise ConflictError(f"Item {item_code} is not waiting for a staff decision.")
     taken = claim_item(session, case_no=case_no, item_code=item_code, round=item.round, staff=staff.subject, at=now)
     if taken.staff != staff.subject:
-        raise ProblemError(409, "Already claimed", f"Item {item_code} of case {case_no} is claimed by a colleague.")
+        raise _claimed_by_colleague(case_no, item_code)
     return taken
 
 
@@ -92,6 +108,10 @@ async def decide(
     _, item = _own_waiting_item(session, staff, case_no, item_code)
     taken = get_claim(session, case_no=case_no, item_code=item_code, round=item.round)
     if taken is not None and taken.staff != staff.subject:
-        raise ProblemError(409, "Already claimed", f"Item {item_code} of case {case_no} is claimed by a colleague.")
+        raise _claimed_by_colleague(case_no, item_code)
     command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
     return await cases.decide(case_no, command)
+
+
+def _claimed_by_colleague(case_no: str, item_code: str) -> ConflictError:
+    return ConflictError(f"Item {item_code} of case {case_no} is claimed by a colleague.", title="Already claimed")

@@ -40,6 +40,7 @@ from one_things.catalog import Catalog
 from one_things.schema import Names, OneThing
 from persistence import stats
 from persistence.stats import Span
+from services.errors import InvalidError
 
 MEASURES = ("steps", "days", "materials", "trips")
 
@@ -249,6 +250,17 @@ def thing_stats(
         reduction=reduction,
         reviews=Reviews(ratings=given, good=good, rate=round(good / given * 100, 1) if given else None),
     )
+
+
+def date_span(first: date | None, last: date | None) -> Span:
+    """Acceptance dates from `first` to `last`, both included; either may be open."""
+    if first is not None and last is not None and first > last:
+        raise InvalidError(
+            f"'from' ({first}) is after 'to' ({last}); swap them or leave one out.",
+            [{"field": "from", "message": "must not be after 'to'"}],
+            title="Invalid date range",
+        )
+    return Span(first, last)
 
 
 def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments: Adjustments = NONE) -> ThingsReport:

@@ -1,7 +1,7 @@
-"""Items as tasks inside the case's workflow (`inline`) or as child workflows (`child`), measured.
+"""Whole cases on the real stack, measured: throughput, the dev server's SQLite settings, the critical path.
 
-    uv run python -m benchmarks.item_runner --bundles 100            # runners, then the critical path
-    uv run python -m benchmarks.item_runner --bundles 100 --pragmas  # and the dev server's SQLite settings
+    uv run python -m benchmarks.case_runs --bundles 100            # throughput, then the critical path
+    uv run python -m benchmarks.case_runs --bundles 100 --pragmas  # and the dev server's SQLite settings
 
 Everything is real: a Temporal dev server (the `temporal` binary next to the interpreter) on a SQLite
 file, the department stubs and the API over HTTP in threads of this process, one worker. Every
@@ -10,11 +10,10 @@ The bundle is the newborn one-thing with its one standard-module item (vaccinati
 by staff) switched to sync REST, so no clerk's polling paces the run; the other four keep their modes
 (sync REST, async callback through the API, batch pull).
 
-1. runners: N bundles started at once per runner; wall seconds, bundles/s, and history events and
-   workflow tasks per bundle counted over every history the bundle owns (the case's, plus its five
-   items' with `child`).
-2. --pragmas: the default runner on a dev server with SQLite's default journal vs `journal_mode=wal` +
-   `synchronous=normal`.
+1. throughput: N bundles, at most --concurrency in flight; wall seconds, bundles/s, history events and
+   workflow tasks per bundle. (Until the child-per-item runner was deleted this compared it with the
+   inline one: docs/benchmarks.md §1.)
+2. --pragmas: a dev server with SQLite's default journal vs `journal_mode=wal` + `synchronous=normal`.
 3. critical path: one bundle at a time with every department at --path-latency-ms, its wall time against
    the longest chain of department time, birth certificate → hukou → max(social security card, medical
    insurance). Figures and conclusions: docs/benchmarks.md.
@@ -34,7 +33,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
@@ -52,8 +51,6 @@ from workflows.bundle import OneThingWorkflow
 from workflows.contracts import BundleInput, CaseState
 from workflows.policies import BATCH_POLL
 
-Runner = Literal["inline", "child"]
-RUNNERS: tuple[Runner, ...] = ("inline", "child")
 WAL_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
 
 
@@ -69,7 +66,7 @@ def benchmark_thing() -> OneThing:
     return thing.model_copy(update={"items": items})
 
 
-def bundle_input(thing: OneThing, case_no: str, runner: Runner) -> BundleInput:
+def bundle_input(thing: OneThing, case_no: str) -> BundleInput:
     form = demo_application(thing, date.today())["form"]
     assert isinstance(form, dict)
     return BundleInput(
@@ -79,7 +76,6 @@ def bundle_input(thing: OneThing, case_no: str, runner: Runner) -> BundleInput:
         form=form,
         owner="benchmark",
         accepted_at=datetime.now(UTC),
-        item_runner=runner,
     )
 
 
@@ -130,11 +126,9 @@ class Throughput:
     wall: float
     failed: int
     events: float
-    """Mean history events per bundle, over all its histories."""
-    largest: float
-    """Mean events of the bundle's largest single history (the case's)."""
+    """Mean history events per bundle."""
     tasks: float
-    """Mean workflow tasks completed per bundle, over all its histories."""
+    """Mean workflow tasks completed per bundle."""
     p50: float
     p95: float
     cpu: float
@@ -152,11 +146,11 @@ async def progress(label: str, done: Callable[[], int], total: int, started: flo
 
 
 async def throughput(
-    stack: Stack, thing: OneThing, runner: Runner, count: int, label: str, warmup: int, concurrency: int
+    stack: Stack, thing: OneThing, count: int, label: str, warmup: int, concurrency: int
 ) -> Throughput:
     for index in range(warmup):  # sandbox imports, HTTP connections, SQLite caches: not what is measured
-        await (await start(stack, bundle_input(thing, f"WARM-{index:03d}", runner))).result()
-    bundles = [bundle_input(thing, f"BENCH-{index:05d}", runner) for index in range(count)]
+        await (await start(stack, bundle_input(thing, f"WARM-{index:03d}"))).result()
+    bundles = [bundle_input(thing, f"BENCH-{index:05d}") for index in range(count)]
     latencies: list[float] = []
     in_flight = asyncio.Semaphore(concurrency)
 
@@ -175,7 +169,7 @@ async def throughput(
         reporter.cancel()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(f"  {label}: {count} bundles in {wall:.1f} s; counting history events …", flush=True)
-    counts = await history_counts(stack.client, thing, bundles, runner)
+    counts = await history_counts(stack.client, bundles)
     quantiles = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     return Throughput(
         label=label,
@@ -183,18 +177,15 @@ async def throughput(
         wall=wall,
         failed=sum(state.status != "completed" for state in states),
         events=statistics.mean(c[0] for c in counts),
-        largest=statistics.mean(c[1] for c in counts),
-        tasks=statistics.mean(c[2] for c in counts),
+        tasks=statistics.mean(c[1] for c in counts),
         p50=statistics.median(latencies),
         p95=quantiles[18],
         cpu=cpu / count,
     )
 
 
-async def history_counts(
-    client: Client, thing: OneThing, bundles: list[BundleInput], runner: Runner
-) -> list[tuple[int, int, int]]:
-    """(events, events of the largest history, workflow tasks) per bundle, over all of its histories."""
+async def history_counts(client: Client, bundles: list[BundleInput]) -> list[tuple[int, int]]:
+    """(history events, workflow tasks) per bundle."""
     gate = asyncio.Semaphore(16)
 
     async def count(workflow: str) -> tuple[int, int]:
@@ -203,20 +194,14 @@ async def history_counts(
         tasks = sum(event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED for event in history.events)
         return len(history.events), tasks
 
-    async def per_bundle(bundle: BundleInput) -> tuple[int, int, int]:
-        case = workflow_id(bundle.case_no)
-        ids = [case] + ([f"{case}-{code}" for code in bundle.included] if runner == "child" else [])
-        counted = await asyncio.gather(*(count(one) for one in ids))
-        return sum(c[0] for c in counted), max(c[0] for c in counted), sum(c[1] for c in counted)
-
-    return list(await asyncio.gather(*(per_bundle(bundle) for bundle in bundles)))
+    return list(await asyncio.gather(*(count(workflow_id(bundle.case_no)) for bundle in bundles)))
 
 
 def print_throughput(title: str, runs: list[Throughput]) -> None:
     print(f"\n{title}")
     header = (
         f"{'run':<32} {'bundles':>7} {'wall s':>7} {'bundles/s':>9} {'events/bundle':>13} "
-        f"{'largest history':>15} {'wf tasks/bundle':>15} {'CPU s/bundle':>12} {'p50 s':>6} {'p95 s':>6} "
+        f"{'wf tasks/bundle':>15} {'CPU s/bundle':>12} {'p50 s':>6} {'p95 s':>6} "
         f"{'failed':>6}"
     )
     print(header)
@@ -224,7 +209,7 @@ def print_throughput(title: str, runs: list[Throughput]) -> None:
     for run in runs:
         print(
             f"{run.label:<32} {run.bundles:>7} {run.wall:>7.1f} {run.rate:>9.2f} {run.events:>13.1f} "
-            f"{run.largest:>15.1f} {run.tasks:>15.1f} {run.cpu:>12.3f} {run.p50:>6.2f} {run.p95:>6.2f} "
+            f"{run.tasks:>15.1f} {run.cpu:>12.3f} {run.p50:>6.2f} {run.p95:>6.2f} "
             f"{run.failed:>6}"
         )
 
@@ -262,7 +247,6 @@ def first_pull_after(ready: float) -> float:
 
 @dataclass
 class PathRun:
-    runner: Runner
     walls: list[float]
     """Client-observed seconds from starting the workflow to its result (includes the notices sent after)."""
     completions: list[float]
@@ -294,14 +278,14 @@ async def step_times(client: Client, workflows: list[str]) -> dict[str, list[flo
     return steps
 
 
-async def one_at_a_time(stack: Stack, thing: OneThing, runner: Runner, repeat: int) -> PathRun:
-    await (await start(stack, bundle_input(thing, f"WARM-{runner}", runner))).result()
+async def one_at_a_time(stack: Stack, thing: OneThing, repeat: int) -> PathRun:
+    await (await start(stack, bundle_input(thing, "WARM-PATH"))).result()
     walls: list[float] = []
     completions: list[float] = []
     timeline: list[tuple[str, float, float]] = []
     for index in range(repeat):
         begun = time.perf_counter()
-        bundle = bundle_input(thing, f"PATH-{runner}-{index:03d}", runner)
+        bundle = bundle_input(thing, f"PATH-{index:03d}")
         handle = await start(stack, bundle)
         state = await handle.result()
         walls.append(time.perf_counter() - begun)
@@ -314,19 +298,16 @@ async def one_at_a_time(stack: Stack, thing: OneThing, runner: Runner, repeat: i
             for item in state.items
             if item.started_at is not None and item.finished_at is not None
         ]
-        print(f"  {runner}: bundle {index + 1}/{repeat} in {walls[-1]:.2f} s", flush=True)
-    case = workflow_id(bundle.case_no)
-    workflows = [case] + ([f"{case}-{code}" for code in bundle.included] if runner == "child" else [])
+        print(f"  bundle {index + 1}/{repeat} in {walls[-1]:.2f} s", flush=True)
     return PathRun(
-        runner=runner,
         walls=walls,
         completions=completions,
         timeline=timeline,
-        steps=await step_times(stack.client, workflows),
+        steps=await step_times(stack.client, [workflow_id(bundle.case_no)]),
     )
 
 
-def print_critical_path(thing: OneThing, runs: list[PathRun], latency_ms: int, batch_interval_ms: int) -> None:
+def print_critical_path(thing: OneThing, run: PathRun, latency_ms: int, batch_interval_ms: int) -> None:
     latency, batch = latency_ms / 1000, batch_interval_ms / 1000
 
     def department(mode: IntegrationMode) -> float:
@@ -346,17 +327,16 @@ def print_critical_path(thing: OneThing, runs: list[PathRun], latency_ms: int, b
     print(f"\nOne bundle at a time, every department L = {latency_ms} ms, batch runs every B = {batch_interval_ms} ms")
     for name, seconds in paths.items():
         print(f"  critical path, {name:<40} {seconds:6.2f} s")
-    for run in runs:
-        done = statistics.median(run.completions)
-        ratios = "  ".join(f"{done / seconds:.2f}×" for seconds in paths.values())
-        print(
-            f"  {run.runner:<7} median case completion {done:.2f} s (min {min(run.completions):.2f}); "
-            f"ratio to the three: {ratios}; client-observed result {statistics.median(run.walls):.2f} s"
-        )
-        for code, began, ended in run.timeline:
-            print(f"      {code:<24} {began:6.2f} → {ended:6.2f} s  ({ended - began:.2f} s)")
-        for name, seconds in sorted(run.steps.items()):
-            print(f"      {name:<24} {len(seconds):>3} × mean {statistics.mean(seconds):.3f} s scheduled → completed")
+    done = statistics.median(run.completions)
+    ratios = "  ".join(f"{done / seconds:.2f}×" for seconds in paths.values())
+    print(
+        f"  median case completion {done:.2f} s (min {min(run.completions):.2f}); "
+        f"ratio to the three: {ratios}; client-observed result {statistics.median(run.walls):.2f} s"
+    )
+    for code, began, ended in run.timeline:
+        print(f"      {code:<24} {began:6.2f} → {ended:6.2f} s  ({ended - began:.2f} s)")
+    for name, durations in sorted(run.steps.items()):
+        print(f"      {name:<24} {len(durations):>3} × mean {statistics.mean(durations):.3f} s scheduled → completed")
 
 
 # --- main ----------------------------------------------------------------------------------------------
@@ -364,55 +344,44 @@ def print_critical_path(thing: OneThing, runs: list[PathRun], latency_ms: int, b
 
 async def main(args: argparse.Namespace) -> None:
     thing = benchmark_thing()
-    runners: list[Runner] = args.runners
     with tempfile.TemporaryDirectory(prefix="onething-bench-") as tmp:
         root = Path(tmp)
         if args.bundles:
-            runs = []
-            for runner in runners:
-                print(
-                    f"== runner {runner}: {args.bundles} bundles, at most {args.concurrency} in flight, "
-                    f"departments at {args.latency_ms} ms",
-                    flush=True,
-                )
-                async with environment(
-                    root / f"runner-{runner}", thing, latency_ms=args.latency_ms, batch_interval_ms=args.batch_ms
-                ) as stack:
-                    runs.append(
-                        await throughput(stack, thing, runner, args.bundles, runner, args.warmup, args.concurrency)
-                    )
-            print_throughput("Item runners (one fresh dev server each)", runs)
+            print(
+                f"== {args.bundles} bundles, at most {args.concurrency} in flight, departments at {args.latency_ms} ms",
+                flush=True,
+            )
+            async with environment(
+                root / "throughput", thing, latency_ms=args.latency_ms, batch_interval_ms=args.batch_ms
+            ) as stack:
+                run = await throughput(stack, thing, args.bundles, "throughput", args.warmup, args.concurrency)
+            print_throughput("Bundles at once (a fresh dev server)", [run])
 
         if args.pragmas:
-            runs = []
+            runs: list[Throughput] = []
             for label, pragmas in (("sqlite defaults", ()), ("wal + synchronous=normal", WAL_PRAGMAS)):
                 workdir = root / f"pragmas-{len(runs)}"
-                print(f"== dev server SQLite: {label}, runner inline", flush=True)
+                print(f"== dev server SQLite: {label}", flush=True)
                 async with environment(
                     workdir, thing, latency_ms=args.latency_ms, batch_interval_ms=args.batch_ms, pragmas=pragmas
                 ) as stack:
                     count = args.bundles or 50
-                    run = await throughput(stack, thing, "inline", count, label, args.warmup, args.concurrency)
+                    run = await throughput(stack, thing, count, label, args.warmup, args.concurrency)
                 run.label = f"{label} ({journal_mode(workdir / 'temporal.db')})"
                 runs.append(run)
-            print_throughput("Dev server SQLite pragmas (runner inline; journal mode read back from the file)", runs)
+            print_throughput("Dev server SQLite pragmas (journal mode read back from the file)", runs)
 
         if args.critical_path:
-            path_runs = []
-            for runner in runners:
-                print(f"== critical path, runner {runner}", flush=True)
-                latency, batch = args.path_latency_ms, args.path_batch_ms
-                async with environment(
-                    root / f"path-{runner}", thing, latency_ms=latency, batch_interval_ms=batch
-                ) as stack:
-                    path_runs.append(await one_at_a_time(stack, thing, runner, args.repeat))
-            print_critical_path(thing, path_runs, args.path_latency_ms, args.path_batch_ms)
+            print("== critical path", flush=True)
+            latency, batch = args.path_latency_ms, args.path_batch_ms
+            async with environment(root / "path", thing, latency_ms=latency, batch_interval_ms=batch) as stack:
+                path_run = await one_at_a_time(stack, thing, args.repeat)
+            print_critical_path(thing, path_run, args.path_latency_ms, args.path_batch_ms)
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.item_runner", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bundles", type=int, default=50, help="bundles per runner; 0 skips the runner comparison")
-    parser.add_argument("--runners", nargs="+", choices=RUNNERS, default=list(RUNNERS))
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.case_runs", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundles", type=int, default=50, help="bundles for the throughput run; 0 skips it")
     parser.add_argument("--latency-ms", type=int, default=50, help="department latency for the throughput runs")
     parser.add_argument("--batch-ms", type=int, default=100, help="batch interval for the throughput runs")
     parser.add_argument("--concurrency", type=int, default=20, help="bundles in flight at once in throughput runs")
@@ -421,7 +390,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--critical-path", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--path-latency-ms", type=int, default=500, help="department latency for the critical path")
     parser.add_argument("--path-batch-ms", type=int, default=500, help="batch interval for the critical path")
-    parser.add_argument("--repeat", type=int, default=5, help="bundles per runner for the critical path")
+    parser.add_argument("--repeat", type=int, default=5, help="bundles one at a time for the critical path")
     return parser.parse_args(argv)
 
 

@@ -1,0 +1,163 @@
+"""A citizen's case: finding one the caller may see, its view, and what a citizen does to it (supplement,
+withdraw); shared by the JSON API and the pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from core.auth import Principal, Role
+from one_things.catalog import Catalog
+from one_things.eligibility import individual_definition
+from one_things.forms import validate_fields
+from one_things.schema import IntegrationMode
+from persistence.cases import get_case
+from persistence.tables import CaseRecord, ItemRecord
+from services.case_gateway import CaseGateway
+from services.errors import NotFoundError
+from services.submission import invalid_application, local_today
+from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
+
+
+class ItemView(BaseModel):
+    code: str
+    name: str
+    department: str
+    department_name: str
+    mode: IntegrationMode
+    status: ItemStatus
+    holder: Holder | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    due_at: datetime | None
+    statutory_due_at: datetime | None
+    light: Light | None
+    breached_at: datetime | None
+    round: int
+    output: dict[str, Any] | None
+    reason: str | None
+
+
+class CaseView(BaseModel):
+    case_no: str
+    thing: str
+    version: int
+    status: CaseStatus
+    accepted_at: datetime
+    finished_at: datetime | None
+    reason: str | None
+    items: list[ItemView]
+
+
+def not_found(case_no: str) -> NotFoundError:
+    # The same answer whether the case does not exist or belongs to someone else: no probing.
+    return NotFoundError(f"No case {case_no} for this account. Check the case number.")
+
+
+def load_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
+    found = get_case(session, case_no=case_no)
+    if found is None:
+        raise not_found(case_no)
+    case, items = found
+    if principal.role is Role.CITIZEN and case.owner != principal.subject:
+        raise not_found(case_no)
+    return case, items
+
+
+def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> CaseView:
+    names = _names(catalog, case.thing, case.version)
+    order = {code: index for index, code in enumerate(names)}
+    return CaseView(
+        case_no=case.case_no,
+        thing=case.thing,
+        version=case.version,
+        status=case.status,
+        accepted_at=case.accepted_at,
+        finished_at=case.finished_at,
+        reason=case.reason,
+        items=[
+            _item_view(catalog, case.thing, case.version, item)
+            for item in sorted(items, key=lambda i: order.get(i.code, 99))
+        ],
+    )
+
+
+def _names(catalog: Catalog, thing: str, version: int) -> dict[str, str]:
+    try:
+        return {item.code: item.name.zh for item in catalog.get(thing, version).items}
+    except KeyError:
+        return {}
+
+
+def department_name(catalog: Catalog, thing: str, department: str, version: int | None = None) -> str:
+    """The department's Chinese name in the case's one-thing (its `version`, else the current one); its code
+    if the definition is gone."""
+    try:
+        return catalog.get(thing, version).department(department).name.zh
+    except KeyError:
+        return department
+
+
+def _item_view(catalog: Catalog, thing: str, version: int, item: ItemRecord) -> ItemView:
+    try:
+        definition = catalog.get(thing, version)
+        name = definition.item(item.code).name.zh
+        department_name = definition.department(item.department).name.zh
+    except KeyError:
+        name, department_name = item.code, item.department
+    return ItemView(
+        code=item.code,
+        name=name,
+        department=item.department,
+        department_name=department_name,
+        mode=item.mode,
+        status=item.status,
+        holder=item.holder,
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+        due_at=item.due_at,
+        statutory_due_at=item.statutory_due_at,
+        light=item.light,
+        breached_at=item.breached_at,
+        round=item.round,
+        output=item.output,
+        reason=item.reason,
+    )
+
+
+async def send_supplement(
+    *,
+    session: Session,
+    cases: CaseGateway,
+    catalog: Catalog,
+    principal: Principal,
+    case_no: str,
+    item_code: str,
+    form: dict[str, Any],
+    now: datetime,
+    note: str | None = None,
+) -> tuple[CaseRecord, list[ItemRecord]]:
+    """补正: checks the corrected fields like the form, then hands them to the waiting item.
+
+    Returns the case as projected before the update, so callers need not read it again."""
+    case, items = load_case(session, principal, case_no)
+    thing = catalog.get(case.thing, case.version)
+    if case.channel == "individual" and len(items) == 1:
+        thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
+    checked, problems = validate_fields(thing, form, today=local_today(now))
+    if problems:
+        raise invalid_application([problem.model_dump() for problem in problems])
+    await cases.supplement(case_no, Supplement(item_code=item_code, form=checked, note=note))
+    return case, items
+
+
+async def withdraw_case(
+    *, session: Session, cases: CaseGateway, principal: Principal, case_no: str, reason: str
+) -> tuple[CaseRecord, list[ItemRecord]]:
+    """Withdraws the case; returns it as projected before the update."""
+    case, items = load_case(session, principal, case_no)
+    await cases.withdraw(case_no, Withdrawal(reason=reason))
+    return case, items

@@ -1,0 +1,112 @@
+"""Starting and watching cases on the shared time-skipping server, with fake activities (fakes.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from one_things.schema import OneThing
+from tests.workflows.fast.fakes import FakeActivities
+from workflows.bundle import OneThingWorkflow
+from workflows.contracts import BundleInput, CaseState
+
+Case = WorkflowHandle[Any, CaseState]
+
+
+def item(code: str, department: str, mode: str, **changes: Any) -> dict[str, Any]:
+    """One item of a test definition: promised 5 days, statutory 30, one output named `<code>_no`."""
+    return {
+        "code": code,
+        "item_no": f"T-{code}",
+        "department": department,
+        "name": {"zh": code, "en": code},
+        "mode": mode,
+        "statutory_days": 30,
+        "promised_days": 5,
+        "inputs": {"applicant": "form.applicant"},
+        "outputs": [f"{code}_no"],
+        **changes,
+    }
+
+
+def thing(*items: dict[str, Any], yellow_before_days: int = 2) -> OneThing:
+    departments = sorted({entry["department"] for entry in items})
+    return OneThing.model_validate(
+        {
+            "code": "fast",
+            "version": 1,
+            "name": {"zh": "快测", "en": "Fast"},
+            "life_event": {"zh": "测试", "en": "Test"},
+            "departments": [{"code": code, "name": {"zh": code, "en": code}} for code in departments],
+            "items": list(items),
+            "form": [
+                {"code": "applicant", "name": {"zh": "申请人", "en": "Applicant"}, "type": "text", "personal": True}
+            ],
+            "baseline": {"steps": 4, "days": 40, "materials": 2, "trips": 2},
+            "sla": {"yellow_before_days": yellow_before_days},
+        }
+    )
+
+
+@dataclass
+class Cases:
+    env: WorkflowEnvironment
+    task_queue: str
+    fakes: FakeActivities
+    started: list[Case] = field(default_factory=list)
+
+    async def start(self, definition: OneThing, case_no: str, included: list[str] | None = None) -> Case:
+        bundle = BundleInput(
+            case_no=case_no,
+            thing=definition,
+            included=included or [entry.code for entry in definition.items],
+            form={"applicant": "Test Applicant"},
+            owner="tester",
+            accepted_at=await self.env.get_current_time(),
+        )
+        handle = await self.env.client.start_workflow(
+            OneThingWorkflow.run, bundle, id=f"{self.task_queue}-{case_no}", task_queue=self.task_queue
+        )
+        self.started.append(handle)
+        return handle
+
+    async def skip(self, duration: timedelta) -> None:
+        """Moves the shared server's clock forward: tests move it by durations, never to a fixed date,
+        because every test of the run shares that one clock."""
+        await self.env.sleep(duration)
+
+    async def close(self, timeout: float = 10) -> None:
+        """Terminates what a test left open, once its in-flight work is done: the time-skipping server
+        never releases the clock for an activity or workflow task outstanding when its workflow ends
+        (temporalio/sdk-java#1138), and every later test of the run shares that clock."""
+        deadline = time.monotonic() + timeout
+        for handle in self.started:
+            while True:
+                described = await handle.describe()
+                if described.status != WorkflowExecutionStatus.RUNNING:
+                    break
+                raw = described.raw_description
+                busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
+                if not busy or time.monotonic() > deadline:
+                    await handle.terminate("test over")
+                    break
+                await asyncio.sleep(0.02)
+
+
+async def until(handle: Case, check: Callable[[CaseState], bool], timeout: float = 10) -> CaseState:
+    """Queries the live case until `check` holds (real seconds; the server's clock stays where it is)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await handle.query(OneThingWorkflow.status)
+        if check(state):
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached; state: {state.model_dump_json(indent=1)}")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,172 @@
+"""A case's course over time: 补正, rejection, withdrawal, the SLA clock, 督办, what pages and citizens get
+(fast tier: fake departments and a calendar of plain days; the working-day calendar is tested in tests/core)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.workflows.fast.cases import Cases, item, thing, until
+from tests.workflows.fast.refusals import refusal
+from workflows.bundle import OneThingWorkflow
+from workflows.contracts import DepartmentCallback, StaffDecision, SupervisorEscalation, Supplement, Withdrawal
+
+pytestmark = pytest.mark.fast
+
+
+async def test_a_correction_waits_for_the_citizen_then_resubmits_in_a_new_round(cases: Cases) -> None:
+    cases.fakes.answers["a"] = ["correction_requested", "completed"]
+    case = await cases.start(thing(item("a", "alpha", "sync_rest"), item("b", "beta", "async_callback")), "FIX-1")
+    waiting = await until(case, lambda s: s.status == "waiting_citizen")
+    first = waiting.item("a")
+    assert (first.status, first.holder, first.reason) == (
+        "waiting_citizen",
+        "citizen",
+        "correction_requested by the department",
+    )
+    not_asked = await refusal(case.execute_update(OneThingWorkflow.supplement, Supplement(item_code="b")))
+    assert "not waiting for a correction" in not_asked.message
+
+    await case.execute_update(OneThingWorkflow.supplement, Supplement(item_code="a", form={"applicant": "Fixed"}))
+    state = await until(case, lambda s: s.item("a").status == "completed")
+    assert state.status == "running"
+    assert state.item("a").round == 1
+    # Each round is its own submission for the department: the key is made of the case, the item and the round.
+    assert cases.fakes.submitted_keys("a") == ["FIX-1:a", "FIX-1:a:r1"]
+    assert cases.fakes.submissions[-1].payload == {"applicant": "Fixed"}
+    sent = [(m.kind.value, m.item_code, m.round) for m in cases.fakes.messages]
+    assert ("correction_needed", "a", 0) in sent
+    assert ("item_done", "a", 1) in sent
+
+
+async def test_a_final_rejection_cancels_the_rest_and_tells_departments_that_have_their_item(cases: Cases) -> None:
+    definition = thing(
+        item("a", "alpha", "async_callback"),
+        item("b", "beta", "async_callback"),
+        item("s", "delta", "standard_module"),
+        item("c", "gamma", "sync_rest", depends_on=["a"]),
+    )
+    case = await cases.start(definition, "REJ-1")
+    # Rejected only once every started item has its deadline: the time-skipping server hangs when a
+    # workflow cancels an activity in the task where it completes (temporalio/sdk-java#2391).
+    await until(case, lambda s: all(s.item(code).due_at and s.item(code).holder for code in ("a", "b", "s")))
+    rejection = DepartmentCallback(
+        item_code="a", department="alpha", idempotency_key="REJ-1:a", status="rejected", reason="not resident here"
+    )
+    await case.execute_update(OneThingWorkflow.receive_department_result, rejection)
+    final = await case.result()
+    assert final.status == "rejected"
+    assert final.reason == "a: not resident here"
+    assert [(i.code, i.status) for i in final.items] == [
+        ("a", "rejected"),
+        ("b", "cancelled"),
+        ("s", "cancelled"),
+        ("c", "cancelled"),
+    ]
+    assert final.item("c").started_at is None
+    assert all(i.holder is None and i.finished_at is not None for i in final.items)
+    # Only b's department holds a submission: s is with our own staff, c was never sent.
+    assert [ref.idempotency_key for ref in cases.fakes.withdrawals] == ["REJ-1:b"]
+
+
+async def test_a_department_refusing_the_submission_rejects_the_item_with_its_reason(cases: Cases) -> None:
+    cases.fakes.answers["a"] = ["refused"]
+    final = await (await cases.start(thing(item("a", "alpha", "sync_rest")), "REFUSED-1")).result()
+    assert final.status == "rejected"
+    assert final.reason == "a: the department refuses this request"
+    assert len(cases.fakes.submissions) == 1  # a refusal is never retried
+
+
+async def test_withdrawal_stops_every_open_item(cases: Cases) -> None:
+    definition = thing(
+        item("a", "alpha", "async_callback"),
+        item("s", "beta", "standard_module"),
+        item("p", "gamma", "sync_rest", depends_on=["a"]),
+    )
+    case = await cases.start(definition, "WD-1")
+    await until(case, lambda s: all(s.item(code).due_at and s.item(code).holder for code in ("a", "s")))
+    await case.execute_update(OneThingWorkflow.withdraw, Withdrawal(reason="moved abroad"))
+    final = await case.result()
+    assert (final.status, final.reason) == ("withdrawn", "moved abroad")
+    assert [i.status for i in final.items] == ["withdrawn", "withdrawn", "withdrawn"]
+    assert [ref.idempotency_key for ref in cases.fakes.withdrawals] == ["WD-1:a"]
+    assert "all_done" not in [m.kind for m in cases.fakes.messages]
+
+
+async def test_a_late_item_turns_yellow_then_red_is_escalated_and_still_completes(cases: Cases) -> None:
+    # Promised 5 days, yellow 2 days before: the fake calendar counts plain days.
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "SLA-1")
+    state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").due_at is not None)
+    started = state.item("s").started_at
+    assert started is not None
+    assert state.item("s").due_at == started + timedelta(days=5)
+    assert state.item("s").light == "green"
+
+    await cases.skip(timedelta(days=3, minutes=1))
+    await until(case, lambda s: s.item("s").light == "yellow")
+    assert cases.fakes.escalations == []
+    await cases.skip(timedelta(days=2))
+    state = await until(case, lambda s: s.item("s").light == "red")
+    assert state.status == "running"  # a breach is recorded and escalated, never a failure
+    assert state.item("s").breached_at is not None
+    assert [(e.item_code, e.level) for e in cases.fakes.escalations] == [("s", "overdue")]
+
+    await case.execute_update(
+        OneThingWorkflow.staff_decision,
+        StaffDecision(item_code="s", decision="approve", output={"s_no": "S-1"}, staff="k"),
+    )
+    final = await case.result()
+    assert final.status == "completed"
+    assert final.item("s").light == "red"  # the breach stays on the record
+
+
+async def test_the_clock_stops_while_the_citizen_corrects(cases: Cases) -> None:
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "PAUSE-1")
+    state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").due_at is not None)
+    due = state.item("s").due_at
+    assert due is not None
+    await case.execute_update(
+        OneThingWorkflow.staff_decision,
+        StaffDecision(item_code="s", decision="correction", reason="photo unreadable", staff="k"),
+    )
+    waiting = await until(case, lambda s: s.item("s").status == "waiting_citizen")
+    assert waiting.item("s").reason == "photo unreadable"
+
+    await cases.skip(timedelta(days=10))  # far past the promised date, but the citizen had the item
+    state = await case.query(OneThingWorkflow.status)
+    assert (state.item("s").light, state.item("s").breached_at) == ("green", None)
+    assert cases.fakes.escalations == []
+
+    await case.execute_update(OneThingWorkflow.supplement, Supplement(item_code="s", form={"applicant": "Fixed"}))
+    state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").round == 1)
+    (shift,) = cases.fakes.shifts
+    assert shift.paused_at == waiting.item("s").paused_at
+    assert shift.resumed_at - shift.paused_at >= timedelta(days=10)
+    # The days the citizen had the item are given back to the department.
+    assert state.item("s").due_at == due + (shift.resumed_at - shift.paused_at)
+    assert (state.item("s").light, state.item("s").paused_at) == ("green", None)
+
+
+async def test_a_supervisor_pushes_only_an_item_under_way(cases: Cases) -> None:
+    definition = thing(item("a", "alpha", "async_callback"), item("p", "beta", "sync_rest", depends_on=["a"]))
+    case = await cases.start(definition, "PUSH-1")
+    await until(case, lambda s: s.item("a").holder == "department")
+    await case.signal(OneThingWorkflow.escalate, SupervisorEscalation(item_code="p", note="not yet started"))
+    await case.signal(OneThingWorkflow.escalate, SupervisorEscalation(item_code="a", note="citizen waiting"))
+    await until(case, lambda _s: bool(cases.fakes.escalations))
+    assert [(e.item_code, e.level, e.note) for e in cases.fakes.escalations] == [("a", "supervisor", "citizen waiting")]
+
+
+async def test_the_last_state_is_projected_and_the_citizen_told_before_the_case_closes(cases: Cases) -> None:
+    final = await (await cases.start(thing(item("a", "alpha", "sync_rest")), "PROJ-1")).result()
+    projected = cases.fakes.projected
+    assert [p.seq for p in projected] == sorted({p.seq for p in projected})  # one write per change, in order
+    last = projected[-1]
+    assert (last.seq, last.status, last.finished_at) == (final.seq, "completed", final.finished_at)
+    assert last.item("a").output == final.item("a").output == {"a_no": "a-a_no"}
+    assert [(m.kind.value, m.item_code) for m in cases.fakes.messages] == [
+        ("accepted", ""),
+        ("item_done", "a"),
+        ("all_done", ""),
+    ]
