@@ -40,8 +40,8 @@ def inbox(session: Session, *, owner: str) -> Inbox:
     return Inbox(messages=[_view(message) for message in messages], unread=unread)
 
 
-def mark_read(session: Session, *, owner: str, message_id: int) -> MessageView:
-    message = mark_row_read(session, owner=owner, message_id=message_id)
+def mark_read(session: Session, *, owner: str, message_id: int, now: datetime) -> MessageView:
+    message = mark_row_read(session, owner=owner, message_id=message_id, now=now)
     if message is None:
         # Someone else's message answers exactly like a missing one: no probing of ids.
         raise NotFoundError(f"No message {message_id} for this account.")

@@ -166,7 +166,7 @@ async def submit_rating(
     scores = {OVERALL: (body.overall.score, body.overall.comment)}
     scores.update({entry.department: (entry.score, entry.comment) for entry in body.departments})
     try:
-        records = add_rating(session, case_no=case.case_no, thing=case.thing, owner=case.owner, scores=scores)
+        records = add_rating(session, case_no=case.case_no, thing=case.thing, owner=case.owner, scores=scores, now=now)
     except IntegrityError:
         raise _already_rated(case) from None
     # Started after the rows are flushed (a duplicate rating stops above) and before the request commits: a

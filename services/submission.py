@@ -178,7 +178,7 @@ async def accept(
         # The catalogue's definition, also for a single item: that case's cut-down one derives from it.
         record_definition(session, thing=catalog.get(thing.code), accepted_at=now)
         record_application(
-            session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest
+            session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest, now=now
         )
         record_accepted_case(
             session,

@@ -74,7 +74,7 @@ def board(session: Session, *, now: datetime, span: Period) -> dict[str, Any]:
         "due_soon": attention_items(session, now=now, lights=("yellow",), limit=50),
         "at_risk": at_risk_cases(session, now=now, limit=50),
         "escalations": escalations_by_department(session, since=span.since, until=span.until),
-        "health": department_health(session, since=span.since, until=min(span.until, now)),
+        "health": department_health(session, since=span.since, until=min(span.until, now), now=now),
         "rectifications": [
             {**asdict(row), "on_time_rate": row.on_time_rate}
             for row in rectification_figures(session, since=span.since, until=span.until, now=now)

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep
+from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
 from api.pages.uploads import ACCEPT, CheckedUpload, check_upload
 from api.problems import from_domain
 from api.schemas import WithdrawIn
-from core import clock
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
@@ -38,9 +37,9 @@ from services.submission import (
 router = APIRouter(include_in_schema=False)
 
 
-def _prefilled(page: Page, session: Any, thing: OneThing, answers: dict[str, str]) -> PrefilledForm:
+def _prefilled(page: Page, session: Any, thing: OneThing, answers: dict[str, str], now: datetime) -> PrefilledForm:
     assert page.principal is not None
-    return prefill_form(session, thing=thing, subject=page.principal.subject, answers=answers, now=datetime.now(UTC))
+    return prefill_form(session, thing=thing, subject=page.principal.subject, answers=answers, now=now)
 
 
 def _render_form(
@@ -82,13 +81,18 @@ def _render_form(
 
 @router.get("/things/{code}/apply", response_class=HTMLResponse)
 def apply_page(
-    code: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, item: str | None = None
+    code: str,
+    page: CitizenPageDep,
+    session: SessionDep,
+    catalog: CatalogDep,
+    clock: ClockDep,
+    item: str | None = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
     asked = {question.code for question in thing.questions}
     answers = {key: value for key, value in page.request.query_params.items() if key in asked}
     try:
-        form = _prefilled(page, session, thing, answers)
+        form = _prefilled(page, session, thing, answers, clock.now())
     except PlanError:
         form = None
     if form is None or form.unanswered:
@@ -98,6 +102,7 @@ def apply_page(
 
 @router.post("/things/{code}/apply", response_class=HTMLResponse)
 async def apply(
+    clock: ClockDep,
     code: str,
     page: CitizenPageDep,
     session: SessionDep,
@@ -113,7 +118,7 @@ async def apply(
     typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
     key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
     try:
-        form = _prefilled(page, session, thing, answers)
+        form = _prefilled(page, session, thing, answers, clock.now())
     except PlanError:
         return RedirectResponse(f"/things/{code}", status_code=303)
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
@@ -158,6 +163,7 @@ async def apply(
             material=upload.material,
             content_type=upload.content_type,
             data=upload.data,
+            now=clock.now(),
         )
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
 
@@ -229,7 +235,7 @@ def case_live(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: 
 
 @router.post("/cases/{case_no}/supplement")
 async def supplement(
-    case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep, catalog: CatalogDep
+    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep, catalog: CatalogDep
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()

@@ -8,11 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
 from api.pages.rendering import CitizenPageDep, Page
 from api.problems import from_domain
-from core import clock
 from one_things.catalog import Catalog
 from persistence.ratings import get_rating
 from persistence.tables import CaseRecord, ItemRecord
@@ -43,6 +42,7 @@ def _score(posted: Any, code: str) -> Score:
 
 @router.post("/cases/{case_no}/rating")
 async def rate(
+    clock: ClockDep,
     case_no: str,
     page: CitizenPageDep,
     session: SessionDep,

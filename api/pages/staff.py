@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import CaseGatewayDep, CatalogDep, SessionDep
+from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page
 from api.pages.supervision import Labels
-from core import clock
 from core.auth import Role
 from services import staff_work
 
@@ -23,9 +21,11 @@ StaffPage = Annotated[Page, Depends(official_page(Role.STAFF))]
 
 
 @router.get("/staff", response_class=HTMLResponse)
-def queue_page(page: StaffPage, session: SessionDep, catalog: CatalogDep, done: str | None = None) -> Response:
+def queue_page(
+    clock: ClockDep, page: StaffPage, session: SessionDep, catalog: CatalogDep, done: str | None = None
+) -> Response:
     assert page.principal is not None
-    entries = staff_work.queue(session, catalog, page.principal, datetime.now(UTC))
+    entries = staff_work.queue(session, catalog, page.principal, clock.now())
     return page.render(
         "staff.html",
         entries=entries,
@@ -38,7 +38,7 @@ def queue_page(page: StaffPage, session: SessionDep, catalog: CatalogDep, done: 
 
 
 @router.post("/staff/items/{case_no}/{item_code}/claim")
-def claim(case_no: str, item_code: str, page: StaffPage, session: SessionDep) -> Response:
+def claim(clock: ClockDep, case_no: str, item_code: str, page: StaffPage, session: SessionDep) -> Response:
     assert page.principal is not None
     staff_work.claim(session, page.principal, case_no=case_no, item_code=item_code, now=clock.now())
     return RedirectResponse(f"/staff#{case_no}-{item_code}", status_code=303)

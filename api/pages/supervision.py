@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from api.charts import Series, grouped_bar_chart, stacked_bar_chart
-from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep
+from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page
@@ -97,9 +97,8 @@ def _percent(rate: float | None) -> float | None:
 
 
 def _render_board(
-    page: Page, session: Any, catalog: Catalog, since: date | None, until: date | None, template: str
+    page: Page, session: Any, catalog: Catalog, since: date | None, until: date | None, template: str, now: datetime
 ) -> Response:
-    now = datetime.now(UTC)
     span = period(since, until, now)
     figures = board(session, now=now, span=span)
     label = Labels(page, catalog)
@@ -116,21 +115,32 @@ def _render_board(
 
 @router.get("/supervision", response_class=HTMLResponse)
 def board_page(
-    page: SupervisorPage, session: SessionDep, catalog: CatalogDep, since: date | None = None, until: date | None = None
+    clock: ClockDep,
+    page: SupervisorPage,
+    session: SessionDep,
+    catalog: CatalogDep,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Response:
-    return _render_board(page, session, catalog, since, until, "supervision.html")
+    return _render_board(page, session, catalog, since, until, "supervision.html", clock.now())
 
 
 @router.get("/supervision/live", response_class=HTMLResponse)
 def board_live(
-    page: SupervisorPage, session: SessionDep, catalog: CatalogDep, since: date | None = None, until: date | None = None
+    clock: ClockDep,
+    page: SupervisorPage,
+    session: SessionDep,
+    catalog: CatalogDep,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Response:
     """The board's figures alone, fetched every few seconds by the page so lights change without a reload."""
-    return _render_board(page, session, catalog, since, until, "supervision_board.html")
+    return _render_board(page, session, catalog, since, until, "supervision_board.html", clock.now())
 
 
 @router.get("/supervision/items", response_class=HTMLResponse)
 def items_page(
+    clock: ClockDep,
     page: SupervisorPage,
     session: SessionDep,
     catalog: CatalogDep,
@@ -142,7 +152,7 @@ def items_page(
 ) -> Response:
     rows = attention_items(
         session,
-        now=datetime.now(UTC),
+        now=clock.now(),
         lights=light,
         department=department,
         item=item,
@@ -182,6 +192,7 @@ def case_page(
 
 @router.post("/supervision/cases/{case_no}/items/{item_code}/escalate")
 async def escalate_form(
+    clock: ClockDep,
     case_no: str,
     item_code: str,
     page: SupervisorPage,
@@ -190,7 +201,5 @@ async def escalate_form(
     note: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     assert page.principal is not None
-    await escalate(
-        session, cases, page.principal, case_no=case_no, item_code=item_code, note=note, now=datetime.now(UTC)
-    )
+    await escalate(session, cases, page.principal, case_no=case_no, item_code=item_code, note=note, now=clock.now())
     return RedirectResponse(f"/supervision/cases/{case_no}?{urlencode({'escalated': item_code})}", status_code=303)

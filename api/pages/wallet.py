@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from api.deps import CatalogDep, SessionDep
+from api.deps import CatalogDep, ClockDep, SessionDep
 from api.pages.case_view import local_day, local_time
 from api.pages.rendering import CitizenPageDep, PageDep
 from api.qr import qr_svg
@@ -21,9 +20,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/wallet", response_class=HTMLResponse)
-def wallet_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+def wallet_page(clock: ClockDep, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
     assert page.principal is not None
-    now = datetime.now(UTC)
+    now = clock.now()
     base = str(page.request.base_url).rstrip("/")
     shown = []
     for licence, view in licences.wallet(session, catalog, holder=page.principal.subject, now=now):
@@ -42,10 +41,10 @@ def wallet_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) 
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
-def verify_page(code: str, page: PageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+def verify_page(clock: ClockDep, code: str, page: PageDep, session: SessionDep, catalog: CatalogDep) -> Response:
     """Public: anyone holding the QR code can check the licence; it shows no personal data."""
     try:
-        result = licences.verify(session, catalog, verification_code=code, now=datetime.now(UTC))
+        result = licences.verify(session, catalog, verification_code=code, now=clock.now())
     except NotFoundError:
         return page.render("verify.html", status_code=404, result=None)
     return page.render("verify.html", result=result)
@@ -71,8 +70,8 @@ def inbox_page(page: CitizenPageDep, session: SessionDep) -> Response:
 
 
 @router.post("/inbox/{message_id}/read")
-def read_message(message_id: int, page: CitizenPageDep, session: SessionDep) -> Response:
+def read_message(message_id: int, page: CitizenPageDep, session: SessionDep, clock: ClockDep) -> Response:
     assert page.principal is not None
     with suppress(NotFoundError):  # someone else's or a gone message: the inbox is shown as it is
-        inbox.mark_read(session, owner=page.principal.subject, message_id=message_id)
+        inbox.mark_read(session, owner=page.principal.subject, message_id=message_id, now=clock.now())
     return RedirectResponse("/inbox", status_code=303)

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, SessionDep, SettingsDep
+from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
-from core import clock
 from persistence.cases import list_cases
 from services.cases import CaseView, case_view, load_case, send_supplement, withdraw_case
 from services.submission import ApplicationIn, accept
@@ -18,6 +17,7 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationAccepted)
 async def submit_application(
+    clock: ClockDep,
     body: ApplicationIn,
     response: Response,
     principal: CitizenDep,
@@ -71,6 +71,7 @@ def get_application(case_no: str, principal: CitizenDep, session: SessionDep, ca
 
 @router.post("/{case_no}/supplements", status_code=status.HTTP_202_ACCEPTED, response_model=CaseView)
 async def supplement(
+    clock: ClockDep,
     case_no: str,
     body: SupplementIn,
     principal: CitizenDep,

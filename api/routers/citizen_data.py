@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request
 
-from api.deps import CatalogDep, CitizenDep, SessionDep
+from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep
 from api.problems import invalid_input
 from one_things.plan import PlanError
 from services.notice import find_thing
@@ -17,7 +15,7 @@ router = APIRouter(tags=["citizen data"])
 
 @router.get("/things/{code}/form", response_model=PrefilledForm)
 def prefilled_form(
-    code: str, request: Request, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
+    clock: ClockDep, code: str, request: Request, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> PrefilledForm:
     """Every field of the one form, pre-filled where the government holds the value (ID numbers masked).
 
@@ -28,6 +26,6 @@ def prefilled_form(
     asked = {question.code for question in thing.questions}
     answers = {key: value for key, value in request.query_params.items() if key in asked}
     try:
-        return prefill_form(session, thing=thing, subject=principal.subject, answers=answers, now=datetime.now(UTC))
+        return prefill_form(session, thing=thing, subject=principal.subject, answers=answers, now=clock.now())
     except PlanError as error:
         raise invalid_input([problem.model_dump() for problem in error.problems]) from None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from api.deps import SessionDep, require
+from api.deps import ClockDep, SessionDep, require
 from api.problems import ProblemError
 from core.auth import Principal, Role
 from core.calendar import TZ
@@ -30,6 +30,7 @@ class DepartmentHealthReport(BaseModel):
 
 @router.get("/departments/health")
 def health(
+    clock: ClockDep,
     _principal: SupervisionDep,
     session: SessionDep,
     since: str | None = None,
@@ -40,7 +41,7 @@ def health(
     Either bound is an instant in ISO 8601 with a zone (`2026-12-01T08:00:00Z`) or, like the rest of the
     supervision API, a day in Shanghai (`2026-12-01`; `until` includes its day). Default: the last 24 hours.
     """
-    end = _instant(until, "until", day_end=True) or datetime.now(UTC)
+    end = _instant(until, "until", day_end=True) or clock.now()
     start = _instant(since, "since", day_end=False) or end - DEFAULT_WINDOW
     if start >= end:
         raise _window_error("since", "must be before until")
@@ -48,7 +49,7 @@ def health(
         since=start,
         until=end,
         outage_min_failures=OUTAGE_MIN_FAILURES,
-        departments=department_health(session, since=start, until=end),
+        departments=department_health(session, since=start, until=end, now=clock.now()),
     )
 
 

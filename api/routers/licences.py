@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request, Response
 
-from api.deps import CatalogDep, CitizenDep, SessionDep
+from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep
 from api.qr import qr_svg
 from services import licences
 from services.licences import LicenceView, VerificationView, licence_view, own_licence, verify_page_path
@@ -15,14 +13,16 @@ router = APIRouter(tags=["licences"])
 
 
 @router.get("/licences", response_model=list[LicenceView])
-def my_licences(principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> list[LicenceView]:
-    return [view for _, view in licences.wallet(session, catalog, holder=principal.subject, now=datetime.now(UTC))]
+def my_licences(clock: ClockDep, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> list[LicenceView]:
+    return [view for _, view in licences.wallet(session, catalog, holder=principal.subject, now=clock.now())]
 
 
 @router.get("/licences/{licence_id}", response_model=LicenceView)
-def my_licence(licence_id: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> LicenceView:
+def my_licence(
+    clock: ClockDep, licence_id: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
+) -> LicenceView:
     licence = own_licence(session, holder=principal.subject, licence_id=licence_id)
-    return licence_view(catalog, licence, now=datetime.now(UTC))
+    return licence_view(catalog, licence, now=clock.now())
 
 
 @router.get("/licences/{licence_id}/qr.svg", response_class=Response)
@@ -34,6 +34,6 @@ def licence_qr(licence_id: str, request: Request, principal: CitizenDep, session
 
 
 @router.get("/verify/{verification_code}", response_model=VerificationView)
-def verify(verification_code: str, session: SessionDep, catalog: CatalogDep) -> VerificationView:
+def verify(clock: ClockDep, verification_code: str, session: SessionDep, catalog: CatalogDep) -> VerificationView:
     """Public, no sign-in: is this licence genuine? Kind, issuer and date only; no personal data."""
-    return licences.verify(session, catalog, verification_code=verification_code, now=datetime.now(UTC))
+    return licences.verify(session, catalog, verification_code=verification_code, now=clock.now())

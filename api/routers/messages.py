@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CitizenDep, SessionDep
+from api.deps import CitizenDep, ClockDep, SessionDep
 from services import inbox as inbox_service
 from services.inbox import Inbox, MessageView
 
@@ -17,5 +17,5 @@ def inbox(principal: CitizenDep, session: SessionDep) -> Inbox:
 
 
 @router.post("/{message_id}/read", response_model=MessageView)
-def read(message_id: int, principal: CitizenDep, session: SessionDep) -> MessageView:
-    return inbox_service.mark_read(session, owner=principal.subject, message_id=message_id)
+def read(message_id: int, principal: CitizenDep, session: SessionDep, clock: ClockDep) -> MessageView:
+    return inbox_service.mark_read(session, owner=principal.subject, message_id=message_id, now=clock.now())

@@ -6,8 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from api.deps import CatalogDep, CitizenDep, SessionDep, SettingsDep, TemporalDep
-from core import clock
+from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from persistence.ratings import get_rating
 from services.cases import load_case
 from services.ratings import RatingIn, RatingView, rating_view, submit_rating
@@ -24,6 +23,7 @@ def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, ca
 
 @router.post("/{case_no}/rating", status_code=status.HTTP_201_CREATED, response_model=RatingView)
 async def rate_case(
+    clock: ClockDep,
     case_no: str,
     body: RatingIn,
     principal: CitizenDep,

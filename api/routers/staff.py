@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 
-from api.deps import CaseGatewayDep, CatalogDep, SessionDep, StaffDep
+from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, StaffDep
 from api.schemas import StaffDecisionIn
-from core import clock
 from persistence.staff_claims import StaffClaim
 from services import staff_work
 from services.staff_work import QueueEntry
@@ -18,13 +15,15 @@ router = APIRouter(prefix="/staff", tags=["staff"])
 
 
 @router.get("/queue")
-def queue(principal: StaffDep, session: SessionDep, catalog: CatalogDep) -> dict[str, list[QueueEntry]]:
+def queue(
+    clock: ClockDep, principal: StaffDep, session: SessionDep, catalog: CatalogDep
+) -> dict[str, list[QueueEntry]]:
     """The items of the caller's department waiting for a decision, the nearest deadline first."""
-    return {"items": staff_work.queue(session, catalog, principal, datetime.now(UTC))}
+    return {"items": staff_work.queue(session, catalog, principal, clock.now())}
 
 
 @router.post("/items/{case_no}/{item_code}/claim")
-def claim(case_no: str, item_code: str, principal: StaffDep, session: SessionDep) -> StaffClaim:
+def claim(clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, session: SessionDep) -> StaffClaim:
     """Take an item, so no colleague decides it too; claiming it again is harmless."""
     return staff_work.claim(session, principal, case_no=case_no, item_code=item_code, now=clock.now())
 

@@ -3,13 +3,13 @@ read the figures too."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import CaseGatewayDep, CatalogDep, SessionDep, SettingsDep, require
+from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep, require
 from core.auth import Principal, Role
 from persistence.escalations import EscalationRecord
 from persistence.supervision import (
@@ -39,18 +39,20 @@ class EscalationIn(BaseModel):
 
 
 @router.get("/board")
-def get_board(_reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None) -> dict[str, Any]:
+def get_board(
+    clock: ClockDep, _reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None
+) -> dict[str, Any]:
     """The whole dashboard in one read."""
-    now = datetime.now(UTC)
+    now = clock.now()
     return board(session, now=now, span=period(since, until, now))
 
 
 @router.get("/lights")
 def lights(
-    _reader: ReaderDep, session: SessionDep, by: Annotated[Dimension, Query()] = "department"
+    clock: ClockDep, _reader: ReaderDep, session: SessionDep, by: Annotated[Dimension, Query()] = "department"
 ) -> list[LightCount]:
     """Open work by light now: items per department or item; bundles (with their forecast) per thing or district."""
-    now = datetime.now(UTC)
+    now = clock.now()
     if by in ("thing", "district"):
         return case_lights(session, by=by, now=now)
     return item_lights(session, by=by, now=now)
@@ -58,6 +60,7 @@ def lights(
 
 @router.get("/performance")
 def get_performance(
+    clock: ClockDep,
     _reader: ReaderDep,
     session: SessionDep,
     by: Annotated[Dimension, Query()] = "department",
@@ -65,12 +68,13 @@ def get_performance(
     until: Until = None,
 ) -> list[Performance]:
     """Items decided in the period: on-time rates (promised and statutory) and clock days (median, p90)."""
-    span = period(since, until, datetime.now(UTC))
+    span = period(since, until, clock.now())
     return performance(session, by=by, first=span.first, last=span.last)
 
 
 @router.get("/items")
 def items(
+    clock: ClockDep,
     _reader: ReaderDep,
     session: SessionDep,
     light: Annotated[list[LightName], Query()] = ["red"],  # noqa: B006 - FastAPI copies query defaults
@@ -83,7 +87,7 @@ def items(
     """The drill-down: open items in the given lights (red = overdue, yellow = due soon), most overdue first."""
     return attention_items(
         session,
-        now=datetime.now(UTC),
+        now=clock.now(),
         lights=light,
         department=department,
         item=item,
@@ -95,10 +99,10 @@ def items(
 
 @router.get("/cases/at-risk")
 def at_risk(
-    _reader: ReaderDep, session: SessionDep, thing: str | None = None, district: str | None = None
+    clock: ClockDep, _reader: ReaderDep, session: SessionDep, thing: str | None = None, district: str | None = None
 ) -> list[AtRiskCase]:
     """Open bundles whose forecast misses the promise or that are late, even while no single item is."""
-    return at_risk_cases(session, now=datetime.now(UTC), thing=thing, district=district)
+    return at_risk_cases(session, now=clock.now(), thing=thing, district=district)
 
 
 @router.get("/cases/{case_no}")
@@ -110,6 +114,7 @@ def case(
 
 @router.post("/cases/{case_no}/items/{item_code}/escalations", status_code=status.HTTP_201_CREATED)
 async def post_escalation(
+    clock: ClockDep,
     case_no: str,
     item_code: str,
     body: EscalationIn,
@@ -119,12 +124,14 @@ async def post_escalation(
 ) -> EscalationRecord:
     """督办: the case's workflow sends the department a notice; the escalation is logged with who and when."""
     return await escalate(
-        session, cases, supervisor, case_no=case_no, item_code=item_code, note=body.note, now=datetime.now(UTC)
+        session, cases, supervisor, case_no=case_no, item_code=item_code, note=body.note, now=clock.now()
     )
 
 
 @router.get("/rectifications")
-def rectifications(_reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None) -> dict[str, Any]:
+def rectifications(
+    clock: ClockDep, _reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None
+) -> dict[str, Any]:
     """整改 after bad reviews: per department opened, open, overdue, replied on time; and the open ones."""
-    now = datetime.now(UTC)
+    now = clock.now()
     return rectification_report(session, span=period(since, until, now), now=now)
