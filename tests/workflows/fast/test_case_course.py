@@ -94,7 +94,8 @@ async def test_withdrawal_stops_every_open_item(cases: Cases) -> None:
     assert "all_done" not in [m.kind for m in cases.fakes.messages]
 
 
-async def test_a_late_item_turns_yellow_then_red_is_escalated_and_still_completes(cases: Cases) -> None:
+async def test_a_late_item_turns_yellow_then_red_is_escalated_and_still_completes(timed_cases: Cases) -> None:
+    cases = timed_cases
     # Promised 5 days, yellow 2 days before: the fake calendar counts plain days.
     case = await cases.start(thing(item("s", "beta", "standard_module")), "SLA-1")
     state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").due_at is not None)
@@ -121,7 +122,8 @@ async def test_a_late_item_turns_yellow_then_red_is_escalated_and_still_complete
     assert final.item("s").light == "red"  # the breach stays on the record
 
 
-async def test_the_clock_stops_while_the_citizen_corrects(cases: Cases) -> None:
+async def test_the_clock_stops_while_the_citizen_corrects(timed_cases: Cases) -> None:
+    cases = timed_cases
     case = await cases.start(thing(item("s", "beta", "standard_module")), "PAUSE-1")
     state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").due_at is not None)
     due = state.item("s").due_at
