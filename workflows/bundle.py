@@ -41,6 +41,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notices import Notices
     from workflows.projection import CaseProjector
 
+STAFF_DECISION_ANSWERS_TAKEN_STATE = "staff-decision-answers-taken-state"
+"""Patch: histories recorded before it answered a staff decision with the item's state before the item took it
+(still running, still with staff), which the clerk's client then showed."""
+
 STAFF_DECISION_STATUS: dict[str, Literal["completed", "rejected", "correction_requested"]] = {
     "approve": "completed",
     "reject": "rejected",
@@ -217,7 +221,8 @@ class OneThingWorkflow:
         )
 
     @workflow.update
-    def staff_decision(self, decision: StaffDecision) -> ItemState:
+    async def staff_decision(self, decision: StaffDecision) -> ItemState:
+        """The item's state once it has taken the decision (completed, rejected or waiting for the citizen)."""
         run = self._runs[decision.item_code]
         run.deliver(
             DepartmentReply(
@@ -228,6 +233,8 @@ class OneThingWorkflow:
                 reason=decision.reason,
             )
         )
+        if workflow.patched(STAFF_DECISION_ANSWERS_TAKEN_STATE):
+            await workflow.wait_condition(lambda: run.state.holder is not Holder.STAFF)
         return run.state
 
     @staff_decision.validator

@@ -133,9 +133,10 @@ async def test_staff_decide_only_items_with_them_and_only_with_what_the_citizen_
     )
     assert "not waiting for a staff decision" in not_theirs.message
 
-    await case.execute_update(
+    answered = await case.execute_update(
         decide, StaffDecision(item_code="s", decision="approve", output={"s_no": "S-9"}, staff="k")
     )
+    assert (answered.status, answered.holder, answered.output) == ("completed", None, {"s_no": "S-9"})
     approved = (await until(case, lambda s: s.item("s").finished)).item("s")
     assert approved.status == "completed"
     assert approved.output == {"s_no": "S-9"}
