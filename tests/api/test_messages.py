@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ async def test_a_newborn_case_notifies_acceptance_each_result_and_the_end(dev_en
         # An activity retry (or a replayed workflow) delivers the same business fact again: nothing is added.
         thing = load_catalog().get("newborn")
         again = Message(owner="citizen-msg-1", case_no=case_no, kind=MessageKind.ALL_DONE, thing_name=thing.name)
-        assert deliver_message(engine, RecordingTransport(engine), again) is False
+        assert deliver_message(engine, RecordingTransport(engine), again, now=datetime.now(UTC)) is False
         assert len((await citizen.get("/api/v1/messages")).json()["messages"]) == 7
         with Session(engine) as session:
             assert len(list_outgoing(session, case_no=case_no)) == 14

@@ -67,7 +67,9 @@ async def start_waiting_for_staff(h: Harness, case_no: str, when: datetime, engi
     handle = await h.start(THING, case_no)
     await until(handle, lambda s: s.item("second").holder == "staff")
     with Session(engine) as session:  # type: ignore[call-overload]
-        save_upload(session, case_no=case_no, owner="tester", material="photo", content_type="image/png", data=PNG)
+        save_upload(
+            session, case_no=case_no, owner="tester", material="photo", content_type="image/png", data=PNG, now=when
+        )
         session.commit()
 
 
@@ -91,7 +93,9 @@ async def run_cases(h: Harness, engine: object) -> None:
     await until(corrected, lambda s: s.status == "waiting_citizen")
     await h.configure("alpha", correction_rate=0.0)
     with Session(engine) as session:  # type: ignore[call-overload]
-        save_upload(session, case_no="S3", owner="tester", material="photo", content_type="image/png", data=PNG)
+        save_upload(
+            session, case_no="S3", owner="tester", material="photo", content_type="image/png", data=PNG, now=at(2, 2, 9)
+        )
         session.commit()
     await h.skip_to(at(2, 3, 10))
     await corrected.execute_update(OneThingWorkflow.supplement, Supplement(item_code="first", form={"applicant": "X"}))
