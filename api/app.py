@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.metrics import metrics_registry
+from api.openapi import install_openapi
 from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
 from api.routers import (
@@ -83,4 +84,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
         stats.router,
     ):
         app.include_router(router, prefix="/api/v1")
+    install_openapi(app)
     return app

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
+from api.openapi import sends
 from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
@@ -42,6 +43,7 @@ def get_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
+@sends(503)
 async def get_temporal(request: Request) -> Client:
     client: Client | None = await request.app.state.temporal.get()
     if client is None:
@@ -51,6 +53,7 @@ async def get_temporal(request: Request) -> Client:
     return client
 
 
+@sends(503)
 async def get_case_gateway(request: Request) -> CaseGateway:
     """The way into cases; tests of routers override this dependency with a fake gateway."""
     client = await get_temporal(request)
@@ -75,6 +78,8 @@ def get_catalog(request: Request) -> Catalog:
     return live.current()
 
 
+# 403: a write signed by the session cookie without its CSRF token.
+@sends(401, on_writes=(403,))
 def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
@@ -95,6 +100,7 @@ def get_principal(
 
 
 def require(*roles: Role):  # type: ignore[no-untyped-def]
+    @sends(403)
     def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(role.value for role in roles)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import (
@@ -21,6 +22,29 @@ from services.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="The field, dotted for nested ones (e.g. form.birth_date, Idempotency-Key)")
+    message: str = Field(description="What is wrong with it")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: the body of every error this API sends, as application/problem+json.
+
+    Some problems add members of their own (e.g. `case_no`, or `individual_items` when an applicant is not
+    eligible for the bundle), hence extra members are allowed.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(default="about:blank", description="A URI for the kind of problem; about:blank for all today")
+    title: str = Field(description="A short summary, the same for every occurrence of the problem")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="This occurrence: what went wrong and what to do about it")
+    errors: list[FieldError] = Field(
+        default_factory=list, description="Invalid input only (left out otherwise): every field to correct"
+    )
 
 
 class ProblemError(Exception):

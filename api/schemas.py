@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.rectifications import RectificationView
+from services.staff_work import QueueEntry
 from workflows.contracts import CaseStatus
 
 
@@ -41,3 +43,27 @@ class StaffDecisionIn(BaseModel):
     decision: Literal["approve", "reject", "correction"]
     output: dict[str, str] = Field(default_factory=dict)
     reason: str | None = Field(default=None, max_length=500)
+
+
+class StaffQueue(BaseModel):
+    items: list[QueueEntry]
+    """The nearest deadline first."""
+
+
+class DepartmentRectifications(BaseModel):
+    items: list[RectificationView]
+    """Open ones first, nearest deadline first."""
+
+
+class CatalogHealth(BaseModel):
+    status: Literal["ok", "refused"]
+    """refused: the folder's latest change was refused; the last good catalogue is still served."""
+    definitions: int
+    """How many definitions are served."""
+    errors: int
+    """How many errors the refused change had (the log names each file and line)."""
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    catalog: CatalogHealth

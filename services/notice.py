@@ -11,13 +11,100 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from one_things.catalog import Catalog
 from one_things.plan import Plan, PlanError, make_plan
-from one_things.schema import Material, OneThing
+from one_things.schema import Baseline, Material, MaterialSource, Names, OneThing
 from services.errors import InvalidError, NotFoundError
 
 ONLINE_STEPS = 2
 """Apply once, receive the results: what a citizen does when the bundle runs fully online."""
+
+
+class View(BaseModel):
+    """The views below are built as dicts the notice page shares; forbidding extra keys keeps the two in step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MaterialView(View):
+    code: str
+    name: Names
+    source: MaterialSource
+    exempt: bool
+    """免于提交: the government already holds it, the citizen does not provide it."""
+    items: list[str]
+
+
+class NoticeItem(View):
+    code: str
+    item_no: str
+    name: Names
+    result_name: Names
+    department: str
+    department_name: Names
+    promised_days: int
+    statutory_days: int
+    depends_on: list[str]
+    """Only the dependencies included in this plan."""
+
+
+class Figures(View):
+    steps: int
+    days: int | None
+    """None after the reform while a question without a default is unanswered."""
+    materials: int
+    trips: int
+
+
+class Notice(View):
+    """一次告知: what the one-thing does for this applicant's answers (every item while questions are open)."""
+
+    thing: str
+    version: int
+    name: Names
+    summary: Names | None
+    answers: dict[str, str]
+    items: list[NoticeItem]
+    excluded: list[str]
+    promised_days: int | None
+    sequential_days: int | None
+    materials_to_provide: list[MaterialView]
+    materials_exempt: list[MaterialView]
+    before: Figures
+    after: Figures
+    baseline_source: str
+
+
+class OptionView(View):
+    value: str
+    label: Names
+
+
+class QuestionView(View):
+    code: str
+    text: Names
+    default: str | None
+    options: list[OptionView]
+
+
+class ThingSummary(View):
+    code: str
+    version: int
+    name: Names
+    life_event: Names
+    departments: int
+    items: int
+    promised_days: int | None = Field(description="With every default answer; None when a question has none")
+    baseline: Baseline
+
+
+class ThingDetail(ThingSummary):
+    notice: Notice
+    questions: list[QuestionView]
+    materials: list[MaterialView]
+    definition: OneThing
 
 
 def find_thing(catalog: Catalog, code: str) -> OneThing:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from core.auth import Principal
@@ -14,12 +15,21 @@ from core.ids import workflow_id
 from core.settings import Settings
 from one_things.catalog import Catalog
 from persistence.cases import get_case
-from persistence.department_calls import department_health
+from persistence.department_calls import DepartmentHealth, department_health
 from persistence.escalations import EscalationRecord, case_escalations, escalations_by_department, record_escalation
-from persistence.rectifications import case_rectifications, open_rectifications, rectification_figures
+from persistence.rectifications import (
+    RectificationRecord,
+    case_rectifications,
+    open_rectifications,
+    rectification_figures,
+)
 from persistence.supervision import (
     DIMENSIONS,
     OPEN,
+    AtRiskCase,
+    AttentionItem,
+    LightCount,
+    Performance,
     at_risk_cases,
     attention_items,
     case_lights,
@@ -27,12 +37,95 @@ from persistence.supervision import (
     performance,
 )
 from services.case_gateway import CaseGateway
-from services.cases import case_view, not_found
+from services.cases import CaseView, case_view, not_found
 from services.errors import ConflictError, InvalidError, NotFoundError
 from services.metrics import record_escalation as count_escalation
 from workflows.contracts import SupervisorEscalation
 
 DEFAULT_DAYS = 30
+
+
+class View(BaseModel):
+    """The JSON views below are built as dicts the pages share; forbidding extra keys keeps the two in step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PeriodView(View):
+    since: date
+    until: date
+    """Included."""
+
+
+class ItemLights(View):
+    department: list[LightCount]
+    item: list[LightCount]
+
+
+class CaseLights(View):
+    thing: list[LightCount]
+    district: list[LightCount]
+
+
+class PerformanceBy(View):
+    department: list[Performance]
+    item: list[Performance]
+    thing: list[Performance]
+    district: list[Performance]
+
+
+class RectificationFiguresView(View):
+    department: str
+    opened: int
+    open: int
+    overdue: int
+    replied: int
+    replied_on_time: int
+    escalated: int
+    on_time_rate: float | None
+    """replied_on_time / replied; null before any reply."""
+
+
+class Board(View):
+    now: datetime
+    period: PeriodView
+    item_lights: ItemLights
+    case_lights: CaseLights
+    performance: PerformanceBy
+    overdue: list[AttentionItem]
+    due_soon: list[AttentionItem]
+    at_risk: list[AtRiskCase]
+    escalations: dict[str, int]
+    """督办 in the period per department."""
+    health: list[DepartmentHealth]
+    rectifications: list[RectificationFiguresView]
+
+
+class OpenRectification(View):
+    id: str
+    case_no: str
+    department: str
+    status: str
+    light: str
+    due_at: datetime | None
+    score: int
+
+
+class RectificationReport(View):
+    departments: list[RectificationFiguresView]
+    open: list[OpenRectification]
+
+
+class SupervisedCase(View):
+    case: CaseView
+    district: str
+    light: str | None
+    promised_at: datetime | None
+    forecast_at: datetime | None
+    escalations: list[EscalationRecord]
+    rectifications: list[RectificationRecord]
+    temporal_url: str
+    """The case's workflow in the Temporal UI."""
 
 
 @dataclass(frozen=True)

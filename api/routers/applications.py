@@ -7,15 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
+from api.openapi import problems
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
 from persistence.cases import list_cases
 from services.cases import CaseView, case_view, load_case, send_supplement, withdraw_case
+from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
 from services.submission import ApplicationIn, accept
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationAccepted)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationAccepted,
+    responses=problems(InvalidError, NotAllowedError, TooManyError),
+)
 async def submit_application(
     clock: ClockDep,
     body: ApplicationIn,
@@ -63,13 +70,18 @@ def my_applications(principal: CitizenDep, session: SessionDep) -> list[CaseSumm
     ]
 
 
-@router.get("/{case_no}", response_model=CaseView)
+@router.get("/{case_no}", response_model=CaseView, responses=problems(NotFoundError))
 def get_application(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> CaseView:
     case, items = load_case(session, principal, case_no)
     return case_view(catalog, case, items)
 
 
-@router.post("/{case_no}/supplements", status_code=status.HTTP_202_ACCEPTED, response_model=CaseView)
+@router.post(
+    "/{case_no}/supplements",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=CaseView,
+    responses=problems(NotFoundError, ConflictError, InvalidError),
+)
 async def supplement(
     clock: ClockDep,
     case_no: str,
@@ -93,7 +105,12 @@ async def supplement(
     return case_view(catalog, case, items)
 
 
-@router.post("/{case_no}/withdraw", status_code=status.HTTP_202_ACCEPTED, response_model=CaseView)
+@router.post(
+    "/{case_no}/withdraw",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=CaseView,
+    responses=problems(NotFoundError, ConflictError),
+)
 async def withdraw(
     case_no: str,
     principal: CitizenDep,

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 
 from api.deps import CaseGatewayDep, SettingsDep
+from api.openapi import problems
 from api.problems import ProblemError
 from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, verify
+from services.errors import ConflictError, InvalidError, NotFoundError
 from workflows.contracts import DepartmentCallback, DepartmentResult
 
 router = APIRouter(prefix="/callbacks", tags=["department callbacks"])
@@ -30,7 +32,8 @@ class CallbackReceipt(BaseModel):
     detail: str
 
 
-@router.post("/{department}")
+# The body is read raw, as the signature covers its bytes: its 401 and 422 are this router's own.
+@router.post("/{department}", responses=problems(401, 422, NotFoundError, ConflictError, InvalidError))
 async def department_callback(
     department: str, request: Request, settings: SettingsDep, cases: CaseGatewayDep
 ) -> CallbackReceipt:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep
+from api.openapi import problems
 from api.problems import invalid_input
 from one_things.plan import PlanError
+from services.errors import NotFoundError
 from services.notice import find_thing
 from services.prefill import PrefilledForm, prefill_form
 
 router = APIRouter(tags=["citizen data"])
 
 
-@router.get("/things/{code}/form", response_model=PrefilledForm)
+@router.get("/things/{code}/form", response_model=PrefilledForm, responses=problems(NotFoundError, 422))
 def prefilled_form(
     clock: ClockDep, code: str, request: Request, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> PrefilledForm:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from api.deps import ClockDep, SessionDep, require
+from api.openapi import problems
 from api.problems import ProblemError
 from core.auth import Principal, Role
 from core.calendar import TZ
@@ -28,7 +29,7 @@ class DepartmentHealthReport(BaseModel):
     departments: list[DepartmentHealth]
 
 
-@router.get("/departments/health")
+@router.get("/departments/health", responses=problems(422))
 def health(
     clock: ClockDep,
     _principal: SupervisionDep,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep
+from api.openapi import problems
 from api.qr import qr_svg
 from services import licences
+from services.errors import NotFoundError
 from services.licences import LicenceView, VerificationView, licence_view, own_licence, verify_page_path
 
 router = APIRouter(tags=["licences"])
@@ -17,7 +19,7 @@ def my_licences(clock: ClockDep, principal: CitizenDep, session: SessionDep, cat
     return [view for _, view in licences.wallet(session, catalog, holder=principal.subject, now=clock.now())]
 
 
-@router.get("/licences/{licence_id}", response_model=LicenceView)
+@router.get("/licences/{licence_id}", response_model=LicenceView, responses=problems(NotFoundError))
 def my_licence(
     clock: ClockDep, licence_id: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> LicenceView:
@@ -25,7 +27,11 @@ def my_licence(
     return licence_view(catalog, licence, now=clock.now())
 
 
-@router.get("/licences/{licence_id}/qr.svg", response_class=Response)
+@router.get(
+    "/licences/{licence_id}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **problems(NotFoundError)},
+)
 def licence_qr(licence_id: str, request: Request, principal: CitizenDep, session: SessionDep) -> Response:
     """The QR code a verifier scans: it holds only the public verification URL."""
     licence = own_licence(session, holder=principal.subject, licence_id=licence_id)
@@ -33,7 +39,7 @@ def licence_qr(licence_id: str, request: Request, principal: CitizenDep, session
     return Response(qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
-@router.get("/verify/{verification_code}", response_model=VerificationView)
+@router.get("/verify/{verification_code}", response_model=VerificationView, responses=problems(NotFoundError))
 def verify(clock: ClockDep, verification_code: str, session: SessionDep, catalog: CatalogDep) -> VerificationView:
     """Public, no sign-in: is this licence genuine? Kind, issuer and date only; no personal data."""
     return licences.verify(session, catalog, verification_code=verification_code, now=clock.now())

@@ -7,21 +7,28 @@ from typing import Literal
 from fastapi import APIRouter, status
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep, TemporalDep
+from api.openapi import problems
 from persistence.ratings import get_rating
 from services.cases import load_case
+from services.errors import ConflictError, InvalidError, NotFoundError, UnavailableError
 from services.ratings import RatingIn, RatingView, rating_view, submit_rating
 from services.rectifications import RectificationView, VerdictIn, case_rectification_views, give_verdict
 
 router = APIRouter(prefix="/applications", tags=["ratings"])
 
 
-@router.get("/{case_no}/rating", response_model=RatingView)
+@router.get("/{case_no}/rating", response_model=RatingView, responses=problems(NotFoundError))
 def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> RatingView:
     case, items = load_case(session, principal, case_no)
     return rating_view(catalog, case, items, get_rating(session, case_no=case_no))
 
 
-@router.post("/{case_no}/rating", status_code=status.HTTP_201_CREATED, response_model=RatingView)
+@router.post(
+    "/{case_no}/rating",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RatingView,
+    responses=problems(NotFoundError, ConflictError, InvalidError, UnavailableError),
+)
 async def rate_case(
     clock: ClockDep,
     case_no: str,
@@ -45,7 +52,7 @@ async def rate_case(
     )
 
 
-@router.get("/{case_no}/rectifications", response_model=list[RectificationView])
+@router.get("/{case_no}/rectifications", response_model=list[RectificationView], responses=problems(NotFoundError))
 def my_rectifications(
     case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> list[RectificationView]:
@@ -53,7 +60,11 @@ def my_rectifications(
     return case_rectification_views(session, catalog, case_no)
 
 
-@router.post("/{case_no}/rectifications/{department}/{verdict}", response_model=RectificationView)
+@router.post(
+    "/{case_no}/rectifications/{department}/{verdict}",
+    response_model=RectificationView,
+    responses=problems(NotFoundError, ConflictError, UnavailableError),
+)
 async def answer_reply(
     case_no: str,
     department: str,

@@ -5,20 +5,29 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CatalogDep, SessionDep, StaffDep, TemporalDep
+from api.openapi import problems
+from api.schemas import DepartmentRectifications
 from services import rectifications
+from services.errors import ConflictError, NotFoundError, UnavailableError
 from services.rectifications import RectificationView, ReplyIn
 
 router = APIRouter(prefix="/staff/rectifications", tags=["staff"])
 
 
 @router.get("")
-def my_department(principal: StaffDep, session: SessionDep, catalog: CatalogDep) -> dict[str, list[RectificationView]]:
+def my_department(principal: StaffDep, session: SessionDep, catalog: CatalogDep) -> DepartmentRectifications:
     """Open ones first, nearest deadline first."""
     assert principal.department is not None
-    return {"items": rectifications.department_rectification_views(session, catalog, principal.department)}
+    return DepartmentRectifications(
+        items=rectifications.department_rectification_views(session, catalog, principal.department)
+    )
 
 
-@router.post("/{rectification_id}/reply", response_model=RectificationView)
+@router.post(
+    "/{rectification_id}/reply",
+    response_model=RectificationView,
+    responses=problems(NotFoundError, ConflictError, UnavailableError),
+)
 async def reply(
     rectification_id: str,
     body: ReplyIn,

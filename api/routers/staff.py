@@ -5,30 +5,29 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, StaffDep
-from api.schemas import StaffDecisionIn
+from api.openapi import problems
+from api.schemas import StaffDecisionIn, StaffQueue
 from persistence.staff_claims import StaffClaim
 from services import staff_work
-from services.staff_work import QueueEntry
+from services.errors import ConflictError, NotFoundError
 from workflows.contracts import ItemState
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 
 
 @router.get("/queue")
-def queue(
-    clock: ClockDep, principal: StaffDep, session: SessionDep, catalog: CatalogDep
-) -> dict[str, list[QueueEntry]]:
+def queue(clock: ClockDep, principal: StaffDep, session: SessionDep, catalog: CatalogDep) -> StaffQueue:
     """The items of the caller's department waiting for a decision, the nearest deadline first."""
-    return {"items": staff_work.queue(session, catalog, principal, clock.now())}
+    return StaffQueue(items=staff_work.queue(session, catalog, principal, clock.now()))
 
 
-@router.post("/items/{case_no}/{item_code}/claim")
+@router.post("/items/{case_no}/{item_code}/claim", responses=problems(NotFoundError, ConflictError))
 def claim(clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, session: SessionDep) -> StaffClaim:
     """Take an item, so no colleague decides it too; claiming it again is harmless."""
     return staff_work.claim(session, principal, case_no=case_no, item_code=item_code, now=clock.now())
 
 
-@router.post("/items/{case_no}/{item_code}/decision")
+@router.post("/items/{case_no}/{item_code}/decision", responses=problems(NotFoundError, ConflictError))
 async def decide(
     case_no: str, item_code: str, body: StaffDecisionIn, principal: StaffDep, session: SessionDep, cases: CaseGatewayDep
 ) -> ItemState:

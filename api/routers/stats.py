@@ -14,10 +14,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import CatalogDep, SessionDep, SettingsDep, require
+from api.openapi import problems
 from api.stats_csv import things_csv
 from core.auth import Principal, Role
 from core.calendar import adjustments_from
 from persistence.stats import GOOD_SCORE, Span
+from services.errors import InvalidError
 from services.statistics import (
     ReviewWeek,
     ThingsReport,
@@ -28,7 +30,8 @@ from services.statistics import (
     volume_weeks,
 )
 
-router = APIRouter(prefix="/stats", tags=["stats"])
+# Every route takes the span, and date_span refuses one that ends before it starts.
+router = APIRouter(prefix="/stats", tags=["stats"], responses=problems(InvalidError))
 OfficialDep = Annotated[Principal, Depends(require(Role.LEADER, Role.SUPERVISOR))]
 
 
@@ -65,7 +68,9 @@ def things(
     )
 
 
-@router.get("/things.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+@router.get(
+    "/things.csv", response_class=Response, responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+)
 def things_as_csv(
     _official: OfficialDep, span: SpanDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> Response:

@@ -4,12 +4,13 @@ read the figures too."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep, require
+from api.openapi import problems
 from core.auth import Principal, Role
 from persistence.escalations import EscalationRecord
 from persistence.supervision import (
@@ -25,7 +26,17 @@ from persistence.supervision import (
     item_lights,
     performance,
 )
-from services.supervision import board, case_detail, escalate, period, rectification_report
+from services.errors import ConflictError, InvalidError, NotFoundError
+from services.supervision import (
+    Board,
+    RectificationReport,
+    SupervisedCase,
+    board,
+    case_detail,
+    escalate,
+    period,
+    rectification_report,
+)
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 SupervisorDep = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
@@ -38,13 +49,13 @@ class EscalationIn(BaseModel):
     note: str = Field(default="", max_length=200, description="What the department must do; no personal data")
 
 
-@router.get("/board")
+@router.get("/board", responses=problems(InvalidError))
 def get_board(
     clock: ClockDep, _reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None
-) -> dict[str, Any]:
+) -> Board:
     """The whole dashboard in one read."""
     now = clock.now()
-    return board(session, now=now, span=period(since, until, now))
+    return Board.model_validate(board(session, now=now, span=period(since, until, now)))
 
 
 @router.get("/lights")
@@ -58,7 +69,7 @@ def lights(
     return item_lights(session, by=by, now=now)
 
 
-@router.get("/performance")
+@router.get("/performance", responses=problems(InvalidError))
 def get_performance(
     clock: ClockDep,
     _reader: ReaderDep,
@@ -105,14 +116,18 @@ def at_risk(
     return at_risk_cases(session, now=clock.now(), thing=thing, district=district)
 
 
-@router.get("/cases/{case_no}")
+@router.get("/cases/{case_no}", responses=problems(NotFoundError))
 def case(
     case_no: str, _reader: ReaderDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
-) -> dict[str, Any]:
-    return case_detail(session, catalog, settings, case_no)
+) -> SupervisedCase:
+    return SupervisedCase.model_validate(case_detail(session, catalog, settings, case_no))
 
 
-@router.post("/cases/{case_no}/items/{item_code}/escalations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/cases/{case_no}/items/{item_code}/escalations",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(NotFoundError, ConflictError),
+)
 async def post_escalation(
     clock: ClockDep,
     case_no: str,
@@ -128,10 +143,10 @@ async def post_escalation(
     )
 
 
-@router.get("/rectifications")
+@router.get("/rectifications", responses=problems(InvalidError))
 def rectifications(
     clock: ClockDep, _reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None
-) -> dict[str, Any]:
+) -> RectificationReport:
     """整改 after bad reviews: per department opened, open, overdue, replied on time; and the open ones."""
     now = clock.now()
-    return rectification_report(session, span=period(since, until, now), now=now)
+    return RectificationReport.model_validate(rectification_report(session, span=period(since, until, now), now=now))
