@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -98,15 +97,3 @@ class Cases:
                     await handle.terminate("test over")
                     break
                 await asyncio.sleep(0.02)
-
-
-async def until(handle: Case, check: Callable[[CaseState], bool], timeout: float = 10) -> CaseState:
-    """Queries the live case until `check` holds (real seconds; the server's clock stays where it is)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = await handle.query(OneThingWorkflow.status)
-        if check(state):
-            return state
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not reached; state: {state.model_dump_json(indent=1)}")
-        await asyncio.sleep(0.02)

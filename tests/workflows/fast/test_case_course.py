@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.workflows.fast.cases import Cases, item, thing, until
+from tests.workflows.fast.cases import Cases, item, thing
 from tests.workflows.fast.refusals import refusal
+from tests.workflows.harness import until
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import DepartmentCallback, StaffDecision, SupervisorEscalation, Supplement, Withdrawal
 

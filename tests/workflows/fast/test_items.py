@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.workflows.fast.cases import Cases, item, thing, until
+from tests.workflows.fast.cases import Cases, item, thing
 from tests.workflows.fast.refusals import refusal
+from tests.workflows.harness import until
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import (
     RESULT_IGNORED,
