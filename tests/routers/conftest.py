@@ -1,4 +1,4 @@
-"""The fast router tier: the real app in-process, one per module, a fresh fake case gateway per test."""
+"""The fast router tier: the real app in-process, one for the whole folder, a fresh fake case gateway per test."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from tests.support.inprocess import InProcessApi, in_process_api
 SUBMISSIONS_PER_HOUR = 3
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[InProcessApi]:
-    # Tests share the module's database: each one uses its own citizens, so their cases never meet.
+    # Its lifespan (schema, demo data, catalogue) costs about a second; the tests share its database, each with
+    # its own citizens, so their cases never meet.
     async with in_process_api(tmp_path_factory.mktemp("api"), submissions_per_hour=SUBMISSIONS_PER_HOUR) as running:
         yield running
 
