@@ -103,7 +103,7 @@ async def test_a_repeat_with_the_same_key_is_the_same_case(api: InProcessApi, ga
 
 async def test_an_invalid_form_names_each_field_and_starts_nothing(api: InProcessApi, gateway: FakeCaseGateway) -> None:
     body = api.newborn(newborn_birth_date="2999-01-01", contact_phone="12")
-    del body["form"]["newborn_name"]  # type: ignore[attr-defined]
+    del body["form"]["newborn_name"]
     async with api.as_user(Role.CITIZEN, "citizen-invalid") as citizen:
         response = await citizen.post("/api/v1/applications", json=body)
         problem = assert_problem(response, 422)

@@ -28,7 +28,7 @@ async def engine_only_case(api: InProcessApi, gateway: FakeCaseGateway, case_no:
             case_no=case_no,
             thing=thing,
             included=[item.code for item in thing.items],
-            form=api.newborn()["form"],  # type: ignore[arg-type]
+            form=api.newborn()["form"],
             owner="citizen-callbacks",
             accepted_at=datetime.now(UTC),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -48,8 +48,14 @@ async def submit(
 def newborn(catalog: Catalog, born: date | None = None) -> dict[str, Any]:
     body = demo_application(catalog.get("newborn"), date.today())
     if born is not None:
-        body["form"]["newborn_birth_date"] = born.isoformat()  # type: ignore[index]
+        body["form"] = {**cast(dict[str, Any], body["form"]), "newborn_birth_date": born.isoformat()}
     return body
+
+
+def alone(item: str, catalog: Catalog, **form: str) -> dict[str, Any]:
+    """An application for one item of the newborn bundle on its own (分别办理), with its own form."""
+    demo = demo_application(individual_definition(catalog.get("newborn"), item), date.today())
+    return {"thing": "newborn", "individual_item": item, "form": {**cast(dict[str, Any], demo["form"]), **form}}
 
 
 async def test_a_case_is_recorded_before_the_engine_is_asked_so_nothing_accepted_is_lost(
@@ -102,10 +108,7 @@ async def test_a_baby_over_a_year_old_is_told_to_apply_item_by_item_and_can(
     assert gateway.sent == []
 
     # On its own, the hukou item asks for the birth certificate number the parents already hold.
-    single = individual_definition(catalog.get("newborn"), "hukou_registration")
-    body = {**demo_application(single, date.today()), "thing": "newborn", "individual_item": "hukou_registration"}
-    body["form"]["newborn_birth_date"] = born.isoformat()
-    body["form"]["birth_cert_no"] = "O310000000001"
+    body = alone("hukou_registration", catalog, newborn_birth_date=born.isoformat(), birth_cert_no="O310000000001")
     case_no, included, _ = await submit(session, gateway, settings, catalog, "citizen-older-baby", body)
     assert included == ["hukou_registration"]
     [bundle] = gateway.started
@@ -119,9 +122,8 @@ async def test_a_baby_over_a_year_old_is_told_to_apply_item_by_item_and_can(
 async def test_a_correction_is_checked_against_the_form_the_case_was_applied_with(
     session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog
 ) -> None:
-    single = individual_definition(catalog.get("newborn"), "hukou_registration")
-    body = {**demo_application(single, date.today()), "thing": "newborn", "individual_item": "hukou_registration"}
-    alone, *_ = await submit(session, gateway, settings, catalog, "citizen-corrects", body)
+    body = alone("hukou_registration", catalog)
+    single, *_ = await submit(session, gateway, settings, catalog, "citizen-corrects", body)
     bundled, *_ = await submit(session, gateway, settings, catalog, "citizen-corrects", newborn(catalog))
     citizen = Principal(role=Role.CITIZEN, subject="citizen-corrects")
 
@@ -137,8 +139,8 @@ async def test_a_correction_is_checked_against_the_form_the_case_was_applied_wit
             now=datetime.now(UTC),
         )
 
-    await correct(alone, {"birth_cert_no": "O310000000002"})
-    assert gateway.messages(Method.SUPPLEMENT, alone)[0].form == {"birth_cert_no": "O310000000002"}
+    await correct(single, {"birth_cert_no": "O310000000002"})
+    assert gateway.messages(Method.SUPPLEMENT, single)[0].form == {"birth_cert_no": "O310000000002"}
     with pytest.raises(InvalidError) as refused:  # in the bundle it comes from the birth certificate item
         await correct(bundled, {"birth_cert_no": "O310000000002"})
     assert [e["field"] for e in refused.value.errors] == ["form.birth_cert_no"]

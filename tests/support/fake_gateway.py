@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from one_things.schema import IntegrationMode
 from persistence.cases import project_case
 from persistence.db import session_scope
-from services.case_gateway import Delivery, DeliveryReceipt
+from services.case_gateway import CaseGateway, Delivery, DeliveryReceipt
 from services.errors import ConflictError, DomainError, InvalidError, NotFoundError, UnavailableError
 from workflows.contracts import (
     BundleInput,
@@ -275,3 +275,7 @@ def _decided(item: ItemState, status: str, output: dict[str, str] | None, reason
     if status == "rejected":
         return item.model_copy(update={"status": ItemStatus.REJECTED, "holder": None, "reason": reason})
     return item.model_copy(update={"status": ItemStatus.WAITING_CITIZEN, "holder": Holder.CITIZEN, "reason": reason})
+
+
+def _conforms(fake: FakeCaseGateway) -> CaseGateway:
+    return fake  # mypy checks the fake against the protocol here
