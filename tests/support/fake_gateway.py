@@ -21,7 +21,10 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from one_things.schema import IntegrationMode
 from persistence.cases import project_case
@@ -79,6 +82,7 @@ class Sent:
 
 
 ACCEPT = Answer(Outcome.ACCEPT)
+LOCK_WAIT_SECONDS = 2
 
 
 @dataclass
@@ -91,6 +95,7 @@ class FakeCaseGateway:
     states: dict[str, CaseState] = field(default_factory=dict)
     """The cases the engine knows, by case number."""
     answers: dict[Method, Answer] = field(default_factory=dict)
+    _sqlite: Engine | None = field(default=None, repr=False)
 
     # --- scripting and reading ---------------------------------------------------------------------
 
@@ -196,8 +201,28 @@ class FakeCaseGateway:
 
     def _project(self, state: CaseState) -> None:
         assert self.engine is not None
-        with session_scope(self.engine) as session:
-            project_case(session, state=state)
+        try:
+            with session_scope(self._writer()) as session:
+                project_case(session, state=state)
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            raise AssertionError(
+                f"The projection of case {state.case_no} could not be written within {LOCK_WAIT_SECONDS} s: the "
+                "caller holds a write transaction across a call into the case engine (DESIGN: no database "
+                "connection is held across a Temporal call)."
+            ) from error
+
+    def _writer(self) -> Engine:
+        """The worker's own connection to the same database; on SQLite it waits briefly for the write lock,
+        so a caller that holds it fails in seconds rather than after the app's 30 s busy timeout."""
+        assert self.engine is not None
+        if self.engine.dialect.name != "sqlite":
+            return self.engine
+        if self._sqlite is None:
+            url = self.engine.url
+            self._sqlite = create_engine(url, poolclass=NullPool, connect_args={"timeout": LOCK_WAIT_SECONDS})
+        return self._sqlite
 
 
 class _IgnoredError(Exception):
