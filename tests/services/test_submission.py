@@ -1,0 +1,147 @@
+"""Accepting an application, called directly: what is recorded, what the case engine is asked to start."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.auth import Principal, Role
+from core.settings import Settings
+from one_things.catalog import Catalog
+from one_things.demo import demo_application
+from one_things.eligibility import individual_definition
+from persistence.applications import find_application
+from persistence.cases import get_case
+from persistence.register import get_resident
+from services.cases import send_supplement
+from services.errors import InvalidError, UnavailableError
+from services.submission import ApplicationIn, accept
+from tests.support.fake_gateway import FakeCaseGateway, Method, Outcome
+
+
+async def submit(
+    session: Session,
+    gateway: FakeCaseGateway,
+    settings: Settings,
+    catalog: Catalog,
+    owner: str,
+    body: dict[str, Any],
+    key: str | None = None,
+) -> tuple[str, list[str], bool]:
+    case_no, plan, created = await accept(
+        session=session,
+        cases=gateway,
+        settings=settings,
+        catalog=catalog,
+        owner=owner,
+        idempotency_key=key,
+        body=ApplicationIn.model_validate(body),
+        now=datetime.now(UTC),
+    )
+    return case_no, plan.included, created
+
+
+def newborn(catalog: Catalog, born: date | None = None) -> dict[str, Any]:
+    body = demo_application(catalog.get("newborn"), date.today())
+    if born is not None:
+        body["form"] = {**cast(dict[str, Any], body["form"]), "newborn_birth_date": born.isoformat()}
+    return body
+
+
+def alone(item: str, catalog: Catalog, **form: str) -> dict[str, Any]:
+    """An application for one item of the newborn bundle on its own (分别办理), with its own form."""
+    demo = demo_application(individual_definition(catalog.get("newborn"), item), date.today())
+    return {"thing": "newborn", "individual_item": item, "form": {**cast(dict[str, Any], demo["form"]), **form}}
+
+
+async def test_a_case_is_recorded_before_the_engine_is_asked_so_nothing_accepted_is_lost(
+    engine: Engine, session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog
+) -> None:
+    gateway.answer(Method.START, Outcome.UNAVAILABLE)
+    with pytest.raises(UnavailableError) as down:
+        await submit(session, gateway, settings, catalog, "demo-mother-2", newborn(catalog), key="k-down")
+    case_no = down.value.context["case_no"]
+    with Session(engine) as elsewhere:  # committed, not just in this session
+        assert find_application(elsewhere, owner="demo-mother-2", idempotency_key="k-down") is not None
+        found = get_case(elsewhere, case_no=case_no)
+        assert found is not None
+        resident = get_resident(elsewhere, subject="demo-mother-2")
+        assert resident is not None
+        assert (found[0].status, found[0].channel, found[0].district) == ("running", "bundle", resident.district)
+
+    gateway.answer(Method.START, Outcome.ACCEPT)
+    again, _, created = await submit(
+        session, gateway, settings, catalog, "demo-mother-2", newborn(catalog), key="k-down"
+    )
+    assert (again, created) == (case_no, False)
+    assert list(gateway.states) == [case_no]
+    assert [bundle.case_no for bundle in gateway.started] == [case_no, case_no]
+
+
+async def test_without_a_key_an_identical_resubmission_is_the_same_case(
+    session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog
+) -> None:
+    body = newborn(catalog)
+    first = await submit(session, gateway, settings, catalog, "citizen-double-click", body)
+    second = await submit(session, gateway, settings, catalog, "citizen-double-click", body)
+    assert (first[2], second[2]) == (True, False)
+    assert first[0] == second[0]
+    other = await submit(session, gateway, settings, catalog, "citizen-double-click", newborn(catalog, date.today()))
+    assert other[0] != first[0]
+    assert len(gateway.states) == 2
+
+
+async def test_a_baby_over_a_year_old_is_told_to_apply_item_by_item_and_can(
+    engine: Engine, session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog
+) -> None:
+    born = date.today() - timedelta(days=400)
+    with pytest.raises(InvalidError) as refused:
+        await submit(session, gateway, settings, catalog, "citizen-older-baby", newborn(catalog, born))
+    assert refused.value.title == "Not eligible for this one-thing"
+    assert [e["field"] for e in refused.value.errors] == ["eligibility.newborn_under_one_year"]
+    items = refused.value.context["individual_items"]
+    assert [item["code"] for item in items] == [item.code for item in catalog.get("newborn").items]
+    assert gateway.sent == []
+
+    # On its own, the hukou item asks for the birth certificate number the parents already hold.
+    body = alone("hukou_registration", catalog, newborn_birth_date=born.isoformat(), birth_cert_no="O310000000001")
+    case_no, included, _ = await submit(session, gateway, settings, catalog, "citizen-older-baby", body)
+    assert included == ["hukou_registration"]
+    [bundle] = gateway.started
+    assert [(item.code, item.depends_on) for item in bundle.thing.items] == [("hukou_registration", [])]
+    assert bundle.form["birth_cert_no"] == "O310000000001"
+    found = get_case(session, case_no=case_no)
+    assert found is not None
+    assert found[0].channel == "individual"
+
+
+async def test_a_correction_is_checked_against_the_form_the_case_was_applied_with(
+    session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog
+) -> None:
+    body = alone("hukou_registration", catalog)
+    single, *_ = await submit(session, gateway, settings, catalog, "citizen-corrects", body)
+    bundled, *_ = await submit(session, gateway, settings, catalog, "citizen-corrects", newborn(catalog))
+    citizen = Principal(role=Role.CITIZEN, subject="citizen-corrects")
+
+    async def correct(case_no: str, form: dict[str, Any]) -> None:
+        await send_supplement(
+            session=session,
+            cases=gateway,
+            catalog=catalog,
+            principal=citizen,
+            case_no=case_no,
+            item_code="hukou_registration",
+            form=form,
+            now=datetime.now(UTC),
+        )
+
+    await correct(single, {"birth_cert_no": "O310000000002"})
+    assert gateway.messages(Method.SUPPLEMENT, single)[0].form == {"birth_cert_no": "O310000000002"}
+    with pytest.raises(InvalidError) as refused:  # in the bundle it comes from the birth certificate item
+        await correct(bundled, {"birth_cert_no": "O310000000002"})
+    assert [e["field"] for e in refused.value.errors] == ["form.birth_cert_no"]
+    assert gateway.messages(Method.SUPPLEMENT, bundled) == []
