@@ -203,7 +203,7 @@ class FakeCaseGateway:
         assert self.engine is not None
         try:
             with session_scope(self._writer()) as session:
-                project_case(session, state=state)
+                project_case(session, state=state, now=self.now())
         except OperationalError as error:
             if "locked" not in str(error):
                 raise
