@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -63,6 +65,7 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                 workflows=WORKFLOWS,
                 activities=worker_activities(settings, http=http, engine=engine, clock=clock),
                 activity_executor=executor,
+                graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
             )
     engine.dispose()
 
@@ -90,8 +93,18 @@ async def serve(settings: Settings) -> None:
     runtime = metrics_runtime(settings)
     client = await _connect_with_retry(settings, runtime)
     async with started_worker(client, settings) as worker:
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            # Not asyncio.run's default KeyboardInterrupt: that cancels every running activity at once.
+            loop.add_signal_handler(stop_signal, lambda: asyncio.ensure_future(_drain(worker, settings)))
         log.info("worker polling task queue %s", settings.task_queue)
         await worker.run()
+    log.info("worker stopped")
+
+
+async def _drain(worker: Worker, settings: Settings) -> None:
+    log.info("worker stopping: no new work; running activities have %s s to finish", settings.worker_shutdown_seconds)
+    await worker.shutdown()
 
 
 async def _connect_with_retry(settings: Settings, runtime: Runtime) -> Client:

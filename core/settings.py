@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     departments_port: int = 8100
     metrics_port: int = 9464
     """Where the worker exposes Prometheus metrics (its own and the Temporal SDK's)."""
+    worker_shutdown_seconds: float = 30.0
+    """On SIGTERM a worker stops taking work and gives its running activities this long to finish (a
+    department call in flight then completes instead of being cancelled and sent again by another worker)."""
 
     catalog_dir: Path | None = None
     """The folder of one-thing definitions (*.yaml); empty means the package's own catalogue."""

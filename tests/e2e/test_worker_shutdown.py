@@ -1,0 +1,78 @@
+"""SIGTERM lets a worker finish the department call it has in flight, so that call is never sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core.auth import Role
+from one_things.catalog import load_catalog
+from one_things.demo import demo_application
+from tests.e2e.test_worker_crash import start_worker
+from tests.support.stack import running_stack
+from tests.support.staff import approve_queue
+
+pytestmark = pytest.mark.e2e
+
+LATENCY_MS = 4000
+"""The birth certificate's sync call takes this long: long enough to stop the worker in the middle of it."""
+
+
+async def test_sigterm_finishes_the_department_call_in_flight(dev_env, data_dir: Path) -> None:
+    async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
+        await stack.configure("health", latency_ms=LATENCY_MS, jitter_ms=0, failure_rate=0.0)
+        citizen = stack.as_user(Role.CITIZEN, "citizen-shutdown")
+        staff = stack.as_user(Role.STAFF, "clerk-shutdown", department="cdc")
+        log = data_dir / "worker.log"
+        worker = start_worker(stack.settings, log)
+        stop = asyncio.Event()
+        clerk = asyncio.create_task(approve_queue(staff, stop))
+        try:
+            body = demo_application(load_catalog().get("newborn"), date.today())
+            case_no = (await citizen.post("/api/v1/applications", json=body)).json()["case_no"]
+            await _until_the_department_holds(stack, case_no)  # the call is in flight: the answer takes 4 s
+
+            worker.send_signal(signal.SIGTERM)
+            exit_code = await asyncio.to_thread(worker.wait, 30)
+            assert exit_code == 0, log.read_text()[-2000:]
+            [record] = await _records(stack, case_no)
+            assert record["status"] == "completed"  # the department decided while the worker waited for it
+
+            worker = start_worker(stack.settings, log)
+            case = await stack.wait_case(citizen, case_no, {"completed", "rejected", "withdrawn"}, timeout=120)
+            assert case["status"] == "completed"
+            [record] = await _records(stack, case_no)
+            assert record["submissions"] == 1  # finished before the stop, never sent again by the new worker
+        finally:
+            stop.set()
+            await clerk
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                await asyncio.to_thread(_wait_quietly, worker)
+        await citizen.aclose()
+        await staff.aclose()
+
+
+async def _records(stack, case_no: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    records = (await stack.stubs.get("/stub/health/records")).json()
+    return [record for record in records if record["case_no"] == case_no]
+
+
+async def _until_the_department_holds(stack, case_no: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(300):
+        if await _records(stack, case_no):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the worker never called the department")
+
+
+def _wait_quietly(worker: subprocess.Popen[bytes]) -> None:
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
