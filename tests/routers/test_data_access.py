@@ -9,14 +9,18 @@ from typing import Any
 from sqlmodel import Session, select
 
 import persistence.data_access as data_access
-from core.auth import Role
+from api.pages.rendering import LANG_COOKIE
+from api.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_token
+from core.auth import Principal, Role, issue_token
 from persistence.data_access import PersonalDataRead
 from persistence.register import Resident
 from tests.routers.test_applications import assert_problem
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.inprocess import InProcessApi
+from workflows.contracts import Holder, ItemStatus
 
 ME = "/api/v1/me/data-access"
+ITEM = "vaccination_certificate"  # decided by the CDC's staff in the platform
 SEARCH = "/api/v1/supervision/data-access"
 
 
@@ -37,6 +41,75 @@ async def test_a_supervisors_case_detail_is_recorded_once_per_view(api: InProces
         ("supervisor-audit", "supervisor", None, "case_detail", "supervision")
     ] * 2
     assert all(before - timedelta(seconds=1) <= r.at <= datetime.now(UTC) for r in rows)
+
+
+async def test_a_clerks_view_of_the_application_is_recorded_once_per_view(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    case_no = await api.submit("citizen-audit-handled")
+    async with api.as_user(Role.STAFF, "cdc-audit-clerk", department="cdc") as clerk:
+        first = await clerk.get(f"/api/v1/staff/items/{case_no}/{ITEM}")
+        assert first.status_code == 200, first.text
+        assert (await clerk.get(f"/api/v1/staff/items/{case_no}/{ITEM}")).status_code == 200
+    seen = first.json()
+    assert (seen["case_no"], seen["item_code"], seen["round"]) == (case_no, ITEM, 0)
+    bundle = gateway.started[0]
+    expected = {
+        name: bundle.form.get(source.removeprefix("form."))
+        for name, source in bundle.thing.item(ITEM).inputs.items()
+        if source.startswith("form.")
+    }
+    assert expected
+    assert {k: seen["inputs"][k] for k in expected} == expected
+    rows = rows_of(api, case_no)
+    assert [(r.reader, r.role, r.department, r.what, r.purpose) for r in rows] == [
+        ("cdc-audit-clerk", "staff", "cdc", "form", "handling")
+    ] * 2
+
+
+async def test_a_clerk_who_may_not_read_the_application_leaves_no_row(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    case_no = await api.submit("citizen-audit-refused")
+    async with api.as_user(Role.STAFF, "health-audit-clerk", department="health") as health:
+        assert_problem(await health.get(f"/api/v1/staff/items/{case_no}/{ITEM}"), 404)  # another department's
+    await gateway.put(case_no, ITEM, status=ItemStatus.WAITING_CITIZEN, holder=Holder.CITIZEN)
+    async with api.as_user(Role.STAFF, "cdc-audit-waiting", department="cdc") as clerk:
+        assert_problem(await clerk.get(f"/api/v1/staff/items/{case_no}/{ITEM}"), 409)  # with the citizen now
+    async with api.as_user(Role.SUPERVISOR, "supervisor-audit-staff-route") as supervisor:
+        assert_problem(await supervisor.get(f"/api/v1/staff/items/{case_no}/{ITEM}"), 403)
+    assert rows_of(api, case_no) == []
+
+
+async def test_the_pages_record_and_show_the_reads_in_the_pages_language(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    case_no = await api.submit("citizen-audit-pages")
+    async with browser(api, Role.STAFF, "cdc-audit-page", department="cdc") as clerk:
+        await clerk.post(f"/api/v1/staff/items/{case_no}/{ITEM}/claim", headers=csrf(api, clerk))
+        queue = await clerk.get("/staff")
+        assert f'href="/staff/items/{case_no}/{ITEM}"' in queue.text
+        page = await clerk.get(f"/staff/items/{case_no}/{ITEM}")
+        assert page.status_code == 200
+        assert 'id="read-logged"' in page.text
+    async with browser(api, Role.SUPERVISOR, "supervisor-audit-page") as supervisor:
+        case_page = await supervisor.get(f"/supervision/cases/{case_no}")
+        assert 'id="data-access-log"' in case_page.text
+        assert "cdc-audit-page" in case_page.text
+        assert "supervisor-audit-page" in case_page.text
+    async with browser(api, Role.CITIZEN, "citizen-audit-pages") as owner:
+        zh = await owner.get("/data-access")
+        assert 'href="/data-access"' in zh.text
+        assert all(word in zh.text for word in ("谁查看了我的数据", "部门工作人员", "审批办理", "效能监督", case_no))
+        owner.cookies.set(LANG_COOKIE, "en")
+        en = (await owner.get("/data-access")).text
+        assert all(word in en for word in ("Who viewed my data", "Department staff", "Handling the application"))
+        assert "部门工作人员" not in en
+    async with browser(api, Role.CITIZEN, "citizen-audit-pages-other") as stranger:
+        other = await stranger.get("/data-access")
+        assert case_no not in other.text
+        assert 'id="data-access-none"' in other.text
+    assert len(rows_of(api, case_no)) == 2
 
 
 async def test_a_case_not_found_records_nothing(api: InProcessApi, gateway: FakeCaseGateway) -> None:
@@ -161,3 +234,15 @@ def _strings(form: Any) -> set[str]:
     if isinstance(form, list):
         return {s for value in form for s in _strings(value)}
     return {str(form)} if form not in (None, "") else set()
+
+
+def browser(api: InProcessApi, role: Role, subject: str, department: str | None = None) -> Any:
+    """A client signed in by the session cookie, as the pages are."""
+    token = issue_token(api.settings.secret_key, Principal(role=role, subject=subject, department=department))
+    client = api.client()
+    client.cookies.set(SESSION_COOKIE, token)
+    return client
+
+
+def csrf(api: InProcessApi, client: Any) -> dict[str, str]:
+    return {CSRF_HEADER: csrf_token(api.settings.secret_key, client.cookies[SESSION_COOKIE])}
