@@ -19,7 +19,7 @@ the table adds (the application's role is assumed to own no other right on it th
         BEFORE TRUNCATE ON personal_data_reads
         FOR EACH STATEMENT EXECUTE FUNCTION personal_data_reads_append_only();
 
-(see docs/privacy.md; retention ends with a partition drop by the operator, not a DELETE from the app.)
+(see docs/privacy.md: retention ends with a partition drop by the operator, never a DELETE from the app.)
 """
 
 from __future__ import annotations
