@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -27,6 +27,7 @@ from workflows.contracts import (
     BundleInput,
     CaseState,
     DepartmentCallback,
+    ItemApplication,
     ItemState,
     StaffDecision,
     SupervisorEscalation,
@@ -67,6 +68,8 @@ class CaseGateway(Protocol):
     async def department_result(self, case_no: str, result: DepartmentCallback) -> DeliveryReceipt: ...
 
     async def escalate(self, case_no: str, escalation: SupervisorEscalation) -> None: ...
+
+    async def item_application(self, case_no: str, item_code: str) -> ItemApplication: ...
 
 
 class TemporalCaseGateway:
@@ -127,6 +130,16 @@ class TemporalCaseGateway:
             await handle.signal(OneThingWorkflow.escalate, escalation)
 
         await self._update(case_no, send)
+
+    async def item_application(self, case_no: str, item_code: str) -> ItemApplication:
+        async def ask(handle: WorkflowHandle[Any, Any]) -> ItemApplication:
+            try:
+                answer: ItemApplication = await handle.query(OneThingWorkflow.item_application, item_code)
+            except WorkflowQueryFailedError:
+                raise NotFoundError(f"Case {case_no} has no item {item_code}.", case_no=case_no) from None
+            return answer
+
+        return await self._update(case_no, ask)
 
     # --- one mapping of Temporal's errors --------------------------------------------------------------
 

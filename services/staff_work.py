@@ -15,12 +15,14 @@ from sqlmodel import Session
 from core.auth import Principal
 from one_things.catalog import Catalog
 from persistence.cases import get_case, staff_queue
+from persistence.materials import uploaded_materials
 from persistence.staff_claims import StaffClaim, claim_item, claims_for, get_claim
 from persistence.tables import ItemRecord
+from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
 from services.cases import not_found
 from services.errors import ConflictError
-from workflows.contracts import ItemState, ItemStatus, Light, StaffDecision
+from workflows.contracts import ItemApplication, ItemState, ItemStatus, Light, StaffDecision
 
 
 class QueueEntry(BaseModel):
@@ -71,6 +73,29 @@ def queue(session: Session, catalog: Catalog, staff: Principal, now: datetime) -
             )
         )
     return entries
+
+
+class StaffApplication(ItemApplication):
+    case_no: str
+    materials: list[str]
+    """The codes of the materials the citizen uploaded for the case."""
+
+
+async def application(
+    session: Session, cases: CaseGateway, staff: Principal, *, case_no: str, item_code: str, now: datetime
+) -> StaffApplication:
+    """What the clerk reads to decide: the item's inputs as its department would receive them.
+
+    Only while the item waits for a decision by the clerk's department (minimum necessary), and every view is
+    recorded in the personal-data access log; the queue itself shows case numbers and deadlines only."""
+    _, item = _own_waiting_item(session, staff, case_no, item_code)
+    if item.holder != "staff":
+        raise ConflictError(f"Item {item_code} is not waiting for a staff decision.")
+    materials = uploaded_materials(session, case_no=case_no)
+    found = await cases.item_application(case_no, item_code)
+    # Recorded after the engine answered, so no write transaction is held across the call into it.
+    record_read(session, staff, case_no=case_no, what=DataCategory.FORM, purpose=Purpose.HANDLING, now=now)
+    return StaffApplication(case_no=case_no, materials=materials, **found.model_dump())
 
 
 def _own_waiting_item(session: Session, staff: Principal, case_no: str, item_code: str) -> tuple[str, ItemRecord]:

@@ -36,6 +36,7 @@ from persistence.supervision import (
     item_lights,
     performance,
 )
+from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
 from services.cases import CaseView, case_view, not_found
 from services.errors import ConflictError, InvalidError, NotFoundError
@@ -193,12 +194,17 @@ def temporal_ui_url(settings: Settings, case_no: str) -> str:
     return f"http://{host}:{settings.temporal_ui_port}/namespaces/{settings.temporal_namespace}/workflows/{wid}"
 
 
-def case_detail(session: Session, catalog: Catalog, settings: Settings, case_no: str) -> dict[str, Any]:
-    """One case for a supervisor: its items' timeline, the escalations so far and its workflow in Temporal."""
+def case_detail(
+    session: Session, catalog: Catalog, settings: Settings, case_no: str, *, reader: Principal, now: datetime
+) -> dict[str, Any]:
+    """One case for a supervisor: its items' timeline, the escalations so far and its workflow in Temporal.
+
+    Its items' results (certificate numbers and the like) are the citizen's data: the read is recorded."""
     found = get_case(session, case_no=case_no)
     if found is None:
         raise not_found(case_no)
     case, items = found
+    record_read(session, reader, case_no=case_no, what=DataCategory.CASE_DETAIL, purpose=Purpose.SUPERVISION, now=now)
     return {
         "case": case_view(catalog, case, items),
         "district": case.district,

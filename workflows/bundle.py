@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         DepartmentReply,
         DepartmentResult,
         Holder,
+        ItemApplication,
         ItemState,
         ItemStatus,
         StaffDecision,
@@ -162,6 +163,15 @@ class OneThingWorkflow:
     @workflow.query
     def status(self) -> CaseState:
         return self._state
+
+    @workflow.query
+    def item_application(self, item_code: str) -> ItemApplication:
+        """The staff's view of an item: a query, so reading it leaves no trace in the history (the read is
+        logged in the personal-data access log by the caller)."""
+        run = self._runs.get(item_code)
+        if run is None:
+            raise ApplicationError(f"Case {self.case_no} has no item {item_code}.", non_retryable=True)
+        return ItemApplication(item_code=item_code, round=run.state.round, inputs=self.resolve_inputs(run.item))
 
     @workflow.signal
     def department_result(self, result: DepartmentResult) -> None:

@@ -154,6 +154,15 @@ class StaffDecision(BaseModel):
     staff: str
 
 
+class ItemApplication(BaseModel):
+    """What a department's staff read to decide an item in the standard handling module: the item's own
+    inputs (from the form and earlier items' results), as its department would receive them, nothing more."""
+
+    item_code: str
+    round: int
+    inputs: dict[str, Any]
+
+
 class Supplement(BaseModel):
     """The citizen's answer to a correction request (补正): corrected form fields."""
 

@@ -311,6 +311,46 @@ WORDS: dict[str, tuple[str, str]] = {
         "ISO 周(周一至周日,上海时间);受理量按受理日期,办结情况按办结日期。",
         "ISO weeks (Monday to Sunday, Shanghai); accepted by acceptance date, outcomes by the date the case finished.",
     ),
+    # --- the personal-data access log (PIPL): docs/privacy.md ---
+    "nav_data_access": ("谁查看了我的数据", "Who viewed my data"),
+    "da_intro": (
+        "部门工作人员、效能督查人员或您授权的代办人查看您办件中的个人信息时,平台都会记录:谁(身份、部门和账号编号)、"
+        "何时、哪个办件、看了什么、为什么。您本人查看不记录。以下为最近 500 条。",
+        "Whenever department staff, supervisors or someone you authorised view the personal data of your cases, "
+        "the platform records who (role, department and account id), when, which case, what and why. Your own "
+        "views are not recorded. The latest 500 are below.",
+    ),
+    "da_none": ("暂无他人查看您的数据。", "Nobody else has viewed your data."),
+    "da_when": ("时间", "When"),
+    "da_case": ("办件编号", "Case"),
+    "da_role": ("身份", "Role"),
+    "da_department": ("部门", "Department"),
+    "da_reader": ("账号编号", "Account id"),
+    "da_what": ("查看内容", "What was viewed"),
+    "da_purpose": ("用途", "Purpose"),
+    "da_role_staff": ("部门工作人员", "Department staff"),
+    "da_role_supervisor": ("效能督查员", "Supervisor"),
+    "da_role_leader": ("分管领导", "Leader"),
+    "da_role_citizen": ("代办人", "Agent"),
+    "da_role_agent": ("代办人", "Agent"),
+    "da_role_clerk": ("综合窗口工作人员", "Counter clerk"),
+    "da_what_form": ("申请信息", "Application form"),
+    "da_what_materials": ("申请材料", "Materials"),
+    "da_what_case_detail": ("办件详情及办理结果", "Case details and results"),
+    "da_what_register": ("户籍等登记信息", "Register data"),
+    "da_what_licences": ("电子证照", "E-licences"),
+    "da_purpose_handling": ("审批办理", "Handling the application"),
+    "da_purpose_supervision": ("效能监督", "Supervision"),
+    "da_purpose_agent": ("代为办理", "Acting for you"),
+    "da_purpose_counter": ("窗口代为办理", "Counter service"),
+    "sv_data_access": ("个人信息查看记录", "Personal data access log"),
+    "st_view_application": ("查看申请信息", "View the application"),
+    "st_application": ("申请信息", "Application"),
+    "st_uploaded": ("已上传材料", "Uploaded materials"),
+    "st_read_logged": (
+        "本次查看已记入个人信息查看记录,申请人可以看到。",
+        "This view is recorded in the personal data access log, which the applicant can see.",
+    ),
 }
 
 

@@ -37,6 +37,24 @@ def queue_page(
     )
 
 
+@router.get("/staff/items/{case_no}/{item_code}", response_class=HTMLResponse)
+async def application_page(
+    clock: ClockDep,
+    case_no: str,
+    item_code: str,
+    page: StaffPage,
+    session: SessionDep,
+    catalog: CatalogDep,
+    cases: CaseGatewayDep,
+) -> Response:
+    """The item's application; every view is recorded in the personal-data access log."""
+    assert page.principal is not None
+    found = await staff_work.application(
+        session, cases, page.principal, case_no=case_no, item_code=item_code, now=clock.now()
+    )
+    return page.render("staff_item.html", a=found, label=Labels(page, catalog))
+
+
 @router.post("/staff/items/{case_no}/{item_code}/claim")
 def claim(clock: ClockDep, case_no: str, item_code: str, page: StaffPage, session: SessionDep) -> Response:
     assert page.principal is not None

@@ -18,9 +18,11 @@ from api.pages.rendering import Page
 from core.auth import Role
 from one_things.catalog import Catalog
 from persistence.supervision import LightName, attention_items
+from services import audit
 from services.supervision import board, case_detail, escalate, period
 
 router = APIRouter(include_in_schema=False)
+CASE_PAGE_READS = 50
 SupervisorPage = Annotated[Page, Depends(official_page(Role.SUPERVISOR))]
 
 
@@ -173,6 +175,7 @@ def items_page(
 
 @router.get("/supervision/cases/{case_no}", response_class=HTMLResponse)
 def case_page(
+    clock: ClockDep,
     case_no: str,
     page: SupervisorPage,
     session: SessionDep,
@@ -180,9 +183,12 @@ def case_page(
     settings: SettingsDep,
     escalated: str | None = None,
 ) -> Response:
+    assert page.principal is not None
+    detail = case_detail(session, catalog, settings, case_no, reader=page.principal, now=clock.now())
     return page.render(
         "supervision_case.html",
-        d=case_detail(session, catalog, settings, case_no),
+        d=detail,
+        reads=audit.search(session, case_no=case_no, limit=CASE_PAGE_READS).entries,
         escalated=escalated,
         label=Labels(page, catalog),
         day=local_day,

@@ -10,6 +10,7 @@ from api.schemas import StaffDecisionIn, StaffQueue
 from persistence.staff_claims import StaffClaim
 from services import staff_work
 from services.errors import ConflictError, NotFoundError
+from services.staff_work import StaffApplication
 from workflows.contracts import ItemState
 
 router = APIRouter(prefix="/staff", tags=["staff"])
@@ -19,6 +20,17 @@ router = APIRouter(prefix="/staff", tags=["staff"])
 def queue(clock: ClockDep, principal: StaffDep, session: SessionDep, catalog: CatalogDep) -> StaffQueue:
     """The items of the caller's department waiting for a decision, the nearest deadline first."""
     return StaffQueue(items=staff_work.queue(session, catalog, principal, clock.now()))
+
+
+@router.get("/items/{case_no}/{item_code}", responses=problems(NotFoundError, ConflictError))
+async def application(
+    clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, session: SessionDep, cases: CaseGatewayDep
+) -> StaffApplication:
+    """The item's application as its department receives it, while it waits for a decision by the caller's
+    department; every read is recorded in the personal-data access log the citizen sees."""
+    return await staff_work.application(
+        session, cases, principal, case_no=case_no, item_code=item_code, now=clock.now()
+    )
 
 
 @router.post("/items/{case_no}/{item_code}/claim", responses=problems(NotFoundError, ConflictError))

@@ -26,6 +26,8 @@ from persistence.supervision import (
     item_lights,
     performance,
 )
+from services import audit
+from services.audit import DataAccessPage
 from services.errors import ConflictError, InvalidError, NotFoundError
 from services.supervision import (
     Board,
@@ -118,9 +120,11 @@ def at_risk(
 
 @router.get("/cases/{case_no}", responses=problems(NotFoundError))
 def case(
-    case_no: str, _reader: ReaderDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+    clock: ClockDep, case_no: str, reader: ReaderDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> SupervisedCase:
-    return SupervisedCase.model_validate(case_detail(session, catalog, settings, case_no))
+    """One case with its items' results; each read is recorded in the personal-data access log."""
+    detail = case_detail(session, catalog, settings, case_no, reader=reader, now=clock.now())
+    return SupervisedCase.model_validate(detail)
 
 
 @router.post(
@@ -150,3 +154,20 @@ def rectifications(
     """整改 after bad reviews: per department opened, open, overdue, replied on time; and the open ones."""
     now = clock.now()
     return RectificationReport.model_validate(rectification_report(session, span=period(since, until, now), now=now))
+
+
+@router.get("/data-access", responses=problems(InvalidError))
+def data_access(
+    _supervisor: SupervisorDep,
+    session: SessionDep,
+    case_no: Annotated[str | None, Query(max_length=40, description="One case number")] = None,
+    reader: Annotated[str | None, Query(max_length=128, description="A reader's opaque account id")] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DataAccessPage:
+    """The personal-data access log (PIPL): who other than the citizen read a case's data, newest first.
+
+    Without since/until it covers every day; `total` counts all matching rows for paging."""
+    return audit.search(session, case_no=case_no, reader=reader, since=since, until=until, limit=limit, offset=offset)

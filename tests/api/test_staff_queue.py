@@ -46,6 +46,17 @@ async def test_claim_decide_and_department_isolation(dev_env, data_dir: Path) ->
         assert (await second.post(f"{item}/decision", json={"decision": "approve"})).status_code == 409
         assert (await first.get("/api/v1/staff/queue")).json()["items"][0]["claimed_by"] == "clerk-a"
 
+        # The application, read from the workflow by a query; the read is on the citizen's access log.
+        read = await first.get(item)
+        assert read.status_code == 200, read.text
+        assert (read.json()["item_code"], read.json()["round"]) == ("vaccination_certificate", 0)
+        assert read.json()["inputs"]
+        assert (await health.get(item)).status_code == 404
+        reads = (await citizen.get("/api/v1/me/data-access")).json()["entries"]
+        assert [(r["case_no"], r["reader"], r["what"], r["purpose"]) for r in reads] == [
+            (case_no, "clerk-a", "form", "handling")
+        ]
+
         missing = await first.post(f"{item}/decision", json={"decision": "approve"})
         assert missing.status_code == 409
         assert "vaccination_cert_no" in missing.json()["detail"]

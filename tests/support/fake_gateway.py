@@ -37,6 +37,7 @@ from workflows.contracts import (
     CaseStatus,
     DepartmentCallback,
     Holder,
+    ItemApplication,
     ItemState,
     ItemStatus,
     StaffDecision,
@@ -44,6 +45,7 @@ from workflows.contracts import (
     Supplement,
     Withdrawal,
 )
+from workflows.item import item_payload
 
 
 class Method(StrEnum):
@@ -173,6 +175,19 @@ class FakeCaseGateway:
 
     async def escalate(self, case_no: str, escalation: SupervisorEscalation) -> None:
         self._answer(Method.ESCALATE, case_no, escalation)
+
+    async def item_application(self, case_no: str, item_code: str) -> ItemApplication:
+        """The item's inputs from the form it started with and earlier items' outputs, as the workflow resolves them."""
+        bundle = next((b for b in reversed(self.started) if b.case_no == case_no), None)
+        if bundle is None or case_no not in self.states or item_code not in bundle.included:
+            raise NotFoundError(f"Case {case_no} has no item {item_code}.", case_no=case_no)
+        state = self.states[case_no]
+        form = dict(bundle.form)
+        for supplement in self.messages(Method.SUPPLEMENT, case_no):
+            form.update(supplement.form)
+        outputs = {item.code: item.output or {} for item in state.items}
+        inputs = item_payload(bundle.thing.item(item_code), form, outputs)
+        return ItemApplication(item_code=item_code, round=state.item(item_code).round, inputs=inputs)
 
     # --- the engine's answers, as TemporalCaseGateway maps them -----------------------------------
 
