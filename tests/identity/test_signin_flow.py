@@ -24,9 +24,12 @@ async def test_a_citizen_signs_in_and_calls_the_api(api: InProcessApi, browser: 
     assert query["response_type"] == "code"
     assert query["code_challenge_method"] == "S256"
     assert query["client_id"] == "onething"
-    assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32
+    assert len(query["state"]) >= 32
+    assert len(query["nonce"]) >= 32
     flow_cookie = start.headers["set-cookie"].lower()
-    assert "httponly" in flow_cookie and "path=/auth/callback" in flow_cookie and "samesite=lax" in flow_cookie
+    assert "httponly" in flow_cookie
+    assert "path=/auth/callback" in flow_cookie
+    assert "samesite=lax" in flow_cookie
 
     callback = await pick_account(browser, start.headers["location"], "demo-mother-1")
     assert callback.startswith(f"{api.settings.api_url}/auth/callback?")
@@ -34,13 +37,16 @@ async def test_a_citizen_signs_in_and_calls_the_api(api: InProcessApi, browser: 
     assert signed_in.status_code == 303, signed_in.text
     assert signed_in.headers["location"] == "/cases"
     session = next(c for c in signed_in.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
-    assert "httponly" in session.lower() and "samesite=lax" in session.lower() and "max-age=7200" in session.lower()
+    assert "httponly" in session.lower()
+    assert "samesite=lax" in session.lower()
+    assert "max-age=7200" in session.lower()
     assert "secure" not in session.lower()  # the embedded stack is plain HTTP on localhost
 
     form = await browser.get("/api/v1/things/newborn/form")  # the citizen's own pre-filled form
     assert form.status_code == 200, form.text
     principal = read_token(api.settings.secret_key, browser.cookies[SESSION_COOKIE], demo_allowed=False)
-    assert principal.subject == "demo-mother-1" and principal.role is Role.CITIZEN
+    assert principal.subject == "demo-mother-1"
+    assert principal.role is Role.CITIZEN
     assert (await browser.get("/cases")).status_code == 200
 
 
