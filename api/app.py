@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
+from api.demo_idp import routes as demo_idp
+from api.demo_idp.provider import DemoProvider
 from api.metrics import metrics_registry
 from api.openapi import install_openapi
 from api.pages import install_pages, problem_page
@@ -30,6 +33,7 @@ from api.routers import (
 )
 from api.temporal_link import TemporalLink
 from core.clock import SYSTEM_CLOCK, Clock
+from core.oidc import OidcClient
 from core.settings import Settings, get_settings
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
@@ -56,6 +60,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
         # serves definitions published into the folder later without a restart (one_things/live.py).
         app.state.catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(app.state.engine))
         app.state.temporal = TemporalLink(settings)
+        if settings.embedded_idp:
+            # The demo provider is this very app: its back-channel (discovery, token, JWKS) needs no socket,
+            # so it works whatever address the API listens on; the client's code path is the same.
+            app.state.demo_idp = DemoProvider(settings)
+            app.state.oidc = OidcClient(settings, transport=httpx.ASGITransport(app=app))
+        else:
+            app.state.oidc = OidcClient(settings)
         await app.state.temporal.get()
         yield
         app.state.engine.dispose()
@@ -68,6 +79,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     )
     install_problem_handlers(app, render_page=problem_page)
     install_pages(app)
+    if settings.embedded_idp:  # development only: production refuses to start without an issuer
+        app.include_router(demo_idp.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in (

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Annotated
 
+import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
@@ -14,9 +15,11 @@ from temporalio.client import Client
 from api.openapi import sends
 from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
-from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, read_token
 from core.clock import Clock
+from core.identity import IdentityRefusedError, principal_from_claims
 from core.ids import legacy_workflow_id
+from core.oidc import OidcClient, OidcError
 from core.settings import Settings
 from one_things.catalog import Catalog
 from one_things.live import LiveCatalog
@@ -80,23 +83,50 @@ def get_catalog(request: Request) -> Catalog:
 
 # 403: a write signed by the session cookie without its CSRF token.
 @sends(401, on_writes=(403,))
-def get_principal(
+async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    """The caller, from the bearer token or else the browser's session cookie (CSRF-checked on writes)."""
-    secret = request.app.state.settings.secret_key
+    """The caller, from a bearer token or else the browser's session cookie (CSRF-checked on writes).
+
+    A bearer token is ours (HS256: a session, or in development a demo token from `onething token`) or a
+    JWT the identity provider signed (checked against its JWKS, issuer, audience and expiry, docs/identity.md).
+    """
+    settings: Settings = request.app.state.settings
+    demo_allowed = settings.environment == "development"
     if credentials is not None:
         token = credentials.credentials
+        if not _ours(token):
+            return await _provider_principal(request, token)
     elif (cookie := session_token(request)) is not None:
         token = cookie
-        if request.method not in SAFE_METHODS and not csrf_matches(secret, token, request.headers.get(CSRF_HEADER)):
+        if request.method not in SAFE_METHODS and not csrf_matches(
+            settings.secret_key, token, request.headers.get(CSRF_HEADER)
+        ):
             raise ProblemError(403, "Missing CSRF token", f"Send the page's CSRF token in the {CSRF_HEADER} header.")
     else:
-        raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (see `onething token`).")
+        raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (docs/identity.md).")
     try:
-        return read_token(secret, token)
+        return read_token(settings.secret_key, token, demo_allowed=demo_allowed)
     except InvalidTokenError:
         raise ProblemError(401, "Not signed in", "The token is invalid or expired; sign in again.") from None
+
+
+def _ours(token: str) -> bool:
+    """Our tokens are HS256; anything else (RS256, ES256… and `none`) goes to the provider's checks."""
+    try:
+        return jwt.get_unverified_header(token).get("alg") == ALGORITHM
+    except jwt.PyJWTError:
+        return True  # not a JWT at all: our reader refuses it with the usual answer
+
+
+async def _provider_principal(request: Request, token: str) -> Principal:
+    oidc: OidcClient = request.app.state.oidc
+    try:
+        return principal_from_claims(await oidc.validate_bearer(token), request.app.state.settings)
+    except OidcError as error:
+        raise ProblemError(401, "Not signed in", f"{error.rule}. {error.fix}") from None
+    except IdentityRefusedError as error:
+        raise ProblemError(401, "Not signed in", f"{error.rule}. {error.fix}") from None
 
 
 def require(*roles: Role):  # type: ignore[no-untyped-def]

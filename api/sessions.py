@@ -1,4 +1,4 @@
-"""Browser sessions: the same JWT as the API's bearer token, carried in an HttpOnly cookie.
+"""Browser sessions: our own JWT (core/auth), minted after sign-in (api/pages/signin.py), in an HttpOnly cookie.
 
 A cookie is sent by the browser on any request to the site, also one forged by another site, so every
 state-changing request authenticated by the cookie must carry a CSRF token: an HMAC of the session
@@ -12,8 +12,6 @@ import hashlib
 import hmac
 
 from fastapi import Request, Response
-
-from core.auth import DEFAULT_TTL_SECONDS
 
 SESSION_COOKIE = "onething_session"
 CSRF_FIELD = "csrf_token"
@@ -33,10 +31,9 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def start_session(response: Response, token: str, *, secure: bool) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=DEFAULT_TTL_SECONDS, httponly=True, samesite="lax", secure=secure, path="/"
-    )
+def start_session(response: Response, token: str, *, max_age: int, secure: bool) -> None:
+    """`secure` in production (HTTPS only); the embedded stack serves plain HTTP on localhost."""
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
 
 
 def end_session(response: Response) -> None:

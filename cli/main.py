@@ -22,11 +22,14 @@ def token(
     department: Annotated[str | None, typer.Option(help="The department of a staff member")] = None,
     hours: Annotated[int, typer.Option(min=1, help="How long the token is valid")] = 12,
 ) -> None:
-    """Print a bearer token for the embedded stack."""
+    """Print a bearer token for the embedded stack (development only: production refuses such tokens)."""
+    settings = get_settings()
+    if settings.environment == "production":
+        raise typer.BadParameter("production accepts only the identity provider's tokens (docs/identity.md)")
     if role is Role.STAFF and not department:
         raise typer.BadParameter("staff tokens need --department (e.g. --department public_security)")
     principal = Principal(role=role, subject=subject, department=department)
-    typer.echo(issue_token(get_settings().secret_key, principal, ttl_seconds=hours * 3600))
+    typer.echo(issue_token(settings.secret_key, principal, ttl_seconds=hours * 3600))
 
 
 @app.command()

@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "onething-embedded-dev-secret-change-me-in-production"  # noqa: S105 - the embedded stack's well-known default
 DEV_CODEC_KEY = "b25ldGhpbmctZGV2LWNvZGVjLWtleS0zMi1ieXRlcyE="  # base64 of 32 bytes, dev only
+DEV_OIDC_CLIENT_SECRET = "onething-demo-idp-client-secret"  # noqa: S105 - the embedded demo provider's client
+DEMO_IDP_PATH = "/demo-idp"
+CALLBACK_PATH = "/auth/callback"
 
 
 class Settings(BaseSettings):
@@ -53,6 +56,48 @@ class Settings(BaseSettings):
     codec_key: str = DEV_CODEC_KEY
     """Base64 AES-256 key of the payload codec: Temporal history holds only ciphertext."""
 
+    session_minutes: int = 120
+    """How long a browser session lasts after signing in; then the person signs in again."""
+
+    # Sign-in through OpenID Connect (docs/identity.md). An empty issuer means the demo identity provider
+    # that the API itself serves under /demo-idp, in development only.
+    oidc_issuer: str = ""
+    """The identity provider's issuer URL; its /.well-known/openid-configuration is read from there."""
+    oidc_client_id: str = "onething"
+    oidc_client_secret: str = DEV_OIDC_CLIENT_SECRET
+    oidc_redirect_url: str = ""
+    """Our callback as registered at the provider; empty means {api_url}/auth/callback."""
+    oidc_scopes: str = "openid"
+    oidc_api_audience: str = ""
+    """The `aud` a provider's bearer token must carry to call the API; empty means the client id."""
+    oidc_claim_subject: str = "sub"
+    oidc_claim_level: str = "real_name_level"
+    oidc_claim_role: str = "role"
+    oidc_claim_department: str = "department"
+    oidc_role_map: dict[str, str] = {}
+    """Provider role values to ours, e.g. {"gov_staff": "staff"}; values not listed must be ours already."""
+    oidc_min_citizen_level: int = 2
+    """The lowest real-name level (实名等级) a citizen may act with; below it sign-in is refused."""
+    oidc_leeway_seconds: int = 60
+    """Clock skew allowed between the provider and us when checking exp / iat."""
+
+    @property
+    def embedded_idp(self) -> bool:
+        """True when the API serves the demo identity provider itself (no issuer configured)."""
+        return not self.oidc_issuer
+
+    @property
+    def issuer_url(self) -> str:
+        return (self.oidc_issuer or f"{self.api_url}{DEMO_IDP_PATH}").rstrip("/")
+
+    @property
+    def redirect_url(self) -> str:
+        return self.oidc_redirect_url or f"{self.api_url}{CALLBACK_PATH}"
+
+    @property
+    def api_audience(self) -> str:
+        return self.oidc_api_audience or self.oidc_client_id
+
     @property
     def api_url(self) -> str:
         return f"http://{self.api_host}:{self.api_port}"
@@ -76,7 +121,17 @@ class Settings(BaseSettings):
                 raise ValueError("ONETHING_SECRET_KEY: set a secret of your own for production")
             if self.codec_key == DEV_CODEC_KEY:
                 raise ValueError("ONETHING_CODEC_KEY: set a base64 AES-256 key of your own for production")
+            self._refuse_demo_sign_in()
         return self
+
+    def _refuse_demo_sign_in(self) -> None:
+        # Production signs people in only through the government identity service, over HTTPS.
+        if not self.oidc_issuer.startswith("https://"):
+            raise ValueError("ONETHING_OIDC_ISSUER: set the government identity service's https issuer URL")
+        if self.oidc_client_secret == DEV_OIDC_CLIENT_SECRET:
+            raise ValueError("ONETHING_OIDC_CLIENT_SECRET: set the client secret the identity service issued")
+        if not self.oidc_redirect_url.startswith("https://"):
+            raise ValueError("ONETHING_OIDC_REDIRECT_URL: set our https callback URL as registered (…/auth/callback)")
 
 
 @lru_cache

@@ -30,8 +30,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "open_notice": ("查看办事指南", "See what it takes"),
     "signin_title": ("选择演示账号登录", "Sign in with a demo account"),
     "signin_note": (
-        "内嵌环境使用演示居民;正式部署接入统一身份认证。",
-        "The embedded stack uses demo residents; production uses the government's identity service.",
+        "演示身份认证服务(仅内嵌环境):选择一个演示账号;正式部署接入统一身份认证。",
+        "Demo identity provider (embedded stack only): pick a demo account; "
+        "production uses the government's identity service.",
     ),
     "apply_one_by_one": ("请按需分别办理以下事项", "Apply for the items you need one by one"),
     "signin_enterprise": ("法人(企业)账号", "Enterprise accounts (legal persons)"),

@@ -1,32 +1,24 @@
-"""Pages anyone may open: search, the one notice with its guidance questions, sign-in, preferences."""
+"""Pages anyone may open: search, the one notice with its guidance questions, preferences."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from api.deps import CatalogDep, SessionDep, SettingsDep
-from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep, SignedInPageDep
-from api.sessions import end_session, start_session
-from core.auth import Principal, Role, issue_token
+from api.deps import CatalogDep
+from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep
+from api.pages.signin import local_path
 from one_things.graph_svg import dependency_svg
 from one_things.plan import PlanError, make_plan
 from one_things.search import search
-from persistence.enterprises import get_enterprise, list_demo_enterprises
-from persistence.register import get_resident, list_demo_citizens
 from services.notice import default_plan, find_thing, notice, question_views
 
 router = APIRouter(include_in_schema=False)
 YEAR = 365 * 24 * 3600
-
-
-def local_path(url: str) -> str:
-    """Only paths on this site: `next` must not send a citizen to another site after signing in."""
-    return url if url.startswith("/") and not url.startswith("//") else "/"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -62,40 +54,6 @@ def notice_page(code: str, page: PageDep, catalog: CatalogDep) -> Response:
         excluded_names=excluded,
         graph=graph,
     )
-
-
-@router.get("/signin", response_class=HTMLResponse)
-def signin_page(page: PageDep, session: SessionDep, next: str = "/") -> Response:
-    return page.render(
-        "signin.html",
-        citizens=list_demo_citizens(session),
-        enterprises=list_demo_enterprises(session),
-        next_url=local_path(next),
-    )
-
-
-@router.post("/signin")
-def signin(
-    session: SessionDep,
-    settings: SettingsDep,
-    subject: Annotated[str, Form(max_length=128)],
-    next: Annotated[str, Form()] = "/",
-) -> Response:
-    known = get_resident(session, subject=subject) or get_enterprise(session, subject=subject)
-    if settings.environment != "development" or known is None:
-        # Production signs in through the government's identity service, never by picking a resident.
-        return RedirectResponse("/signin", status_code=303)
-    token = issue_token(settings.secret_key, Principal(role=Role.CITIZEN, subject=subject))
-    response = RedirectResponse(local_path(next), status_code=303)
-    start_session(response, token, secure=False)  # the embedded stack serves plain HTTP on localhost
-    return response
-
-
-@router.post("/signout")
-def signout(_page: SignedInPageDep) -> Response:
-    response = RedirectResponse("/", status_code=303)
-    end_session(response)
-    return response
 
 
 @router.get("/prefs/{name}/{value}")

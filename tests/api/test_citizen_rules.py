@@ -150,7 +150,7 @@ async def test_pages_load_nothing_from_other_sites(dev_env: WorkflowEnvironment,
                 "/wallet",
                 "/inbox",
             ):
-                response = await client.get(path)
+                response = await client.get(path, follow_redirects=True)  # /signin: to the provider's page
                 assert response.status_code == 200, path
                 external = re.findall(r'(?:src|href)="((?:https?:)?//[^"]+)"', response.text)
                 assert external == [], (path, external)

@@ -163,6 +163,9 @@ def test_production_seeds_nothing(data_dir: Path) -> None:
         data_dir=data_dir,
         secret_key="a-production-secret-for-this-test",
         codec_key="cHJvZHVjdGlvbi10ZXN0LWNvZGVjLWtleS0zMmJ5dGU=",
+        oidc_issuer="https://id.example.gov.cn",
+        oidc_client_secret="a-production-client-secret",
+        oidc_redirect_url="https://onething.example.gov.cn/auth/callback",
         temporal_address=f"127.0.0.1:{free_port()}",
     )
     with ThreadedServer(create_app(settings)):

@@ -99,8 +99,8 @@ async def walk(page: Page, journey: Journey, stack: Stack) -> None:
     await journey.snap("notice")
     await page.get_by_role("link", name="开始申请").click()
 
-    # Sign in as the demo mother; back to the form, pre-filled.
-    await expect(page).to_have_url(re.compile(r".*/signin\?next=.*"))
+    # Sign in as the demo mother at the (demo) identity provider; back to the form, pre-filled.
+    await expect(page).to_have_url(re.compile(r".*/demo-idp/authorize\?.*code_challenge_method=S256.*"))
     await page.get_by_role("radio", name=re.compile("李梅")).check()
     await journey.snap("sign-in")
     await page.get_by_role("button", name="登录").click()

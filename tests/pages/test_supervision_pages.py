@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.auth import Role
 from tests.api.test_case_actions import application
 from tests.pages.browser import chromium, screenshot_path
+from tests.support.oidc import sign_in
 from tests.support.stack import running_stack
 
 JOURNEY = "supervision"
@@ -35,7 +36,7 @@ async def test_supervisor_sees_red_drills_down_and_escalates(skipping_env: Workf
         context = await browser.new_context(viewport=LARGE_SCREEN, locale="zh-CN", base_url=stack.settings.api_url)
         page = await context.new_page()
         await page.goto("/supervision")
-        await expect(page).to_have_url(re.compile(r".*/signin/official\?next=.*supervision"))
+        await expect(page).to_have_url(re.compile(r".*/demo-idp/authorize\?.*kind=official.*"))
         await page.get_by_label("效能监督 · 督查员").check()
         await page.get_by_role("button", name="登录").click()
         await expect(page).to_have_url(re.compile(r".*/supervision$"))
@@ -83,7 +84,7 @@ async def test_supervisor_sees_red_drills_down_and_escalates(skipping_env: Workf
 
 async def test_a_signed_in_citizen_is_sent_to_the_officials_sign_in(dev_env, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
-        signed_in = await stack.api.post("/signin", data={"subject": "demo-mother-1", "next": "/cases"})
+        signed_in = await sign_in(stack.api, "demo-mother-1", next_url="/cases")
         assert signed_in.status_code == 303
         board = await stack.api.get("/supervision", follow_redirects=False)
         assert board.status_code == 303

@@ -1,0 +1,78 @@
+"""The identity provider's claims, as a Principal: who, in which role, for which department.
+
+Role and department come only from the provider's (signed, validated) claims, never from a form. A citizen
+must carry at least the configured real-name level (实名等级). The subject must be an opaque account id: a
+provider that puts the resident ID number there would spread it into our sessions, logs and records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from stdnum.cn import ric
+
+from core.auth import Principal, Role
+from core.settings import Settings
+
+MAX_SUBJECT = 128
+
+
+class IdentityRefusedError(Exception):
+    """Signed in at the provider, but not allowed to act here; `rule` and `fix` are safe to show."""
+
+    def __init__(self, rule: str, fix: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+        self.fix = fix
+
+
+def real_name_level(value: object) -> int:
+    """3, "3" and "L3" are level 3; anything else (or nothing) is level 0."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and (match := re.fullmatch(r"[Ll]?(\d{1,2})", value.strip())):
+        return int(match.group(1))
+    return 0
+
+
+def principal_from_claims(claims: Mapping[str, object], settings: Settings) -> Principal:
+    subject = claims.get(settings.oidc_claim_subject)
+    if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT:
+        raise IdentityRefusedError(
+            f"The identity has no usable '{settings.oidc_claim_subject}' claim",
+            "Operators: set ONETHING_OIDC_CLAIM_SUBJECT to the provider's account id claim.",
+        )
+    if ric.is_valid(subject):
+        raise IdentityRefusedError(
+            "The identity's subject is a resident ID number",
+            "Operators: set ONETHING_OIDC_CLAIM_SUBJECT to an opaque (pairwise) account id claim.",
+        )
+    role = _role(claims.get(settings.oidc_claim_role), settings)
+    department = claims.get(settings.oidc_claim_department)
+    if role is Role.STAFF and (not isinstance(department, str) or not department):
+        raise IdentityRefusedError(
+            "A staff identity carries no department",
+            f"Ask the identity service to add the '{settings.oidc_claim_department}' claim for department staff.",
+        )
+    if role is Role.CITIZEN:
+        level = real_name_level(claims.get(settings.oidc_claim_level))
+        if level < settings.oidc_min_citizen_level:
+            raise IdentityRefusedError(
+                f"Real-name level {level} is below the {settings.oidc_min_citizen_level} this service needs",
+                "Complete real-name verification (e.g. face check) with the identity service, then sign in again.",
+            )
+    return Principal(role=role, subject=subject, department=department if role is Role.STAFF else None)
+
+
+def _role(value: object, settings: Settings) -> Role:
+    if value is None:
+        return Role.CITIZEN  # a resident's identity carries no role: the least a person can be
+    mapped = settings.oidc_role_map.get(str(value), str(value))
+    try:
+        return Role(mapped)
+    except ValueError:
+        raise IdentityRefusedError(
+            f"The identity's role {str(value)[:40]!r} is not one of ours",
+            "Operators: map it in ONETHING_OIDC_ROLE_MAP (docs/identity.md).",
+        ) from None
