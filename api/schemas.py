@@ -64,6 +64,12 @@ class CatalogHealth(BaseModel):
     """How many errors the refused change had (the log names each file and line)."""
 
 
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: Literal["ok"]
+    temporal: Literal["ok"]
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     catalog: CatalogHealth

@@ -38,9 +38,13 @@ def install_pages(app: FastAPI) -> None:
         return page.render("error.html", status_code=403, message=page.t("page_expired"))
 
 
+PROGRAM_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Outside /api/ but read by probes and scrapers, never by a person: their problems stay problem+json."""
+
+
 def problem_page(request: Request, error: ProblemError) -> Response | None:
     """A problem on a page request as an error page (with the problem's headers, e.g. Retry-After)."""
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith("/api/") or request.url.path in PROGRAM_PATHS:
         return None
     response = get_page(request).render("error.html", status_code=error.status, message=error.detail)
     response.headers.update(error.headers)

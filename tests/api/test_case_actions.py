@@ -122,6 +122,8 @@ async def test_a_callback_the_instant_a_case_is_accepted_gets_the_workflows_answ
     which senders retry) — never 425. A result for an item the department does not own is refused for good.
     """
     async with running_stack(dev_env.client, data_dir) as stack:
+        ready = await stack.api.get("/readyz")  # database and Temporal both answer
+        assert ready.json() == {"status": "ready", "database": "ok", "temporal": "ok"}
         citizen = stack.as_user(Role.CITIZEN, "citizen-early-callback")
         case_no = (await citizen.post("/api/v1/applications", json=application())).json()["case_no"]
 
