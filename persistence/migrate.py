@@ -63,13 +63,13 @@ def upgrade(url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
-def stamp(url: str, revision: str) -> None:
-    """Record `revision` as applied without running it (a database whose tables are already there)."""
+def downgrade(url: str, revision: str) -> None:
+    """Undo revisions down to `revision` (`base`: nothing left). For development: data in dropped tables is lost."""
     engine = _migration_engine(url)
     try:
         with _file_lock_for(url), engine.begin() as connection:
             _advisory_lock(connection)
-            command.stamp(alembic_config(connection), revision)
+            command.downgrade(alembic_config(connection), revision)
     finally:
         engine.dispose()
 
