@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     departments_port: int = 8100
     metrics_port: int = 9464
     """Where the worker exposes Prometheus metrics (its own and the Temporal SDK's)."""
+    metrics_host: str = "127.0.0.1"
+    """The address the worker's metrics bind to: 0.0.0.0 in a container that Prometheus scrapes from outside."""
 
     catalog_dir: Path | None = None
     """The folder of one-thing definitions (*.yaml); empty means the package's own catalogue."""

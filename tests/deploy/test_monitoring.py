@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 from api.app import create_app
@@ -35,8 +36,9 @@ def alert_rules() -> list[dict[str, str]]:
     return [rule for group in groups for rule in group["rules"]]
 
 
-def test_scrape_config_and_alert_rules_are_valid() -> None:
-    output = promtool("check", "config", "prometheus.yml")
+@pytest.mark.parametrize("config", ["prometheus.yml", "prometheus.compose.yml"])
+def test_scrape_config_and_alert_rules_are_valid(config: str) -> None:
+    output = promtool("check", "config", config)
     assert f"SUCCESS: {len(alert_rules())} rules found" in output  # the config loads the rule file
 
 
