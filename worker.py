@@ -84,7 +84,7 @@ async def started_worker(client: Client, settings: Settings) -> AsyncIterator[Wo
 def metrics_runtime(settings: Settings) -> Runtime:
     """A runtime whose Prometheus endpoint serves our metrics (core/metrics.py) and the Temporal SDK's."""
     prometheus = PrometheusConfig(
-        bind_address=f"127.0.0.1:{settings.metrics_port}", histogram_bucket_overrides=HISTOGRAM_BUCKETS
+        bind_address=f"{settings.metrics_host}:{settings.metrics_port}", histogram_bucket_overrides=HISTOGRAM_BUCKETS
     )
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 

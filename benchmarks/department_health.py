@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from persistence.db import make_engine, session_scope
 from persistence.department_calls import DepartmentCall, department_health, record_call
+from persistence.migrate import upgrade
 
 DEPARTMENTS = [f"dept_{n:02d}" for n in range(10)]
 DAYS = 30
@@ -75,7 +76,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'health.db'}")
+        url = f"sqlite:///{Path(folder) / 'health.db'}"
+        upgrade(url)  # made by the migrations, as `onething db upgrade` does
+        engine = make_engine(url)
         started = time.perf_counter()
         with session_scope(engine) as session:
             fill(session, args.calls)

@@ -29,6 +29,7 @@ from one_things.catalog import load_catalog
 from persistence import stats
 from persistence.db import make_engine
 from persistence.materials import MaterialUpload
+from persistence.migrate import upgrade
 from persistence.ratings import RatingRecord
 from persistence.tables import CaseRecord, ItemRecord
 from services import statistics
@@ -100,7 +101,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="SQLite file to fill, or reuse if it holds the cases already")
     args = parser.parse_args()
     path = args.db or Path(tempfile.mkdtemp(prefix="onething-stats-")) / "projection.db"
-    engine = make_engine(f"sqlite:///{path}")
+    url = f"sqlite:///{path}"
+    upgrade(url)  # made by the migrations, as `onething db upgrade` does
+    engine = make_engine(url)
     with Session(engine) as session:
         present = session.exec(select(func.count()).select_from(CaseRecord)).one()
     if present != args.cases:

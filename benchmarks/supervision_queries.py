@@ -28,6 +28,7 @@ from sqlmodel import Session
 from core.calendar import TZ
 from persistence.db import make_engine
 from persistence.escalations import escalations_by_department
+from persistence.migrate import upgrade
 from persistence.outcomes import ItemOutcomeDay
 from persistence.rectifications import rectification_figures
 from persistence.supervision import at_risk_cases, attention_items, case_lights, item_lights, performance
@@ -175,6 +176,7 @@ def main() -> None:
         parser.error("--cases must be at least 1")
     with tempfile.TemporaryDirectory() as folder:
         url = args.url or f"sqlite:///{Path(folder) / 'projection.db'}"
+        upgrade(url)  # made by the migrations, as `onething db upgrade` does
         engine = make_engine(url)
         now = datetime.now(UTC)
         print(f"filling {args.cases:,} cases ({args.cases * len(ITEMS):,} items) into {engine.dialect.name} …")

@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from cli.db import db_app, require_current_schema
 from cli.things import example_command, things_app
 from core.auth import Principal, Role, issue_token
 from core.settings import get_settings
 
 app = typer.Typer(help="onething: get one thing done for a citizen.", no_args_is_help=True)
 app.add_typer(things_app, name="things")
+app.add_typer(db_app, name="db")
 app.command("example")(example_command)
 
 
@@ -45,7 +47,9 @@ def worker() -> None:
     """Run a Temporal worker (production: run as many as you need)."""
     from worker import run_worker
 
-    run_worker(get_settings())
+    settings = get_settings()
+    require_current_schema(settings)
+    run_worker(settings)
 
 
 @app.command()
@@ -53,7 +57,9 @@ def api() -> None:
     """Run the HTTP API and pages."""
     from api.server import run_api
 
-    run_api(get_settings())
+    settings = get_settings()
+    require_current_schema(settings)
+    run_api(settings)
 
 
 @app.command()
@@ -79,6 +85,7 @@ def simulate(
     settings = get_settings()
     if settings.environment == "production":
         raise typer.BadParameter("simulate writes demo cases; run it only with ONETHING_ENVIRONMENT=development")
+    require_current_schema(settings)
     typer.echo(f"simulate: {count} newborn applications over {weeks} weeks into {settings.projection_url}")
     outcome = asyncio.run(simulate(settings, Plan(count=count, weeks=weeks, seed=seed), echo=typer.echo))
     for line in summary_lines(outcome):

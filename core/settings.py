@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     worker_shutdown_seconds: float = 30.0
     """On SIGTERM a worker stops taking work and gives its running activities this long to finish (a
     department call in flight then completes instead of being cancelled and sent again by another worker)."""
+    metrics_host: str = "127.0.0.1"
+    """The address the worker's metrics bind to: 0.0.0.0 in a container that Prometheus scrapes from outside."""
 
     catalog_dir: Path | None = None
     """The folder of one-thing definitions (*.yaml); empty means the package's own catalogue."""

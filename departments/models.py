@@ -1,8 +1,8 @@
 """The stubs' tables and the HTTP contract's bodies.
 
 The tables live on their own SQLAlchemy registry, not on `SQLModel.metadata`: the platform's projection
-calls `SQLModel.metadata.create_all`, and a department's records must never appear in the platform's
-database (受办分离 — the department keeps its own books).
+schema is `SQLModel.metadata` (its Alembic migrations compare against it), and a department's records must
+never appear in the platform's database (受办分离 — the department keeps its own books).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from types import FrameType
 
 from core.settings import Settings
 from devstack.processes import Part, ProcessManager, StartupError, http_ok, port_open
+from persistence.migrate import upgrade
 
 # SIGHUP too: closing the terminal stops the stack in order instead of orphaning its parts.
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -86,6 +87,9 @@ def dev_parts(settings: Settings, data_dir: Path) -> list[Part]:
 def run_dev_stack(settings: Settings) -> None:
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    # The embedded stack is its own operator: it upgrades the schema once, before any part starts, so the
+    # API and worker it launches find the database at head (they never change it themselves).
+    upgrade(settings.projection_url)
     try:
         parts = dev_parts(settings, data_dir)
     except StartupError as error:

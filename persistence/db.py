@@ -1,4 +1,9 @@
-"""The projection's engine. SQLite (WAL) for the embedded stack, PostgreSQL in production: same SQL."""
+"""The projection's engine. SQLite (WAL) for the embedded stack, PostgreSQL in production: same SQL.
+
+The table modules are imported here so that `SQLModel.metadata` holds every table: the models that
+Alembic's autogenerate compares with the database (persistence/migrations/env.py). A new table module is
+added to this list.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from core.database import create_sql_engine
 from persistence import (  # noqa: F401
@@ -25,13 +30,18 @@ from persistence import (  # noqa: F401
     staff_claims,
     tables,
 )
-from persistence.schema_upgrade import add_missing_columns_and_indexes
+from persistence.migrate import require_head
 
 
 def make_engine(url: str) -> Engine:
+    """An engine on a projection at this release's schema; `SchemaNotCurrentError` (naming `onething db upgrade`)
+    otherwise. Serving processes never change the schema: that is `onething db upgrade`'s alone."""
     engine = create_sql_engine(url)
-    SQLModel.metadata.create_all(engine)
-    add_missing_columns_and_indexes(engine)
+    try:
+        require_head(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.settings import DEV_CODEC_KEY, Settings
 from core.temporal import data_converter
+from tests.support.db import migrate_data_dir
 from tests.support.servers import TEMPORAL_CLI, TEMPORAL_TEST_SERVER, free_port
 
 
@@ -68,6 +69,5 @@ def stack_settings(data_dir: Path, client: Client, **overrides: object) -> Setti
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "data"
-    path.mkdir()
-    return path
+    """A data folder whose projection is at head, as `onething db upgrade` leaves it before anything starts."""
+    return migrate_data_dir(tmp_path / "data")

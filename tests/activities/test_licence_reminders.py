@@ -14,9 +14,10 @@ from activities.messages import RecordingTransport
 from core.calendar import TZ
 from one_things.catalog import CATALOG_DIR
 from one_things.live import LiveCatalog
-from persistence.db import make_engine, session_scope
+from persistence.db import session_scope
 from persistence.licences import Licence, add_licence
 from persistence.messages import InboxMessage, OutgoingMessage
+from tests.support.db import migrated_engine
 from workflows.contracts import MessageKind, ReminderRequest
 
 TODAY = date(2031, 6, 1)
@@ -30,7 +31,7 @@ def expiring(days: int) -> datetime:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+    return migrated_engine(f"sqlite:///{tmp_path / 'projection.db'}")
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 
 from core.settings import Settings
 from one_things.live import CHECK_EVERY_SECONDS
-from persistence.db import make_engine, session_scope
+from persistence.db import session_scope
 from persistence.licences import Licence
 from persistence.messages import InboxMessage
 from tests.support.catalog import TWINS, catalogue_with_twins, publish_copy
+from tests.support.db import migrated_engine
 from worker import worker_activities
 from workflows.contracts import ReminderRequest
 
@@ -44,7 +45,7 @@ def titles(session: Session) -> dict[str, str]:
 async def test_licence_reminders_read_the_settings_catalogue(tmp_path: Path) -> None:
     folder = catalogue_with_twins(tmp_path / "catalog")
     settings = Settings(data_dir=tmp_path, catalog_dir=folder)
-    engine = make_engine(settings.projection_url)
+    engine = migrated_engine(settings.projection_url)
     async with httpx.AsyncClient() as http:
         activities = worker_activities(settings, http=http, engine=engine)
     [remind] = [activity for activity in activities if activity.__name__ == "remind_expiring_licences"]

@@ -21,6 +21,7 @@ from one_things.loader import load_definition
 from persistence.db import session_scope
 from persistence.definitions import record_definition
 from tests.support.catalog import TWINS, catalogue_with_twins, publish_copy
+from tests.support.db import migrate_data_dir
 from tests.support.servers import free_port
 from tests.support.stack import token
 
@@ -52,7 +53,9 @@ class Running:
 async def running(tmp_path: Path) -> AsyncIterator[Running]:
     folder = catalogue_with_twins(tmp_path / "catalog")
     # No Temporal: the catalogue needs none, and the API serves while the case engine is away.
-    settings = Settings(data_dir=tmp_path, catalog_dir=folder, temporal_address=f"127.0.0.1:{free_port()}")
+    settings = Settings(
+        data_dir=migrate_data_dir(tmp_path), catalog_dir=folder, temporal_address=f"127.0.0.1:{free_port()}"
+    )
     app = create_app(settings)
     bearer = {"Authorization": f"Bearer {token(settings, Role.CITIZEN, 'citizen-catalogue')}"}
     transport = httpx.ASGITransport(app=app)

@@ -20,6 +20,7 @@ from core.clock import FollowingClock
 from core.settings import Settings
 from persistence.cases import project_case, record_accepted_case
 from persistence.db import session_scope
+from tests.support.db import migrate_data_dir
 from tests.support.servers import free_port
 from tests.support.stack import token
 from workflows.contracts import CaseState, Holder, ItemState, ItemStatus, Light
@@ -33,7 +34,7 @@ YELLOW = DUE - timedelta(days=2)
 async def platform(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, FollowingClock, httpx.AsyncClient]]:
     clock = FollowingClock()
     clock.align(ACCEPTED)
-    settings = Settings(data_dir=tmp_path, temporal_address=f"127.0.0.1:{free_port()}")
+    settings = Settings(data_dir=migrate_data_dir(tmp_path), temporal_address=f"127.0.0.1:{free_port()}")
     app = create_app(settings, clock=clock)
     clerk = {"Authorization": f"Bearer {token(settings, Role.STAFF, 'clerk-clock', department='cdc')}"}
     async with (

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 from api.app import create_app
@@ -15,6 +16,7 @@ from core import metrics
 from core.settings import Settings
 from services.metrics import record_escalation
 from tests.deploy.monitoring import PROMETHEUS, dashboard, dashboard_queries, metric_names
+from tests.support.db import migrate_data_dir
 from tests.support.scrape import sample
 from tests.support.servers import ThreadedServer, free_port
 
@@ -34,8 +36,9 @@ def alert_rules() -> list[dict[str, str]]:
     return [rule for group in groups for rule in group["rules"]]
 
 
-def test_scrape_config_and_alert_rules_are_valid() -> None:
-    output = promtool("check", "config", "prometheus.yml")
+@pytest.mark.parametrize("config", ["prometheus.yml", "prometheus.compose.yml"])
+def test_scrape_config_and_alert_rules_are_valid(config: str) -> None:
+    output = promtool("check", "config", config)
     assert f"SUCCESS: {len(alert_rules())} rules found" in output  # the config loads the rule file
 
 
@@ -70,7 +73,9 @@ def test_metrics_module_lists_every_metric_in_its_docstring() -> None:
 
 
 async def test_the_api_serves_its_metrics(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, temporal_address=f"127.0.0.1:{free_port()}")  # no Temporal needed
+    settings = Settings(
+        data_dir=migrate_data_dir(tmp_path), temporal_address=f"127.0.0.1:{free_port()}"
+    )  # no Temporal needed
     with ThreadedServer(create_app(settings)) as server:
         async with httpx.AsyncClient(base_url=server.url) as api:
             before = await api.get("/metrics")

@@ -10,9 +10,10 @@ import pytest
 
 from one_things.live import LiveCatalog
 from one_things.loader import load_definition
-from persistence.db import make_engine, session_scope
+from persistence.db import session_scope
 from persistence.definitions import StoredVersions, record_definition
 from tests.one_things.conftest import MINI, line_of
+from tests.support.db import migrated_engine
 
 
 class Ticks:
@@ -81,7 +82,7 @@ def test_a_broken_file_leaves_the_last_good_catalogue_and_is_reported_once(
 def test_an_edit_that_kept_a_stored_version_is_refused_until_the_version_is_raised(
     folder: Path, tmp_path: Path
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+    engine = migrated_engine(f"sqlite:///{tmp_path / 'projection.db'}")
     with session_scope(engine) as session:  # a case was accepted on first v1
         record_definition(session, thing=load_definition(folder / "first.yaml"), accepted_at=datetime.now(UTC))
     live = LiveCatalog(folder, earlier=StoredVersions(engine), check_every=0)

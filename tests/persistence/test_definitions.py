@@ -15,16 +15,17 @@ from core.settings import get_settings
 from one_things.catalog import load_catalog
 from one_things.loader import load_definition
 from one_things.problems import CatalogError
-from persistence.db import make_engine, session_scope
+from persistence.db import session_scope
 from persistence.definitions import DefinitionConflictError, StoredVersions, get_definition, record_definition
 from tests.one_things.conftest import MINI, line_of
+from tests.support.db import migrated_engine
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+    return migrated_engine(f"sqlite:///{tmp_path / 'projection.db'}")
 
 
 def write(folder: Path, text: str) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
@@ -11,9 +12,9 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, select
 
 from persistence.days import day_of, shanghai_day
-from persistence.db import make_engine
 from persistence.stats import Span, completion_days, outcomes, weekly_ratings, weekly_volumes
 from persistence.tables import CaseRecord
+from tests.support.db import migrated_engine
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -27,8 +28,8 @@ def instants() -> list[datetime]:
     return edges + spread
 
 
-def test_sql_day_matches_the_shanghai_calendar() -> None:
-    engine = make_engine("sqlite://")
+def test_sql_day_matches_the_shanghai_calendar(tmp_path: Path) -> None:
+    engine = migrated_engine(f"sqlite:///{tmp_path / 'days.db'}")
     moments = instants()
     with Session(engine) as session:
         for number, moment in enumerate(moments):
@@ -46,7 +47,7 @@ def test_sql_day_matches_the_shanghai_calendar() -> None:
 
 
 def test_every_statistics_query_searches_its_index(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    engine = migrated_engine(f"sqlite:///{tmp_path / 'plan.db'}")
     span = Span(datetime(2027, 1, 1).date(), datetime(2027, 3, 31).date())
     plans: list[tuple[str, str]] = []
 

@@ -11,8 +11,9 @@ from sqlmodel import Session
 
 from core.settings import Settings
 from one_things.catalog import Catalog, load_catalog
-from persistence.db import make_engine, session_scope
+from persistence.db import session_scope
 from persistence.demo_seed import seed_demo_data
+from tests.support.db import migrated_engine
 from tests.support.fake_gateway import FakeCaseGateway
 
 
@@ -24,7 +25,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="package")
 def engine(settings: Settings) -> Iterator[Engine]:
     # One database for the folder: each test uses its own applicants, so their rows never meet.
-    engine = make_engine(settings.projection_url)
+    engine = migrated_engine(settings.projection_url)
     with session_scope(engine) as session:
         seed_demo_data(session)
     yield engine

@@ -24,6 +24,7 @@ from core.auth import Principal, Role, issue_token
 from core.settings import Settings
 from one_things.catalog import Catalog, load_catalog
 from one_things.demo import demo_application
+from tests.support.db import migrate_data_dir
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.servers import free_port
 
@@ -71,7 +72,7 @@ class InProcessApi:
 
 @asynccontextmanager
 async def in_process_api(data_dir: Path, **overrides: Any) -> AsyncIterator[InProcessApi]:
-    settings = Settings(data_dir=data_dir, temporal_address=f"127.0.0.1:{free_port()}", **overrides)
+    settings = Settings(data_dir=migrate_data_dir(data_dir), temporal_address=f"127.0.0.1:{free_port()}", **overrides)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         api = InProcessApi(app, settings)
