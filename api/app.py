@@ -13,6 +13,7 @@ from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
 from api.routers import (
     applications,
+    authorisations,
     callbacks,
     citizen_data,
     department_health,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     for router in (
         things.router,
         applications.router,
+        authorisations.router,
         callbacks.router,
         staff.router,
         citizen_data.router,

@@ -10,6 +10,7 @@ from sqlmodel import Session, SQLModel
 
 from core.database import create_sql_engine
 from persistence import (  # noqa: F401
+    authorisations,
     definitions,
     department_calls,
     enterprises,
