@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from one_things.plan import Plan
+from one_things.schema import OneThing
 
 MAX_BYTES = 5 * 1024 * 1024
 # The first bytes of each accepted format: a declared type alone proves nothing.
@@ -37,14 +38,18 @@ MESSAGES = {
     "missing": f"required: {HOW}",
     "too_large": f"too large: at most {MAX_BYTES // 2**20} MB",
     "bad_type": f"not an accepted format: {', '.join(SIGNATURES)}",
-    "unknown": "not a material the applicant provides for the items that apply; leave it out",
+    "unknown": "not a material of this one-thing; leave it out",
 }
 
 
-def checked_materials(plan: Plan, given: dict[str, bytes]) -> tuple[list[CheckedMaterial], list[dict[str, str]]]:
-    """Every material the plan asks of the applicant, present and sound; errors name `materials.<code>`."""
+def checked_materials(
+    thing: OneThing, plan: Plan, given: dict[str, bytes]
+) -> tuple[list[CheckedMaterial], list[dict[str, str]]]:
+    """Every material the plan asks of the applicant, present and sound; errors name `materials.<code>`. One of
+    the definition's materials that the answers left out is ignored (not kept), an unknown code refused."""
     wanted = [material.code for material in plan.materials_to_provide]
-    errors = [{"field": f"materials.{code}", "message": MESSAGES["unknown"]} for code in given if code not in wanted]
+    known = {material.code for material in thing.materials}
+    errors = [{"field": f"materials.{code}", "message": MESSAGES["unknown"]} for code in given if code not in known]
     checked = []
     for code in wanted:
         data = given.get(code)
