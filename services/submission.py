@@ -195,31 +195,37 @@ def _same(typed: object, held: str | None) -> bool:
     return held is not None and norm(typed) == norm(held)
 
 
-def check_parties(session: Session, thing: OneThing, owner: str, form: dict[str, Any]) -> None:
-    """The applicant is one of the parties the definition names, as the population register records them."""
+def check_registered(session: Session, thing: OneThing, owner: str) -> None:
+    """A one-thing naming its parties is for residents the population register knows, checked first."""
     parties = thing.may_apply.parties
-    if not parties:
-        return
-    names = " or ".join(party.name.en.lower() for party in parties)
-    resident = get_resident(session, subject=owner)
-    if resident is None:
+    if parties and get_resident(session, subject=owner) is None:
         raise NotAllowedError(
-            f"Only the {names}, as the population register records them, may apply for {thing.code}, and this "
-            "account is not in the population register. Sign in with your own resident account, or have one of "
-            "them authorise you (代办) and send on_behalf_of. Nothing was started.",
+            f"Only the {_names(thing)}, as the population register records them, may apply for {thing.code}, and "
+            "this account is not in the population register. Sign in with your own resident account, or have one "
+            "of them authorise you (代办) and send on_behalf_of. Nothing was started.",
             title="Applicant not in the register",
             rule="applicant_not_registered",
         )
+
+
+def check_parties(session: Session, thing: OneThing, owner: str, form: dict[str, Any]) -> None:
+    """The applicant is one of the parties the definition names: their own ID number is in that party's field."""
+    resident = get_resident(session, subject=owner)
     # An item applied for on its own may lack the parties' fields; the held data then ties it to the register.
-    present = [party for party in parties if party.id_field in form]
-    if present and not any(_same(form[party.id_field], resident.id_no) for party in present):
-        raise NotAllowedError(
-            f"Only the {names} may apply for {thing.code}: your own ID number must be in "
-            f"{' or '.join('form.' + party.id_field for party in present)}. Leave those fields out to have them "
-            "filled in from the population register, or have a parent authorise you (代办). Nothing was started.",
-            title="Applicant is not a party",
-            rule="applicant_not_a_party",
-        )
+    present = [party for party in thing.may_apply.parties if party.id_field in form]
+    if resident is None or not present or any(_same(form[party.id_field], resident.id_no) for party in present):
+        return
+    raise NotAllowedError(
+        f"Only the {_names(thing)} may apply for {thing.code}: your own ID number must be in "
+        f"{' or '.join('form.' + party.id_field for party in present)}. Leave those fields out to have them "
+        "filled in from the population register, or have a parent authorise you (代办). Nothing was started.",
+        title="Applicant is not a party",
+        rule="applicant_not_a_party",
+    )
+
+
+def _names(thing: OneThing) -> str:
+    return " or ".join(party.name.en.lower() for party in thing.may_apply.parties)
 
 
 def request_hash(body: ApplicationIn) -> str:
@@ -249,6 +255,7 @@ async def accept(
         check_filing(session, agent=caller, principal=body.on_behalf_of, thing=thing, now=now)
         owner, acted_by = body.on_behalf_of, caller
     district = check_applicant(session, thing, owner)
+    check_registered(session, thing, owner)
     plan, form = checked_application(thing, with_held_data(session, thing, owner, body, now=now), now=now)
     check_parties(session, thing, owner, form)
     materials, problems = checked_materials(thing, plan, body.materials)

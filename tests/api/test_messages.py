@@ -16,7 +16,7 @@ from sqlmodel import Session
 from activities.messages import RecordingTransport, deliver_message
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from persistence.db import make_engine
 from persistence.messages import list_outgoing
 from tests.support.stack import Stack, running_stack
@@ -29,7 +29,7 @@ DEPARTMENTS = ("health", "public_security", "human_resources", "medical_insuranc
 
 
 def application() -> dict[str, Any]:
-    return demo_application(load_catalog().get("newborn"), date.today())
+    return demo_request(load_catalog().get("newborn"), date.today())
 
 
 async def fast(stack: Stack) -> None:

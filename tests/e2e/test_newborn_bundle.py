@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from persistence.db import make_engine
 from persistence.tables import ApplicationRequest
 from tests.support.histories import record_history
@@ -33,7 +33,7 @@ NEWBORN_ITEMS = {
 
 
 def application() -> dict:
-    return demo_application(load_catalog().get("newborn"), date.today())
+    return demo_request(load_catalog().get("newborn"), date.today())
 
 
 def overlaps(a: dict, b: dict) -> bool:

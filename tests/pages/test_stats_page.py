@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.sessions import SESSION_COOKIE
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from tests.pages.browser import chromium, screenshot_path
 from tests.support.stack import Stack, running_stack, token
 from tests.support.staff import approve_queue
@@ -61,7 +61,7 @@ async def completed_and_rated(stack: Stack, browser: Browser) -> list[dict[str, 
     clerk = asyncio.create_task(approve_queue(stack.as_user(Role.STAFF, "clerk", department="cdc"), stop))
     mother = stack.as_user(Role.CITIZEN, "demo-mother-1")
     other = stack.as_user(Role.CITIZEN, "stats-citizen")
-    body = demo_application(load_catalog().get("newborn"), date.today())
+    body = demo_request(load_catalog().get("newborn"), date.today())
     owners = {await apply_in_browser(browser, stack): mother}
     for key in ("stats-1", "stats-2"):
         response = await other.post("/api/v1/applications", json=body, headers={"Idempotency-Key": key})
