@@ -87,11 +87,11 @@ async def test_held_data_is_filled_in_and_new_applications_are_rate_limited(
         repeat = await citizen.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "a-1"})
         assert repeat.status_code == 200  # a repeat of an accepted application is not a new one
         assert repeat.json()["case_no"] == first.json()["case_no"]
-        # Someone the register does not know must type everything: the error names the fields.
+        # Someone the register does not know is not a parent it records: refused, naming the rule.
         stranger = stack.as_user(Role.CITIZEN, "not-in-the-register")
         refused = await stranger.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "s-1"})
-        assert refused.status_code == 422
-        assert {"form.mother_name", "form.mother_id_no"} <= {error["field"] for error in refused.json()["errors"]}
+        assert refused.status_code == 403
+        assert refused.json()["rule"] == "applicant_not_registered"
 
 
 async def test_cookie_sessions_need_the_csrf_token_to_change_anything(
