@@ -60,7 +60,7 @@ async def completed_and_rated(stack: Stack, browser: Browser) -> list[dict[str, 
     stop = asyncio.Event()
     clerk = asyncio.create_task(approve_queue(stack.as_user(Role.STAFF, "clerk", department="cdc"), stop))
     mother = stack.as_user(Role.CITIZEN, "demo-mother-1")
-    other = stack.as_user(Role.CITIZEN, "stats-citizen")
+    other = stack.as_user(Role.CITIZEN, "citizen-stats")
     body = demo_request(load_catalog().get("newborn"), date.today())
     owners = {await apply_in_browser(browser, stack): mother}
     for key in ("stats-1", "stats-2"):

@@ -64,3 +64,12 @@ def register_parents(engine: Engine, subject: str) -> None:
 def register_if_test_citizen(engine: Engine, subject: str) -> None:
     if subject.startswith(TEST_CITIZENS) and not subject.endswith("-spouse"):
         register_parents(engine, subject)
+
+
+def held_personal_data(engine: Engine, subject: str) -> list[str]:
+    """The names and ID numbers the register holds for `subject` and their spouse (to assert they leak nowhere)."""
+    with Session(engine) as session:
+        resident = get_resident(session, subject=subject)
+        assert resident is not None
+        spouse = get_resident(session, subject=resident.spouse_subject or "")
+    return [value for person in (resident, spouse) if person for value in (person.name, person.id_no)]
