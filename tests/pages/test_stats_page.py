@@ -110,11 +110,11 @@ async def check_json(stack: Stack, cases: list[dict[str, Any]]) -> None:
     measured = newborn["measured"]
     assert measured["steps"] == 1  # one application each, no correction
     assert measured["calendar_days"]["median"] == statistics.median(calendar_days(c) for c in cases)
-    assert measured["materials_provided"] == 0.33  # only the browser's application carried the photo
+    assert measured["materials_provided"] == 1  # the photo, required through the API as on the page
     assert measured["materials_exempt"] == 4  # ID cards, hukou booklet, birth and marriage certificates
     assert measured["trips"] == 0
     assert newborn["reduction"]["steps"] == 95.5
-    assert newborn["reduction"]["materials"] == 89.0
+    assert newborn["reduction"]["materials"] == 66.7  # 3 → 1, the seed's figure
     assert newborn["reduction"]["trips"] == 100
     assert newborn["reviews"] == {"ratings": 3, "good": 2, "rate": 66.7}
 
@@ -153,7 +153,7 @@ async def check_csv(stack: Stack) -> None:
     [row] = [row for row in rows if row["thing"] == "newborn"]
     assert (row["thing"], row["name_zh"], row["from"], row["to"]) == ("newborn", "新生儿出生一件事", "2020-01-01", "")
     assert (row["accepted"], row["completed"], row["steps_before"], row["steps_after"]) == ("3", "3", "22", "1")
-    assert (row["materials_before"], row["materials_provided"], row["materials_exempt"]) == ("3", "0.33", "4")
+    assert (row["materials_before"], row["materials_provided"], row["materials_exempt"]) == ("3", "1", "4")
     assert (row["trips_before"], row["trips_after"], row["good_rate_pct"]) == ("14", "0", "66.7")
 
 
