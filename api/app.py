@@ -16,6 +16,7 @@ from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
 from api.routers import (
     applications,
+    authorisations,
     callbacks,
     citizen_data,
     data_access,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     for router in (
         things.router,
         applications.router,
+        authorisations.router,
         callbacks.router,
         staff.router,
         citizen_data.router,

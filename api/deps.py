@@ -150,5 +150,6 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 CaseGatewayDep = Annotated[CaseGateway, Depends(get_case_gateway)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-CitizenDep = Annotated[Principal, Depends(require(Role.CITIZEN, Role.SUPERVISOR))]
+# Citizens only: a supervisor or staff token never acts as a citizen (roles never widen one another).
+CitizenDep = Annotated[Principal, Depends(require(Role.CITIZEN))]
 StaffDep = Annotated[Principal, Depends(require(Role.STAFF))]

@@ -27,6 +27,8 @@ class CaseSummary(BaseModel):
     status: CaseStatus
     accepted_at: datetime
     finished_at: datetime | None
+    acted_by: str | None = None
+    """The agent's account id when an agent filed the case; None: the applicant did."""
 
 
 class SupplementIn(BaseModel):

@@ -23,7 +23,7 @@ from one_things.catalog import (
     load_catalog,
     sequential_days,
 )
-from one_things.demo import demo_application
+from one_things.demo import demo_application, demo_materials
 from one_things.jsonschema import schema_text
 from one_things.loader import display_path
 from one_things.problems import CatalogError
@@ -130,5 +130,7 @@ def example_command(
     if thing not in catalog:
         typer.echo(f"unknown one-thing '{thing}'; known: {', '.join(catalog.codes())}", err=True)
         raise typer.Exit(2)
-    body = demo_application(catalog.get(thing), datetime.now(_TZ).date())
+    definition = catalog.get(thing)
+    # Every field typed (they match the main demo applicant's register entries) and the materials to provide.
+    body = {**demo_application(definition, datetime.now(_TZ).date()), "materials": demo_materials(definition)}
     typer.echo(json.dumps(body, ensure_ascii=False, indent=2))

@@ -6,12 +6,13 @@ validation; they are built deterministically (same input, same number) so test o
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import date, timedelta
 
 from stdnum.cn import ric, uscc
 
-from one_things.schema import FieldType, FormField, OneThing
+from one_things.schema import FieldType, FormField, MaterialSource, OneThing
 
 # 徐汇区: a region code valid for every birth year (some codes, like 浦东新区, only exist since 1992).
 DEMO_REGION = "310104"
@@ -76,3 +77,29 @@ def demo_application(thing: OneThing, today: date) -> dict[str, object]:
     answers = {q.code: q.default if q.default is not None else q.options[0].value for q in thing.questions}
     form = {field.code: _value(field, index, today) for index, field in enumerate(thing.form)}
     return {"thing": thing.code, "answers": answers, "form": form}
+
+
+# A 1×1 PNG: the smallest file that is what it says (materials are checked by their content, not their name).
+DEMO_PHOTO = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def demo_materials(thing: OneThing) -> dict[str, str]:
+    """Every material the applicant provides, as the API takes it: base64 under its code."""
+    photo = base64.b64encode(DEMO_PHOTO).decode()
+    return {material.code: photo for material in thing.materials if material.source is MaterialSource.CITIZEN}
+
+
+def demo_request(thing: OneThing, today: date) -> dict[str, object]:
+    """An API body for any applicant the definition admits: what the government holds is left out (the
+    platform fills it in from the registers, 两个免于提交), and the applicant's materials are included."""
+    body = demo_application(thing, today)
+    form = body["form"]
+    assert isinstance(form, dict)
+    typed = {code: value for code, value in form.items() if not _held(thing, code)}
+    return {**body, "form": typed, "materials": demo_materials(thing)}
+
+
+def _held(thing: OneThing, code: str) -> bool:
+    return any(field.code == code and field.prefill and not field.editable for field in thing.form)

@@ -173,6 +173,13 @@ baseline:
 #     within_days: 365
 eligibility: []
 
+# 谁可以申请(可不写):当事人以人口登记为准;可否由授权的代办人办理。
+# Who may apply (optional): the parties, as the population register relates them; whether an agent may file.
+#   例 e.g. parties: [{{code: mother, name: {{zh: 母亲, en: Mother}}, id_field: mother_id_no}}]
+may_apply:
+  parties: []
+  agents: true
+
 # 督办:承诺日期前几个工作日亮黄灯。Supervision: working days before the promised date an item turns yellow.
 sla:
   yellow_before_days: 1

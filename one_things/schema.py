@@ -111,6 +111,11 @@ class FormField(Strict):
         default=None,
         description="Where the government already holds the value (e.g. population_register.mother_name)",
     )
+    editable: bool = Field(
+        default=False,
+        description="A pre-filled value the applicant may replace (e.g. a contact number); any other pre-filled "
+        "value is the register's and a differing typed value is refused",
+    )
 
 
 class Department(Strict):
@@ -197,6 +202,33 @@ class EligibilityRule(Strict):
     not_in: list[Code] = Field(default_factory=list, description="Answers of `question` that rule the bundle out")
 
 
+class Party(Strict):
+    """A party who may apply for a one-thing of persons, e.g. the newborn's mother or father."""
+
+    code: Code = Field(description="The party's key, e.g. mother")
+    name: Names = Field(description="The party as the applicant reads it, e.g. 母亲 / Mother")
+    id_field: Code = Field(
+        description="The form field (a resident_id pre-filled from population_register) holding this party's "
+        "ID number: an applicant who is this party finds their own number there"
+    )
+
+
+class MayApply(Strict):
+    """Who may apply: checked against the registers before anything starts."""
+
+    parties: list[Party] = Field(
+        default_factory=list,
+        description="Persons only: the applicant must be one of these parties, as the population register relates "
+        "them (e.g. the mother or the father, the other parent being the spouse the register holds); none listed: "
+        "any resident, for themself. A legal person applies through its own account (its legal representative)",
+    )
+    agents: bool = Field(
+        default=True,
+        description="Whether someone the applicant authorised (代办, or an employee under 法人授权) may file and "
+        "act for them",
+    )
+
+
 class SlaPolicy(Strict):
     """When supervision lights turn yellow (督办)."""
 
@@ -219,6 +251,9 @@ class OneThing(Strict):
     )
     applicant: ApplicantKind = Field(
         default=ApplicantKind.PERSON, description="Who applies: a natural person or a legal person (enterprise)"
+    )
+    may_apply: MayApply = Field(
+        default_factory=MayApply, description="Who may apply: the parties, and whether authorised agents may"
     )
     departments: list[Department] = Field(min_length=1, description="Every department taking part")
     items: list[Item] = Field(min_length=1, description="The service items (事项); independent ones run in parallel")

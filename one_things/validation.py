@@ -82,6 +82,7 @@ def check_definition(
     _check_questions(c)
     _check_eligibility(c)
     _check_prefill_sources(c)
+    _check_parties(c)
     return c.errors
 
 
@@ -241,6 +242,9 @@ def _check_form(c: _Collector) -> None:
         if field.type is not FieldType.DATE and date_rules:
             fix = f"remove {' and '.join(date_rules)} or set type: date"
             c.add(loc, f"{' and '.join(date_rules)} only apply to date fields", fix, at=(date_rules[0],))
+        if field.editable and not field.prefill:
+            fix = "remove editable (every field without prefill is typed anyway) or add a prefill source"
+            c.add(loc, "editable only applies to a pre-filled field", fix, at=("editable",))
 
 
 def _check_materials(c: _Collector) -> None:
@@ -321,4 +325,35 @@ def _check_prefill_sources(c: _Collector) -> None:
             fix = f"for applicant: {c.thing.applicant.value}, use {' or '.join(f'{s}.<attribute>' for s in allowed)}"
             c.add(
                 ("form", index), f"prefill source '{source}' does not hold data of this applicant", fix, at=("prefill",)
+            )
+
+
+def _check_parties(c: _Collector) -> None:
+    """Each party's id_field is a resident ID the population register fills in: that is what the check reads."""
+    parties = c.thing.may_apply.parties
+    if parties and c.thing.applicant is ApplicantKind.LEGAL_PERSON:
+        fix = "remove may_apply.parties: a legal person applies through its own account or an authorised employee"
+        c.add(("may_apply",), "parties apply only to one-things of persons", fix, at=("parties",))
+        return
+    _dupes(c, ("may_apply", "parties"), [p.code for p in parties], "party")
+    fields = {field.code: field for field in c.thing.form}
+    for index, party in enumerate(parties):
+        loc: Loc = ("may_apply", "parties", index)
+        field = fields.get(party.id_field)
+        if field is None:
+            c.add(
+                loc,
+                f"id_field names unknown form field '{party.id_field}'",
+                _use(party.id_field, fields),
+                at=("id_field",),
+            )
+        elif field.type is not FieldType.RESIDENT_ID or not (field.prefill or "").startswith("population_register."):
+            fix = f"point id_field at a resident_id field with prefill: population_register.* ({field.code} is not)"
+            c.add(loc, "id_field must be a resident ID pre-filled from the population register", fix, at=("id_field",))
+        elif field.editable:
+            c.add(
+                loc,
+                f"{field.code} is editable: an applicant could type anyone's number",
+                "remove editable from it",
+                at=("id_field",),
             )

@@ -25,9 +25,11 @@ def record_application(
     thing: str,
     request_hash: str,
     now: datetime,
+    acted_by: str | None = None,
 ) -> ApplicationRequest:
     request = ApplicationRequest(
         owner=owner,
+        acted_by=acted_by,
         idempotency_key=idempotency_key,
         case_no=case_no,
         thing=thing,

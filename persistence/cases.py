@@ -69,6 +69,7 @@ def record_accepted_case(
     accepted_at: datetime,
     district: str = "",
     channel: str = "bundle",
+    acted_by: str | None = None,
 ) -> None:
     """The case as accepted, before its workflow's first write (seq 1 and up replaces it).
 
@@ -82,6 +83,7 @@ def record_accepted_case(
                 thing=thing,
                 version=version,
                 owner=owner,
+                acted_by=acted_by,
                 district=district,
                 channel=channel,
                 status=CaseStatus.RUNNING,
@@ -139,11 +141,12 @@ def get_case(session: Session, *, case_no: str) -> tuple[CaseRecord, list[ItemRe
     return case, list(items)
 
 
-def list_cases(session: Session, *, owner: str, limit: int = 100) -> list[CaseRecord]:
-    query = (
-        select(CaseRecord).where(CaseRecord.owner == owner).order_by(col(CaseRecord.accepted_at).desc()).limit(limit)
-    )
-    return list(session.exec(query).all())
+def list_cases(session: Session, *, owner: str, things: list[str] | None = None, limit: int = 100) -> list[CaseRecord]:
+    """The owner's cases, newest first; `things`: only cases of these one-things."""
+    query = select(CaseRecord).where(CaseRecord.owner == owner)
+    if things is not None:
+        query = query.where(col(CaseRecord.thing).in_(things))
+    return list(session.exec(query.order_by(col(CaseRecord.accepted_at).desc()).limit(limit)).all())
 
 
 def staff_queue(

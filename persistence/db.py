@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from core.database import create_sql_engine
 from persistence import (  # noqa: F401
+    authorisations,
     data_access,
     definitions,
     department_calls,

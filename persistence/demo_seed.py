@@ -38,7 +38,8 @@ class DemoPerson:
 
 # The main demo is the married couple of `one_things.demo`, hukou in this district (徐汇区), so the
 # demo application and the pre-filled form agree. The second couple is not married (no marriage
-# certificate, no household link); the third family's hukou is in another province.
+# certificate, no household link); the third family's hukou is in another province. The grandmother files
+# for the main couple once they authorise her.
 PEOPLE = (
     DemoPerson(
         "demo-mother-1", "李梅", date(1992, 3, 7), Sex.FEMALE, "13800138000", "310104",
@@ -63,6 +64,11 @@ PEOPLE = (
     DemoPerson(
         "demo-father-3", "孙伟", date(1991, 4, 25), Sex.MALE, "13300133000", "330106",
         "浙江省杭州市西湖区示范路66号", "浙江省", "西湖区", spouse="demo-mother-3",
+    ),
+    # 李梅's mother: the grandparent the parents authorise to file for them (代办, POST /api/v1/authorisations).
+    DemoPerson(
+        "demo-grandmother-1", "张兰", date(1966, 8, 14), Sex.FEMALE, "13200132000", "310104",
+        "上海市徐汇区示例路1号101室", "上海市", "徐汇区",
     ),
 )  # fmt: skip
 

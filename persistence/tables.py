@@ -69,6 +69,8 @@ class CaseRecord(SQLModel, table=True):
     thing: str = Field(index=True, max_length=64)
     version: int
     owner: str = Field(index=True, max_length=128)
+    acted_by: str | None = Field(default=None, index=True, max_length=128)
+    """The agent (代办, 法人授权) who filed the case for the owner; None when the owner filed it."""
     district: str = Field(default="", index=True, max_length=30)
     channel: str = Field(default="bundle", max_length=12)
     """`bundle`, or `individual` for one item applied for on its own (分别办理) by someone the bundle ruled out."""
@@ -143,6 +145,8 @@ class ApplicationRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     owner: str = Field(max_length=128)
+    acted_by: str | None = Field(default=None, max_length=128)
+    """The agent who sent the application for the owner, if any."""
     idempotency_key: str = Field(max_length=128)
     case_no: str = Field(unique=True, max_length=40)
     thing: str = Field(max_length=64)

@@ -14,10 +14,11 @@ from one_things.catalog import Catalog
 from one_things.eligibility import individual_definition
 from one_things.forms import validate_fields
 from one_things.schema import IntegrationMode
-from persistence.cases import get_case
+from persistence.cases import get_case, list_cases
 from persistence.tables import CaseRecord, ItemRecord
+from services.authority import may_act_on_case, principals_of
 from services.case_gateway import CaseGateway
-from services.errors import NotFoundError
+from services.errors import NotAllowedError, NotFoundError
 from services.submission import invalid_application, local_today
 from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
 
@@ -45,6 +46,10 @@ class CaseView(BaseModel):
     case_no: str
     thing: str
     version: int
+    owner: str
+    """The applicant's account id: the caller's own, or the account they act for."""
+    acted_by: str | None
+    """The agent's account id when an agent (代办, 法人授权) filed the case; None: the applicant did."""
     status: CaseStatus
     accepted_at: datetime
     finished_at: datetime | None
@@ -57,14 +62,48 @@ def not_found(case_no: str) -> NotFoundError:
     return NotFoundError(f"No case {case_no} for this account. Check the case number.")
 
 
-def load_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
-    found = get_case(session, case_no=case_no)
-    if found is None:
-        raise not_found(case_no)
-    case, items = found
-    if principal.role is Role.CITIZEN and case.owner != principal.subject:
+def load_case(
+    session: Session, principal: Principal, case_no: str, *, now: datetime
+) -> tuple[CaseRecord, list[ItemRecord]]:
+    """The case if the caller is its applicant, or acts for them right now under an authorisation.
+
+    Every caller is checked, whatever their role: a supervisor's or a clerk's token never reads or acts on a
+    case as its citizen (roles never widen one another)."""
+    case, items = _citizen_case(session, principal, case_no)
+    if case.owner != principal.subject and not may_act_on_case(session, agent=principal.subject, case=case, now=now):
         raise not_found(case_no)
     return case, items
+
+
+def load_own_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
+    """The case if the caller is its applicant, not an agent: the rating and the verdict on a rectification are
+    the applicant's own say about the service they received."""
+    case, items = _citizen_case(session, principal, case_no)
+    if case.owner != principal.subject:
+        raise not_found(case_no)
+    return case, items
+
+
+def _citizen_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
+    found = get_case(session, case_no=case_no)
+    if found is None or principal.role is not Role.CITIZEN:
+        raise not_found(case_no)
+    return found
+
+
+def case_list(session: Session, *, principal: Principal, on_behalf_of: str | None, now: datetime) -> list[CaseRecord]:
+    """The caller's cases, or those of an account they act for that their authority covers right now."""
+    if on_behalf_of is None or on_behalf_of == principal.subject:
+        return list_cases(session, owner=principal.subject)
+    cases = list_cases(session, owner=on_behalf_of)
+    covered = [case for case in cases if may_act_on_case(session, agent=principal.subject, case=case, now=now)]
+    if not covered and not principals_of(session, agent=principal.subject, now=now).get(on_behalf_of):
+        raise NotAllowedError(
+            "You are not authorised to act for this account now; they can authorise you (代办).",
+            title="Not authorised",
+            rule="no_authority",
+        )
+    return covered
 
 
 def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> CaseView:
@@ -74,6 +113,8 @@ def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> Ca
         case_no=case.case_no,
         thing=case.thing,
         version=case.version,
+        owner=case.owner,
+        acted_by=case.acted_by,
         status=case.status,
         accepted_at=case.accepted_at,
         finished_at=case.finished_at,
@@ -143,21 +184,27 @@ async def send_supplement(
     """补正: checks the corrected fields like the form, then hands them to the waiting item.
 
     Returns the case as projected before the update, so callers need not read it again."""
-    case, items = load_case(session, principal, case_no)
+    case, items = load_case(session, principal, case_no, now=now)
     thing = catalog.get(case.thing, case.version)
     if case.channel == "individual" and len(items) == 1:
         thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
     checked, problems = validate_fields(thing, form, today=local_today(now))
     if problems:
         raise invalid_application([problem.model_dump() for problem in problems])
-    await cases.supplement(case_no, Supplement(item_code=item_code, form=checked, note=note))
+    acted_by = _agent(principal, case)
+    await cases.supplement(case_no, Supplement(item_code=item_code, form=checked, note=note, acted_by=acted_by))
     return case, items
 
 
 async def withdraw_case(
-    *, session: Session, cases: CaseGateway, principal: Principal, case_no: str, reason: str
+    *, session: Session, cases: CaseGateway, principal: Principal, case_no: str, reason: str, now: datetime
 ) -> tuple[CaseRecord, list[ItemRecord]]:
     """Withdraws the case; returns it as projected before the update."""
-    case, items = load_case(session, principal, case_no)
-    await cases.withdraw(case_no, Withdrawal(reason=reason))
+    case, items = load_case(session, principal, case_no, now=now)
+    await cases.withdraw(case_no, Withdrawal(reason=reason, acted_by=_agent(principal, case)))
     return case, items
+
+
+def _agent(principal: Principal, case: CaseRecord) -> str | None:
+    """Who acted, when it is not the applicant: recorded in the message, so the case's history holds it."""
+    return None if principal.subject == case.owner else principal.subject

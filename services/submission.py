@@ -12,7 +12,7 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Base64Bytes, BaseModel, Field
 from sqlmodel import Session
 
 from core.calendar import TZ
@@ -27,12 +27,15 @@ from persistence.applications import count_applications_since, find_application,
 from persistence.cases import record_accepted_case
 from persistence.definitions import record_definition
 from persistence.enterprises import get_enterprise
+from persistence.materials import save_upload
 from persistence.register import get_resident
+from services.authority import check_filing
 from services.case_gateway import CaseGateway
 from services.errors import InvalidError, NotAllowedError, NotFoundError, TooManyError
+from services.materials import HOW, checked_materials
 from services.metrics import record_bundle_started
 from services.notice import find_thing
-from services.prefill import prefill_fields
+from services.prefill import FieldSource, prefill_fields
 from workflows.contracts import BundleInput
 
 
@@ -44,6 +47,17 @@ class ApplicationIn(BaseModel):
         default=None,
         description="Apply for this one item of the one-thing on its own (分别办理), e.g. when the bundle's "
         "eligibility rules rule the applicant out; answers are then ignored",
+    )
+    # In the body, not a prior upload referenced by id: the application and its materials are accepted (or
+    # refused) together in one request, so there are no orphaned uploads and the Idempotency-Key covers both.
+    materials: dict[str, Base64Bytes] = Field(
+        default_factory=dict,
+        description=f"The materials the applicant provides (source: citizen) for the items that apply: {HOW}",
+    )
+    on_behalf_of: str | None = Field(
+        default=None,
+        max_length=128,
+        description="File for this account, which authorised you (代办 or 法人授权); the case is theirs",
     )
 
 
@@ -130,17 +144,88 @@ def check_applicant(session: Session, thing: OneThing, owner: str) -> str:
     return resident.district if resident is not None else ""
 
 
+CORRECTED_BY = {
+    FieldSource.POPULATION_REGISTER: "the population register: ask the police station of your hukou (户籍派出所)",
+    FieldSource.ENTERPRISE_REGISTER: "the enterprise register: ask the market regulation bureau (市场监管部门)",
+    FieldSource.LICENCE_LIBRARY: "the e-licence library: ask the department that issued the licence",
+}
+
+
 def with_held_data(
     session: Session, thing: OneThing, owner: str, body: ApplicationIn, *, now: datetime
 ) -> ApplicationIn:
     """两个免于提交: what the government holds about the applicant need not be sent; it is filled in here.
 
-    Pages and API responses show other people's ID numbers only masked, so a client could not send
-    them back anyway. A value the client does send wins: it is what the citizen checked.
+    A held value is the register's: a differing typed value is refused, never silently replaced nor allowed
+    to win (it would reach the departments as if the register said it). Only fields the definition marks
+    `editable` (a contact number) take the typed value.
     """
     fields = prefill_fields(session, thing=thing, subject=owner, now=now)
-    held = {field.code: field.value for field in fields if field.prefilled}
-    return body.model_copy(update={"form": {**held, **body.form}})
+    held = {field.code: field for field in fields if field.prefilled}
+    errors = [
+        {
+            "field": f"form.{code}",
+            "message": f"differs from {CORRECTED_BY[held[code].source].partition(':')[0]}, whose value is used: "
+            f"leave the field out. If the register is wrong, have it corrected at {CORRECTED_BY[held[code].source]}",
+        }
+        for code, typed in body.form.items()
+        if code in held and not _editable(thing, code) and not _same(typed, held[code].value)
+    ]
+    if errors:
+        fields_named = ", ".join(error["field"] for error in errors)
+        raise InvalidError(
+            f"The government holds {fields_named} and uses its own values; leave them out. Nothing was started.",
+            errors,
+            title="Held data cannot be overridden",
+            rule="held_value_differs",
+        )
+    values = {code: field.value for code, field in held.items()}
+    typed = {code: value for code, value in body.form.items() if code not in held or _editable(thing, code)}
+    return body.model_copy(update={"form": {**values, **typed}})
+
+
+def _editable(thing: OneThing, code: str) -> bool:
+    return any(field.code == code and field.editable for field in thing.form)
+
+
+def _same(typed: object, held: str | None) -> bool:
+    def norm(value: object) -> str:
+        return "".join(str(value).split()).upper()
+
+    return held is not None and norm(typed) == norm(held)
+
+
+def check_registered(session: Session, thing: OneThing, owner: str) -> None:
+    """A one-thing naming its parties is for residents the population register knows, checked first."""
+    parties = thing.may_apply.parties
+    if parties and get_resident(session, subject=owner) is None:
+        raise NotAllowedError(
+            f"Only the {_names(thing)}, as the population register records them, may apply for {thing.code}, and "
+            "this account is not in the population register. Sign in with your own resident account, or have one "
+            "of them authorise you (代办) and send on_behalf_of. Nothing was started.",
+            title="Applicant not in the register",
+            rule="applicant_not_registered",
+        )
+
+
+def check_parties(session: Session, thing: OneThing, owner: str, form: dict[str, Any]) -> None:
+    """The applicant is one of the parties the definition names: their own ID number is in that party's field."""
+    resident = get_resident(session, subject=owner)
+    # An item applied for on its own may lack the parties' fields; the held data then ties it to the register.
+    present = [party for party in thing.may_apply.parties if party.id_field in form]
+    if resident is None or not present or any(_same(form[party.id_field], resident.id_no) for party in present):
+        return
+    raise NotAllowedError(
+        f"Only the {_names(thing)} may apply for {thing.code}: your own ID number must be in "
+        f"{' or '.join('form.' + party.id_field for party in present)}. Leave those fields out to have them "
+        "filled in from the population register, or have a parent authorise you (代办). Nothing was started.",
+        title="Applicant is not a party",
+        rule="applicant_not_a_party",
+    )
+
+
+def _names(thing: OneThing) -> str:
+    return " or ".join(party.name.en.lower() for party in thing.may_apply.parties)
 
 
 def request_hash(body: ApplicationIn) -> str:
@@ -154,16 +239,28 @@ async def accept(
     cases: CaseGateway,
     settings: Settings,
     catalog: Catalog,
-    owner: str,
+    caller: str,
     idempotency_key: str | None,
     body: ApplicationIn,
     now: datetime,
 ) -> tuple[str, Plan, bool]:
-    """Returns (case number, plan, created). A repeat of an accepted request returns the same case."""
+    """Returns (case number, plan, created). A repeat of an accepted request returns the same case.
+
+    `caller` is the signed-in account; the case is theirs, or with `on_behalf_of` the account that authorised
+    them (the caller is then recorded as `acted_by`). Every rule is checked before anything is recorded."""
     digest = request_hash(body)
     thing = applied_definition(catalog, body)
+    owner, acted_by = caller, None
+    if body.on_behalf_of is not None and body.on_behalf_of != caller:
+        check_filing(session, agent=caller, principal=body.on_behalf_of, thing=thing, now=now)
+        owner, acted_by = body.on_behalf_of, caller
     district = check_applicant(session, thing, owner)
+    check_registered(session, thing, owner)
     plan, form = checked_application(thing, with_held_data(session, thing, owner, body, now=now), now=now)
+    check_parties(session, thing, owner, form)
+    materials, problems = checked_materials(thing, plan, body.materials)
+    if problems:
+        raise invalid_application(problems)
     key = idempotency_key or f"body:{digest}"  # without a key, an identical resubmission is the same case
     existing = find_application(session, owner=owner, idempotency_key=key)
     if existing is not None and existing.request_hash != digest:
@@ -178,7 +275,14 @@ async def accept(
         # The catalogue's definition, also for a single item: that case's cut-down one derives from it.
         record_definition(session, thing=catalog.get(thing.code), accepted_at=now)
         record_application(
-            session, owner=owner, idempotency_key=key, case_no=case_no, thing=thing.code, request_hash=digest, now=now
+            session,
+            owner=owner,
+            acted_by=acted_by,
+            idempotency_key=key,
+            case_no=case_no,
+            thing=thing.code,
+            request_hash=digest,
+            now=now,
         )
         record_accepted_case(
             session,
@@ -186,10 +290,21 @@ async def accept(
             thing=thing.code,
             version=thing.version,
             owner=owner,
+            acted_by=acted_by,
             accepted_at=now,
             district=district,
             channel="individual" if body.individual_item else "bundle",
         )
+        for material in materials:
+            save_upload(
+                session,
+                case_no=case_no,
+                owner=owner,
+                material=material.material,
+                content_type=material.content_type,
+                data=material.data,
+                now=now,
+            )
         session.commit()
         record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
     bundle = BundleInput(
@@ -200,6 +315,7 @@ async def accept(
         form=form,
         owner=owner,
         accepted_at=existing.created_at if existing else now,
+        acted_by=existing.acted_by if existing else acted_by,
     )
     await cases.start(bundle)
     return case_no, plan, existing is None

@@ -62,6 +62,8 @@ class BundleInput(BaseModel):
     owner: str
     """The applicant's opaque account id."""
     accepted_at: datetime
+    acted_by: str | None = None
+    """The agent who filed for the applicant (代办, 法人授权), kept in the case's history; None: the applicant."""
 
 
 class ItemState(BaseModel):
@@ -169,10 +171,14 @@ class Supplement(BaseModel):
     item_code: str
     form: dict[str, Any] = Field(default_factory=dict)
     note: str | None = None
+    acted_by: str | None = None
+    """The agent who sent it for the applicant; None: the applicant."""
 
 
 class Withdrawal(BaseModel):
     reason: str = "withdrawn by the applicant"
+    acted_by: str | None = None
+    """The agent who withdrew it for the applicant; None: the applicant."""
 
 
 # --- activities ----------------------------------------------------------------------------------

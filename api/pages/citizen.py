@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,16 +15,16 @@ from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsD
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
-from api.pages.uploads import ACCEPT, CheckedUpload, check_upload
+from api.pages.uploads import ACCEPT, read_upload
 from api.problems import from_domain
 from api.schemas import WithdrawIn
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
 from persistence.cases import list_cases
-from persistence.materials import save_upload, uploaded_materials
+from persistence.materials import uploaded_materials
 from services.cases import load_case, send_supplement, withdraw_case
-from services.errors import InvalidError
+from services.errors import DomainError, InvalidError, NotAllowedError
 from services.prefill import PrefilledForm, prefill_form
 from services.submission import (
     ApplicationIn,
@@ -60,7 +61,8 @@ def _render_form(
     labels |= {f"material_{material.code}": page.name(material.name) for material in thing.materials}
     shown_errors = []
     for error in errors or []:
-        code = error["field"].removeprefix("form.").removeprefix("answers.").replace("material.", "material_")
+        code = error["field"].removeprefix("form.").removeprefix("answers.")
+        code = code.replace("materials.", "material_").replace("material.", "material_")
         shown_errors.append({"code": code, "label": labels.get(code, code), "message": error["message"]})
     return page.render(
         "apply.html",
@@ -124,8 +126,9 @@ async def apply(
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
     values: dict[str, Any] = {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
     assert page.principal is not None
-    body = ApplicationIn(thing=code, answers=answers, form=values, individual_item=item)
     uploads, upload_errors = await _checked_uploads(page, form, posted)
+    materials = {code: base64.b64encode(data) for code, data in uploads.items()}
+    body = ApplicationIn(thing=code, answers=answers, form=values, individual_item=item, materials=materials)
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
         errors = _form_errors(session, catalog, page.principal.subject, body, now=clock.now()) + upload_errors
         return _render_form(
@@ -137,11 +140,13 @@ async def apply(
             cases=cases,
             settings=settings,
             catalog=catalog,
-            owner=page.principal.subject,
+            caller=page.principal.subject,
             idempotency_key=key,
             body=body,
             now=clock.now(),
         )
+    except NotAllowedError as error:  # who may apply: the rule in the page's language
+        return page.render("error.html", status_code=403, message=rule_message(page, error))
     except InvalidError as error:  # anything else is an error page, from the one handler in api/problems.py
         ruled_out = any(e["field"].startswith("eligibility.") for e in error.errors)
         return _render_form(
@@ -155,17 +160,14 @@ async def apply(
             individual_item=item,
             bundle=thing if ruled_out else None,
         )
-    for upload in uploads:
-        save_upload(
-            session,
-            case_no=case_no,
-            owner=page.principal.subject,
-            material=upload.material,
-            content_type=upload.content_type,
-            data=upload.data,
-            now=clock.now(),
-        )
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
+
+
+def rule_message(page: Page, error: DomainError) -> str:
+    """A refusal naming a rule, in the page's language when the pages know the rule."""
+    key = f"rule_{error.context.get('rule')}"
+    text = page.t(key)
+    return error.detail if text == key else text
 
 
 def _form_errors(
@@ -181,15 +183,16 @@ def _form_errors(
 
 async def _checked_uploads(
     page: Page, form: PrefilledForm, posted: Any
-) -> tuple[list[CheckedUpload], list[dict[str, str]]]:
-    """The materials only the citizen can provide, each present, small enough and of an accepted type."""
-    uploads, errors = [], []
+) -> tuple[dict[str, bytes], list[dict[str, str]]]:
+    """The materials only the citizen can provide, each present, small enough and of an accepted type (checked
+    here for messages in the page's language; `accept` checks them again, as for the API)."""
+    uploads, errors = {}, []
     for material in form.materials or []:
         if material.exempt:
             continue
-        upload, problem = await check_upload(material.code, posted.get(f"material.{material.code}"))
-        if upload is not None:
-            uploads.append(upload)
+        data, problem = await read_upload(posted.get(f"material.{material.code}"))
+        if data is not None:
+            uploads[material.code] = data
         else:
             errors.append({"field": f"material.{material.code}", "message": page.t(f"upload_{problem}")})
     return uploads, errors
@@ -208,10 +211,10 @@ def cases_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -
     return page.render("cases.html", cases=cases)
 
 
-def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str) -> dict[str, Any]:
+def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str, now: datetime) -> dict[str, Any]:
     """Everything the case page shows, from one read of the case: the live fragment asks every 1.5 s."""
     assert page.principal is not None
-    case, items = load_case(session, page.principal, case_no)
+    case, items = load_case(session, page.principal, case_no, now=now)
     thing = thing_or_none(catalog, case)
     names = {material.code: page.name(material.name) for material in thing.materials} if thing else {}
     uploaded = [names.get(code, code) for code in uploaded_materials(session, case_no=case_no)]
@@ -223,14 +226,18 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str) -> d
 
 
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
-def case_page(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
-    return page.render("case.html", **_case_context(page, session, catalog, case_no))
+def case_page(
+    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+) -> Response:
+    return page.render("case.html", **_case_context(page, session, catalog, case_no, clock.now()))
 
 
 @router.get("/cases/{case_no}/live", response_class=HTMLResponse)
-def case_live(case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+def case_live(
+    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+) -> Response:
     """The fragment the case page's script swaps in: the same template, so both always agree."""
-    return page.render("case_live.html", **_case_context(page, session, catalog, case_no))
+    return page.render("case_live.html", **_case_context(page, session, catalog, case_no, clock.now()))
 
 
 @router.post("/cases/{case_no}/supplement")
@@ -262,12 +269,19 @@ async def supplement(
 
 
 @router.post("/cases/{case_no}/withdraw")
-async def withdraw(case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep) -> Response:
+async def withdraw(
+    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep
+) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
     if posted.get("confirm") != "yes":
         return page.render("error.html", status_code=422, message=page.t("withdraw_confirm"))
     await withdraw_case(
-        session=session, cases=cases, principal=page.principal, case_no=case_no, reason=WithdrawIn().reason
+        session=session,
+        cases=cases,
+        principal=page.principal,
+        case_no=case_no,
+        reason=WithdrawIn().reason,
+        now=clock.now(),
     )
     return RedirectResponse(f"/cases/{case_no}", status_code=303)

@@ -15,7 +15,7 @@ from api.problems import from_domain
 from one_things.catalog import Catalog
 from persistence.ratings import get_rating
 from persistence.tables import CaseRecord, ItemRecord
-from services.cases import load_case
+from services.cases import load_own_case
 from services.errors import InvalidError
 from services.ratings import DepartmentScore, RatingIn, Score, handling_departments, rating_view, submit_rating
 from services.rectifications import case_rectification_views, give_verdict
@@ -35,9 +35,15 @@ def feedback_context(
     return {"rating": rating, "rating_targets": targets, "rectifications": rectifications}
 
 
+class ScoreMissingError(ValueError):
+    """No score chosen: the form pre-selects none, so one click cannot inflate the good-review rate."""
+
+
 def _score(posted: Any, code: str) -> Score:
-    raw = str(posted.get(f"score.{code}") or "0")
-    return Score(score=int(raw) if raw.isdigit() else 0, comment=str(posted.get(f"comment.{code}") or "")[:500])
+    raw = str(posted.get(f"score.{code}") or "")
+    if not raw.isdigit():
+        raise ScoreMissingError(code)
+    return Score(score=int(raw), comment=str(posted.get(f"comment.{code}") or "")[:500])
 
 
 @router.post("/cases/{case_no}/rating")
@@ -52,7 +58,7 @@ async def rate(
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
-    case, items = load_case(session, page.principal, case_no)
+    case, items = load_own_case(session, page.principal, case_no)  # the applicant's own say, not an agent's
     try:
         body = RatingIn(
             overall=_score(posted, "overall"),
@@ -70,6 +76,8 @@ async def rate(
             body=body,
             now=clock.now(),
         )
+    except ScoreMissingError:
+        return page.render("error.html", status_code=422, message=page.t("rate_choose"))
     except ValueError as error:  # a score outside 1–5 from a tampered form
         return page.render("error.html", status_code=422, message=str(error))
     except InvalidError as error:
@@ -86,7 +94,7 @@ async def verdict(
     assert page.principal is not None
     posted = await page.request.form()
     choice: Literal["confirm", "contest"] = "contest" if posted.get("verdict") == "contest" else "confirm"
-    load_case(session, page.principal, case_no)
+    load_own_case(session, page.principal, case_no)
     await give_verdict(
         session=session,
         temporal=temporal,

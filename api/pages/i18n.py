@@ -170,6 +170,34 @@ WORDS: dict[str, tuple[str, str]] = {
     "rate_overall": ("整体评价", "Overall"),
     "comment": ("意见", "Comment"),
     "rate_send": ("提交评价", "Send the rating"),
+    "rate_choose": (
+        "请为每一项选择评分(1–5星)后再提交。",
+        "Choose a score (1–5 stars) for every line before sending.",
+    ),
+    "rule_applicant_not_registered": (
+        "只有人口信息登记的当事人(如新生儿的父亲或母亲)本人才能申请;请用本人账号登录,或请当事人授权您代办。",
+        "Only the parties the population register records (e.g. the newborn's mother or father) may apply: sign in "
+        "with your own account, or ask one of them to authorise you.",
+    ),
+    "rule_applicant_not_a_party": (
+        "申请人须为本事项的当事人(如新生儿的父亲或母亲);父母信息以人口登记为准,请勿改动,或请当事人授权您代办。",
+        "The applicant must be a party (e.g. the newborn's mother or father) as the register records them; leave "
+        "the parents' fields as filled in, or ask a parent to authorise you.",
+    ),
+    "rule_no_authority": (
+        "您未获得该申请人的授权;请其先授权您代办。",
+        "You are not authorised by this applicant; ask them to authorise you first.",
+    ),
+    "rule_authority_ended": (
+        "您的代办授权已撤销或已过期;请申请人重新授权。",
+        "Your authority was revoked or has expired; ask the applicant to authorise you again.",
+    ),
+    "rule_authority_other_scope": (
+        "您的授权不包括此事项;请申请人为此事项授权。",
+        "Your authority does not cover this one-thing; ask the applicant to authorise you for it.",
+    ),
+    "rule_agents_not_allowed": ("此事项须由申请人本人办理。", "The applicant must apply for this one-thing themself."),
+    "acted_by": ("代办人", "Filed by agent"),
     "rated": ("感谢您的评价", "Thank you for your rating"),
     "no_cases": ("您还没有办件。", "You have no cases yet."),
     "no_licences": ("暂无电子证照。", "No e-licences yet."),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
-from persistence.cases import list_cases
-from services.cases import CaseView, case_view, load_case, send_supplement, withdraw_case
+from services.cases import CaseView, case_list, case_view, load_case, send_supplement, withdraw_case
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
 from services.submission import ApplicationIn, accept
 
@@ -39,7 +38,7 @@ async def submit_application(
         cases=cases,
         settings=settings,
         catalog=catalog,
-        owner=principal.subject,
+        caller=principal.subject,
         idempotency_key=idempotency_key,
         body=body,
         now=clock.now(),
@@ -56,8 +55,16 @@ async def submit_application(
     )
 
 
-@router.get("", response_model=list[CaseSummary])
-def my_applications(principal: CitizenDep, session: SessionDep) -> list[CaseSummary]:
+@router.get("", response_model=list[CaseSummary], responses=problems(NotAllowedError))
+def my_applications(
+    principal: CitizenDep,
+    session: SessionDep,
+    clock: ClockDep,
+    on_behalf_of: Annotated[str | None, Query(max_length=128, description="An account you act for")] = None,
+) -> list[CaseSummary]:
+    """My cases (those an agent filed for me too, `acted_by` naming the agent); with `on_behalf_of`, the cases of
+    an account I act for that my authority covers."""
+    cases = case_list(session, principal=principal, on_behalf_of=on_behalf_of, now=clock.now())
     return [
         CaseSummary(
             case_no=case.case_no,
@@ -65,14 +72,17 @@ def my_applications(principal: CitizenDep, session: SessionDep) -> list[CaseSumm
             status=case.status,
             accepted_at=case.accepted_at,
             finished_at=case.finished_at,
+            acted_by=case.acted_by,
         )
-        for case in list_cases(session, owner=principal.subject)
+        for case in cases
     ]
 
 
 @router.get("/{case_no}", response_model=CaseView, responses=problems(NotFoundError))
-def get_application(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> CaseView:
-    case, items = load_case(session, principal, case_no)
+def get_application(
+    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+) -> CaseView:
+    case, items = load_case(session, principal, case_no, now=clock.now())
     return case_view(catalog, case, items)
 
 
@@ -112,6 +122,7 @@ async def supplement(
     responses=problems(NotFoundError, ConflictError),
 )
 async def withdraw(
+    clock: ClockDep,
     case_no: str,
     principal: CitizenDep,
     session: SessionDep,
@@ -120,5 +131,7 @@ async def withdraw(
     body: WithdrawIn | None = None,
 ) -> CaseView:
     reason = (body or WithdrawIn()).reason
-    case, items = await withdraw_case(session=session, cases=cases, principal=principal, case_no=case_no, reason=reason)
+    case, items = await withdraw_case(
+        session=session, cases=cases, principal=principal, case_no=case_no, reason=reason, now=clock.now()
+    )
     return case_view(catalog, case, items)

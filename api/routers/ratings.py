@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.openapi import problems
 from persistence.ratings import get_rating
-from services.cases import load_case
+from services.cases import load_case, load_own_case
 from services.errors import ConflictError, InvalidError, NotFoundError, UnavailableError
 from services.ratings import RatingIn, RatingView, rating_view, submit_rating
 from services.rectifications import RectificationView, VerdictIn, case_rectification_views, give_verdict
@@ -18,8 +18,10 @@ router = APIRouter(prefix="/applications", tags=["ratings"])
 
 
 @router.get("/{case_no}/rating", response_model=RatingView, responses=problems(NotFoundError))
-def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> RatingView:
-    case, items = load_case(session, principal, case_no)
+def get_case_rating(
+    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+) -> RatingView:
+    case, items = load_case(session, principal, case_no, now=clock.now())
     return rating_view(catalog, case, items, get_rating(session, case_no=case_no))
 
 
@@ -39,7 +41,8 @@ async def rate_case(
     settings: SettingsDep,
     catalog: CatalogDep,
 ) -> RatingView:
-    case, items = load_case(session, principal, case_no)
+    # The applicant's own say about the service: not an agent's, nor an official's.
+    case, items = load_own_case(session, principal, case_no)
     return await submit_rating(
         session=session,
         temporal=temporal,
@@ -54,9 +57,9 @@ async def rate_case(
 
 @router.get("/{case_no}/rectifications", response_model=list[RectificationView], responses=problems(NotFoundError))
 def my_rectifications(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
+    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> list[RectificationView]:
-    load_case(session, principal, case_no)
+    load_case(session, principal, case_no, now=clock.now())
     return case_rectification_views(session, catalog, case_no)
 
 
@@ -76,8 +79,8 @@ async def answer_reply(
     body: VerdictIn | None = None,
 ) -> RectificationView:
     """`confirm` closes it; `contest` sends it back to the department for a second reply under its remaining
-    deadline (a second contest escalates)."""
-    load_case(session, principal, case_no)
+    deadline (a second contest escalates). Only the applicant who rated answers, as with the rating itself."""
+    load_own_case(session, principal, case_no)
     return await give_verdict(
         session=session,
         temporal=temporal,

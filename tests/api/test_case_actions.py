@@ -13,14 +13,14 @@ import pytest
 from core.auth import Role
 from core.signing import department_key, signed_headers
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.e2e
 
 
 def application() -> dict:
-    return demo_application(load_catalog().get("newborn"), date.today())
+    return demo_request(load_catalog().get("newborn"), date.today())
 
 
 async def test_correction_request_waits_for_the_citizen_and_resumes(dev_env, data_dir: Path) -> None:

@@ -13,12 +13,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_token
 from core.auth import Role
+from one_things.catalog import load_catalog
+from one_things.demo import demo_materials
 from tests.support.stack import Stack, running_stack, token
 
 pytestmark = pytest.mark.e2e
 
 TYPED_ONLY = {"newborn_name": "王小宝", "newborn_sex": "female", "birth_hospital": "上海市第一妇婴保健院"}
 ANSWERS = {"hukou_location": "this_district"}
+MATERIALS = demo_materials(load_catalog().get("newborn"))
 
 
 def typed_form() -> dict[str, str]:
@@ -72,7 +75,7 @@ async def test_held_data_is_filled_in_and_new_applications_are_rate_limited(
 ) -> None:
     async with running_stack(dev_env.client, data_dir, with_worker=False, submissions_per_hour=2) as stack:
         citizen = stack.as_user(Role.CITIZEN, "demo-mother-1")
-        body = {"thing": "newborn", "answers": ANSWERS, "form": typed_form()}
+        body = {"thing": "newborn", "answers": ANSWERS, "form": typed_form(), "materials": MATERIALS}
         first = await citizen.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "a-1"})
         assert first.status_code == 201, first.text  # only the four fields the government cannot know
         second = await citizen.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "a-2"})
@@ -84,11 +87,11 @@ async def test_held_data_is_filled_in_and_new_applications_are_rate_limited(
         repeat = await citizen.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "a-1"})
         assert repeat.status_code == 200  # a repeat of an accepted application is not a new one
         assert repeat.json()["case_no"] == first.json()["case_no"]
-        # Someone the register does not know must type everything: the error names the fields.
+        # Someone the register does not know is not a parent it records: refused, naming the rule.
         stranger = stack.as_user(Role.CITIZEN, "not-in-the-register")
         refused = await stranger.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "s-1"})
-        assert refused.status_code == 422
-        assert {"form.mother_name", "form.mother_id_no"} <= {error["field"] for error in refused.json()["errors"]}
+        assert refused.status_code == 403
+        assert refused.json()["rule"] == "applicant_not_registered"
 
 
 async def test_cookie_sessions_need_the_csrf_token_to_change_anything(
@@ -98,7 +101,7 @@ async def test_cookie_sessions_need_the_csrf_token_to_change_anything(
         client, csrf = browser(stack, "demo-mother-1")
         async with client:
             assert (await client.get("/api/v1/applications")).status_code == 200  # reading needs no token
-            body = {"thing": "newborn", "answers": ANSWERS, "form": typed_form()}
+            body = {"thing": "newborn", "answers": ANSWERS, "form": typed_form(), "materials": MATERIALS}
             forged = await client.post("/api/v1/applications", json=body)
             assert forged.status_code == 403
             assert CSRF_HEADER in forged.json()["detail"]
@@ -111,7 +114,7 @@ async def test_cookie_sessions_need_the_csrf_token_to_change_anything(
 async def test_pages_show_no_one_another_citizens_case(dev_env: WorkflowEnvironment, data_dir: Path) -> None:
     async with running_stack(dev_env.client, data_dir) as stack:
         owner = stack.as_user(Role.CITIZEN, "demo-mother-1")
-        body = {"thing": "newborn", "answers": ANSWERS, "form": typed_form()}
+        body = {"thing": "newborn", "answers": ANSWERS, "form": typed_form(), "materials": MATERIALS}
         case_no = (await owner.post("/api/v1/applications", json=body)).json()["case_no"]
         other, csrf = browser(stack, "demo-mother-2")
         async with other:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from one_things.eligibility import individual_definition
 from persistence.db import make_engine
 from persistence.tables import CaseRecord
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 
 def old_baby() -> dict:
-    body = demo_application(load_catalog().get("newborn"), date.today())
+    body = demo_request(load_catalog().get("newborn"), date.today())
     body["form"]["newborn_birth_date"] = (date.today() - timedelta(days=400)).isoformat()
     return body
 
@@ -49,7 +49,7 @@ async def test_ineligible_applicant_is_told_why_and_applies_item_by_item(dev_env
         assert (await mother.get("/api/v1/applications")).json() == []  # nothing was started
 
         single = individual_definition(load_catalog().get("newborn"), "hukou_registration")
-        body = demo_application(single, date.today())
+        body = demo_request(single, date.today())
         assert "birth_cert_no" in body["form"]  # read from the certificate the parents hold, not another item
         body = {"thing": "newborn", "individual_item": "hukou_registration", "form": body["form"]}
         accepted = await mother.post("/api/v1/applications", json=body)
@@ -92,7 +92,7 @@ async def test_ineligible_applicant_is_told_why_and_applies_item_by_item(dev_env
 async def test_accounts_of_the_wrong_kind_are_refused(dev_env, data_dir: Path) -> None:
     async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
         enterprise = stack.as_user(Role.CITIZEN, "demo-enterprise-1")
-        body = demo_application(load_catalog().get("newborn"), date.today())
+        body = demo_request(load_catalog().get("newborn"), date.today())
         refused = await enterprise.post("/api/v1/applications", json=body)
         assert refused.status_code == 403
         assert "personal account" in refused.json()["detail"]

@@ -11,7 +11,7 @@ import pytest
 
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from persistence.demo_seed import ENTERPRISES
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
@@ -31,7 +31,7 @@ async def test_enterprise_applies_for_a_restaurant_with_held_data_filled_in(dev_
         assert held["credit_code"] == ENTERPRISES[0].credit_code
         assert {f["source"] for f in form["fields"] if f["prefilled"]} == {"enterprise_register"}
 
-        body = demo_application(RESTAURANT, date.today())
+        body = demo_request(RESTAURANT, date.today())
         body["form"] = {code: value for code, value in body["form"].items() if code not in held}
         accepted = await company.post("/api/v1/applications", json=body)
         assert accepted.status_code == 201, accepted.text

@@ -16,9 +16,10 @@ from sqlmodel import Session
 from activities.messages import RecordingTransport, deliver_message
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from persistence.db import make_engine
 from persistence.messages import list_outgoing
+from tests.support.people import held_personal_data
 from tests.support.stack import Stack, running_stack
 from tests.support.staff import approve_queue
 from workflows.contracts import Message, MessageKind
@@ -29,7 +30,7 @@ DEPARTMENTS = ("health", "public_security", "human_resources", "medical_insuranc
 
 
 def application() -> dict[str, Any]:
-    return demo_application(load_catalog().get("newborn"), date.today())
+    return demo_request(load_catalog().get("newborn"), date.today())
 
 
 async def fast(stack: Stack) -> None:
@@ -94,7 +95,7 @@ async def test_a_newborn_case_notifies_acceptance_each_result_and_the_end(dev_en
         with Session(engine) as session:
             outgoing = list_outgoing(session, case_no=case_no)
         assert Counter(row.channel for row in outgoing) == Counter({"sms": 7, "email": 7})
-        personal = [body["form"][name] for name in ("mother_id_no", "father_id_no", "mother_name", "father_name")]
+        personal = held_personal_data(engine, "citizen-msg-1")
         for row in outgoing:
             assert row.owner == "citizen-msg-1"
             assert not any(value in row.text for value in personal)

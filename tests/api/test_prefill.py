@@ -139,7 +139,7 @@ async def test_demo_seeding_is_idempotent_and_valid(dev_env, data_dir: Path) -> 
         assert seed_demo_data(session) == 0
         session.commit()
         residents = session.exec(select(Resident)).all()
-        assert len(residents) == 6
+        assert len(residents) == 7  # three couples and a grandmother
         assert all(ric.is_valid(resident.id_no) for resident in residents)
         for resident in residents:
             assert ric.get_birth_date(resident.id_no) == resident.birth_date
@@ -150,7 +150,7 @@ async def test_demo_seeding_is_idempotent_and_valid(dev_env, data_dir: Path) -> 
         marriages = session.exec(select(func.count()).select_from(Licence)).one()
         assert marriages == 2  # one copy each for the married demo couple
         citizens = list_demo_citizens(session)
-        assert len(citizens) == 6
+        assert len(citizens) == 7
         for citizen, resident in zip(citizens, sorted(residents, key=lambda r: r.subject), strict=True):
             assert citizen.subject == resident.subject
             assert resident.id_no not in citizen.model_dump_json()

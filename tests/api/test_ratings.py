@@ -14,7 +14,7 @@ import pytest
 
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from tests.support.stack import Stack, running_stack
 from tests.support.staff import approve_queue
 
@@ -48,7 +48,7 @@ async def poll(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: 
 async def completed_case(stack: Stack, citizen: httpx.AsyncClient) -> str:
     for department in ("health", "public_security", "human_resources", "medical_insurance"):
         await stack.configure(department, latency_ms=50, jitter_ms=0, batch_interval_ms=100)
-    body = demo_application(load_catalog().get("newborn"), date.today())
+    body = demo_request(load_catalog().get("newborn"), date.today())
     case_no: str = (await citizen.post("/api/v1/applications", json=body)).json()["case_no"]
     await stack.wait_case(citizen, case_no, {"running", "waiting_citizen"})
     early = await citizen.post(f"/api/v1/applications/{case_no}/rating", json=rating())

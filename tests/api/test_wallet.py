@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from activities.projection import ProjectionActivities
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from persistence.db import make_engine
 from persistence.licences import Licence, add_licence
 from tests.support.stack import Stack, running_stack
@@ -39,7 +39,7 @@ async def completed_case(stack: Stack) -> tuple[str, dict]:
     citizen = stack.as_user(Role.CITIZEN, MOTHER)
     stop = asyncio.Event()
     clerk = asyncio.create_task(approve_queue(stack.as_user(Role.STAFF, "clerk-1", department="cdc"), stop))
-    body = demo_application(load_catalog().get("newborn"), date.today())
+    body = demo_request(load_catalog().get("newborn"), date.today())
     response = await citizen.post("/api/v1/applications", json=body)
     assert response.status_code == 201, response.text
     case_no = response.json()["case_no"]

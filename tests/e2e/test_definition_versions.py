@@ -31,7 +31,7 @@ from core.settings import Settings
 from departments.app import create_app as create_departments
 from departments.behaviour import StubConfig
 from one_things.catalog import CATALOG_DIR, load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from one_things.eligibility import individual_definition
 from one_things.problems import CatalogError
 from tests.conftest import stack_settings
@@ -133,7 +133,7 @@ async def test_running_case_finishes_on_v1_while_new_cases_use_v2(dev_env, data_
     v1 = stack_settings(data_dir, client)
     v2_files = write_v2(tmp_path / "catalog-v2")
     v2 = v1.model_copy(update={"catalog_dir": v2_files})
-    body = demo_application(load_catalog().get("newborn"), date.today())
+    body = demo_request(load_catalog().get("newborn"), date.today())
     departments = create_departments(v1, StubConfig(clerk_departments=[]))
     with ThreadedServer(departments, port=v1.departments_port):
         stubs = httpx.AsyncClient(base_url=v1.departments_url, timeout=30)
@@ -172,7 +172,7 @@ async def test_running_case_finishes_on_v1_while_new_cases_use_v2(dev_env, data_
             # A single item applied for on its own first: the version's snapshot is still the whole definition.
             single = individual_definition(load_catalog(v2_files).get("newborn"), "medical_insurance")
             alone = {"thing": "newborn", "individual_item": "medical_insurance"}
-            alone["form"] = demo_application(single, date.today())["form"]
+            alone["form"] = demo_request(single, date.today())["form"]
             response = await citizen.post("/api/v1/applications", json=alone, headers={"Idempotency-Key": "v2-1"})
             assert response.status_code == 201, response.text
             response = await citizen.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "v2"})

@@ -12,11 +12,13 @@ import pytest
 from sqlmodel import Session, select
 
 from core.auth import Role
+from core.database import create_sql_engine
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from persistence.db import make_engine
 from persistence.tables import ApplicationRequest
 from tests.support.histories import record_history
+from tests.support.people import held_personal_data
 from tests.support.servers import TEMPORAL_CLI
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
@@ -33,7 +35,7 @@ NEWBORN_ITEMS = {
 
 
 def application() -> dict:
-    return demo_application(load_catalog().get("newborn"), date.today())
+    return demo_request(load_catalog().get("newborn"), date.today())
 
 
 def overlaps(a: dict, b: dict) -> bool:
@@ -112,7 +114,9 @@ async def test_history_shows_no_plaintext_personal_data(dev_env, data_dir: Path)
             check=True,
         ).stdout
         assert case_no in shown  # the history is there …
-        personal = [body["form"][field] for field in ("mother_name", "mother_id_no", "father_name", "father_id_no")]
+        engine = create_sql_engine(stack.settings.projection_url)
+        personal = held_personal_data(engine, "citizen-e2e-2")
+        engine.dispose()
         for value in personal:
             assert value not in shown  # … but its payloads are ciphertext
         assert json.loads(shown)
@@ -122,17 +126,15 @@ async def test_bad_application_is_rejected_naming_the_field_and_starts_nothing(d
     async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
         citizen = stack.as_user(Role.CITIZEN, "citizen-e2e-3")
         body = application()
-        body["form"]["mother_id_no"] = body["form"]["mother_id_no"][:-1] + (
-            "0" if body["form"]["mother_id_no"][-1] != "0" else "1"
-        )
+        body["form"]["contact_phone"] = "02161234567"  # typed (editable), and not a mobile number
         body["answers"]["hukou_location"] = "mars"
         response = await citizen.post("/api/v1/applications", json=body)
         assert response.status_code == 422
         assert response.headers["content-type"].startswith("application/problem+json")
         problem = response.json()
         fields = {error["field"] for error in problem["errors"]}
-        assert {"form.mother_id_no", "answers.hukou_location"} <= fields
-        assert body["form"]["mother_id_no"] not in response.text
+        assert {"form.contact_phone", "answers.hukou_location"} <= fields
+        assert body["form"]["contact_phone"] not in response.text
         assert (await citizen.get("/api/v1/applications")).json() == []
         with Session(make_engine(stack.settings.projection_url)) as session:
             assert session.exec(select(ApplicationRequest)).all() == []  # not even an Idempotency-Key row

@@ -16,7 +16,7 @@ import pytest
 from core.auth import Role
 from core.settings import Settings
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
 
@@ -47,7 +47,7 @@ async def test_sigkilled_worker_resumes_every_case_without_duplicate_records(dev
             await stack.configure(department, latency_ms=800, jitter_ms=300, failure_rate=0.1, batch_interval_ms=500)
         citizen = stack.as_user(Role.CITIZEN, "citizen-crash")
         staff = stack.as_user(Role.STAFF, "clerk-crash", department="cdc")
-        body = demo_application(load_catalog().get("newborn"), date.today())
+        body = demo_request(load_catalog().get("newborn"), date.today())
         log = data_dir / "worker.log"
         worker = start_worker(stack.settings, log)
         stop = asyncio.Event()

@@ -143,6 +143,9 @@ async def walk(page: Page, journey: Journey, stack: Stack) -> None:
     await expect(page.locator(".timeline li.completed")).to_have_count(5)
     await journey.snap("completed")
     rating = page.locator("#rating")
+    groups = rating.get_by_role("group")
+    for index in range(await groups.count()):  # nothing is pre-selected: every score is chosen
+        await groups.nth(index).get_by_label("5", exact=False).check()
     cdc = rating.get_by_role("group", name="上海市疾病预防控制中心")
     await cdc.get_by_label("2", exact=False).check()
     await cdc.get_by_label("意见").fill("接种证等了很久")

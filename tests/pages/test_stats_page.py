@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.sessions import SESSION_COOKIE
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from tests.pages.browser import chromium, screenshot_path
 from tests.support.stack import Stack, running_stack, token
 from tests.support.staff import approve_queue
@@ -60,8 +60,8 @@ async def completed_and_rated(stack: Stack, browser: Browser) -> list[dict[str, 
     stop = asyncio.Event()
     clerk = asyncio.create_task(approve_queue(stack.as_user(Role.STAFF, "clerk", department="cdc"), stop))
     mother = stack.as_user(Role.CITIZEN, "demo-mother-1")
-    other = stack.as_user(Role.CITIZEN, "stats-citizen")
-    body = demo_application(load_catalog().get("newborn"), date.today())
+    other = stack.as_user(Role.CITIZEN, "citizen-stats")
+    body = demo_request(load_catalog().get("newborn"), date.today())
     owners = {await apply_in_browser(browser, stack): mother}
     for key in ("stats-1", "stats-2"):
         response = await other.post("/api/v1/applications", json=body, headers={"Idempotency-Key": key})
@@ -110,11 +110,11 @@ async def check_json(stack: Stack, cases: list[dict[str, Any]]) -> None:
     measured = newborn["measured"]
     assert measured["steps"] == 1  # one application each, no correction
     assert measured["calendar_days"]["median"] == statistics.median(calendar_days(c) for c in cases)
-    assert measured["materials_provided"] == 0.33  # only the browser's application carried the photo
+    assert measured["materials_provided"] == 1  # the photo, required through the API as on the page
     assert measured["materials_exempt"] == 4  # ID cards, hukou booklet, birth and marriage certificates
     assert measured["trips"] == 0
     assert newborn["reduction"]["steps"] == 95.5
-    assert newborn["reduction"]["materials"] == 89.0
+    assert newborn["reduction"]["materials"] == 66.7  # 3 → 1, the seed's figure
     assert newborn["reduction"]["trips"] == 100
     assert newborn["reviews"] == {"ratings": 3, "good": 2, "rate": 66.7}
 
@@ -153,7 +153,7 @@ async def check_csv(stack: Stack) -> None:
     [row] = [row for row in rows if row["thing"] == "newborn"]
     assert (row["thing"], row["name_zh"], row["from"], row["to"]) == ("newborn", "新生儿出生一件事", "2020-01-01", "")
     assert (row["accepted"], row["completed"], row["steps_before"], row["steps_after"]) == ("3", "3", "22", "1")
-    assert (row["materials_before"], row["materials_provided"], row["materials_exempt"]) == ("3", "0.33", "4")
+    assert (row["materials_before"], row["materials_provided"], row["materials_exempt"]) == ("3", "1", "4")
     assert (row["trips_before"], row["trips_after"], row["good_rate_pct"]) == ("14", "0", "66.7")
 
 

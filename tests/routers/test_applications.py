@@ -47,6 +47,7 @@ async def test_an_accepted_application_starts_its_case_with_the_plan_and_the_hel
         "thing": "newborn",
         "answers": {"hukou_location": "this_district"},
         "form": {**typed, "newborn_birth_date": birth_date},
+        "materials": api.newborn()["materials"],
     }
     async with api.as_user(Role.CITIZEN, "demo-mother-1") as citizen:
         response = await citizen.post("/api/v1/applications", json=body, headers={"Idempotency-Key": "held-1"})

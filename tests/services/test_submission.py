@@ -12,7 +12,7 @@ from sqlmodel import Session
 from core.auth import Principal, Role
 from core.settings import Settings
 from one_things.catalog import Catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from one_things.eligibility import individual_definition
 from persistence.applications import find_application
 from persistence.cases import get_case
@@ -21,6 +21,7 @@ from services.cases import send_supplement
 from services.errors import InvalidError, UnavailableError
 from services.submission import ApplicationIn, accept
 from tests.support.fake_gateway import FakeCaseGateway, Method, Outcome
+from tests.support.people import register_if_test_citizen
 
 
 async def submit(
@@ -32,12 +33,13 @@ async def submit(
     body: dict[str, Any],
     key: str | None = None,
 ) -> tuple[str, list[str], bool]:
+    register_if_test_citizen(engine_of(session), owner)
     case_no, plan, created = await accept(
         session=session,
         cases=gateway,
         settings=settings,
         catalog=catalog,
-        owner=owner,
+        caller=owner,
         idempotency_key=key,
         body=ApplicationIn.model_validate(body),
         now=datetime.now(UTC),
@@ -45,8 +47,14 @@ async def submit(
     return case_no, plan.included, created
 
 
+def engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    return bind
+
+
 def newborn(catalog: Catalog, born: date | None = None) -> dict[str, Any]:
-    body = demo_application(catalog.get("newborn"), date.today())
+    body = demo_request(catalog.get("newborn"), date.today())
     if born is not None:
         body["form"] = {**cast(dict[str, Any], body["form"]), "newborn_birth_date": born.isoformat()}
     return body
@@ -54,8 +62,14 @@ def newborn(catalog: Catalog, born: date | None = None) -> dict[str, Any]:
 
 def alone(item: str, catalog: Catalog, **form: str) -> dict[str, Any]:
     """An application for one item of the newborn bundle on its own (分别办理), with its own form."""
-    demo = demo_application(individual_definition(catalog.get("newborn"), item), date.today())
-    return {"thing": "newborn", "individual_item": item, "form": {**cast(dict[str, Any], demo["form"]), **form}}
+    demo = demo_request(individual_definition(catalog.get("newborn"), item), date.today())
+    materials = demo["materials"]
+    return {
+        "thing": "newborn",
+        "individual_item": item,
+        "form": {**cast(dict[str, Any], demo["form"]), **form},
+        "materials": materials,
+    }
 
 
 async def test_a_case_is_recorded_before_the_engine_is_asked_so_nothing_accepted_is_lost(
@@ -63,19 +77,19 @@ async def test_a_case_is_recorded_before_the_engine_is_asked_so_nothing_accepted
 ) -> None:
     gateway.answer(Method.START, Outcome.UNAVAILABLE)
     with pytest.raises(UnavailableError) as down:
-        await submit(session, gateway, settings, catalog, "demo-mother-2", newborn(catalog), key="k-down")
+        await submit(session, gateway, settings, catalog, "citizen-accepted-first", newborn(catalog), key="k-down")
     case_no = down.value.context["case_no"]
     with Session(engine) as elsewhere:  # committed, not just in this session
-        assert find_application(elsewhere, owner="demo-mother-2", idempotency_key="k-down") is not None
+        assert find_application(elsewhere, owner="citizen-accepted-first", idempotency_key="k-down") is not None
         found = get_case(elsewhere, case_no=case_no)
         assert found is not None
-        resident = get_resident(elsewhere, subject="demo-mother-2")
+        resident = get_resident(elsewhere, subject="citizen-accepted-first")
         assert resident is not None
         assert (found[0].status, found[0].channel, found[0].district) == ("running", "bundle", resident.district)
 
     gateway.answer(Method.START, Outcome.ACCEPT)
     again, _, created = await submit(
-        session, gateway, settings, catalog, "demo-mother-2", newborn(catalog), key="k-down"
+        session, gateway, settings, catalog, "citizen-accepted-first", newborn(catalog), key="k-down"
     )
     assert (again, created) == (case_no, False)
     assert list(gateway.states) == [case_no]

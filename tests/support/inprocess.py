@@ -23,9 +23,10 @@ from api.deps import get_case_gateway
 from core.auth import Principal, Role, issue_token
 from core.settings import Settings
 from one_things.catalog import Catalog, load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from tests.support.db import migrate_data_dir
 from tests.support.fake_gateway import FakeCaseGateway
+from tests.support.people import register_if_test_citizen
 from tests.support.servers import free_port
 
 
@@ -52,12 +53,15 @@ class InProcessApi:
         return httpx.AsyncClient(transport=transport, base_url="http://api", headers=headers)
 
     def as_user(self, role: Role, subject: str, department: str | None = None) -> httpx.AsyncClient:
+        """A client signed in as `subject`; a test's own citizen-… is registered as a parent first."""
+        if role is Role.CITIZEN:
+            register_if_test_citizen(self.engine, subject)
         bearer = issue_token(self.settings.secret_key, Principal(role=role, subject=subject, department=department))
         return self.client({"Authorization": f"Bearer {bearer}"})
 
     def newborn(self, **form: Any) -> dict[str, Any]:
-        """A valid newborn application (every field typed in), with `form` overriding fields."""
-        body = demo_application(self.catalog.get("newborn"), date.today())
+        """A valid newborn application (held data left out, the photo included), with `form` overriding fields."""
+        body = demo_request(self.catalog.get("newborn"), date.today())
         body["form"] = {**body["form"], **form}  # type: ignore[dict-item]
         return body
 

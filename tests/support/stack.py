@@ -15,10 +15,12 @@ from temporalio.client import Client
 
 from api.app import create_app as create_api
 from core.auth import Principal, Role, issue_token
+from core.database import create_sql_engine
 from core.settings import Settings
 from departments.app import create_app as create_departments
 from departments.behaviour import StubConfig
 from tests.conftest import stack_settings
+from tests.support.people import register_if_test_citizen
 from tests.support.servers import ThreadedServer
 from worker import build_worker
 
@@ -35,6 +37,13 @@ class Stack:
     stubs: httpx.AsyncClient
 
     def as_user(self, role: Role, subject: str, department: str | None = None) -> httpx.AsyncClient:
+        """A client signed in as `subject`; a test's own citizen-… is registered as a parent first."""
+        if role is Role.CITIZEN:
+            engine = create_sql_engine(self.settings.projection_url)
+            try:
+                register_if_test_citizen(engine, subject)
+            finally:
+                engine.dispose()
         bearer = token(self.settings, role, subject, department)
         return httpx.AsyncClient(
             base_url=self.settings.api_url, headers={"Authorization": f"Bearer {bearer}"}, timeout=30
