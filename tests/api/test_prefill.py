@@ -125,7 +125,7 @@ async def test_form_before_the_guidance_answers_and_with_bad_ones(dev_env, data_
         unknown = await mother.get("/api/v1/things/nothing/form")
         assert unknown.status_code == 404
         # Someone not in the register still gets the form, with nothing filled in.
-        stranger = (await stack.as_user(Role.CITIZEN, "citizen-unknown").get("/api/v1/things/newborn/form")).json()
+        stranger = (await stack.as_user(Role.CITIZEN, "unregistered-visitor").get("/api/v1/things/newborn/form")).json()
         assert stranger["counts"]["prefilled"] == 0
         assert (await stack.api.get("/api/v1/things/newborn/form")).status_code == 401
 

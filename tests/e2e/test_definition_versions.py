@@ -34,8 +34,10 @@ from one_things.catalog import CATALOG_DIR, load_catalog
 from one_things.demo import demo_request
 from one_things.eligibility import individual_definition
 from one_things.problems import CatalogError
+from persistence.db import make_engine
 from tests.conftest import stack_settings
 from tests.support.histories import record_history
+from tests.support.people import register_if_test_citizen
 from tests.support.servers import ThreadedServer
 from tests.support.stack import token
 from worker import build_worker
@@ -77,6 +79,9 @@ async def platform(client: Client, settings: Settings) -> AsyncIterator[None]:
 
 
 def user(settings: Settings, role: Role, subject: str, department: str | None = None) -> httpx.AsyncClient:
+    engine = make_engine(settings.projection_url)
+    register_if_test_citizen(engine, subject)  # a parent in the register, so the who-may-apply rule admits them
+    engine.dispose()
     return httpx.AsyncClient(
         base_url=settings.api_url,
         headers={"Authorization": f"Bearer {token(settings, role, subject, department)}"},

@@ -17,6 +17,8 @@ from core.auth import Role
 from core.settings import Settings
 from one_things.catalog import load_catalog
 from one_things.demo import demo_request
+from persistence.db import make_engine
+from tests.support.people import held_personal_data
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
 
@@ -90,7 +92,11 @@ async def test_sigkilled_worker_resumes_every_case_without_duplicate_records(dev
         assert _series(metrics, "onething_items_finished_total", 'item="social_security_card"', 'outcome="completed"')
         assert "temporal_workflow_completed" in metrics
         assert not any(case_no in metrics for case_no in statuses)
-        assert body["form"]["mother_id_no"] not in metrics
+        engine = make_engine(stack.settings.projection_url)
+        personal = held_personal_data(engine, "citizen-crash")
+        engine.dispose()
+        assert personal
+        assert not any(value in metrics for value in personal)
 
 
 def _series(metrics: str, name: str, *labels: str) -> list[str]:

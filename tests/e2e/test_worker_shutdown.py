@@ -12,7 +12,7 @@ import pytest
 
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_application
+from one_things.demo import demo_request
 from tests.e2e.test_worker_crash import start_worker
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
@@ -33,7 +33,7 @@ async def test_sigterm_finishes_the_department_call_in_flight(dev_env, data_dir:
         stop = asyncio.Event()
         clerk = asyncio.create_task(approve_queue(staff, stop))
         try:
-            body = demo_application(load_catalog().get("newborn"), date.today())
+            body = demo_request(load_catalog().get("newborn"), date.today())
             case_no = (await citizen.post("/api/v1/applications", json=body)).json()["case_no"]
             await _until_the_department_holds(stack, case_no)  # the call is in flight: the answer takes 4 s
 
