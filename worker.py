@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 from activities.registry import build_activities
 from core.calendar import adjustments_from
 from core.clock import SYSTEM_CLOCK, Clock
+from core.logging import configure_logging
 from core.metrics import HISTOGRAM_BUCKETS
 from core.settings import Settings
 from core.temporal import connect
@@ -119,6 +120,6 @@ async def _connect_with_retry(settings: Settings, runtime: Runtime) -> Client:
 
 
 def run_worker(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.effective_log_format)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings))

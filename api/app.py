@@ -35,6 +35,7 @@ from api.routers import (
 from api.temporal_link import TemporalLink
 from core.clock import SYSTEM_CLOCK, Clock
 from core.oidc import OidcClient
+from core.request_id import RequestIdMiddleware
 from core.settings import Settings, get_settings
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
@@ -102,4 +103,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     ):
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
     return app
