@@ -6,6 +6,7 @@ import uvicorn
 
 from core.logging import configure_logging
 from core.settings import Settings
+from core.tracing import instrument_app, provider_from_settings
 from departments.app import create_app
 from departments.behaviour import StubConfig
 
@@ -16,4 +17,5 @@ def run_departments(settings: Settings) -> None:
     configure_logging(settings.effective_log_format)
     config = StubConfig.from_env()
     app = create_app(settings, config)
+    instrument_app(app, provider_from_settings(settings, "onething-departments"))
     uvicorn.run(app, host=settings.departments_host, port=settings.departments_port, log_level="info", log_config=None)
