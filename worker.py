@@ -14,16 +14,20 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from core.calendar import adjustments_from
 from core.clock import SYSTEM_CLOCK, Clock
+from core.health_server import Ready, health_server
+from core.logging import configure_logging
 from core.metrics import HISTOGRAM_BUCKETS
 from core.settings import Settings
 from core.temporal import connect
+from core.tracing import instrument_httpx, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
 from persistence.db import make_engine
@@ -32,6 +36,8 @@ from workflows.registry import WORKFLOWS
 from workflows.schedules import ensure_schedules
 
 log = logging.getLogger("onething.worker")
+
+READINESS_TIMEOUT_SECONDS = 3.0
 
 
 def worker_activities(
@@ -91,27 +97,51 @@ def metrics_runtime(settings: Settings) -> Runtime:
 
 async def serve(settings: Settings) -> None:
     runtime = metrics_runtime(settings)
-    client = await _connect_with_retry(settings, runtime)
-    async with started_worker(client, settings) as worker:
+    tracer_provider = provider_from_settings(settings, "onething-worker")
+    instrument_httpx(tracer_provider)  # department calls join the activity's trace
+    client = await _connect_with_retry(settings, runtime, temporal_interceptors(tracer_provider))
+    stopping = asyncio.Event()
+    async with (
+        started_worker(client, settings) as worker,
+        health_server(settings.metrics_host, settings.worker_health_port, readiness(client, worker, stopping)),
+    ):
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGTERM, signal.SIGINT):
             # Not asyncio.run's default KeyboardInterrupt: that cancels every running activity at once.
-            loop.add_signal_handler(stop_signal, lambda: asyncio.ensure_future(_drain(worker, settings)))
+            loop.add_signal_handler(stop_signal, lambda: asyncio.ensure_future(_drain(worker, settings, stopping)))
         log.info("worker polling task queue %s", settings.task_queue)
         await worker.run()
     log.info("worker stopped")
 
 
-async def _drain(worker: Worker, settings: Settings) -> None:
+def readiness(client: Client, worker: Worker, stopping: asyncio.Event) -> Ready:
+    """Ready while the worker polls (not before it starts, not while it drains) and Temporal answers."""
+
+    async def missing() -> str | None:
+        # The SDK marks a worker shut down only once its drain is over: our own flag says so from the signal on.
+        if stopping.is_set() or not worker.is_running:
+            return "the worker is not polling (starting or shutting down)"
+        try:
+            healthy = await asyncio.wait_for(client.service_client.check_health(), READINESS_TIMEOUT_SECONDS)
+        except (RPCError, RuntimeError, TimeoutError) as error:
+            log.warning("readiness: Temporal not answering (%s)", type(error).__name__)
+            healthy = False
+        return None if healthy else "the case engine (Temporal)"
+
+    return missing
+
+
+async def _drain(worker: Worker, settings: Settings, stopping: asyncio.Event) -> None:
+    stopping.set()
     log.info("worker stopping: no new work; running activities have %s s to finish", settings.worker_shutdown_seconds)
     await worker.shutdown()
 
 
-async def _connect_with_retry(settings: Settings, runtime: Runtime) -> Client:
+async def _connect_with_retry(settings: Settings, runtime: Runtime, interceptors: list[Interceptor]) -> Client:
     delay = 0.5
     while True:
         try:
-            return await connect(settings, runtime=runtime)
+            return await connect(settings, runtime=runtime, interceptors=interceptors)
         except RuntimeError as error:
             log.warning("Temporal at %s not reachable (%s); retrying", settings.temporal_address, error)
             await asyncio.sleep(delay)
@@ -119,6 +149,6 @@ async def _connect_with_retry(settings: Settings, runtime: Runtime) -> Client:
 
 
 def run_worker(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.effective_log_format)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings))

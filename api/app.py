@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from api.demo_idp import routes as demo_idp
 from api.demo_idp.provider import DemoProvider
@@ -35,7 +36,9 @@ from api.routers import (
 from api.temporal_link import TemporalLink
 from core.clock import SYSTEM_CLOCK, Clock
 from core.oidc import OidcClient
+from core.request_id import RequestIdMiddleware
 from core.settings import Settings, get_settings
+from core.tracing import instrument_app, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
 from persistence.db import make_engine, session_scope
@@ -43,9 +46,13 @@ from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
-    """The app; `clock` is where every request reads "now" (a simulation passes one that follows its server)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The app; `clock` is where every request reads "now" (a simulation passes one that follows its server);
+    `tracer_provider` replaces the one `ONETHING_OTEL_ENDPOINT` configures (a test's in-memory one)."""
     settings = settings or get_settings()
+    tracer_provider = tracer_provider or provider_from_settings(settings, "onething-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
         # Refuses to start on a definition edited without a new version; resolves old cases' versions;
         # serves definitions published into the folder later without a restart (one_things/live.py).
         app.state.catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(app.state.engine))
-        app.state.temporal = TemporalLink(settings)
+        app.state.temporal = TemporalLink(settings, temporal_interceptors(tracer_provider))
         if settings.embedded_idp:
             # The demo provider is this very app: its back-channel (discovery, token, JWKS) needs no socket,
             # so it works whatever address the API listens on; the client's code path is the same.
@@ -102,4 +109,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     ):
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
+    instrument_app(app, tracer_provider)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
     return app

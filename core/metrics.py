@@ -26,6 +26,10 @@ API (`GET /metrics` on the API port):
   projection when scraped.
 - `onething_overdue_rectifications{department}`: those of them past their reply deadline.
 
+The three gauges come from the one database, so every API replica reports the same whole figure: dashboards
+and alerts aggregate them over replicas with `max`, never `sum` (counters are per process and are summed).
+Any replica being scraped keeps them, with no process singled out.
+
 Durations are seconds of calendar time (a case takes working days, so their buckets reach 100 days).
 """
 

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     department call in flight then completes instead of being cancelled and sent again by another worker)."""
     metrics_host: str = "127.0.0.1"
     """The address the worker's metrics bind to: 0.0.0.0 in a container that Prometheus scrapes from outside."""
+    worker_health_port: int = 9465
+    """The worker's `/healthz` (alive) and `/readyz` (polling Temporal); bound on `metrics_host` too."""
+
+    log_format: Literal["json", "text", ""] = ""
+    """`json` (one object a line, for a log collector) or `text`; empty means json in production, text in
+    development so `scripts/run` stays readable."""
+    otel_endpoint: str = ""
+    """OTLP/HTTP collector base URL (e.g. http://otel-collector:4318) for traces; empty means no tracing at all."""
+    otel_service_name: str = ""
+    """The `service.name` of this process's spans; empty means onething-api / -worker / -departments."""
 
     catalog_dir: Path | None = None
     """The folder of one-thing definitions (*.yaml); empty means the package's own catalogue."""
@@ -99,6 +109,12 @@ class Settings(BaseSettings):
     @property
     def api_audience(self) -> str:
         return self.oidc_api_audience or self.oidc_client_id
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format:
+            return self.log_format
+        return "json" if self.environment == "production" else "text"
 
     @property
     def api_url(self) -> str:

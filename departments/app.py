@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from core.request_id import RequestIdMiddleware
 from core.settings import Settings
 from departments import problems
 from departments.batch import BatchProcessor
@@ -65,4 +66,5 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
     )
     problems.install(app)
     app.include_router(router)
+    app.add_middleware(RequestIdMiddleware)  # the id the worker's call carries is on the stub's lines too
     return app

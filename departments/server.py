@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
+from core.logging import configure_logging
 from core.settings import Settings
+from core.tracing import instrument_app, provider_from_settings
 from departments.app import create_app
 from departments.behaviour import StubConfig
 
@@ -14,8 +14,8 @@ from departments.behaviour import StubConfig
 def run_departments(settings: Settings) -> None:
     # The default SQLite file lives in data_dir; make_engine creates its folder, this covers the rest.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if not logging.getLogger().handlers:  # uvicorn configures only its own loggers
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.effective_log_format)
     config = StubConfig.from_env()
     app = create_app(settings, config)
-    uvicorn.run(app, host=settings.departments_host, port=settings.departments_port, log_level="info")
+    instrument_app(app, provider_from_settings(settings, "onething-departments"))
+    uvicorn.run(app, host=settings.departments_host, port=settings.departments_port, log_level="info", log_config=None)

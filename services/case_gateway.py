@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.ids import workflow_id
+from core.logging import case_context
 from services.errors import ConflictError, InvalidError, NotFoundError, UnavailableError
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import (
@@ -79,24 +80,25 @@ class TemporalCaseGateway:
         self._legacy_ids = legacy_ids
 
     async def start(self, bundle: BundleInput) -> None:
-        try:
-            await self._client.start_workflow(
-                OneThingWorkflow.run,
-                bundle,
-                id=workflow_id(bundle.case_no),
-                task_queue=self._task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                # A repeat after the case finished must not start a second run of it.
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            return
-        except RPCError as error:
-            raise UnavailableError(
-                f"Case {bundle.case_no} could not be started just now; send the same request again "
-                "with the same Idempotency-Key and it will continue.",
-                case_no=bundle.case_no,
-            ) from error
+        with case_context(bundle.case_no):  # its log lines name the case (core/logging.py)
+            try:
+                await self._client.start_workflow(
+                    OneThingWorkflow.run,
+                    bundle,
+                    id=workflow_id(bundle.case_no),
+                    task_queue=self._task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    # A repeat after the case finished must not start a second run of it.
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+            except WorkflowAlreadyStartedError:
+                return
+            except RPCError as error:
+                raise UnavailableError(
+                    f"Case {bundle.case_no} could not be started just now; send the same request again "
+                    "with the same Idempotency-Key and it will continue.",
+                    case_no=bundle.case_no,
+                ) from error
 
     async def supplement(self, case_no: str, supplement: Supplement) -> CaseState:
         return await self._update(case_no, lambda h: h.execute_update(OneThingWorkflow.supplement, supplement))
@@ -145,6 +147,10 @@ class TemporalCaseGateway:
 
     async def _update(self, case_no: str, call: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]]) -> T:
         """Runs `call` on the case's workflow and maps its failures; department results see the private errors below."""
+        with case_context(case_no):  # its log lines name the case (core/logging.py)
+            return await self._update_case(case_no, call)
+
+    async def _update_case(self, case_no: str, call: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]]) -> T:
         handle = self._client.get_workflow_handle(workflow_id(case_no))
         try:
             return await self._mapped(case_no, handle, call)

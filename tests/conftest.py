@@ -61,6 +61,7 @@ def stack_settings(data_dir: Path, client: Client, **overrides: object) -> Setti
         "api_port": free_port(),
         "departments_port": free_port(),
         "metrics_port": free_port(),
+        "worker_health_port": free_port(),
         "task_queue": f"onething-test-{free_port()}",
     }
     values.update(overrides)

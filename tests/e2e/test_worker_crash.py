@@ -37,6 +37,7 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         "ONETHING_API_PORT": str(settings.api_port),
         "ONETHING_DEPARTMENTS_PORT": str(settings.departments_port),
         "ONETHING_METRICS_PORT": str(settings.metrics_port),
+        "ONETHING_WORKER_HEALTH_PORT": str(settings.worker_health_port),
     }
     command = [sys.executable, "-c", "from cli.main import main; main()", "worker"]
     return subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)

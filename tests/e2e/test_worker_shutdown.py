@@ -33,11 +33,18 @@ async def test_sigterm_finishes_the_department_call_in_flight(dev_env, data_dir:
         stop = asyncio.Event()
         clerk = asyncio.create_task(approve_queue(staff, stop))
         try:
-            body = demo_request(load_catalog().get("newborn"), date.today())
-            case_no = (await citizen.post("/api/v1/applications", json=body)).json()["case_no"]
+            body = demo_request(load_catalog().get("newborn"), date.today())  # held data left out, as a page sends it
+            posted = await citizen.post("/api/v1/applications", json=body)
+            assert posted.status_code == 201, posted.text
+            case_no = posted.json()["case_no"]
             await _until_the_department_holds(stack, case_no)  # the call is in flight: the answer takes 4 s
+            health = f"http://127.0.0.1:{stack.settings.worker_health_port}"
+            assert (await stack.stubs.get(f"{health}/readyz")).status_code == 200
 
             worker.send_signal(signal.SIGTERM)
+            # Draining: still alive, no longer ready (a load balancer or orchestrator sees it leave).
+            assert await _until_status(stack, f"{health}/readyz", 503)
+            assert (await stack.stubs.get(f"{health}/healthz")).status_code == 200
             exit_code = await asyncio.to_thread(worker.wait, 30)
             assert exit_code == 0, log.read_text()[-2000:]
             [record] = await _records(stack, case_no)
@@ -69,6 +76,14 @@ async def _until_the_department_holds(stack, case_no: str) -> None:  # type: ign
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the worker never called the department")
+
+
+async def _until_status(stack, url: str, status: int) -> bool:  # type: ignore[no-untyped-def]
+    for _ in range(40):
+        if (await stack.stubs.get(url)).status_code == status:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def _wait_quietly(worker: subprocess.Popen[bytes]) -> None:
