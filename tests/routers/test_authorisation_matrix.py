@@ -1,0 +1,132 @@
+"""Every route of the app × every caller on one owner's objects: 0 unexpected allows.
+
+The routes are read from the app (API and pages alike), the expected table is data (access_rules.py), and
+'allowed' is derived from the answer: past the route's checks (2xx, 3xx other than to the sign-in, 409, 422)
+or refused (401, 403, 404, a redirect to the sign-in). 503 is the case engine missing in-process, reached
+only past the role check; those pairs are listed as not decided rather than counted either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount
+
+from api.sessions import SAFE_METHODS
+from core.auth import Principal, Role
+from tests.routers import access_rules as r
+from tests.routers.matrix_callers import Caller, OwnerObjects, callers, form_body, json_body, owner_objects, path_values
+from tests.support.fake_gateway import FakeCaseGateway
+from tests.support.inprocess import InProcessApi
+
+REFUSED = {401, 403, 404}
+UNDECIDED = {503}
+# Run last: they end what other rows need (the case, the spare authority, the session).
+DESTRUCTIVE = ("/withdraw", "/revoke", "/signout")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+
+
+def app_operations(api: InProcessApi) -> list[Operation]:
+    found: set[Operation] = set()
+    for route in iter_route_contexts(api.app.routes):
+        if isinstance(route.original_route, Mount):
+            found.add(Operation("GET", f"{route.path_format}"))
+            continue
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                found.add(Operation(method, route.path_format))
+    return sorted(found, key=lambda o: (o.path.endswith(DESTRUCTIVE), o.path, o.method))
+
+
+def allowed_by_rule(rule: r.Rule, caller: Caller) -> bool:
+    if rule == r.PUBLIC:
+        return True
+    if rule == r.SIGNED_IN_SELF:
+        return caller.principal is not None
+    return caller.name in rule
+
+
+def allowed_by_answer(response: httpx.Response) -> bool | None:
+    if response.status_code in UNDECIDED:
+        return None
+    if response.status_code in REFUSED:
+        return False
+    location = response.headers.get("location", "")
+    return not (response.is_redirect and location.startswith("/signin"))
+
+
+async def call(api: InProcessApi, caller: Caller, op: Operation, objects: OwnerObjects) -> httpx.Response:
+    path = op.path.format(**path_values(objects))
+    async with api.client(caller.headers(api)) as client:
+        if op.method == "GET":
+            return await client.get(path)
+        if path.startswith("/api/"):
+            return await client.request(op.method, path, json=json_body(api, path))
+        return await client.request(op.method, path, data={**form_body(path), **caller.csrf(api)})
+
+
+def _rows(api: InProcessApi) -> Iterator[tuple[Operation, r.Rule | None]]:
+    for op in app_operations(api):
+        yield op, r.RULES.get((op.method, op.path))
+
+
+async def test_every_route_and_caller_is_allowed_only_by_its_rule(api: InProcessApi, gateway: FakeCaseGateway) -> None:
+    objects = await owner_objects(api)
+    everyone = callers()
+    unexpected_allows, unexpected_denies, undecided = [], [], []
+    operations = list(_rows(api))
+    uncovered = [f"{op.method} {op.path}" for op, rule in operations if rule is None]
+    for op, rule in operations:
+        if rule is None or rule == r.PUBLIC:
+            continue  # public: not judged; uncovered: reported below
+        for caller in everyone:
+            response = await call(api, caller, op, objects)
+            answer, expected = allowed_by_answer(response), allowed_by_rule(rule, caller)
+            row = f"{op.method} {op.path} as {caller.name}: {response.status_code}"
+            if answer is None:
+                undecided.append(row)
+            elif answer and not expected:
+                unexpected_allows.append(row)
+            elif expected and not answer:
+                unexpected_denies.append(row)
+    print(f"matrix: {len(operations)} operations x {len(everyone)} callers")
+    print("unexpected denies (stricter than the table, not a hole):", *unexpected_denies, sep="\n  ")
+    print("undecided (case engine absent in-process):", *undecided, sep="\n  ")
+    stale = sorted(f"{m} {p}" for m, p in r.RULES if Operation(m, p) not in {op for op, _ in operations})
+    assert uncovered == [], "routes with no rule in access_rules.py: write one"
+    assert stale == [], "rules for routes that no longer exist"
+    assert unexpected_allows == [], "\n".join(unexpected_allows)
+
+
+async def test_every_cookie_write_without_its_csrf_token_is_refused(api: InProcessApi, gateway: FakeCaseGateway) -> None:
+    owner = "citizen-matrix-csrf"
+    objects = await owner_objects(api, owner)
+    owner_session = Caller(r.OWNER, Principal(role=Role.CITIZEN, subject=owner))
+    passed, tried = [], 0
+    for op in app_operations(api):
+        rule = r.RULES.get((op.method, op.path))
+        if op.method in SAFE_METHODS or rule == r.PUBLIC or op.path.startswith("/api/v1/callbacks"):
+            continue  # no session there: the demo provider's own forms, department callbacks (signed by key)
+        # The session of someone the route lets in, so only the missing token can refuse the write.
+        allowed = [c for c in callers() if c.principal is not None and allowed_by_rule(rule or r.NOBODY, c)]
+        session = owner_session if r.OWNER in {c.name for c in allowed} else allowed[0]
+        cookie = {"Cookie": session.headers(api)["Cookie"]}
+        path = op.path.format(**path_values(objects))
+        async with api.client(cookie) as client:
+            if path.startswith("/api/"):
+                response = await client.request(op.method, path, json=json_body(api, path))
+            else:
+                response = await client.request(op.method, path, data=form_body(path))
+        tried += 1
+        if response.status_code != 403:
+            passed.append(f"{op.method} {op.path}: {response.status_code}")
+    assert tried > 20
+    assert passed == [], "\n".join(passed)
