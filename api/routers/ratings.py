@@ -55,7 +55,9 @@ async def rate_case(
 
 
 @router.get("/{case_no}/rectifications", response_model=list[RectificationView], responses=problems(NotFoundError))
-def my_rectifications(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> list[RectificationView]:
+def my_rectifications(
+    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
+) -> list[RectificationView]:
     load_own_case(session, principal, case_no)
     return case_rectification_views(session, catalog, case_no)
 

@@ -63,7 +63,9 @@ def callers() -> list[Caller]:
         named.append(Caller(name, Principal(role=role, subject=SUBJECTS[name], department=DEPARTMENTS.get(name))))
     for role in Role:  # a role nobody wrote a caller for yet (e.g. a counter clerk) is still called
         if role not in r.ROLE_OF_CALLER.values():
-            named.append(Caller(f"role:{role.value}", Principal(role=role, subject=f"{role.value}-1", department=DEPARTMENT)))
+            named.append(
+                Caller(f"role:{role.value}", Principal(role=role, subject=f"{role.value}-1", department=DEPARTMENT))
+            )
     return named
 
 

@@ -15,8 +15,9 @@ import httpx
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
 
-from api.sessions import SAFE_METHODS
-from core.auth import Principal, Role
+from api.sessions import SAFE_METHODS, SESSION_COOKIE
+from core.auth import Principal, Role, issue_token
+from tests.identity.test_tokens import b64
 from tests.routers import access_rules as r
 from tests.routers.matrix_callers import Caller, OwnerObjects, callers, form_body, json_body, owner_objects, path_values
 from tests.support.fake_gateway import FakeCaseGateway
@@ -37,12 +38,13 @@ class Operation:
 def app_operations(api: InProcessApi) -> list[Operation]:
     found: set[Operation] = set()
     for route in iter_route_contexts(api.app.routes):
-        if isinstance(route.original_route, Mount):
-            found.add(Operation("GET", f"{route.path_format}"))
+        path = str(route.path_format)
+        if isinstance(route.original_route, Mount):  # static files: read, never written
+            found.add(Operation("GET", path))
             continue
         for method in getattr(route, "methods", None) or ():
             if method != "HEAD":
-                found.add(Operation(method, route.path_format))
+                found.add(Operation(method, path))
     return sorted(found, key=lambda o: (o.path.endswith(DESTRUCTIVE), o.path, o.method))
 
 
@@ -106,7 +108,9 @@ async def test_every_route_and_caller_is_allowed_only_by_its_rule(api: InProcess
     assert unexpected_allows == [], "\n".join(unexpected_allows)
 
 
-async def test_every_cookie_write_without_its_csrf_token_is_refused(api: InProcessApi, gateway: FakeCaseGateway) -> None:
+async def test_every_cookie_write_without_its_csrf_token_is_refused(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
     owner = "citizen-matrix-csrf"
     objects = await owner_objects(api, owner)
     owner_session = Caller(r.OWNER, Principal(role=Role.CITIZEN, subject=owner))
@@ -130,3 +134,32 @@ async def test_every_cookie_write_without_its_csrf_token_is_refused(api: InProce
             passed.append(f"{op.method} {op.path}: {response.status_code}")
     assert tried > 20
     assert passed == [], "\n".join(passed)
+
+
+async def test_forged_expired_and_unsigned_tokens_are_refused_across_the_roles(api: InProcessApi) -> None:
+    """tests/identity covers each bad token on one route in depth; here each one on a route of every role,
+    as a bearer token (the API: 401) and as the session cookie (the pages: sent to the sign-in)."""
+    objects = await owner_objects(api, "citizen-matrix-tokens")
+    who = {Role.CITIZEN: "citizen-matrix-tokens", Role.STAFF: "clerk-health", Role.SUPERVISOR: "supervisor-1"}
+    sample = {
+        Role.CITIZEN: ["/api/v1/applications/{case_no}", "/api/v1/licences", "/cases/{case_no}", "/wallet"],
+        Role.STAFF: ["/api/v1/staff/queue", "/staff/items/{case_no}/{item_code}"],
+        Role.SUPERVISOR: ["/api/v1/supervision/data-access", "/api/v1/stats/volumes", "/supervision"],
+    }
+    for role, paths in sample.items():
+        principal = Principal(role=role, subject=who[role], department="health" if role is Role.STAFF else None)
+        claims = {"sub": principal.subject, "role": role.value, "dept": principal.department, "exp": 9e9}
+        bad = {
+            "forged": issue_token("a-secret-that-is-not-this-deployments", principal),
+            "expired": issue_token(api.settings.secret_key, principal, ttl_seconds=-10),
+            "alg none": f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}.",
+        }
+        for kind, token in bad.items():
+            for template in paths:
+                path = template.format(**path_values(objects))
+                header = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
+                async with api.client({**header, "Cookie": f"{SESSION_COOKIE}={token}"}) as client:
+                    response = await client.get(path)
+                assert allowed_by_answer(response) is False, f"{kind} token let {role.value} into {path}"
+                if path.startswith("/api/"):
+                    assert response.status_code == 401, (kind, path)
