@@ -145,3 +145,12 @@ ROLE_OF_CALLER = {
     SUPERVISOR: Role.SUPERVISOR,
     LEADER: Role.LEADER,
 }
+
+ACTING_FOR = frozenset({OWNER, AGENT})
+"""The owner (acting for themself) and their agent: anyone else is refused the owner's data."""
+VARIANTS: dict[tuple[str, str], Rule] = {
+    # The same routes with the account acted for in the query: a caller-chosen id, checked every time.
+    ("GET", "/cases?for={owner}"): ACTING_FOR,
+    ("GET", "/api/v1/applications?on_behalf_of={owner}"): ACTING_FOR,
+    ("GET", "/things/{code}/apply?for={owner}&{answers}"): ACTING_FOR,
+}

@@ -33,6 +33,8 @@ SUBJECTS = {
     r.SUPERVISOR: "supervisor-1",
     r.LEADER: "leader-1",
 }
+OWNER_SUBJECT = SUBJECTS[r.OWNER]
+NEWBORN_ANSWERS = "born_in_city=yes&hukou_location=this_district&wants_social_security_card=yes"
 DEPARTMENTS = {r.STAFF_OF_ITEM: "health", r.STAFF_ELSEWHERE: "cdc"}
 SPARE_AGENT = "citizen-matrix-spare"
 ITEM, DEPARTMENT = "birth_certificate", "health"

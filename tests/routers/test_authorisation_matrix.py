@@ -19,7 +19,17 @@ from api.sessions import SAFE_METHODS, SESSION_COOKIE
 from core.auth import Principal, Role, issue_token
 from tests.identity.test_tokens import b64
 from tests.routers import access_rules as r
-from tests.routers.matrix_callers import Caller, OwnerObjects, callers, form_body, json_body, owner_objects, path_values
+from tests.routers.matrix_callers import (
+    NEWBORN_ANSWERS,
+    OWNER_SUBJECT,
+    Caller,
+    OwnerObjects,
+    callers,
+    form_body,
+    json_body,
+    owner_objects,
+    path_values,
+)
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.inprocess import InProcessApi
 
@@ -99,7 +109,16 @@ async def test_every_route_and_caller_is_allowed_only_by_its_rule(api: InProcess
                 unexpected_allows.append(row)
             elif expected and not answer:
                 unexpected_denies.append(row)
-    print(f"matrix: {len(operations)} operations x {len(everyone)} callers")
+    values = {**path_values(objects), "owner": OWNER_SUBJECT, "answers": NEWBORN_ANSWERS}
+    for (method, template), rule in r.VARIANTS.items():
+        for caller in everyone:
+            async with api.client(caller.headers(api)) as client:
+                response = await client.request(method, template.format(**values))
+            if allowed_by_answer(response) and not allowed_by_rule(rule, caller):
+                unexpected_allows.append(f"{method} {template} as {caller.name}: {response.status_code}")
+            elif allowed_by_rule(rule, caller) and not allowed_by_answer(response):
+                unexpected_denies.append(f"{method} {template} as {caller.name}: {response.status_code}")
+    print(f"matrix: {len(operations)} operations (+{len(r.VARIANTS)} query variants) x {len(everyone)} callers")
     print("unexpected denies (stricter than the table, not a hole):", *unexpected_denies, sep="\n  ")
     print("undecided (case engine absent in-process):", *undecided, sep="\n  ")
     stale = sorted(f"{m} {p}" for m, p in r.RULES if Operation(m, p) not in {op for op, _ in operations})
