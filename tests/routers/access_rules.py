@@ -11,6 +11,8 @@ from core.auth import Role
 
 # Caller names, each of one role; matrix_callers.py builds them and adds one caller for any other role.
 OWNER, AGENT, REVOKED_AGENT, OTHER_CITIZEN, ENTERPRISE = "owner", "agent", "revoked_agent", "other", "enterprise"
+SCOPE_AGENT = "agent_other_scope"
+"""Authorised by the owner, but for another one-thing than the case's."""
 STAFF_OF_ITEM, STAFF_ELSEWHERE = "staff_of_item", "staff_elsewhere"
 SUPERVISOR, LEADER = "supervisor", "leader"
 
@@ -19,7 +21,7 @@ PUBLIC = "public"
 NOBODY: frozenset[str] = frozenset()
 """No person: signed by a department's key (callbacks), never by a session."""
 
-CITIZENS = frozenset({OWNER, AGENT, REVOKED_AGENT, OTHER_CITIZEN, ENTERPRISE})
+CITIZENS = frozenset({OWNER, AGENT, REVOKED_AGENT, SCOPE_AGENT, OTHER_CITIZEN, ENTERPRISE})
 """Any citizen on their own data (their list, their form): the answer is theirs, never the owner's."""
 SIGNED_IN_SELF = "signed_in"
 """Anyone signed in, on their own session (signing out)."""
@@ -138,6 +140,7 @@ ROLE_OF_CALLER = {
     OWNER: Role.CITIZEN,
     AGENT: Role.CITIZEN,
     REVOKED_AGENT: Role.CITIZEN,
+    SCOPE_AGENT: Role.CITIZEN,
     OTHER_CITIZEN: Role.CITIZEN,
     ENTERPRISE: Role.CITIZEN,
     STAFF_OF_ITEM: Role.STAFF,
@@ -150,7 +153,9 @@ ACTING_FOR = frozenset({OWNER, AGENT})
 """The owner (acting for themself) and their agent: anyone else is refused the owner's data."""
 VARIANTS: dict[tuple[str, str], Rule] = {
     # The same routes with the account acted for in the query: a caller-chosen id, checked every time.
-    ("GET", "/cases?for={owner}"): ACTING_FOR,
-    ("GET", "/api/v1/applications?on_behalf_of={owner}"): ACTING_FOR,
+    # An agent for another one-thing of the owner's may list them; the list holds only the cases their
+    # authority covers, so never this case (the matrix checks the case number is not in the answer).
+    ("GET", "/cases?for={owner}"): ACTING_FOR | {SCOPE_AGENT},
+    ("GET", "/api/v1/applications?on_behalf_of={owner}"): ACTING_FOR | {SCOPE_AGENT},
     ("GET", "/things/{code}/apply?for={owner}&{answers}"): ACTING_FOR,
 }

@@ -26,6 +26,7 @@ SUBJECTS = {
     r.OWNER: "citizen-matrix-owner",
     r.AGENT: "citizen-matrix-agent",
     r.REVOKED_AGENT: "citizen-matrix-revoked",
+    r.SCOPE_AGENT: "citizen-matrix-scope",
     r.OTHER_CITIZEN: "citizen-matrix-other",
     r.ENTERPRISE: "demo-enterprise-1",
     r.STAFF_OF_ITEM: "clerk-health",
@@ -84,11 +85,11 @@ def _until() -> str:
     return (datetime.now(UTC) + timedelta(days=30)).isoformat()
 
 
-async def _grant(api: InProcessApi, grantor: str, agent: str) -> str:
+async def _grant(api: InProcessApi, grantor: str, agent: str, thing: str = "newborn") -> str:
     register_if_test_citizen(api.engine, agent)
     async with api.as_user(Role.CITIZEN, grantor) as owner:
         response = await owner.post(
-            "/api/v1/authorisations", json={"agent": agent, "things": ["newborn"], "valid_until": _until()}
+            "/api/v1/authorisations", json={"agent": agent, "things": [thing], "valid_until": _until()}
         )
         assert response.status_code == 201, response.text
         granted: str = response.json()["id"]
@@ -103,6 +104,7 @@ async def owner_objects(api: InProcessApi, owner: str = SUBJECTS[r.OWNER]) -> Ow
     revoked = await _grant(api, owner, SUBJECTS[r.REVOKED_AGENT])
     async with api.as_user(Role.CITIZEN, owner) as client:
         assert (await client.post(f"/api/v1/authorisations/{revoked}/revoke")).status_code == 200
+    await _grant(api, owner, SUBJECTS[r.SCOPE_AGENT], thing="retirement")
     spare = await _grant(api, owner, SPARE_AGENT)
     now = datetime.now(UTC)
     with Session(api.engine) as session:
