@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
+from api.pages.acting import acting_choices, applicant, submitted_by
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
@@ -21,9 +22,8 @@ from api.schemas import WithdrawIn
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
-from persistence.cases import list_cases
 from persistence.materials import uploaded_materials
-from services.cases import load_case, send_supplement, withdraw_case
+from services.cases import case_list, load_case, send_supplement, withdraw_case
 from services.errors import DomainError, InvalidError, NotAllowedError
 from services.prefill import PrefilledForm, prefill_form
 from services.submission import (
@@ -36,11 +36,12 @@ from services.submission import (
 )
 
 router = APIRouter(include_in_schema=False)
+# 代办: the account an agent acts for, chosen on the page and checked against their authority each time.
+ActingFor = Annotated[str | None, Query(alias="for", max_length=128)]
 
 
-def _prefilled(page: Page, session: Any, thing: OneThing, answers: dict[str, str], now: datetime) -> PrefilledForm:
-    assert page.principal is not None
-    return prefill_form(session, thing=thing, subject=page.principal.subject, answers=answers, now=now)
+def _prefilled(session: Any, thing: OneThing, answers: dict[str, str], now: datetime, *, owner: str) -> PrefilledForm:
+    return prefill_form(session, thing=thing, subject=owner, answers=answers, now=now)
 
 
 def _render_form(
@@ -54,6 +55,7 @@ def _render_form(
     status_code: int = 200,
     individual_item: str | None = None,
     bundle: OneThing | None = None,
+    on_behalf_of: str | None = None,
 ) -> HTMLResponse:
     """`individual_item`: one item applied for on its own; `bundle`: the one-thing that ruled the applicant
     out, whose items are then offered one by one."""
@@ -75,6 +77,7 @@ def _render_form(
         idempotency_key=idempotency_key or uuid.uuid4().hex,
         accept=ACCEPT,
         individual_item=individual_item,
+        on_behalf_of=on_behalf_of,
         individual_items=[(item.code, page.name(item.result_name or item.name)) for item in bundle.items]
         if bundle
         else [],
@@ -89,17 +92,28 @@ def apply_page(
     catalog: CatalogDep,
     clock: ClockDep,
     item: str | None = None,
+    for_: ActingFor = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
     asked = {question.code for question in thing.questions}
     answers = {key: value for key, value in page.request.query_params.items() if key in asked}
+    try:  # before any of the principal's held data is read
+        owner = applicant(session, page, thing, for_, clock.now())
+    except NotAllowedError as error:
+        return page.render("error.html", status_code=403, message=rule_message(page, error))
     try:
-        form = _prefilled(page, session, thing, answers, clock.now())
+        form = _prefilled(session, thing, answers, clock.now(), owner=owner)
     except PlanError:
         form = None
-    if form is None or form.unanswered:
-        return RedirectResponse(f"/things/{code}?{urlencode(answers)}", status_code=303)  # the questions first
-    return _render_form(page, thing, form, individual_item=item)
+    if form is None or form.unanswered:  # the questions first
+        acting = {"for": for_} if for_ else {}
+        return RedirectResponse(f"/things/{code}?{urlencode({**answers, **acting})}", status_code=303)
+    return _render_form(page, thing, form, individual_item=item, on_behalf_of=_acting(page, owner))
+
+
+def _acting(page: Page, owner: str) -> str | None:
+    assert page.principal is not None
+    return owner if owner != page.principal.subject else None
 
 
 @router.post("/things/{code}/apply", response_class=HTMLResponse)
@@ -119,8 +133,13 @@ async def apply(
     answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
     typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
     key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
+    try:  # checked first: the form re-rendered below carries the principal's held data
+        owner = applicant(session, page, thing, str(posted.get("on_behalf_of") or "")[:128] or None, clock.now())
+    except NotAllowedError as error:
+        return page.render("error.html", status_code=403, message=rule_message(page, error))
+    acting = _acting(page, owner)
     try:
-        form = _prefilled(page, session, thing, answers, clock.now())
+        form = _prefilled(session, thing, answers, clock.now(), owner=owner)
     except PlanError:
         return RedirectResponse(f"/things/{code}", status_code=303)
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
@@ -128,11 +147,21 @@ async def apply(
     assert page.principal is not None
     uploads, upload_errors = await _checked_uploads(page, form, posted)
     materials = {code: base64.b64encode(data) for code, data in uploads.items()}
-    body = ApplicationIn(thing=code, answers=answers, form=values, individual_item=item, materials=materials)
+    body = ApplicationIn(
+        thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
+    )
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
-        errors = _form_errors(session, catalog, page.principal.subject, body, now=clock.now()) + upload_errors
+        errors = _form_errors(session, catalog, owner, body, now=clock.now()) + upload_errors
         return _render_form(
-            page, thing, form, typed=typed, errors=errors, idempotency_key=key, status_code=422, individual_item=item
+            page,
+            thing,
+            form,
+            typed=typed,
+            errors=errors,
+            idempotency_key=key,
+            status_code=422,
+            individual_item=item,
+            on_behalf_of=acting,
         )
     try:
         case_no, _, _ = await accept(
@@ -159,6 +188,7 @@ async def apply(
             status_code=422,
             individual_item=item,
             bundle=thing if ruled_out else None,
+            on_behalf_of=acting,
         )
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
 
@@ -199,16 +229,31 @@ async def _checked_uploads(
 
 
 @router.get("/cases", response_class=HTMLResponse)
-def cases_page(page: CitizenPageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+def cases_page(
+    page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep, for_: ActingFor = None
+) -> Response:
+    """My cases (an agent's filing for me named), or with `for` those of an account I act for."""
     assert page.principal is not None
+    try:
+        found = case_list(session, principal=page.principal, on_behalf_of=for_, now=clock.now())
+    except NotAllowedError as error:
+        return page.render("error.html", status_code=403, message=rule_message(page, error))
     cases = []
-    for case in list_cases(session, owner=page.principal.subject):
+    for case in found:
         thing = thing_or_none(catalog, case)
         name = page.name(thing.name) if thing else case.thing
         cases.append(
-            {"case_no": case.case_no, "name": name, "status": case.status, "accepted": local_time(case.accepted_at)}
+            {
+                "case_no": case.case_no,
+                "name": name,
+                "status": case.status,
+                "accepted": local_time(case.accepted_at),
+                "submitted_by": submitted_by(session, case),
+            }
         )
-    return page.render("cases.html", cases=cases)
+    choices = acting_choices(session, page, catalog, clock.now())
+    acting = next((choice for choice in choices if choice.subject == for_), None)
+    return page.render("cases.html", cases=cases, choices=choices, acting=acting)
 
 
 def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str, now: datetime) -> dict[str, Any]:
@@ -220,6 +265,7 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str, now:
     uploaded = [names.get(code, code) for code in uploaded_materials(session, case_no=case_no)]
     return {
         "view": case_page_view(page, catalog, case, items),
+        "submitted_by": submitted_by(session, case),
         "uploaded": uploaded,
         **feedback_context(page, session, catalog, case, items),
     }

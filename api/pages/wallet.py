@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -72,6 +70,6 @@ def inbox_page(page: CitizenPageDep, session: SessionDep) -> Response:
 @router.post("/inbox/{message_id}/read")
 def read_message(message_id: int, page: CitizenPageDep, session: SessionDep, clock: ClockDep) -> Response:
     assert page.principal is not None
-    with suppress(NotFoundError):  # someone else's or a gone message: the inbox is shown as it is
-        inbox.mark_read(session, owner=page.principal.subject, message_id=message_id, now=clock.now())
+    # Someone else's message is refused like a missing one (the error page), never silently "done".
+    inbox.mark_read(session, owner=page.principal.subject, message_id=message_id, now=clock.now())
     return RedirectResponse("/inbox", status_code=303)

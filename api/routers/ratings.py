@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.openapi import problems
 from persistence.ratings import get_rating
-from services.cases import load_case, load_own_case
+from services.cases import load_own_case
 from services.errors import ConflictError, InvalidError, NotFoundError, UnavailableError
 from services.ratings import RatingIn, RatingView, rating_view, submit_rating
 from services.rectifications import RectificationView, VerdictIn, case_rectification_views, give_verdict
@@ -18,10 +18,9 @@ router = APIRouter(prefix="/applications", tags=["ratings"])
 
 
 @router.get("/{case_no}/rating", response_model=RatingView, responses=problems(NotFoundError))
-def get_case_rating(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
-) -> RatingView:
-    case, items = load_case(session, principal, case_no, now=clock.now())
+def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> RatingView:
+    # The applicant's own say, like the rating itself: an agent acting on the case does not read it.
+    case, items = load_own_case(session, principal, case_no)
     return rating_view(catalog, case, items, get_rating(session, case_no=case_no))
 
 
@@ -57,9 +56,9 @@ async def rate_case(
 
 @router.get("/{case_no}/rectifications", response_model=list[RectificationView], responses=problems(NotFoundError))
 def my_rectifications(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> list[RectificationView]:
-    load_case(session, principal, case_no, now=clock.now())
+    load_own_case(session, principal, case_no)
     return case_rectification_views(session, catalog, case_no)
 
 
