@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel
 
 from persistence.tables import UTCDateTime
@@ -37,6 +38,17 @@ class CounterVisit(SQLModel, table=True):
     consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class CounterCase(SQLModel, table=True):
+    """A case filed at the counter: the visit (and so the consent) it was filed under, and what the receipt
+    promises, known at acceptance (the case's items are projected only once its workflow runs)."""
+
+    __tablename__ = "counter_cases"
+
+    case_no: str = Field(primary_key=True, max_length=40)
+    visit: str = Field(foreign_key="counter_visits.id", index=True, max_length=32)
+    included: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
 def add_visit(session: Session, visit: CounterVisit) -> CounterVisit:
     session.add(visit)
     session.flush()
@@ -53,3 +65,13 @@ def record_consent(session: Session, *, visit: CounterVisit, text: str, now: dat
     session.add(visit)
     session.flush()
     return visit
+
+
+def record_counter_case(session: Session, *, case_no: str, visit: CounterVisit, included: list[str]) -> None:
+    if session.get(CounterCase, case_no) is None:  # a repeated request files the same case once
+        session.add(CounterCase(case_no=case_no, visit=visit.id, included=included))
+        session.flush()
+
+
+def get_counter_case(session: Session, *, case_no: str) -> CounterCase | None:
+    return session.get(CounterCase, case_no)

@@ -27,7 +27,14 @@ from one_things.catalog import Catalog
 from one_things.graph import critical_path_days
 from one_things.plan import Plan
 from persistence.cases import get_case
-from persistence.counter import CounterVisit, add_visit, get_visit, record_consent
+from persistence.counter import (
+    CounterVisit,
+    add_visit,
+    get_counter_case,
+    get_visit,
+    record_consent,
+    record_counter_case,
+)
 from persistence.register import find_by_id_no, get_resident
 from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
@@ -36,7 +43,6 @@ from services.prefill import PrefilledForm, prefill_form
 from services.submission import ApplicationIn, accept, definition_for
 
 VISIT_LENGTH = timedelta(hours=4)
-COUNTER = "counter"
 CONSENT_TEXT = {
     "zh": "本人同意窗口工作人员在本次办理中查询并使用政府部门掌握的本人信息（户籍、婚姻、证照），"
     "代本人填写并提交申请；办件归本人所有，查询记录可在“谁查看了我的信息”中查看。",
@@ -245,23 +251,27 @@ async def submit(
         now=now,
         at_counter_for=visit.citizen,
     )
+    record_counter_case(session, case_no=case_no, visit=visit, included=plan.included)
     if created:  # the clerk handled the citizen's form and materials to file them
         for what in (DataCategory.FORM, DataCategory.MATERIALS):
             record_read(session, clerk, case_no=case_no, what=what, purpose=Purpose.COUNTER, now=now)
-        session.commit()
+    session.commit()
     return case_no, plan, created
 
 
 def receipt(session: Session, *, clerk: Principal, catalog: Catalog, case_no: str, lang: str, now: datetime) -> Receipt:
     """The receipt of a case this clerk filed at the counter; any other case does not exist for them."""
     found = get_case(session, case_no=case_no)
-    if found is None or found[0].acted_by != clerk.subject or found[0].channel != COUNTER:
+    filed = get_counter_case(session, case_no=case_no)
+    visit = get_visit(session, visit_id=filed.visit) if filed else None
+    if found is None or filed is None or visit is None or visit.clerk != clerk.subject:
         raise NotFoundError(f"No case {case_no[:40]} filed by you at the counter.")
-    case, records = found
+    case = found[0]
     thing = catalog.get(case.thing, case.version)
     resident = get_resident(session, subject=case.owner)
     record_read(session, clerk, case_no=case_no, what=DataCategory.CASE_DETAIL, purpose=Purpose.COUNTER, now=now)
-    included = {record.code for record in records}
+    # As accepted, not as projected: the receipt is printed before the workflow has projected its items.
+    included = set(filed.included)
     items = [
         ReceiptItem(
             code=item.code,

@@ -132,6 +132,8 @@ async def serve(page: Page, steps: Steps, stack: Stack) -> str:
     case_no = match.group(1)
     await expect(page.locator("#receipt-case-no")).to_have_text(case_no)
     await expect(page.locator("#receipt")).to_contain_text("****")
+    await expect(page.locator("#receipt-items li")).to_have_count(5)
+    await expect(page.locator("#receipt-promised")).to_contain_text("14")
     await steps.snap("receipt")
     await page.emulate_media(media="print")
     await steps.snap("receipt-print")
