@@ -104,6 +104,8 @@ async def test_the_clerk_files_for_the_citizen_who_then_sees_the_case(
     assert receipt["promised_days"] > 0
     assert identity["id_no"] not in str(receipt)
     assert receipt["id_no_masked"].count("*") >= 4
+    async with api.as_user(Role.CLERK, "counter-pudong", "pudong-centre") as other_clerk:
+        assert_problem(await other_clerk.get(f"/api/v1/counter/applications/{case_no}/receipt"), 404)
     async with api.as_user(Role.CITIZEN, citizen) as owner:
         [summary] = (await owner.get("/api/v1/applications")).json()
         assert (summary["case_no"], summary["acted_by"]) == (case_no, CLERK)
