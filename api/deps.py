@@ -153,3 +153,4 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 # Citizens only: a supervisor or staff token never acts as a citizen (roles never widen one another).
 CitizenDep = Annotated[Principal, Depends(require(Role.CITIZEN))]
 StaffDep = Annotated[Principal, Depends(require(Role.STAFF))]
+ClerkDep = Annotated[Principal, Depends(require(Role.CLERK))]

@@ -24,6 +24,8 @@ class Role(StrEnum):
     STAFF = "staff"
     SUPERVISOR = "supervisor"
     LEADER = "leader"
+    CLERK = "clerk"
+    """A window clerk (综合窗口) at a service point: serves citizens in person, with their consent."""
 
 
 class Principal(BaseModel):
@@ -31,7 +33,7 @@ class Principal(BaseModel):
     subject: str
     """An opaque account id, never a resident ID number or a name."""
     department: str | None = None
-    """The department a staff member works for."""
+    """The department a staff member works for, or the service point (e.g. xuhui-centre) of a window clerk."""
 
 
 class InvalidTokenError(Exception):

@@ -55,6 +55,12 @@ def principal_from_claims(claims: Mapping[str, object], settings: Settings) -> P
             "A staff identity carries no department",
             f"Ask the identity service to add the '{settings.oidc_claim_department}' claim for department staff.",
         )
+    if role is Role.CLERK and (not isinstance(department, str) or not department):
+        raise IdentityRefusedError(
+            "A window clerk's identity carries no service point",
+            f"Ask the identity service to put the clerk's service point in the '{settings.oidc_claim_department}' "
+            "claim.",
+        )
     if role is Role.CITIZEN:
         level = real_name_level(claims.get(settings.oidc_claim_level))
         if level < settings.oidc_min_citizen_level:
@@ -62,7 +68,7 @@ def principal_from_claims(claims: Mapping[str, object], settings: Settings) -> P
                 f"Real-name level {level} is below the {settings.oidc_min_citizen_level} this service needs",
                 "Complete real-name verification (e.g. face check) with the identity service, then sign in again.",
             )
-    return Principal(role=role, subject=subject, department=department if role is Role.STAFF else None)
+    return Principal(role=role, subject=subject, department=department if role in (Role.STAFF, Role.CLERK) else None)
 
 
 def _role(value: object, settings: Settings) -> Role:

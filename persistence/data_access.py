@@ -27,8 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Field, Session, SQLModel, col, func, select
+from sqlmodel import Field, Session, SQLModel, col, func, or_, select
 
+from persistence.counter import CounterVisit
 from persistence.tables import CaseRecord, UTCDateTime
 
 
@@ -77,11 +78,13 @@ def insert_read(
 
 
 def reads_of_owner(session: Session, *, owner: str, limit: int, offset: int = 0) -> list[PersonalDataRead]:
-    """Reads of any case `owner` applied for, newest first."""
+    """Reads of any case `owner` applied for, and of their counter visits (read before a case existed), newest
+    first."""
     owned = select(CaseRecord.case_no).where(CaseRecord.owner == owner)
+    visits = select(CounterVisit.id).where(CounterVisit.citizen == owner)
     query = (
         select(PersonalDataRead)
-        .where(col(PersonalDataRead.case_no).in_(owned))
+        .where(or_(col(PersonalDataRead.case_no).in_(owned), col(PersonalDataRead.case_no).in_(visits)))
         .order_by(col(PersonalDataRead.id).desc())
         .offset(offset)
         .limit(limit)

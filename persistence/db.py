@@ -16,6 +16,7 @@ from sqlmodel import Session
 from core.database import create_sql_engine
 from persistence import (  # noqa: F401
     authorisations,
+    counter,
     data_access,
     definitions,
     department_calls,

@@ -65,6 +65,11 @@ def get_resident(session: Session, *, subject: str) -> Resident | None:
     return session.get(Resident, subject)
 
 
+def find_by_id_no(session: Session, *, id_no: str) -> Resident | None:
+    """The one lookup by ID number: a window clerk checking the ID card of a citizen standing at the counter."""
+    return session.exec(select(Resident).where(Resident.id_no == id_no)).first()
+
+
 def get_spouse(session: Session, *, resident: Resident) -> Resident | None:
     if resident.spouse_subject is None:
         return None

@@ -50,6 +50,9 @@ class Span:
 
 
 BUNDLE = "bundle"
+COUNTER = "counter"
+"""A bundle filed for the citizen at a counter (一窗受理): measured with the bundles, one trip each."""
+INDIVIDUAL = "individual"
 
 
 def _accepted_day() -> ColumnElement[int]:
@@ -64,14 +67,25 @@ def _of(things: Sequence[str]) -> ColumnElement[bool]:
     # Naming the things puts the leading column of the indexes in the query, so the database searches them
     # in their order instead of falling back to a one-column index and a sort. Only bundles: an item applied
     # for on its own by someone the bundle ruled out is the old way, counted apart (individual_cases).
-    return and_(col(CaseRecord.thing).in_(things), col(CaseRecord.channel) == BUNDLE)
+    return and_(col(CaseRecord.thing).in_(things), col(CaseRecord.channel).in_((BUNDLE, COUNTER)))
 
 
 def individual_cases(session: Session, *, things: Sequence[str], span: Span) -> dict[str, int]:
     """thing -> items applied for one by one (分别办理) in `span` by applicants its eligibility ruled out."""
     query = (
         select(CaseRecord.thing, func.count())
-        .where(col(CaseRecord.thing).in_(things), col(CaseRecord.channel) != BUNDLE, *span.holds(_accepted_day()))
+        .where(col(CaseRecord.thing).in_(things), col(CaseRecord.channel) == INDIVIDUAL, *span.holds(_accepted_day()))
+        .group_by(CaseRecord.thing)
+    )
+    return dict(session.exec(query).all())
+
+
+def counter_completed(session: Session, *, things: Sequence[str], span: Span) -> dict[str, int]:
+    """thing -> completed bundles accepted in `span` that were filed at a counter: a trip in person each."""
+    query = (
+        select(CaseRecord.thing, func.count())
+        .where(_of(things), col(CaseRecord.channel) == COUNTER, CaseRecord.status == "completed")
+        .where(*span.holds(_accepted_day()))
         .group_by(CaseRecord.thing)
     )
     return dict(session.exec(query).all())

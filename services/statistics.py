@@ -14,8 +14,8 @@ with the definitions below, which the page and docs/statistics.md repeat:
   materials the government already holds (shared data, licence library) that the case's items need.
   Steps and materials are counted on the latest 10,000 completed cases of the range (all of them in
   smaller ranges); durations and counts always on every case.
-- trips: visits in person. Every step on this platform (application, correction, results) is online, so a
-  case counts 0; a counter channel, once there is one, would count its visits here.
+- trips: visits in person, mean per completed case. Every step online counts 0; a case filed at a counter
+  (一窗受理, channel `counter`) counts the one visit. Counter cases are bundles and measured with them.
 - median and p90: linear interpolation between the closest ranks (numpy's default).
 - reduction: (baseline − measured) / baseline in percent; days compare the median calendar days.
 - good-review rate: overall ratings (department "") with a score of 4 or 5, among the overall ratings
@@ -69,7 +69,9 @@ class Measured(BaseModel):
     sampled_cases: int = Field(
         description="Completed cases the steps and materials are counted on: all, or the latest 10,000 of the range"
     )
-    trips: float | None = Field(description="Visits in person per case (mean); 0: every step is online")
+    trips: float | None = Field(
+        description="Visits in person per completed case (mean): 1 for a case filed at a counter, 0 online"
+    )
 
 
 class Reduction(BaseModel):
@@ -213,6 +215,7 @@ def thing_stats(
     ratings: Iterable[stats.WeekRatings],
     adjustments: Adjustments = NONE,
     individual: int = 0,
+    counter_completed: int = 0,
 ) -> ThingStats:
     completed = outcomes["completed"]
     calendar, working = durations(pairs, adjustments)
@@ -223,7 +226,7 @@ def thing_stats(
         materials_provided=_per_case(sample.uploads, sample.cases),
         materials_exempt=_exempt_per_case(thing, sample),
         sampled_cases=sample.cases,
-        trips=0.0 if completed else None,
+        trips=round(counter_completed / completed, 2) if completed else None,
     )
     base = thing.baseline
     reduction = Reduction(
@@ -270,6 +273,7 @@ def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments
     pairs = stats.completion_days(session, things=codes, span=span)
     ratings = stats.weekly_ratings(session, things=codes, span=span)
     individual = stats.individual_cases(session, things=codes, span=span)
+    at_counter = stats.counter_completed(session, things=codes, span=span)
     things = [
         thing_stats(
             thing,
@@ -281,6 +285,7 @@ def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments
             ratings=[r for r in ratings if r.thing == thing.code],
             adjustments=adjustments,
             individual=individual.get(thing.code, 0),
+            counter_completed=at_counter.get(thing.code, 0),
         )
         for thing in catalog.all()
     ]

@@ -243,15 +243,20 @@ async def accept(
     idempotency_key: str | None,
     body: ApplicationIn,
     now: datetime,
+    at_counter_for: str | None = None,
 ) -> tuple[str, Plan, bool]:
     """Returns (case number, plan, created). A repeat of an accepted request returns the same case.
 
     `caller` is the signed-in account; the case is theirs, or with `on_behalf_of` the account that authorised
-    them (the caller is then recorded as `acted_by`). Every rule is checked before anything is recorded."""
+    them (the caller is then recorded as `acted_by`). `at_counter_for`: a window clerk (the caller) files for
+    this verified, consenting citizen (services/counter.py checked both), on channel `counter`. Every rule is
+    checked before anything is recorded, for the owner of the case."""
     digest = request_hash(body)
     thing = applied_definition(catalog, body)
     owner, acted_by = caller, None
-    if body.on_behalf_of is not None and body.on_behalf_of != caller:
+    if at_counter_for is not None:
+        owner, acted_by = at_counter_for, caller
+    elif body.on_behalf_of is not None and body.on_behalf_of != caller:
         check_filing(session, agent=caller, principal=body.on_behalf_of, thing=thing, now=now)
         owner, acted_by = body.on_behalf_of, caller
     district = check_applicant(session, thing, owner)
@@ -293,7 +298,7 @@ async def accept(
             acted_by=acted_by,
             accepted_at=now,
             district=district,
-            channel="individual" if body.individual_item else "bundle",
+            channel=_channel(body, counter=at_counter_for is not None),
         )
         for material in materials:
             save_upload(
@@ -319,6 +324,14 @@ async def accept(
     )
     await cases.start(bundle)
     return case_no, plan, existing is None
+
+
+def _channel(body: ApplicationIn, *, counter: bool) -> str:
+    # An item on its own stays `individual` at the counter too: its handling (cases.py) and the statistics
+    # tell it from a bundle by that alone.
+    if body.individual_item:
+        return "individual"
+    return "counter" if counter else "bundle"
 
 
 def check_rate(session: Session, settings: Settings, owner: str, now: datetime) -> None:

@@ -44,7 +44,7 @@ def _prefilled(session: Any, thing: OneThing, answers: dict[str, str], now: date
     return prefill_form(session, thing=thing, subject=owner, answers=answers, now=now)
 
 
-def _render_form(
+def render_form(
     page: Page,
     thing: OneThing,
     form: PrefilledForm,
@@ -56,9 +56,10 @@ def _render_form(
     individual_item: str | None = None,
     bundle: OneThing | None = None,
     on_behalf_of: str | None = None,
+    action: str | None = None,
 ) -> HTMLResponse:
     """`individual_item`: one item applied for on its own; `bundle`: the one-thing that ruled the applicant
-    out, whose items are then offered one by one."""
+    out, whose items are then offered one by one; `action`: where the form posts (the counter's own URL)."""
     labels = {field.code: page.name(field.name) for field in thing.form}
     labels |= {f"material_{material.code}": page.name(material.name) for material in thing.materials}
     shown_errors = []
@@ -76,6 +77,7 @@ def _render_form(
         error_codes={error["code"]: error["message"] for error in shown_errors},
         idempotency_key=idempotency_key or uuid.uuid4().hex,
         accept=ACCEPT,
+        action=action,
         individual_item=individual_item,
         on_behalf_of=on_behalf_of,
         individual_items=[(item.code, page.name(item.result_name or item.name)) for item in bundle.items]
@@ -108,7 +110,7 @@ def apply_page(
     if form is None or form.unanswered:  # the questions first
         acting = {"for": for_} if for_ else {}
         return RedirectResponse(f"/things/{code}?{urlencode({**answers, **acting})}", status_code=303)
-    return _render_form(page, thing, form, individual_item=item, on_behalf_of=_acting(page, owner))
+    return render_form(page, thing, form, individual_item=item, on_behalf_of=_acting(page, owner))
 
 
 def _acting(page: Page, owner: str) -> str | None:
@@ -145,14 +147,14 @@ async def apply(
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
     values: dict[str, Any] = {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
     assert page.principal is not None
-    uploads, upload_errors = await _checked_uploads(page, form, posted)
+    uploads, upload_errors = await checked_uploads(page, form, posted)
     materials = {code: base64.b64encode(data) for code, data in uploads.items()}
     body = ApplicationIn(
         thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
     )
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
         errors = _form_errors(session, catalog, owner, body, now=clock.now()) + upload_errors
-        return _render_form(
+        return render_form(
             page,
             thing,
             form,
@@ -178,7 +180,7 @@ async def apply(
         return page.render("error.html", status_code=403, message=rule_message(page, error))
     except InvalidError as error:  # anything else is an error page, from the one handler in api/problems.py
         ruled_out = any(e["field"].startswith("eligibility.") for e in error.errors)
-        return _render_form(
+        return render_form(
             page,
             thing,
             form,
@@ -211,7 +213,7 @@ def _form_errors(
     return []
 
 
-async def _checked_uploads(
+async def checked_uploads(
     page: Page, form: PrefilledForm, posted: Any
 ) -> tuple[dict[str, bytes], list[dict[str, str]]]:
     """The materials only the citizen can provide, each present, small enough and of an accepted type (checked

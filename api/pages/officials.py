@@ -15,7 +15,12 @@ from one_things.catalog import Catalog
 from one_things.schema import Names
 
 OFFICIAL_SIGNIN = "/signin/official"
-HOME_BY_ROLE = {Role.SUPERVISOR: "/supervision", Role.LEADER: "/stats", Role.STAFF: "/staff"}
+HOME_BY_ROLE = {Role.SUPERVISOR: "/supervision", Role.LEADER: "/stats", Role.STAFF: "/staff", Role.CLERK: "/counter"}
+SERVICE_POINTS = {
+    "xuhui-centre": Names(zh="徐汇区行政服务中心", en="Xuhui District service centre"),
+    "pudong-centre": Names(zh="浦东新区市民中心", en="Pudong New Area citizen centre"),
+}
+"""The demo service points with a comprehensive window (综合窗口): every counter accepts every one-thing."""
 
 
 @dataclass(frozen=True)
@@ -27,11 +32,15 @@ class DemoOfficial:
 
 
 def demo_officials(catalog: Catalog) -> list[DemoOfficial]:
-    """A supervisor, a leader and one clerk per department that any catalogue entry names."""
+    """A supervisor, a leader, a window clerk per service point and one staff member per department that any
+    catalogue entry names."""
     officials = [
         DemoOfficial(Role.SUPERVISOR, "supervisor-1", None, Names(zh="效能监督 · 督查员", en="Supervisor")),
         DemoOfficial(Role.LEADER, "leader-1", None, Names(zh="分管领导", en="Leader")),
     ]
+    for point, names in SERVICE_POINTS.items():
+        label = Names(zh=f"{names.zh} · 综合窗口", en=f"{names.en} · counter clerk")
+        officials.append(DemoOfficial(Role.CLERK, f"counter-{point.removesuffix('-centre')}", point, label))
     departments: dict[str, Names] = {}
     for thing in catalog.all():
         for department in thing.departments:

@@ -45,3 +45,10 @@ def test_refusals_name_the_rule(claims: dict[str, object], rule: str) -> None:
 )
 def test_real_name_levels(value: object, level: int) -> None:
     assert real_name_level(value) == level
+
+
+def test_a_window_clerk_carries_their_service_point() -> None:
+    clerk = principal_from_claims({"uid": "u-4", "gov_role": "clerk", "org": "xuhui-centre"}, SETTINGS)
+    assert (clerk.role, clerk.department) == (Role.CLERK, "xuhui-centre")
+    with pytest.raises(IdentityRefusedError, match="no service point"):
+        principal_from_claims({"uid": "u-5", "gov_role": "clerk"}, SETTINGS)
