@@ -34,9 +34,27 @@ ITEM_STAFF = frozenset({STAFF_OF_ITEM})
 """Staff of the item's (or the rectification's) department."""
 OVERSIGHT = frozenset({SUPERVISOR, LEADER})
 SUPERVISORS = frozenset({SUPERVISOR})
+CLERK = "role:clerk"
+"""A counter clerk (一窗受理): matrix_callers.py adds one caller per role it does not name itself."""
+COUNTER = frozenset({CLERK})
+"""The counter: window clerks only, and a visit or receipt only to the clerk who opened it."""
 
 Rule = frozenset[str] | str
 RULES: dict[tuple[str, str], Rule] = {
+    # --- the counter (一窗受理): the clerk's own visits and the receipts of cases filed in them ---------------
+    ("GET", "/api/v1/counter/consent"): COUNTER,
+    ("POST", "/api/v1/counter/verifications"): COUNTER,
+    ("GET", "/api/v1/counter/verifications/{visit}"): COUNTER,
+    ("POST", "/api/v1/counter/verifications/{visit}/consent"): COUNTER,
+    ("POST", "/api/v1/counter/applications"): COUNTER,
+    ("GET", "/api/v1/counter/applications/{case_no}/receipt"): COUNTER,
+    ("GET", "/counter"): COUNTER,
+    ("POST", "/counter/verify"): COUNTER,
+    ("GET", "/counter/visits/{visit}"): COUNTER,
+    ("POST", "/counter/visits/{visit}/consent"): COUNTER,
+    ("GET", "/counter/visits/{visit}/things/{code}"): COUNTER,
+    ("POST", "/counter/visits/{visit}/things/{code}"): COUNTER,
+    ("GET", "/counter/receipts/{case_no}"): COUNTER,
     # --- programs, documentation, sign-in, static -------------------------------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
@@ -65,7 +83,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/things/{code}/plan"): PUBLIC,
     ("GET", "/api/v1/verify/{verification_code}"): PUBLIC,
     # The catalogue listing asks for a sign-in (any role) but shows nothing personal.
-    ("GET", "/api/v1/things"): CITIZENS | STAFF | OVERSIGHT,
+    ("GET", "/api/v1/things"): CITIZENS | STAFF | OVERSIGHT | COUNTER,
     # --- citizens' pages ---------------------------------------------------------------------------------
     ("GET", "/things/{code}/apply"): CITIZENS,
     ("POST", "/things/{code}/apply"): CITIZENS,
