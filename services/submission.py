@@ -22,13 +22,13 @@ from one_things.catalog import Catalog
 from one_things.eligibility import Ineligible, check_eligibility, individual_definition
 from one_things.forms import validate_form
 from one_things.plan import Plan, PlanError, make_plan
-from one_things.schema import ApplicantKind, OneThing
+from one_things.schema import ApplicantKind, OneThing, Party
 from persistence.applications import count_applications_since, find_application, record_application
 from persistence.cases import record_accepted_case
 from persistence.definitions import record_definition
 from persistence.enterprises import get_enterprise
 from persistence.materials import save_upload
-from persistence.register import get_resident
+from persistence.register import Resident, find_by_id_no, get_resident
 from services.authority import check_filing
 from services.case_gateway import CaseGateway
 from services.errors import InvalidError, NotAllowedError, NotFoundError, TooManyError
@@ -213,7 +213,10 @@ def check_parties(session: Session, thing: OneThing, owner: str, form: dict[str,
     resident = get_resident(session, subject=owner)
     # An item applied for on its own may lack the parties' fields; the held data then ties it to the register.
     present = [party for party in thing.may_apply.parties if party.id_field in form]
-    if resident is None or not present or any(_same(form[party.id_field], resident.id_no) for party in present):
+    if resident is None or not present:
+        return
+    if any(_same(form[party.id_field], resident.id_no) for party in present):
+        _check_related(session, thing, resident, form, present)
         return
     raise NotAllowedError(
         f"Only the {_names(thing)} may apply for {thing.code}: your own ID number must be in "
@@ -222,6 +225,27 @@ def check_parties(session: Session, thing: OneThing, owner: str, form: dict[str,
         title="Applicant is not a party",
         rule="applicant_not_a_party",
     )
+
+
+def _check_related(
+    session: Session, thing: OneThing, applicant: Resident, form: dict[str, Any], present: list[Party]
+) -> None:
+    """The other parties are who the register relates to the applicant. A married applicant's spouse is filled in
+    from the register (a differing value was refused as held data); an applicant the register shows unmarried
+    may name the other party, but not someone the register shows married to another person."""
+    for party in present:
+        named = form[party.id_field]
+        if _same(named, applicant.id_no):
+            continue
+        other = find_by_id_no(session, id_no=str(named).strip().upper())
+        if other is not None and other.spouse_subject is not None and other.spouse_subject != applicant.subject:
+            raise NotAllowedError(
+                f"The population register does not relate the {party.name.en.lower()} named in form.{party.id_field} "
+                f"to the applicant. Check the ID number, or have the register corrected (户籍派出所). Nothing was "
+                "started.",
+                title="Parties not related in the register",
+                rule="parties_not_related",
+            )
 
 
 def _names(thing: OneThing) -> str:

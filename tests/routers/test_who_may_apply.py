@@ -90,3 +90,22 @@ async def test_a_required_material_is_required_through_the_api(api: InProcessApi
     # Not needed when the answers leave its item out (no social security card): no photo asked.
     no_card = {**missing, "answers": {**missing["answers"], "wants_social_security_card": "no"}}
     assert (await _post(api, "citizen-no-photo", no_card)).status_code == 201
+
+
+async def test_an_unmarried_parent_may_name_the_other_but_not_someone_married_to_another(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    # demo-mother-2 is unmarried in the register, so the father's fields are hers to type.
+    married_elsewhere = _id_no(api, "demo-father-1")  # the register has him married to demo-mother-1
+    refused = await _post(api, "demo-mother-2", api.newborn(father_id_no=married_elsewhere, father_name="王强"))
+    problem = assert_problem(refused, 403)
+    assert problem["rule"] == "parties_not_related"
+    assert "form.father_id_no" in problem["detail"]
+    assert married_elsewhere not in refused.text
+    assert gateway.started == []
+
+    unmarried_father = _id_no(api, "demo-father-2")
+    accepted = await _post(api, "demo-mother-2", api.newborn(father_id_no=unmarried_father, father_name="刘洋"))
+    assert accepted.status_code == 201, accepted.text
+    [bundle] = gateway.started
+    assert bundle.form["father_id_no"] == unmarried_father
