@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
 
 from core.calendar import TZ
@@ -46,21 +47,26 @@ def count_decided_item(
     statutory_due_at: datetime | None,
     clock_days: int | None,
 ) -> None:
-    key = (
-        finished_at.astimezone(TZ).date(),
-        thing,
-        district,
-        department,
-        item,
-        -1 if clock_days is None else clock_days,
+    counts = {
+        "finished": 1,
+        "on_time": int(finished_at <= due_at),
+        "on_time_statutory": int(statutory_due_at is None or finished_at <= statutory_due_at),
+    }
+    key = {
+        "day": finished_at.astimezone(TZ).date(),
+        "thing": thing,
+        "district": district,
+        "department": department,
+        "item": item,
+        "clock_days": -1 if clock_days is None else clock_days,
+    }
+    # One statement that inserts or adds: two items of one day decided at once in two transactions both count.
+    # A read-then-insert let the second transaction's insert fail on the primary key (seen on PostgreSQL).
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = ItemOutcomeDay.__table__  # type: ignore[attr-defined]  # SQLModel declares it only at runtime
+    insert = dialect.insert(table).values(**key, **counts)
+    upsert = insert.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + insert.excluded[name] for name in counts},
     )
-    row = session.get(ItemOutcomeDay, key, with_for_update=True)
-    if row is None:
-        row = ItemOutcomeDay(
-            day=key[0], thing=thing, district=district, department=department, item=item, clock_days=key[5]
-        )
-    row.finished += 1
-    row.on_time += finished_at <= due_at
-    row.on_time_statutory += statutory_due_at is None or finished_at <= statutory_due_at
-    session.add(row)
-    session.flush()
+    session.execute(upsert)
