@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import Base64Bytes, BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.calendar import TZ
@@ -29,6 +30,7 @@ from persistence.definitions import record_definition
 from persistence.enterprises import get_enterprise
 from persistence.materials import save_upload
 from persistence.register import Resident, find_by_id_no, get_resident
+from persistence.tables import ApplicationRequest
 from services.authority import check_filing
 from services.case_gateway import CaseGateway
 from services.errors import InvalidError, NotAllowedError, NotFoundError, TooManyError
@@ -301,8 +303,6 @@ async def accept(
     case_no = existing.case_no if existing else new_case_no(now)
     if existing is None:
         check_rate(session, settings, owner, now)
-        # The catalogue's definition, also for a single item: that case's cut-down one derives from it.
-        record_definition(session, thing=catalog.get(thing.code), accepted_at=now)
         record_application(
             session,
             owner=owner,
@@ -313,6 +313,11 @@ async def accept(
             request_hash=digest,
             now=now,
         )
+        existing = _first_under_the_key(session, owner=owner, key=key, digest=digest)
+        case_no = existing.case_no if existing else case_no
+    if existing is None:
+        # The catalogue's definition, also for a single item: that case's cut-down one derives from it.
+        record_definition(session, thing=catalog.get(thing.code), accepted_at=now)
         record_accepted_case(
             session,
             case_no=case_no,
@@ -348,6 +353,21 @@ async def accept(
     )
     await cases.start(bundle)
     return case_no, plan, existing is None
+
+
+def _first_under_the_key(session: Session, *, owner: str, key: str, digest: str) -> ApplicationRequest | None:
+    """None when this request's application row is written; else the one another process wrote under the same
+    key a moment before (the same key sent to two API processes at once): this request is then its repeat and
+    answers the same case, never a 500."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        first = find_application(session, owner=owner, idempotency_key=key)
+        if first is None or first.request_hash != digest:
+            raise
+        return first
+    return None
 
 
 def _channel(body: ApplicationIn, *, counter: bool) -> str:

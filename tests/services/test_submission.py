@@ -17,6 +17,8 @@ from one_things.eligibility import individual_definition
 from persistence.applications import find_application
 from persistence.cases import get_case
 from persistence.register import get_resident
+from persistence.tables import ApplicationRequest
+from services import submission
 from services.cases import send_supplement
 from services.errors import InvalidError, UnavailableError
 from services.submission import ApplicationIn, accept
@@ -159,3 +161,31 @@ async def test_a_correction_is_checked_against_the_form_the_case_was_applied_wit
         await correct(bundled, {"birth_cert_no": "O310000000002"})
     assert [e["field"] for e in refused.value.errors] == ["form.birth_cert_no"]
     assert gateway.messages(Method.SUPPLEMENT, bundled) == []
+
+
+async def test_the_same_key_at_two_api_processes_at_once_answers_one_case(
+    session: Session,
+    gateway: FakeCaseGateway,
+    settings: Settings,
+    catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes both see no application under the key, both record one: the second's commit loses on the
+    unique key and its request answers the first one's case, as a repeat (seen as a 500 on PostgreSQL before)."""
+    body = newborn(catalog)
+    first, _, created = await submit(session, gateway, settings, catalog, "citizen-two-processes", body, key="race")
+    assert created
+    # The interleaving of two processes: this one looked before the other committed.
+    real_find = submission.find_application
+    looks: list[str] = []
+
+    def find_as_before_the_other_committed(session: Session, **key: str) -> ApplicationRequest | None:
+        looks.append(key["idempotency_key"])
+        return None if len(looks) == 1 else real_find(session, **key)
+
+    monkeypatch.setattr(submission, "find_application", find_as_before_the_other_committed)
+    second, _, created = await submit(session, gateway, settings, catalog, "citizen-two-processes", body, key="race")
+    assert (second, created) == (first, False)
+    with Session(engine_of(session)) as elsewhere:
+        assert get_case(elsewhere, case_no=first) is not None
+    assert list(gateway.states) == [first]
