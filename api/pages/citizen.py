@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.acting import acting_choices, applicant, submitted_by
@@ -118,6 +119,16 @@ def _acting(page: Page, owner: str) -> str | None:
     return owner if owner != page.principal.subject else None
 
 
+def posted_application(posted: FormData) -> tuple[str | None, dict[str, str], dict[str, str], str]:
+    """The apply form as posted (by the citizen, or at the counter): the item applied for alone, the guidance
+    answers, the typed fields and the Idempotency-Key the page was rendered with."""
+    item = str(posted.get("individual_item") or "") or None
+    answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
+    typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
+    key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
+    return item, answers, typed, key
+
+
 @router.post("/things/{code}/apply", response_class=HTMLResponse)
 async def apply(
     clock: ClockDep,
@@ -130,11 +141,8 @@ async def apply(
 ) -> Response:
     """One submission: what the government holds is taken from the register again, never from the page."""
     posted = await page.request.form()
-    item = str(posted.get("individual_item") or "") or None
+    item, answers, typed, key = posted_application(posted)
     thing = definition_for(catalog, code, item)
-    answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
-    typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
-    key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
     try:  # checked first: the form re-rendered below carries the principal's held data
         owner = applicant(session, page, thing, str(posted.get("on_behalf_of") or "")[:128] or None, clock.now())
     except NotAllowedError as error:

@@ -6,7 +6,6 @@ Thin: every rule is in services/counter.py. A visit's URL carries only its rando
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_time
-from api.pages.citizen import checked_uploads, render_form, rule_message
+from api.pages.citizen import checked_uploads, posted_application, render_form, rule_message
 from api.pages.officials import SERVICE_POINTS, official_page
 from api.pages.rendering import Page
 from core.auth import Principal, Role
@@ -160,11 +159,8 @@ async def submit_page(
 ) -> Response:
     """Like the citizen's own submission: held data from the register again, never from the page."""
     posted = await page.request.form()
-    item = str(posted.get("individual_item") or "") or None
+    item, answers, typed, key = posted_application(posted)
     thing = definition_for(catalog, code, item)
-    answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
-    typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
-    key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
     clerk, now = _clerk(page), clock.now()
     try:
         form = prefilled_for(
