@@ -37,7 +37,7 @@ from api.routers import (
 from api.temporal_link import TemporalLink
 from core.clock import SYSTEM_CLOCK, Clock
 from core.oidc import OidcClient
-from core.request_id import RequestIdMiddleware
+from core.request_id import with_request_ids
 from core.settings import Settings, get_settings
 from core.tracing import instrument_app, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
@@ -112,5 +112,5 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
     instrument_app(app, tracer_provider)
-    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
+    with_request_ids(app)  # outermost: every line of the request, errors too, has its id
     return app

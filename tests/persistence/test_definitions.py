@@ -25,7 +25,7 @@ AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return migrated_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+    return migrated_engine(tmp_path)
 
 
 def write(folder: Path, text: str) -> Path:
