@@ -6,6 +6,8 @@ Over real HTTP through uvicorn, as `onething api` serves: the traceback is uvico
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import httpx
@@ -28,6 +30,10 @@ async def test_the_traceback_of_an_unhandled_error_names_its_request(tmp_path: P
     with ThreadedServer(app) as server, captured_lines("uvicorn.error") as logged:
         async with httpx.AsyncClient(base_url=server.url) as client:
             failed = await client.get("/test-bug", headers={"X-Request-ID": REQUEST_ID})
+        deadline = time.monotonic() + 10  # the server logs once the 500 is on its way: the client may be first
+        while not any("exception" in line.fields for line in logged.lines):
+            assert time.monotonic() < deadline, "the server logged no traceback"
+            await asyncio.sleep(0.02)
     assert failed.status_code == 500
     assert failed.headers["X-Request-ID"] == REQUEST_ID  # the citizen's report of the error leads to its lines
     [traceback] = [line.fields for line in logged.lines if "exception" in line.fields]
