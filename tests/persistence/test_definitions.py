@@ -119,6 +119,7 @@ def test_validate_checks_against_the_platform_database(
     write(tmp_path / "catalog", text)
     database_url(str(engine.url))
     result = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])
+    # A SQLite file in both runs: the rule is that a database which is not there is not created.
     missing = tmp_path / "none.db"
     database_url(f"sqlite:///{missing}")
     without = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])

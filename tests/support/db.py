@@ -48,10 +48,6 @@ def postgres_server() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
-def database_kind() -> str:
-    return "postgresql" if postgres_server() else "sqlite"
-
-
 class _PostgresDatabases:
     """Databases on the test server: one migrated template, and a clone of it per data folder."""
 
@@ -138,7 +134,7 @@ def database_url(data_dir: Path) -> str:
     postgres = _databases()
     if postgres is None:
         global _sqlite
-        url = Settings(data_dir=data_dir).projection_url  # the default: onething.db in the folder
+        url = Settings(data_dir=data_dir, database_url="").projection_url  # the default: onething.db in the folder
         if _sqlite is None:
             _sqlite = _SqliteTemplate()
         _sqlite.copy_to(Path(url.removeprefix("sqlite:///")))
@@ -151,9 +147,9 @@ def database_url(data_dir: Path) -> str:
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     """Settings of a process given the data folder `data_dir`, its projection at head on this run's database."""
     url = database_url(data_dir)
-    if postgres_server() is None:
-        return Settings(data_dir=data_dir, **overrides)  # SQLite through the default path, as an operator has it
-    return Settings(data_dir=data_dir, database_url=url, **overrides)
+    # SQLite through the default path (no ONETHING_DATABASE_URL), as the embedded stack has it.
+    chosen = "" if postgres_server() is None else url
+    return Settings(**{"data_dir": data_dir, "database_url": chosen, **overrides})
 
 
 def migrated_engine(data_dir: Path) -> Engine:
