@@ -42,9 +42,9 @@ from core.settings import Settings, get_settings
 from core.tracing import instrument_app, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
-from persistence.db import make_engine, session_scope
+from persistence.db import make_engine
 from persistence.definitions import StoredVersions
-from persistence.demo_seed import seed_demo_data
+from persistence.demo_seed import seed_demo_data_once
 
 
 def create_app(
@@ -63,8 +63,7 @@ def create_app(
         app.state.metrics = metrics_registry(app.state.engine, clock)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
-            with session_scope(app.state.engine) as session:
-                seed_demo_data(session)
+            seed_demo_data_once(app.state.engine)  # several API processes may start at once
         # Refuses to start on a definition edited without a new version; resolves old cases' versions;
         # serves definitions published into the folder later without a restart (one_things/live.py).
         app.state.catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(app.state.engine))

@@ -152,9 +152,13 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**{"data_dir": data_dir, "database_url": chosen, **overrides})
 
 
-def migrated_engine(data_dir: Path) -> Engine:
-    """An engine on the projection of the data folder `data_dir`, at head."""
-    return make_engine(database_url(data_dir))
+def migrated_engine(where: Path | str) -> Engine:
+    """An engine on the projection of the data folder `where`, at head; or, given a URL (a database a test
+    made itself, such as tests/persistence's empty ones), on that database brought to head."""
+    if isinstance(where, str):
+        upgrade(where)
+        return make_engine(where)
+    return make_engine(database_url(where))
 
 
 def migrate_data_dir(data_dir: Path) -> Path:
