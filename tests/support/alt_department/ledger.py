@@ -80,6 +80,13 @@ class Ledger:
             ).fetchone()
         return self._row(found)
 
+    def of_case(self, department: str, case_no: str) -> list[Row]:
+        with self._lock:
+            found = self._db.execute(
+                "SELECT * FROM submission WHERE department=? AND case_no=? ORDER BY id", (department, case_no)
+            ).fetchall()
+        return [row for row in map(self._row, found) if row is not None]
+
     def by_id(self, row_id: int) -> Row | None:
         with self._lock:
             return self._row(self._db.execute("SELECT * FROM submission WHERE id=?", (row_id,)).fetchone())
