@@ -162,3 +162,19 @@ def test_a_department_nobody_answers_at_fails_every_check_that_calls_it() -> Non
     assert rows["submit"] == "FAIL"
     assert "could not be reached" in flat(stdout)
     assert stderr.splitlines()[-1].startswith("FAILED: submit, ")
+
+
+def test_a_department_slower_than_the_contract_allows_fails_naming_the_operation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The contract's limits are 30 and 60 s; a second here keeps the test short, the rule is the same.
+    monkeypatch.setattr("cli.conformance.timeout_seconds", lambda _path, _method: 1.0)
+    with alt(tmp_path, "slow-escalations") as server:
+        status, stdout, _ = run_kit(f"{server.url}/hr-system/human_resources", "human_resources", "--mode", "sync_rest")
+    assert status == 1
+    rows = verdicts(stdout)
+    assert rows["escalation"] == "FAIL"
+    assert rows["timeouts"] == "FAIL"
+    assert "POST /escalations did not answer within the contract's 1 s" in flat(stdout)
+    assert "no answer within the contract's time: POST /escalations (limit 1 s)" in flat(stdout)
+    assert rows["submit"] == "PASS"

@@ -43,7 +43,7 @@ class AltConfig:
     prefix: str = ""
     decide_after_s: float = 0.2
     faults: frozenset[str] = frozenset()
-    """`new-record-on-repeat`, `wrong-signature`: a deliberately broken department."""
+    """`new-record-on-repeat`, `wrong-signature`, `slow-escalations` (2 s): a deliberately broken department."""
 
 
 class SubmissionBody(BaseModel):
@@ -246,6 +246,8 @@ def create_alt_department(config: AltConfig) -> FastAPI:
 
     @router.post("/escalations")
     async def escalate(department: str, body: NoticeBody, request: Request) -> dict[str, Any]:
+        if "slow-escalations" in config.faults:
+            await asyncio.sleep(2)
         now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         return dept(request).ledger.notice(department, body.model_dump(), now)
 
