@@ -53,6 +53,8 @@ class Options:
     key_id: str | None = None
     callback_host: str = "127.0.0.1"
     callback_port: int = 0
+    callback_url: str | None = None
+    """The receiver's address as the department reaches it; None: http://callback_host:port."""
 
 
 @dataclass
@@ -386,7 +388,7 @@ def plan(kit: Kit) -> list[tuple[str, Callable[[], Awaitable[str]] | None]]:
 async def run_conformance(options: Options, progress: Progress | None = None) -> list[Outcome]:
     receiver = CallbackReceiver(key=options.callback_key, key_id=options.key_id)
     async with (
-        receiver.serving(options.callback_host, options.callback_port),
+        receiver.serving(options.callback_host, options.callback_port, options.callback_url),
         httpx.AsyncClient(headers={"User-Agent": "onething-conformance"}) as http,
     ):
         kit = Kit(options=options, http=http, receiver=receiver)

@@ -98,11 +98,11 @@ class CallbackReceiver:
         return Starlette(routes=[Route(CALLBACK_PATH, callback, methods=["POST"])])
 
     @asynccontextmanager
-    async def serving(self, host: str, port: int) -> AsyncIterator[CallbackReceiver]:
+    async def serving(self, host: str, port: int, advertised: str | None = None) -> AsyncIterator[CallbackReceiver]:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        self.url = f"http://{host}:{sock.getsockname()[1]}"
+        self.url = (advertised or f"http://{host}:{sock.getsockname()[1]}").rstrip("/")
         server = uvicorn.Server(uvicorn.Config(self._app(), log_config=None, log_level="warning", lifespan="off"))
         task = asyncio.create_task(server.serve(sockets=[sock]))
         try:

@@ -34,6 +34,10 @@ def conformance_command(
         str, typer.Option(help="Address the kit's callback receiver listens on; the system must reach it")
     ] = "127.0.0.1",
     callback_port: Annotated[int, typer.Option(help="Port of the callback receiver (0: any free port)")] = 0,
+    callback_url: Annotated[
+        str | None,
+        typer.Option(help="The receiver's address as the system reaches it, if not http://HOST:PORT (NAT, proxy)"),
+    ] = None,
     result_wait: Annotated[
         float, typer.Option(help="Seconds a decision may take to arrive by callback or batch pull")
     ] = 60.0,
@@ -54,6 +58,7 @@ def conformance_command(
         key_id=key_id or os.environ.get(KEY_ID_ENV) or None,
         callback_host=callback_host,
         callback_port=callback_port,
+        callback_url=callback_url,
     )
     progress_out = Console(stderr=True)
 
