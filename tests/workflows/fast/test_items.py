@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.case_gateway import Delivery, TemporalCaseGateway
+from services.errors import InvalidError
 from tests.workflows.fast.cases import Cases, item, thing
 from tests.workflows.fast.refusals import refusal
 from tests.workflows.harness import until
@@ -99,6 +101,18 @@ async def test_results_that_cannot_apply_are_refused_with_the_reason(cases: Case
     no_outputs = await refusal(case.execute_update(send, result("REFUSE-1", "a", "alpha", output={})))
     assert no_outputs.type == RESULT_REFUSED
     assert "a_no" in no_outputs.message
+    assert no_outputs.details == ({"rule": "declared-outputs", "field": "output.a_no"},)
+    blank = await refusal(case.execute_update(send, result("REFUSE-1", "a", "alpha", output={"a_no": "  "})))
+    assert blank.details == ({"rule": "declared-outputs", "field": "output.a_no"},)
+    extra = {"a_no": "A-1", "secret_note": "x"}
+    undeclared = await refusal(case.execute_update(send, result("REFUSE-1", "a", "alpha", output=extra)))
+    assert undeclared.details == ({"rule": "undeclared-output", "field": "output.secret_note"},)
+    assert "declares the outputs a_no" in undeclared.message
+    silent = result("REFUSE-1", "a", "alpha", status="rejected", output=None)
+    no_reason = await refusal(case.execute_update(send, silent))
+    assert no_reason.details == ({"rule": "reason-required", "field": "reason"},)
+    assert by_staff.details == ({"rule": "staff-handled", "field": "item_code"},)
+    assert wrong_department.details == ({"rule": "own-item", "field": "item_code"},)
     too_early = await refusal(case.execute_update(send, result("REFUSE-1", "p", "gamma")))
     assert too_early.type == RESULT_TOO_EARLY
     assert "has not been submitted yet" in too_early.message
@@ -147,3 +161,23 @@ async def test_staff_decide_only_items_with_them_and_only_with_what_the_citizen_
         )
     )
     assert "not waiting for a staff decision" in again.message
+
+
+async def test_the_case_gateway_names_the_broken_rule_and_field_of_a_refused_result(cases: Cases) -> None:
+    case = await cases.start(thing(item("a", "alpha", "async_callback")), "RULE-1")
+    await until(case, lambda s: s.item("a").holder == "department")
+
+    async def this_case(case_no: str) -> str:
+        return f"{cases.task_queue}-{case_no}"
+
+    gateway = TemporalCaseGateway(cases.env.client, cases.task_queue, legacy_ids=this_case)
+    with pytest.raises(InvalidError) as refused:
+        await gateway.department_result("RULE-1", result("RULE-1", "a", "alpha", output={"a_no": ""}))
+    assert refused.value.context["rule"] == "declared-outputs"
+    assert refused.value.errors == [{"field": "output.a_no", "message": refused.value.errors[0]["message"]}]
+    assert "(rule declared-outputs)" in refused.value.detail
+    assert "needs its declared outputs: a_no" in refused.value.detail
+    receipt = await gateway.department_result("RULE-1", result("RULE-1", "a", "alpha"))
+    assert receipt.delivery is Delivery.APPLIED
+    repeat = await gateway.department_result("RULE-1", result("RULE-1", "a", "alpha"))
+    assert repeat.delivery is Delivery.IGNORED
