@@ -45,6 +45,12 @@ class StaffDecisionIn(BaseModel):
     decision: Literal["approve", "reject", "correction"]
     output: dict[str, str] = Field(default_factory=dict)
     reason: str | None = Field(default=None, max_length=500)
+    about: str | None = Field(
+        default=None,
+        max_length=80,
+        description="A correction's subject: `field.<code>` (a form field the item reads) or `material.<code>` "
+        "(an uploaded material), as the workbench's `correctable` lists them; its name leads the reason",
+    )
 
 
 class StaffQueue(BaseModel):

@@ -171,7 +171,9 @@ class OneThingWorkflow:
         run = self._runs.get(item_code)
         if run is None:
             raise ApplicationError(f"Case {self.case_no} has no item {item_code}.", non_retryable=True)
-        return ItemApplication(item_code=item_code, round=run.state.round, inputs=self.resolve_inputs(run.item))
+        return ItemApplication(
+            item_code=item_code, round=run.state.round, inputs=self.resolve_inputs(run.item), form=dict(self._form)
+        )
 
     @workflow.signal
     def department_result(self, result: DepartmentResult) -> None:

@@ -187,7 +187,7 @@ class FakeCaseGateway:
             form.update(supplement.form)
         outputs = {item.code: item.output or {} for item in state.items}
         inputs = item_payload(bundle.thing.item(item_code), form, outputs)
-        return ItemApplication(item_code=item_code, round=state.item(item_code).round, inputs=inputs)
+        return ItemApplication(item_code=item_code, round=state.item(item_code).round, inputs=inputs, form=form)
 
     # --- the engine's answers, as TemporalCaseGateway maps them -----------------------------------
 
