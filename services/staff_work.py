@@ -85,6 +85,8 @@ class FormRow(BaseModel):
     value: str
     masked: bool
     """The item does not read this personal field: the clerk sees it masked (minimum necessary)."""
+    choice: bool = False
+    """`value` is one of the field's choices (a code the page names in its language)."""
 
 
 class MaterialRow(BaseModel):
@@ -93,7 +95,7 @@ class MaterialRow(BaseModel):
     content_type: str
     size: int
     uploaded_at: datetime
-    for_items: list[str]
+    for_items: list[Names]
     """The items the catalogue says need it."""
 
 
@@ -238,7 +240,13 @@ def _form_fields_read(item: Item) -> set[str]:
 def _form_row(field: FormField, value: object, read_by_item: bool) -> FormRow:
     text = "" if value is None else str(value)
     masked = field.personal and not read_by_item and bool(text)
-    return FormRow(code=field.code, label=field.name, value=_masked(field, text) if masked else text, masked=masked)
+    return FormRow(
+        code=field.code,
+        label=field.name,
+        value=_masked(field, text) if masked else text,
+        masked=masked,
+        choice=field.type is FieldType.CHOICE and text in field.choices,
+    )
 
 
 def _masked(field: FormField, text: str) -> str:
@@ -282,7 +290,7 @@ def _materials(session: Session, thing: OneThing, case_no: str) -> list[Material
             content_type=upload.content_type,
             size=upload.size,
             uploaded_at=upload.uploaded_at,
-            for_items=list(known[upload.material].items),
+            for_items=[thing.item(code).name for code in known[upload.material].items],
         )
         for upload in upload_list(session, case_no=case_no)
         if upload.material in known

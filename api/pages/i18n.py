@@ -444,6 +444,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "本次查看已记入个人信息查看记录,申请人可以看到。",
         "This view is recorded in the personal data access log, which the applicant can see.",
     ),
+    "list_sep": ("、", ", "),
     "wb_open": ("打开办理页", "Open the workbench"),
     "wb_round": ("第 {n} 次补正后", "after correction {n}"),
     "wb_due": ("承诺期限(最后一天)", "Due (last day on time)"),

@@ -70,6 +70,7 @@ async def test_the_workbench_shows_the_application_labelled_and_masks_what_the_i
     assert f"联系电话 {form['contact_phone']}" in shown
     assert "新生儿免冠照片(电子版)" in shown
     assert "用于 社会保障卡申领" in shown
+    assert "新生儿性别 男" in shown
     # The case's other items and their state, the deadline as a day, the outputs as labelled fields.
     assert "出生医学证明签发 · 上海市卫生健康委员会" in shown
     assert "承诺期限(最后一天)" in shown
