@@ -158,3 +158,28 @@ async def test_the_json_workbench_has_the_same_view(api: InProcessApi, gateway: 
     assert {"mother_id_no", "father_id_no", "father_name", "hukou_address"} <= masked
     assert "newborn_name" not in masked
     assert [m["code"] for m in body["materials"]] == [PHOTO]
+
+
+async def test_the_api_takes_a_material_with_a_correction_checked_like_the_application(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    case_no = await api.submit("citizen-workbench-api-fix")
+    async with api.as_user(Role.STAFF, "cdc-api-fix", department="cdc") as clerk:
+        ask = {"decision": "correction", "about": f"material.{PHOTO}", "reason": "照片不清晰"}
+        assert (await clerk.post(f"/api/v1/staff/items/{case_no}/{ITEM}/decision", json=ask)).status_code == 200
+    url = f"/api/v1/applications/{case_no}/supplements"
+    async with api.as_user(Role.CITIZEN, "citizen-workbench-api-fix") as citizen:
+        not_a_photo = {"item_code": ITEM, "materials": {PHOTO: base64.b64encode(b"<html>").decode()}}
+        refused = await citizen.post(url, json=not_a_photo)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == f"materials.{PHOTO}"
+        held = {"item_code": ITEM, "materials": {"parents_id_cards": base64.b64encode(SECOND_PNG).decode()}}
+        assert (await citizen.post(url, json=held)).json()["errors"][0]["field"] == "materials.parents_id_cards"
+        good = {"item_code": ITEM, "materials": {PHOTO: base64.b64encode(SECOND_PNG).decode()}}
+        sent = await citizen.post(url, json=good)
+        assert sent.status_code == 202, sent.text
+    assert [s.materials for s in gateway.messages(Method.SUPPLEMENT, case_no)] == [[PHOTO]]
+    with Session(api.engine) as session:
+        stored = get_upload(session, case_no=case_no, material=PHOTO)
+        assert stored is not None
+        assert stored.data == SECOND_PNG

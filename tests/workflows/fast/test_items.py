@@ -16,6 +16,7 @@ from workflows.contracts import (
     RESULT_TOO_EARLY,
     DepartmentCallback,
     StaffDecision,
+    Supplement,
 )
 
 pytestmark = pytest.mark.fast
@@ -181,3 +182,15 @@ async def test_the_case_gateway_names_the_broken_rule_and_field_of_a_refused_res
     assert receipt.delivery is Delivery.APPLIED
     repeat = await gateway.department_result("RULE-1", result("RULE-1", "a", "alpha"))
     assert repeat.delivery is Delivery.IGNORED
+
+
+async def test_a_correction_answered_with_a_material_alone_comes_back_to_the_clerk(cases: Cases) -> None:
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "FIX-1")
+    await until(case, lambda s: s.item("s").holder == "staff")
+    ask = StaffDecision(item_code="s", decision="correction", reason="照片:不清晰", staff="k")
+    asked = await case.execute_update(OneThingWorkflow.staff_decision, ask)
+    assert (asked.status, asked.holder, asked.reason) == ("waiting_citizen", "citizen", "照片:不清晰")
+
+    await case.execute_update(OneThingWorkflow.supplement, Supplement(item_code="s", materials=["photo"]))
+    back = (await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").round == 1)).item("s")
+    assert back.status == "running"
