@@ -26,7 +26,7 @@ from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
 from services.cases import not_found
 from services.errors import ConflictError, InvalidError, NotFoundError
-from workflows.contracts import ItemApplication, ItemState, ItemStatus, Light, StaffDecision
+from workflows.contracts import ItemState, ItemStatus, Light, StaffDecision
 
 
 class QueueEntry(BaseModel):
@@ -131,10 +131,15 @@ class Applicant(BaseModel):
     """The opaque account id of the agent (代办) who filed for the applicant, if any."""
 
 
-class Workbench(ItemApplication):
+class Workbench(BaseModel):
     """What a clerk reads to decide an item: the applicant, the form labelled, the materials, the case's other
-    items, the deadline and light, the item's history; and the outputs to type when approving."""
+    items, the deadline and light, the item's history; and the outputs to type when approving. Never the raw
+    form: only `form_rows`, masked where the item does not read a personal field."""
 
+    item_code: str
+    round: int
+    inputs: dict[str, Any]
+    """The item's inputs as its department would receive them."""
     case_no: str
     thing: str
     version: int
@@ -166,18 +171,20 @@ async def application(
 ) -> Workbench:
     """The clerk's workbench for an item waiting for their department's decision; every view is recorded in
     the personal-data access log (the queue itself shows case numbers and deadlines only)."""
-    case, item = _own_waiting_case(session, staff, case_no, item_code)
+    case, items = _case_of(session, case_no)
+    item = _own_item(items, staff, case_no, item_code)
     if item.holder != "staff":
         raise ConflictError(f"Item {item_code} is not waiting for a staff decision.")
     thing = catalog.get(case.thing, case.version)
     definition = thing.item(item_code)
     found = await cases.item_application(case_no, item_code)
-    _, items = get_case(session, case_no=case_no) or (case, [])
     # Recorded after the engine answered, so no write transaction is held across the call into it.
     record_read(session, staff, case_no=case_no, what=DataCategory.FORM, purpose=Purpose.HANDLING, now=now)
     read_fields = _form_fields_read(definition)
     return Workbench(
-        **found.model_dump(),
+        item_code=item_code,
+        round=found.round,
+        inputs=found.inputs,
         case_no=case_no,
         thing=case.thing,
         version=case.version,
@@ -312,14 +319,22 @@ def _history(session: Session, item: ItemRecord, thing: OneThing) -> list[Histor
 def _own_waiting_case(
     session: Session, staff: Principal, case_no: str, item_code: str
 ) -> tuple[CaseRecord, ItemRecord]:
+    case, items = _case_of(session, case_no)
+    return case, _own_item(items, staff, case_no, item_code)
+
+
+def _case_of(session: Session, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
     found = get_case(session, case_no=case_no)
     if found is None:
         raise not_found(case_no)
-    case, items = found
+    return found
+
+
+def _own_item(items: list[ItemRecord], staff: Principal, case_no: str, item_code: str) -> ItemRecord:
     item = next((i for i in items if i.code == item_code and i.department == staff.department), None)
     if item is None:
         raise not_found(case_no)  # another department's item is invisible, not forbidden
-    return case, item
+    return item
 
 
 def _own_waiting_item(session: Session, staff: Principal, case_no: str, item_code: str) -> tuple[str, ItemRecord]:

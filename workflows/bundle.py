@@ -254,7 +254,10 @@ class OneThingWorkflow:
         run = self._runs.get(decision.item_code)
         if run is None or run.state.holder is not Holder.STAFF or self._stopping():
             raise ValueError(f"item {decision.item_code} is not waiting for a staff decision")
-        missing = [name for name in run.item.outputs if not decision.output.get(name)]
+        undeclared = sorted(set(decision.output) - set(run.item.outputs))
+        if undeclared:
+            raise ValueError(f"{decision.item_code} issues only {', '.join(run.item.outputs) or 'no outputs'}")
+        missing = [name for name in run.item.outputs if not decision.output.get(name, "").strip()]
         if decision.decision == "approve" and missing:
             raise ValueError(f"approving {decision.item_code} needs output fields: {', '.join(missing)}")
         if decision.decision != "approve" and not decision.reason:

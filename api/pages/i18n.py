@@ -106,7 +106,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "st_unclaimed": ("待认领", "unclaimed"),
     "st_claim": ("认领", "Claim"),
     "st_decision": ("办理意见", "Decision"),
-    "st_approve": ("准予办理(填写证照编号)", "Approve (enter the licence number)"),
     "st_correction": ("要求补正", "Ask for a correction"),
     "st_reject": ("不予办理", "Reject"),
     "st_reason": (
@@ -437,8 +436,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "尚未记录申请人授权,请先勾选授权。未受理任何申请。",
         "The applicant's consent is not recorded: record it first. Nothing was started.",
     ),
-    "st_view_application": ("查看申请信息", "View the application"),
-    "st_application": ("申请信息", "Application"),
     "st_uploaded": ("已上传材料", "Uploaded materials"),
     "st_read_logged": (
         "本次查看已记入个人信息查看记录,申请人可以看到。",

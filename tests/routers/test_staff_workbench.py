@@ -153,6 +153,11 @@ async def test_the_json_workbench_has_the_same_view(api: InProcessApi, gateway: 
     async with api.as_user(Role.STAFF, "cdc-json", department="cdc") as clerk:
         response: httpx.Response = await clerk.get(f"/api/v1/staff/items/{case_no}/{ITEM}")
     body = response.json()
+    form = gateway.started[-1].form
+    assert "form" not in body  # the raw form never leaves: only its rows, masked where the item does not read them
+    assert form["mother_id_no"] not in response.text
+    assert form["father_id_no"] not in response.text
+    assert body["inputs"]["mother_name"] == form["mother_name"]  # what the item reads, in full
     assert [(o["code"], o["label"]["zh"]) for o in body["outputs"]] == [("vaccination_cert_no", "预防接种证编号")]
     masked = {row["code"] for row in body["form_rows"] if row["masked"]}
     assert {"mother_id_no", "father_id_no", "father_name", "hukou_address"} <= masked

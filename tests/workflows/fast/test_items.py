@@ -142,6 +142,10 @@ async def test_staff_decide_only_items_with_them_and_only_with_what_the_citizen_
 
     no_output = await refusal(case.execute_update(decide, StaffDecision(item_code="s", decision="approve", staff="k")))
     assert "needs output fields: s_no" in no_output.message
+    blank = StaffDecision(item_code="s", decision="approve", output={"s_no": " "}, staff="k")
+    assert "needs output fields: s_no" in (await refusal(case.execute_update(decide, blank))).message
+    extra = StaffDecision(item_code="s", decision="approve", output={"s_no": "S-1", "x": "1"}, staff="k")
+    assert "issues only s_no" in (await refusal(case.execute_update(decide, extra))).message
     no_reason = await refusal(case.execute_update(decide, StaffDecision(item_code="s", decision="reject", staff="k")))
     assert "needs a reason" in no_reason.message
     not_theirs = await refusal(
