@@ -146,8 +146,8 @@ class Workbench(BaseModel):
     item_label: Names
     applicant: Applicant
     form_rows: list[FormRow]
-    from_items: dict[str, str]
-    """Inputs from other items' results (e.g. a birth certificate number), by input name."""
+    from_items: list[FormRow]
+    """Inputs from other items' results (e.g. a birth certificate number), labelled as those items' outputs."""
     materials: list[MaterialRow]
     outputs: list[OutputField]
     correctable: list[tuple[str, Names]]
@@ -191,11 +191,16 @@ async def application(
         item_label=definition.name,
         applicant=_applicant(session, thing, case, found.form),
         form_rows=[_form_row(field, found.form.get(field.code), field.code in read_fields) for field in thing.form],
-        from_items={
-            name: str(found.inputs.get(name) or "")
+        from_items=[
+            FormRow(
+                code=name,
+                label=_output_label(thing.item(source.split(".")[1]), source.split(".")[2]),
+                value=str(found.inputs.get(name) or ""),
+                masked=False,
+            )
             for name, source in definition.inputs.items()
             if source.startswith("items.")
-        },
+        ],
         materials=_materials(session, thing, case_no),
         outputs=[OutputField(code=code, label=_output_label(definition, code)) for code in definition.outputs],
         correctable=correctable(thing, item_code, session=session, case_no=case_no),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import date
 from html import unescape
 from typing import Any
 
@@ -15,12 +16,13 @@ from sqlmodel import Session, select
 from api.sessions import SESSION_COOKIE, csrf_token
 from core.auth import Principal, Role, issue_token
 from core.privacy import mask_id_no
-from one_things.demo import demo_materials
+from one_things.demo import demo_materials, demo_request
 from persistence.data_access import PersonalDataRead
 from persistence.materials import get_upload
 from tests.support.fake_gateway import FakeCaseGateway, Method
 from tests.support.inprocess import InProcessApi
 from tests.support.people import register_if_test_citizen
+from workflows.contracts import Holder, ItemStatus
 
 ITEM = "vaccination_certificate"
 PHOTO = "newborn_photo"
@@ -188,3 +190,25 @@ async def test_the_api_takes_a_material_with_a_correction_checked_like_the_appli
         stored = get_upload(session, case_no=case_no, material=PHOTO)
         assert stored is not None
         assert stored.data == SECOND_PNG
+
+
+async def test_an_input_from_another_items_result_is_labelled_as_that_result(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    body = demo_request(api.catalog.get("social_security_card"), date.today())
+    body["answers"] = {**body["answers"], "wants_library": "yes"}  # type: ignore[dict-item]
+    async with api.as_user(Role.CITIZEN, "citizen-workbench-library") as citizen:
+        response = await citizen.post("/api/v1/applications", json=body)
+    assert response.status_code == 201, response.text
+    case_no = response.json()["case_no"]
+    output = {"social_security_card_no": "SSC123456789"}
+    done = {"status": ItemStatus.COMPLETED, "holder": None, "output": output, "finished_at": gateway.now()}
+    await gateway.put(case_no, "card_application", **done)
+    await gateway.put(case_no, "library_activation", status=ItemStatus.RUNNING, holder=Holder.STAFF)
+    async with api.as_user(Role.STAFF, "library-clerk", department="library") as clerk:
+        read = await clerk.get(f"/api/v1/staff/items/{case_no}/library_activation")
+    assert read.status_code == 200, read.text
+    workbench = read.json()
+    [row] = workbench["from_items"]
+    assert (row["code"], row["value"]) == ("social_security_card_no", "SSC123456789")
+    assert row["label"]["zh"].endswith("编号")
