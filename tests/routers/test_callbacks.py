@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from api.deps import get_case_gateway
 from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, signed_headers
 from tests.routers.test_applications import assert_problem
 from tests.support.fake_gateway import FakeCaseGateway, Method, Outcome
@@ -181,3 +182,19 @@ async def test_bad_signatures_are_limited_per_department_and_address(
         assert (await send(api, result(), department="cdc")).status_code == 429
     # Another department's path is not affected.
     assert (await send(api, result())).status_code == 200
+
+
+async def test_size_and_signature_are_judged_even_while_the_case_engine_is_down(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    api.app.dependency_overrides.pop(get_case_gateway)  # the real gateway: Temporal is at a closed port here
+    try:
+        padded = result(reason="x" * api.settings.callback_max_bytes)
+        assert assert_problem(await send(api, padded), 413)["max_bytes"] == api.settings.callback_max_bytes
+        async with api.client() as client:
+            unsigned = await client.post("/api/v1/callbacks/public_security", content=result())
+        assert assert_problem(unsigned, 401)["title"] == "Bad signature"
+        # Only a good result meets the engine's absence: 503, which its sender rightly retries.
+        assert assert_problem(await send(api, result()), 503)
+    finally:
+        api.fresh_gateway()
