@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     403: "Not allowed: the caller's role or account kind, or a write from the browser without its CSRF token",
     404: "Not found, or not visible to this caller",
     409: "Not possible now: the case or item is not in a state that allows it",
+    413: "Body too large: refused before it was read to the end; `max_bytes` gives the cap",
     422: "Invalid input: `errors` names each field to correct; nothing was changed",
     429: "Too many requests: try again after Retry-After seconds",
     503: "The case engine is not reachable: send the same request again shortly",

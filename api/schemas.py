@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Base64Bytes, BaseModel, Field
 
+from services.materials import HOW
 from services.rectifications import RectificationView
 from services.staff_work import QueueEntry
 from workflows.contracts import CaseStatus
@@ -34,6 +35,10 @@ class CaseSummary(BaseModel):
 class SupplementIn(BaseModel):
     item_code: str = Field(description="The item whose department asked for the correction")
     form: dict[str, Any] = Field(default_factory=dict, description="Corrected form fields")
+    materials: dict[str, Base64Bytes] = Field(
+        default_factory=dict,
+        description=f"Materials sent again (a correction may ask for a clearer photo), as with the application: {HOW}",
+    )
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -45,6 +50,12 @@ class StaffDecisionIn(BaseModel):
     decision: Literal["approve", "reject", "correction"]
     output: dict[str, str] = Field(default_factory=dict)
     reason: str | None = Field(default=None, max_length=500)
+    about: str | None = Field(
+        default=None,
+        max_length=80,
+        description="A correction's subject: `field.<code>` (a form field the item reads) or `material.<code>` "
+        "(an uploaded material), as the workbench's `correctable` lists them; its name leads the reason",
+    )
 
 
 class StaffQueue(BaseModel):

@@ -6,7 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from limits import parse
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "onething-embedded-dev-secret-change-me-in-production"  # noqa: S105 - the embedded stack's well-known default
@@ -62,6 +63,13 @@ class Settings(BaseSettings):
 
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
+
+    callback_max_bytes: int = Field(default=64 * 1024, ge=1024)
+    """The largest department callback body taken; a larger one is refused (413) before its signature is
+    computed, while it is still arriving. A result is a few hundred bytes."""
+    callback_failure_limit: str = "20/minute"
+    """Callbacks with a bad signature one department path may receive from one address (`limits` notation,
+    e.g. 20/minute); more are answered 429 with Retry-After before their body is read."""
 
     secret_key: str = DEV_SECRET
     """Signs bearer tokens and derives the department callback keys."""
@@ -131,6 +139,15 @@ class Settings(BaseSettings):
     @property
     def departments_db_url(self) -> str:
         return self.departments_database_url or f"sqlite:///{self.data_dir / 'departments.db'}"
+
+    @field_validator("callback_failure_limit")
+    @classmethod
+    def _a_limit_limits_can_read(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("write it as COUNT/PERIOD, e.g. 20/minute or 100/hour") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

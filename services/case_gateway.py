@@ -117,12 +117,7 @@ class TemporalCaseGateway:
                 return DeliveryReceipt(Delivery.IGNORED, refusal.message)
             if refusal.kind == RESULT_TOO_EARLY:
                 raise ConflictError(f"{refusal.message}; send this result again later.", case_no=case_no) from None
-            raise InvalidError(
-                f"This result cannot apply to case {case_no}: {refusal.message}. Do not resend it unchanged.",
-                [{"field": "item_code" if refusal.kind == RESULT_REFUSED else "body", "message": refusal.message}],
-                title="Result refused",
-                case_no=case_no,
-            ) from None
+            raise result_refused(case_no, refusal.message, **refusal.rule) from None
         except _ClosedError:
             return DeliveryReceipt(Delivery.IGNORED, f"case {case_no} is already closed")
         return DeliveryReceipt(Delivery.APPLIED, f"case {case_no} took the result")
@@ -173,7 +168,10 @@ class TemporalCaseGateway:
             kind = cause.type if isinstance(cause, ApplicationError) else None
             message = str(getattr(cause, "message", cause))
             if kind in (RESULT_IGNORED, RESULT_REFUSED, RESULT_TOO_EARLY):
-                raise _RefusedError(kind, message) from None
+                details = cause.details if isinstance(cause, ApplicationError) else ()
+                first = details[0] if details and isinstance(details[0], dict) else {}
+                rule = {key: str(first[key]) for key in ("rule", "field") if key in first}
+                raise _RefusedError(kind, message, rule) from None
             raise ConflictError(message, case_no=case_no) from None
         except RPCError as error:
             if error.status is not RPCStatusCode.NOT_FOUND:
@@ -199,9 +197,23 @@ class _MissingError(Exception):
 
 
 class _RefusedError(Exception):
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, rule: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.kind, self.message = kind, message
+        self.rule = rule or {}
+        """The workflow's rule and field, e.g. {"rule": "declared-outputs", "field": "output.hukou_no"}."""
+
+
+def result_refused(case_no: str, message: str, rule: str = "result-refused", field: str = "item_code") -> InvalidError:
+    """A result the case can never take, as the department's integrator needs it: the rule, the field, the fix."""
+    return InvalidError(
+        f"This result cannot apply to case {case_no} (rule {rule}): {message}. "
+        "Correct it and send it again; unchanged it is refused again.",
+        [{"field": field, "message": message}],
+        title="Result refused",
+        case_no=case_no,
+        rule=rule,
+    )
 
 
 class _ClosedError(ConflictError):

@@ -13,12 +13,14 @@ from core.auth import Principal, Role
 from one_things.catalog import Catalog
 from one_things.eligibility import individual_definition
 from one_things.forms import validate_fields
-from one_things.schema import IntegrationMode
+from one_things.schema import IntegrationMode, OneThing
 from persistence.cases import get_case, list_cases
+from persistence.materials import replace_upload
 from persistence.tables import CaseRecord, ItemRecord
 from services.authority import may_act_on_case, principals_of
 from services.case_gateway import CaseGateway
 from services.errors import NotAllowedError, NotFoundError
+from services.materials import MESSAGES, content_type, problem
 from services.submission import invalid_application, local_today
 from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
 
@@ -180,8 +182,10 @@ async def send_supplement(
     form: dict[str, Any],
     now: datetime,
     note: str | None = None,
+    materials: dict[str, bytes] | None = None,
 ) -> tuple[CaseRecord, list[ItemRecord]]:
-    """补正: checks the corrected fields like the form, then hands them to the waiting item.
+    """补正: checks the corrected fields like the form and the re-uploaded materials by their content, stores the
+    materials, then hands the correction to the waiting item.
 
     Returns the case as projected before the update, so callers need not read it again."""
     case, items = load_case(session, principal, case_no, now=now)
@@ -189,11 +193,39 @@ async def send_supplement(
     if case.channel == "individual" and len(items) == 1:
         thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
     checked, problems = validate_fields(thing, form, today=local_today(now))
-    if problems:
-        raise invalid_application([problem.model_dump() for problem in problems])
+    errors = [problem.model_dump() for problem in problems] + _material_errors(thing, materials or {})
+    if errors:
+        raise invalid_application(errors)
+    for code, data in (materials or {}).items():
+        replace_upload(
+            session,
+            case_no=case_no,
+            owner=case.owner,
+            material=code,
+            content_type=content_type(data) or "",
+            data=data,
+            now=now,
+        )
+    # Stored before the case is told, so the clerk finds the new material when the item comes back; and no
+    # write transaction is held across the call into the engine.
+    session.commit()
     acted_by = _agent(principal, case)
-    await cases.supplement(case_no, Supplement(item_code=item_code, form=checked, note=note, acted_by=acted_by))
+    supplement = Supplement(
+        item_code=item_code, form=checked, materials=sorted(materials or {}), note=note, acted_by=acted_by
+    )
+    await cases.supplement(case_no, supplement)
     return case, items
+
+
+def _material_errors(thing: OneThing, materials: dict[str, bytes]) -> list[dict[str, str]]:
+    """Only materials the applicant provides (not those the government holds), each an accepted file."""
+    provided = {material.code for material in thing.materials if not material.exempt}
+    errors = []
+    for code, data in materials.items():
+        wrong = "unknown" if code not in provided else problem(data)
+        if wrong is not None:
+            errors.append({"field": f"materials.{code}", "message": MESSAGES[wrong]})
+    return errors
 
 
 async def withdraw_case(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from api.pages.rendering import Page
@@ -19,6 +19,11 @@ INPUT_TYPES = {FieldType.DATE: "date", FieldType.PHONE: "tel"}
 
 def local_day(moment: datetime | None) -> str | None:
     return moment.astimezone(TZ).date().isoformat() if moment else None
+
+
+def deadline_day(due_at: datetime | None) -> str | None:
+    """The last day that is on time, in Shanghai: a deadline is stored as the midnight that ends that day."""
+    return (due_at - timedelta(microseconds=1)).astimezone(TZ).date().isoformat() if due_at else None
 
 
 def local_time(moment: datetime | None) -> str | None:
@@ -54,7 +59,7 @@ def _item(page: Page, thing: OneThing | None, item: ItemRecord) -> dict[str, Any
         "status": item.status,
         "holder": item.holder,
         "light": item.light if item.status not in FINISHED | {"cancelled", "pending"} else None,
-        "due": local_day(item.due_at),
+        "due": deadline_day(item.due_at),
         "finished": local_time(item.finished_at),
         "reason": item.reason,
         "output_text": " ".join(str(value) for value in (item.output or {}).values()),
@@ -62,6 +67,12 @@ def _item(page: Page, thing: OneThing | None, item: ItemRecord) -> dict[str, Any
     }
     if view["correction"] and thing is not None:
         view["fields"] = correction_fields(page, thing, item.code)
+        # A correction may ask for a material again (e.g. a clearer photo), not only for retyped fields.
+        view["materials"] = [
+            {"code": material.code, "label": page.name(material.name)}
+            for material in thing.materials
+            if not material.exempt
+        ]
     return view
 
 

@@ -277,6 +277,7 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str, now:
         "view": case_page_view(page, catalog, case, items),
         "submitted_by": submitted_by(session, case),
         "uploaded": uploaded,
+        "accept": ACCEPT,
         **feedback_context(page, session, catalog, case, items),
     }
 
@@ -306,6 +307,17 @@ async def supplement(
         k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.") and str(v).strip()
     }
     note = str(posted.get("note") or "")[:500] or None
+    materials: dict[str, bytes] = {}
+    for key, upload in posted.multi_items():
+        if not key.startswith("material."):
+            continue
+        data, wrong = await read_upload(upload)
+        if wrong == "missing":
+            continue  # the file input left empty: only the fields are corrected
+        if wrong is not None or data is None:
+            message = page.t("correction_bad_file")
+            return page.render("error.html", status_code=422, message=message)
+        materials[key.removeprefix("material.")] = data
     try:
         await send_supplement(
             session=session,
@@ -317,6 +329,7 @@ async def supplement(
             form=fields,
             now=clock.now(),
             note=note,
+            materials=materials,
         )
     except InvalidError as error:
         detail = "; ".join(e["message"] for e in error.errors) or error.detail

@@ -111,6 +111,7 @@ async def supplement(
         form=body.form,
         now=clock.now(),
         note=body.note,
+        materials=body.materials,
     )
     return case_view(catalog, case, items)
 

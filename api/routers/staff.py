@@ -9,8 +9,8 @@ from api.openapi import problems
 from api.schemas import StaffDecisionIn, StaffQueue
 from persistence.staff_claims import StaffClaim
 from services import staff_work
-from services.errors import ConflictError, NotFoundError
-from services.staff_work import StaffApplication
+from services.errors import ConflictError, InvalidError, NotFoundError
+from services.staff_work import Workbench
 from workflows.contracts import ItemState
 
 router = APIRouter(prefix="/staff", tags=["staff"])
@@ -24,12 +24,19 @@ def queue(clock: ClockDep, principal: StaffDep, session: SessionDep, catalog: Ca
 
 @router.get("/items/{case_no}/{item_code}", responses=problems(NotFoundError, ConflictError))
 async def application(
-    clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, session: SessionDep, cases: CaseGatewayDep
-) -> StaffApplication:
-    """The item's application as its department receives it, while it waits for a decision by the caller's
-    department; every read is recorded in the personal-data access log the citizen sees."""
+    clock: ClockDep,
+    case_no: str,
+    item_code: str,
+    principal: StaffDep,
+    session: SessionDep,
+    cases: CaseGatewayDep,
+    catalog: CatalogDep,
+) -> Workbench:
+    """The item's application as its department receives it (the rest of the form masked where personal), while
+    it waits for a decision by the caller's department; every read is recorded in the personal-data access log
+    the citizen sees."""
     return await staff_work.application(
-        session, cases, principal, case_no=case_no, item_code=item_code, now=clock.now()
+        session, cases, catalog, principal, case_no=case_no, item_code=item_code, now=clock.now()
     )
 
 
@@ -39,9 +46,15 @@ def claim(clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, se
     return staff_work.claim(session, principal, case_no=case_no, item_code=item_code, now=clock.now())
 
 
-@router.post("/items/{case_no}/{item_code}/decision", responses=problems(NotFoundError, ConflictError))
+@router.post("/items/{case_no}/{item_code}/decision", responses=problems(NotFoundError, ConflictError, InvalidError))
 async def decide(
-    case_no: str, item_code: str, body: StaffDecisionIn, principal: StaffDep, session: SessionDep, cases: CaseGatewayDep
+    case_no: str,
+    item_code: str,
+    body: StaffDecisionIn,
+    principal: StaffDep,
+    session: SessionDep,
+    cases: CaseGatewayDep,
+    catalog: CatalogDep,
 ) -> ItemState:
     return await staff_work.decide(
         session,
@@ -52,4 +65,6 @@ async def decide(
         decision=body.decision,
         output=body.output,
         reason=body.reason,
+        about=body.about,
+        catalog=catalog,
     )

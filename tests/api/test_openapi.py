@@ -37,7 +37,7 @@ EXPECTED = {
     ("get", "/api/v1/applications/{case_no}"): {401, 403, 404},
     ("post", "/api/v1/applications"): {401, 403, 422, 429, 503},
     ("post", "/api/v1/applications/{case_no}/withdraw"): {401, 403, 404, 409, 422, 503},
-    ("post", "/api/v1/callbacks/{department}"): {401, 404, 409, 422, 503},
+    ("post", "/api/v1/callbacks/{department}"): {401, 404, 409, 413, 422, 429, 503},
     ("post", "/api/v1/staff/items/{case_no}/{item_code}/claim"): {401, 403, 404, 409},  # no body, str params
     ("post", "/api/v1/messages/{message_id}/read"): {401, 403, 404, 422},  # an int id
     ("get", "/api/v1/supervision/cases/at-risk"): {401, 403},  # optional str filters only

@@ -124,6 +124,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # --- department staff ----------------------------------------------------------------------------------
     ("GET", "/staff"): STAFF,
     ("GET", "/staff/items/{case_no}/{item_code}"): ITEM_STAFF,
+    ("GET", "/staff/items/{case_no}/{item_code}/materials/{material}"): ITEM_STAFF,
     ("POST", "/staff/items/{case_no}/{item_code}/claim"): ITEM_STAFF,
     ("POST", "/staff/items/{case_no}/{item_code}/decision"): ITEM_STAFF,
     ("GET", "/api/v1/staff/queue"): STAFF,

@@ -26,10 +26,11 @@ def free_port() -> int:
 class ThreadedServer:
     """Serves an ASGI app over real HTTP, so callbacks and activities cross a real socket."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, *, lifespan: str = "on") -> None:
+        """`lifespan="off"` serves an app whose lifespan the test already runs (e.g. an in-process API)."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan=lifespan)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
