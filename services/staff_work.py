@@ -22,6 +22,7 @@ from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
 from services.cases import not_found
 from services.errors import ConflictError
+from services.in_thread import committed
 from workflows.contracts import ItemApplication, ItemState, ItemStatus, Light, StaffDecision
 
 
@@ -88,14 +89,20 @@ async def application(
 
     Only while the item waits for a decision by the clerk's department (minimum necessary), and every view is
     recorded in the personal-data access log; the queue itself shows case numbers and deadlines only."""
+    materials = await committed(session, _waiting_materials, session, staff, case_no, item_code)
+    found = await cases.item_application(case_no, item_code)
+    # Recorded after the engine answered, so no write transaction is held across the call into it.
+    await committed(
+        session, record_read, session, staff, case_no=case_no, what=DataCategory.FORM, purpose=Purpose.HANDLING, now=now
+    )
+    return StaffApplication(case_no=case_no, materials=materials, **found.model_dump())
+
+
+def _waiting_materials(session: Session, staff: Principal, case_no: str, item_code: str) -> list[str]:
     _, item = _own_waiting_item(session, staff, case_no, item_code)
     if item.holder != "staff":
         raise ConflictError(f"Item {item_code} is not waiting for a staff decision.")
-    materials = uploaded_materials(session, case_no=case_no)
-    found = await cases.item_application(case_no, item_code)
-    # Recorded after the engine answered, so no write transaction is held across the call into it.
-    record_read(session, staff, case_no=case_no, what=DataCategory.FORM, purpose=Purpose.HANDLING, now=now)
-    return StaffApplication(case_no=case_no, materials=materials, **found.model_dump())
+    return uploaded_materials(session, case_no=case_no)
 
 
 def _own_waiting_item(session: Session, staff: Principal, case_no: str, item_code: str) -> tuple[str, ItemRecord]:
@@ -130,12 +137,16 @@ async def decide(
     output: dict[str, str],
     reason: str | None,
 ) -> ItemState:
+    await committed(session, _check_not_claimed_by_colleague, session, staff, case_no, item_code)
+    command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
+    return await cases.decide(case_no, command)
+
+
+def _check_not_claimed_by_colleague(session: Session, staff: Principal, case_no: str, item_code: str) -> None:
     _, item = _own_waiting_item(session, staff, case_no, item_code)
     taken = get_claim(session, case_no=case_no, item_code=item_code, round=item.round)
     if taken is not None and taken.staff != staff.subject:
         raise _claimed_by_colleague(case_no, item_code)
-    command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
-    return await cases.decide(case_no, command)
 
 
 def _claimed_by_colleague(case_no: str, item_code: str) -> ConflictError:
