@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -45,11 +47,25 @@ from core.request_id import RequestIdMiddleware
 from core.settings import Settings, get_settings
 from core.tracing import instrument_app, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
-from one_things.live import LiveCatalog
+from one_things.live import CHECK_EVERY_SECONDS, LiveCatalog
 from persistence.db import make_engine, session_scope
 from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
 from services.outbox import Starter
+
+log = logging.getLogger("onething.api")
+
+
+async def _keep_looking(live: LiveCatalog, stop: asyncio.Event) -> None:
+    """Looks at the catalogue folder even when no request does, in the thread pool: `/healthz` reports the last
+    look without any file I/O of its own, and a refused folder shows there within about a second."""
+    while not stop.is_set():
+        try:
+            await to_thread.run_sync(live.current)
+        except Exception:  # a folder gone for a moment: the last good catalogue stays served, look again
+            log.exception("catalogue: looking at the folder failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CHECK_EVERY_SECONDS)
 
 
 def create_app(
@@ -88,10 +104,13 @@ def create_app(
         app.state.cases = temporal_gateway(app.state)
         await app.state.temporal.get()
         stop = asyncio.Event()
-        starter = asyncio.create_task(Starter(app.state.engine, app.state.cases, settings, clock).run(stop))
+        background = [
+            asyncio.create_task(Starter(app.state.engine, app.state.cases, settings, clock).run(stop)),
+            asyncio.create_task(_keep_looking(app.state.catalog, stop)),
+        ]
         yield
         stop.set()
-        await starter
+        await asyncio.gather(*background)
         app.state.engine.dispose()
 
     app = FastAPI(
