@@ -60,7 +60,7 @@ async def get_temporal(request: Request) -> Client:
 
 
 @sends(503)
-def get_case_gateway(request: Request) -> CaseGateway:
+async def get_case_gateway(request: Request) -> CaseGateway:  # async: no I/O, so no hop through the thread pool
     """The way into cases (the app's one gateway, app.py); tests of routers override this dependency with a fake.
     Temporal being down is found when a call is made, so an application is still accepted (services/outbox.py)."""
     cases: CaseGateway = request.app.state.cases

@@ -4,8 +4,8 @@ SQLAlchemy sessions block, so on the event loop a slow query or a pool with ever
 every request of the process, `/healthz` included. Plain `def` routes already run in FastAPI's thread pool; an
 `async def` service that must await Temporal runs each block of SQL here instead: in that same thread pool (anyio's
 limiter, sized by setting `api_threads`), then committed, which returns the connection to the pool before the
-case engine is awaited (DESIGN: no database connection is held across a Temporal call). The API's sessions do not
-expire objects on commit, so what was read stays readable on the loop without another query.
+case engine is awaited (DESIGN: no database connection is held across a Temporal call). That commit does not
+expire what was read, so it stays readable on the loop without another query.
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ async def committed(session: Session, work: Callable[P, T], /, *args: P.args, **
 
     def run() -> T:
         result = work(*args, **kwargs)
-        session.commit()
+        # What was read stays loaded: with the usual expiry on commit, the next attribute read on the event loop
+        # would query again, on the loop, holding a connection across whatever is awaited next.
+        expiring, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expiring
         return result
 
     return await to_thread.run_sync(run)
