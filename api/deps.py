@@ -54,7 +54,10 @@ async def get_temporal(request: Request) -> Client:
     client: Client | None = await request.app.state.temporal.get()
     if client is None:
         raise ProblemError(
-            503, "Service temporarily unavailable", "The case engine is not reachable; try again shortly."
+            503,
+            "Service temporarily unavailable",
+            "The case engine is not reachable; try again shortly.",
+            headers={"Retry-After": "5"},
         )
     return client
 

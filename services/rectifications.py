@@ -93,7 +93,7 @@ async def _update(
     except RPCError as error:
         if "not found" in str(error).lower() or "completed" in str(error).lower():
             raise ConflictError("This rectification is already closed.", rectification=wanted) from None
-        raise UnavailableError("The case engine is not reachable; try again.") from error
+        raise UnavailableError("The case engine is not reachable; try again.", retry_after=5) from error
 
 
 def department_rectification_views(session: Session, catalog: Catalog, department: str) -> list[RectificationView]:
