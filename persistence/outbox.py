@@ -103,6 +103,13 @@ def retry_later(session: Session, *, command_id: int, due_at: datetime, error: s
     )
 
 
+def release(session: Session, *, command_ids: list[int]) -> None:
+    """Gives rows back untried: their lease ends now, their due time and attempts stay."""
+    if command_ids:
+        statement = update(OutboxCommand).where(col(OutboxCommand.id).in_(command_ids)).values(leased_until=None)
+        session.execute(statement.execution_options(synchronize_session=False))
+
+
 def backlog(session: Session) -> int:
     """How many accepted commands still wait for the case engine."""
     return int(session.exec(select(func.count()).select_from(OutboxCommand)).one())

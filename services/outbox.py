@@ -35,6 +35,7 @@ from persistence.outbox import (
     delivered,
     delivered_for_case,
     pending_for_case,
+    release,
     retry_later,
 )
 from services.case_gateway import CaseGateway
@@ -127,10 +128,14 @@ class Starter:
                 await asyncio.wait_for(stop.wait(), self._settings.outbox_poll_seconds)
 
     async def deliver_due(self) -> int:
-        """Takes and delivers the due rows; returns how many it took."""
+        """Takes and delivers the due rows; returns how many it took. Once Temporal proves unreachable the rest of
+        the batch is released at once, not each tried against the timeout while its lease runs out."""
         rows = await to_thread.run_sync(self._claim_due)
-        for row in rows:
-            await self._deliver(row)
+        for index, row in enumerate(rows):
+            if not await self._deliver(row):
+                rest = [r.id for r in rows[index + 1 :] if r.id is not None]
+                await self._in_session(partial(release, command_ids=rest))
+                return 0
         return len(rows)
 
     def _claim_due(self) -> list[OutboxCommand]:
@@ -140,23 +145,25 @@ class Starter:
             session.commit()
             return rows
 
-    async def _deliver(self, row: OutboxCommand) -> None:
+    async def _deliver(self, row: OutboxCommand) -> bool:
+        """False when the case engine was unreachable (the row waits for its next attempt)."""
         assert row.id is not None
         try:
             await self._send(row)
         except UnavailableError:
             due = self._clock.now() + backoff(row.attempts, ceiling=self._settings.outbox_max_backoff_seconds)
             await self._in_session(partial(retry_later, command_id=row.id, due_at=due, error="UnavailableError"))
-            return
+            return False
         except Exception as error:
             # Not Temporal being away: a bug or a payload this release cannot read. Kept and retried slowly, and
-            # logged with the row's id and the error's kind only (the payload holds personal data).
-            log.exception("outbox: command %s (%s) failed", row.id, row.kind)
+            # logged with the row's id and the error's kind only: its text may quote the payload (a person's data).
+            log.error("outbox: command %s (%s) failed: %s", row.id, row.kind, type(error).__name__)
             due = self._clock.now() + timedelta(seconds=self._settings.outbox_max_backoff_seconds)
             await self._in_session(partial(retry_later, command_id=row.id, due_at=due, error=type(error).__name__))
-            return
+            return True
         await self._in_session(partial(delivered, command_id=row.id))
         log.info("outbox: delivered %s after %s failed attempts", row.kind, row.attempts)
+        return True
 
     async def _send(self, row: OutboxCommand) -> None:
         if row.kind != START:

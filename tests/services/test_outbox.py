@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -25,6 +27,14 @@ class SteppedClock:
 
     def advance(self, seconds: float) -> None:
         self.at += timedelta(seconds=seconds)
+
+
+@pytest.fixture(autouse=True)
+def only_this_tests_rows(engine: Engine) -> None:
+    """The package shares one database: the starter here sees only the rows the test itself leaves."""
+    with Session(engine) as session:
+        session.execute(delete(OutboxCommand))
+        session.commit()
 
 
 def _row(engine: Engine, case_no: str) -> OutboxCommand | None:
@@ -88,3 +98,22 @@ def test_backoff_grows_and_stays_under_its_ceiling() -> None:
     assert 4 <= waits[3] <= 8
     assert all(wait <= 60 for wait in waits)
     assert waits[-1] >= 30
+
+
+async def test_once_the_engine_proves_unreachable_the_rest_of_the_batch_is_released_untried(
+    engine: Engine, session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog
+) -> None:
+    gateway.answer(Method.START, Outcome.UNAVAILABLE)
+    owner = "citizen-outbox-batch"
+    first, _, _ = await submit(session, gateway, settings, catalog, owner, newborn(catalog), key="batch-1")
+    second, _, _ = await submit(session, gateway, settings, catalog, owner, newborn(catalog), key="batch-2")
+    rows = {case_no: _row(engine, case_no) for case_no in (first, second)}
+    clock = SteppedClock()
+    clock.at = max(row.due_at for row in rows.values() if row is not None)
+    sent = len(gateway.started)
+    assert await Starter(engine, gateway, settings, clock).deliver_due() == 0
+    assert len(gateway.started) == sent + 1  # one try, not one per row against the timeout
+    after = {case_no: _row(engine, case_no) for case_no in (first, second)}
+    attempts = sorted(row.attempts for row in after.values() if row is not None)
+    assert attempts == [1, 2]  # the tried one counts a second failure, the other keeps its first
+    assert [row.leased_until for row in after.values() if row is not None] == [None, None]
