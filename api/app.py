@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from anyio import to_thread
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
 from api.demo_idp import routes as demo_idp
 from api.demo_idp.provider import DemoProvider
+from api.deps import temporal_gateway
 from api.metrics import metrics_registry
 from api.openapi import install_openapi
 from api.pages import install_pages, problem_page
@@ -37,15 +42,31 @@ from api.routers import (
 )
 from api.temporal_link import TemporalLink
 from core.clock import SYSTEM_CLOCK, Clock
+from core.database import PoolLimits
 from core.oidc import OidcClient
 from core.request_id import RequestIdMiddleware
 from core.settings import Settings, get_settings
 from core.tracing import instrument_app, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
-from one_things.live import LiveCatalog
+from one_things.live import CHECK_EVERY_SECONDS, LiveCatalog
 from persistence.db import make_engine, session_scope
 from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
+from services.outbox import Starter
+
+log = logging.getLogger("onething.api")
+
+
+async def _keep_looking(live: LiveCatalog, stop: asyncio.Event) -> None:
+    """Looks at the catalogue folder even when no request does, in the thread pool: `/healthz` reports the last
+    look without any file I/O of its own, and a refused folder shows there within about a second."""
+    while not stop.is_set():
+        try:
+            await to_thread.run_sync(live.current)
+        except Exception:  # a folder gone for a moment: the last good catalogue stays served, look again
+            log.exception("catalogue: looking at the folder failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CHECK_EVERY_SECONDS)
 
 
 def create_app(
@@ -60,7 +81,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.clock = clock
-        app.state.engine = make_engine(settings.projection_url)
+        # Blocking work (plain `def` routes, the services' SQL) shares one thread pool, sized from settings; the
+        # database pool is bounded too, and a request that waits past its timeout is answered 503, never hangs.
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        pool = PoolLimits(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds)
+        app.state.engine = make_engine(settings.projection_url, pool)
         app.state.metrics = metrics_registry(app.state.engine, clock)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
@@ -77,8 +102,16 @@ def create_app(
             app.state.oidc = OidcClient(settings, transport=httpx.ASGITransport(app=app))
         else:
             app.state.oidc = OidcClient(settings)
+        app.state.cases = temporal_gateway(app.state)
         await app.state.temporal.get()
+        stop = asyncio.Event()
+        background = [
+            asyncio.create_task(Starter(app.state.engine, app.state.cases, settings, clock).run(stop)),
+            asyncio.create_task(_keep_looking(app.state.catalog, stop)),
+        ]
         yield
+        stop.set()
+        await asyncio.gather(*background)
         app.state.engine.dispose()
 
     app = FastAPI(

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import (
@@ -134,6 +135,18 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
         ]
         problem = invalid_input(errors)
         return problem_response(problem.status, problem.title, problem.detail, problem.errors)
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_exhausted(request: Request, _error: SQLAlchemyTimeoutError) -> Response:
+        # Every database connection stayed taken for db_pool_timeout_seconds: busy, not broken. An answer within
+        # that bound, never a request queued without end.
+        busy = ProblemError(
+            503,
+            "Service busy",
+            "The service is busy just now; send the same request again shortly.",
+            headers={"Retry-After": "2"},
+        )
+        return await _problem(request, busy)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:

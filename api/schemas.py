@@ -8,16 +8,17 @@ from typing import Any, Literal
 
 from pydantic import Base64Bytes, BaseModel, Field
 
+from services.cases import ShownStatus
 from services.materials import HOW
 from services.rectifications import RectificationView
 from services.staff_work import QueueEntry
-from workflows.contracts import CaseStatus
 
 
 class ApplicationAccepted(BaseModel):
     case_no: str
     thing: str
-    status: CaseStatus
+    status: ShownStatus
+    """`starting` (accepted, its workflow not yet running: it starts as soon as the case engine answers)."""
     included: list[str]
     links: dict[str, str]
 
@@ -25,7 +26,7 @@ class ApplicationAccepted(BaseModel):
 class CaseSummary(BaseModel):
     case_no: str
     thing: str
-    status: CaseStatus
+    status: ShownStatus
     accepted_at: datetime
     finished_at: datetime | None
     acted_by: str | None = None

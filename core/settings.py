@@ -61,6 +61,25 @@ class Settings(BaseSettings):
     departments_database_url: str = ""
     """The department stubs' own database; empty means a SQLite file in data_dir."""
 
+    db_pool_size: int = 10
+    """Connections the API keeps open to the projection; PostgreSQL's max_connections must cover every process."""
+    db_max_overflow: int = 10
+    """Extra connections opened under a burst beyond db_pool_size, closed again when returned."""
+    db_pool_timeout_seconds: float = 5.0
+    """How long a request waits for a free connection before it is answered 503 with Retry-After (never a hang)."""
+    api_threads: int = 40
+    """The API's thread pool (FastAPI runs plain `def` routes and all database work in it). More threads than
+    db_pool_size + db_max_overflow only queue on the pool; fewer leave connections idle under load."""
+    temporal_rpc_seconds: float = 5.0
+    """The longest any call from the API into Temporal may take (connect, start, update, query); past it the
+    request is answered 503 with Retry-After, or for an accepted application left to the starter."""
+    outbox_poll_seconds: float = 2.0
+    """How often each API process's starter looks for accepted commands not yet delivered to Temporal."""
+    outbox_lease_seconds: float = 30.0
+    """How long a starter owns an outbox row it is delivering; another process takes it over after that."""
+    outbox_max_backoff_seconds: float = 60.0
+    """The longest wait between two delivery attempts of one row (exponential from 1 s, with jitter)."""
+
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
 

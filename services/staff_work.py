@@ -26,7 +26,8 @@ from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
 from services.cases import not_found
 from services.errors import ConflictError, InvalidError, NotFoundError
-from workflows.contracts import ItemState, ItemStatus, Light, StaffDecision
+from services.in_thread import committed
+from workflows.contracts import ItemApplication, ItemState, ItemStatus, Light, StaffDecision
 
 
 class QueueEntry(BaseModel):
@@ -170,15 +171,39 @@ async def application(
     now: datetime,
 ) -> Workbench:
     """The clerk's workbench for an item waiting for their department's decision; every view is recorded in
-    the personal-data access log (the queue itself shows case numbers and deadlines only)."""
+    the personal-data access log (the queue itself shows case numbers and deadlines only).
+
+    The SQL runs in the thread pool in two blocks, before and after the engine is asked for the item's inputs, so
+    no connection is held while it answers (services/in_thread.py)."""
+    case, items = await committed(session, _waiting_for_staff, session, staff, case_no, item_code)
+    found = await cases.item_application(case_no, item_code)
+    return await committed(session, _workbench, session, catalog, staff, case, items, found, item_code, now)
+
+
+def _waiting_for_staff(
+    session: Session, staff: Principal, case_no: str, item_code: str
+) -> tuple[CaseRecord, list[ItemRecord]]:
     case, items = _case_of(session, case_no)
     item = _own_item(items, staff, case_no, item_code)
     if item.holder != "staff":
         raise ConflictError(f"Item {item_code} is not waiting for a staff decision.")
+    return case, items
+
+
+def _workbench(
+    session: Session,
+    catalog: Catalog,
+    staff: Principal,
+    case: CaseRecord,
+    items: list[ItemRecord],
+    found: ItemApplication,
+    item_code: str,
+    now: datetime,
+) -> Workbench:
+    case_no = case.case_no
+    item = next(i for i in items if i.code == item_code)
     thing = catalog.get(case.thing, case.version)
     definition = thing.item(item_code)
-    found = await cases.item_application(case_no, item_code)
-    # Recorded after the engine answered, so no write transaction is held across the call into it.
     record_read(session, staff, case_no=case_no, what=DataCategory.FORM, purpose=Purpose.HANDLING, now=now)
     read_fields = _form_fields_read(definition)
     return Workbench(
@@ -373,22 +398,39 @@ async def decide(
 ) -> ItemState:
     """`about` names what a correction request is about (`field.<code>` or `material.<code>`, from
     `correctable`); its name, in the clerk's language, leads the reason the citizen reads."""
+    about = about if decision == "correction" else None
+    label = await committed(session, _checked_decision, session, staff, case_no, item_code, about, catalog, lang)
+    if label is not None:
+        reason = f"{label}:{reason}" if reason else None
+    command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
+    return await cases.decide(case_no, command)
+
+
+def _checked_decision(
+    session: Session,
+    staff: Principal,
+    case_no: str,
+    item_code: str,
+    about: str | None,
+    catalog: Catalog | None,
+    lang: Literal["zh", "en"],
+) -> str | None:
+    """Refuses a decision on an item a colleague claimed, or a correction naming what the item cannot correct;
+    returns the name of what the correction is about, in the clerk's language."""
     case, item = _own_waiting_case(session, staff, case_no, item_code)
     taken = get_claim(session, case_no=case_no, item_code=item_code, round=item.round)
     if taken is not None and taken.staff != staff.subject:
         raise _claimed_by_colleague(case_no, item_code)
-    if decision == "correction" and about and catalog is not None:
-        thing = catalog.get(case.thing, case.version)
-        names = dict(correctable(thing, item_code, session=session, case_no=case_no))
-        if about not in names:
-            raise InvalidError(
-                f"A correction of {item_code} can name only a form field it reads or an uploaded material.",
-                [{"field": "about", "message": "choose one of the listed fields or materials"}],
-            )
-        label = getattr(names[about], lang)
-        reason = f"{label}:{reason}" if reason else None
-    command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
-    return await cases.decide(case_no, command)
+    if not about or catalog is None:
+        return None
+    thing = catalog.get(case.thing, case.version)
+    names = dict(correctable(thing, item_code, session=session, case_no=case_no))
+    if about not in names:
+        raise InvalidError(
+            f"A correction of {item_code} can name only a form field it reads or an uploaded material.",
+            [{"field": "about", "message": "choose one of the listed fields or materials"}],
+        )
+    return str(getattr(names[about], lang))
 
 
 def _claimed_by_colleague(case_no: str, item_code: str) -> ConflictError:

@@ -11,6 +11,7 @@ from core.calendar import TZ
 from one_things.catalog import Catalog
 from one_things.schema import FieldType, OneThing
 from persistence.tables import CaseRecord, ItemRecord
+from services.cases import shown_status
 
 FINISHED = {"completed", "rejected", "withdrawn"}
 WAITING = {"waiting_citizen", "correction_requested"}
@@ -82,11 +83,12 @@ def case_page_view(page: Page, catalog: Catalog, case: CaseRecord, items: list[I
     views = [_item(page, thing, item) for item in sorted(items, key=lambda i: order.get(i.code, 99))]
     done = sum(item["status"] == "completed" for item in views)
     # Changes whenever anything the citizen sees changes: the live script swaps the fragment only then.
-    fingerprint = "|".join([case.status, *(f"{i.code}:{i.status}:{i.light}:{i.holder}:{i.round}" for i in items)])
+    status = shown_status(case)
+    fingerprint = "|".join([status, *(f"{i.code}:{i.status}:{i.light}:{i.holder}:{i.round}" for i in items)])
     return {
         "case_no": case.case_no,
         "name": page.name(thing.name) if thing else case.thing,
-        "status": case.status,
+        "status": status,
         "reason": case.reason,
         "accepted": local_time(case.accepted_at),
         "finished": case.status in FINISHED,

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
@@ -24,7 +25,7 @@ from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
 from persistence.materials import uploaded_materials
-from services.cases import case_list, load_case, send_supplement, withdraw_case
+from services.cases import case_list, load_case, send_supplement, shown_status, withdraw_case
 from services.errors import DomainError, InvalidError, NotAllowedError
 from services.prefill import PrefilledForm, prefill_form
 from services.submission import (
@@ -143,13 +144,15 @@ async def apply(
     posted = await page.request.form()
     item, answers, typed, key = posted_application(posted)
     thing = definition_for(catalog, code, item)
+    acting_for = str(posted.get("on_behalf_of") or "")[:128] or None
+    # The SQL below runs in the thread pool (run_in_threadpool), as every query of an async route must.
     try:  # checked first: the form re-rendered below carries the principal's held data
-        owner = applicant(session, page, thing, str(posted.get("on_behalf_of") or "")[:128] or None, clock.now())
+        owner = await run_in_threadpool(applicant, session, page, thing, acting_for, clock.now())
     except NotAllowedError as error:
         return page.render("error.html", status_code=403, message=rule_message(page, error))
     acting = _acting(page, owner)
     try:
-        form = _prefilled(session, thing, answers, clock.now(), owner=owner)
+        form = await run_in_threadpool(_prefilled, session, thing, answers, clock.now(), owner=owner)
     except PlanError:
         return RedirectResponse(f"/things/{code}", status_code=303)
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
@@ -161,7 +164,8 @@ async def apply(
         thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
     )
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
-        errors = _form_errors(session, catalog, owner, body, now=clock.now()) + upload_errors
+        errors = await run_in_threadpool(_form_errors, session, catalog, owner, body, now=clock.now())
+        errors += upload_errors
         return render_form(
             page,
             thing,
@@ -174,7 +178,7 @@ async def apply(
             on_behalf_of=acting,
         )
     try:
-        case_no, _, _ = await accept(
+        accepted = await accept(
             session=session,
             cases=cases,
             settings=settings,
@@ -200,7 +204,7 @@ async def apply(
             bundle=thing if ruled_out else None,
             on_behalf_of=acting,
         )
-    return RedirectResponse(f"/cases/{case_no}", status_code=303)
+    return RedirectResponse(f"/cases/{accepted.case_no}", status_code=303)
 
 
 def rule_message(page: Page, error: DomainError) -> str:
@@ -256,7 +260,7 @@ def cases_page(
             {
                 "case_no": case.case_no,
                 "name": name,
-                "status": case.status,
+                "status": shown_status(case),
                 "accepted": local_time(case.accepted_at),
                 "submitted_by": submitted_by(session, case),
             }

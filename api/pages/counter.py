@@ -6,11 +6,13 @@ Thin: every rule is in services/counter.py. A visit's URL carries only its rando
 from __future__ import annotations
 
 import base64
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_time
@@ -66,7 +68,8 @@ async def verify_page(page: ClerkPage, session: SessionDep, clock: ClockDep) -> 
     posted = await page.request.form()
     id_no, name = str(posted.get("id_no") or "")[:32], str(posted.get("name") or "")[:60]
     try:
-        visit = verify(session, clerk=_clerk(page), body=VerificationIn(id_no=id_no, name=name), now=clock.now())
+        body = VerificationIn(id_no=id_no, name=name)
+        visit = await run_in_threadpool(partial(verify, session, clerk=_clerk(page), body=body, now=clock.now()))
     except (InvalidError, ValueError) as error:  # ValueError: an empty field, refused by the model
         invalid = isinstance(error, InvalidError) and error.context.get("rule") == "id_no_invalid"
         message = page.t("ct_id_invalid" if invalid else "ct_mismatch")
@@ -106,11 +109,15 @@ async def consent_page(
     posted = await page.request.form()
     body = ConsentIn(agreed=posted.get("agreed") == "yes", lang=page.lang)
     try:
-        consent(session, clerk=_clerk(page), visit_id=visit, body=body, now=clock.now())
+        await run_in_threadpool(
+            partial(consent, session, clerk=_clerk(page), visit_id=visit, body=body, now=clock.now())
+        )
     except ConflictError:
         return _ended(page)
     except InvalidError:
-        view = visit_view(session, clerk=_clerk(page), visit_id=visit, now=clock.now())
+        view = await run_in_threadpool(
+            partial(visit_view, session, clerk=_clerk(page), visit_id=visit, now=clock.now())
+        )
         return _render_visit(page, view, catalog, error=page.t("ct_consent_missing"), status_code=422)
     return RedirectResponse(f"/counter/visits/{visit}", status_code=303)
 
@@ -163,8 +170,18 @@ async def submit_page(
     thing = definition_for(catalog, code, item)
     clerk, now = _clerk(page), clock.now()
     try:
-        form = prefilled_for(
-            session, clerk=clerk, catalog=catalog, visit_id=visit, code=code, item=item, answers=answers, now=now
+        form = await run_in_threadpool(  # SQL: in the thread pool, as every query of an async route
+            partial(
+                prefilled_for,
+                session,
+                clerk=clerk,
+                catalog=catalog,
+                visit_id=visit,
+                code=code,
+                item=item,
+                answers=answers,
+                now=now,
+            )
         )
     except ConflictError:
         return _ended(page)
@@ -193,7 +210,7 @@ async def submit_page(
         materials={material: base64.b64encode(data) for material, data in uploads.items()},
     )
     try:
-        case_no, _, _ = await submit(
+        accepted = await submit(
             session=session, cases=cases, settings=settings, catalog=catalog, clerk=clerk, body=body,
             idempotency_key=key, now=now,
         )  # fmt: skip
@@ -201,7 +218,7 @@ async def submit_page(
         return page.render("error.html", status_code=403, message=rule_message(page, error))
     except InvalidError as error:
         return again(error.errors)
-    return RedirectResponse(f"/counter/receipts/{case_no}", status_code=303)
+    return RedirectResponse(f"/counter/receipts/{accepted.case_no}", status_code=303)
 
 
 @router.get("/counter/receipts/{case_no}", response_class=HTMLResponse)

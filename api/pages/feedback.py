@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
@@ -58,7 +59,8 @@ async def rate(
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
-    case, items = load_own_case(session, page.principal, case_no)  # the applicant's own say, not an agent's
+    # The applicant's own say, not an agent's; SQL in the thread pool, as every query of an async route.
+    case, items = await run_in_threadpool(load_own_case, session, page.principal, case_no)
     try:
         body = RatingIn(
             overall=_score(posted, "overall"),
@@ -75,6 +77,7 @@ async def rate(
             items=items,
             body=body,
             now=clock.now(),
+            timeout_seconds=settings.temporal_rpc_seconds,
         )
     except ScoreMissingError:
         return page.render("error.html", status_code=422, message=page.t("rate_choose"))
@@ -89,12 +92,18 @@ async def rate(
 
 @router.post("/cases/{case_no}/rectifications/{department}")
 async def verdict(
-    case_no: str, department: str, page: CitizenPageDep, session: SessionDep, temporal: TemporalDep, catalog: CatalogDep
+    case_no: str,
+    department: str,
+    page: CitizenPageDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
     choice: Literal["confirm", "contest"] = "contest" if posted.get("verdict") == "contest" else "confirm"
-    load_own_case(session, page.principal, case_no)
+    await run_in_threadpool(load_own_case, session, page.principal, case_no)
     await give_verdict(
         session=session,
         temporal=temporal,
@@ -103,5 +112,6 @@ async def verdict(
         department=department,
         verdict=choice,
         note=str(posted.get("note") or "")[:500],
+        timeout_seconds=settings.temporal_rpc_seconds,
     )
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)

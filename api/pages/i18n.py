@@ -231,6 +231,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "upload_too_large": ("文件超过 5 MB,请压缩后再上传", "the file is over 5 MB; please make it smaller"),
     "upload_bad_type": ("请上传 JPG、PNG 或 PDF 文件", "please upload a JPG, PNG or PDF file"),
     "error_title": ("出错了", "Something went wrong"),
+    "s_starting": ("已受理，正在启动", "accepted, starting"),
     "s_running": ("办理中", "in progress"),
     "s_pending": ("等待前序事项", "waiting for an earlier step"),
     "s_waiting_citizen": ("等待您补正", "waiting for you"),

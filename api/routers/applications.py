@@ -9,9 +9,19 @@ from fastapi import APIRouter, Header, Query, Response, status
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
-from services.cases import CaseView, case_list, case_view, load_case, send_supplement, withdraw_case
+from services.cases import (
+    STARTING,
+    CaseView,
+    case_list,
+    case_view,
+    load_case,
+    send_supplement,
+    shown_status,
+    withdraw_case,
+)
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
 from services.submission import ApplicationIn, accept
+from workflows.contracts import CaseStatus
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
@@ -33,7 +43,7 @@ async def submit_application(
     catalog: CatalogDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> ApplicationAccepted:
-    case_no, plan, created = await accept(
+    accepted = await accept(
         session=session,
         cases=cases,
         settings=settings,
@@ -43,15 +53,15 @@ async def submit_application(
         body=body,
         now=clock.now(),
     )
-    if not created:
+    if not accepted.created:
         response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/api/v1/applications/{case_no}"
+    response.headers["Location"] = f"/api/v1/applications/{accepted.case_no}"
     return ApplicationAccepted(
-        case_no=case_no,
+        case_no=accepted.case_no,
         thing=body.thing,
-        status="running",
-        included=plan.included,
-        links={"self": f"/api/v1/applications/{case_no}"},
+        status=CaseStatus.RUNNING if accepted.started else STARTING,
+        included=accepted.plan.included,
+        links={"self": f"/api/v1/applications/{accepted.case_no}"},
     )
 
 
@@ -69,7 +79,7 @@ def my_applications(
         CaseSummary(
             case_no=case.case_no,
             thing=case.thing,
-            status=case.status,
+            status=shown_status(case),
             accepted_at=case.accepted_at,
             finished_at=case.finished_at,
             acted_by=case.acted_by,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from api.deps import CaseGatewayDep, CatalogDep, ClerkDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
 from api.schemas import ApplicationAccepted
+from services.cases import STARTING
 from services.counter import (
     CONSENT_TEXT,
     ConsentIn,
@@ -24,6 +25,7 @@ from services.counter import (
     visit_view,
 )
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
+from workflows.contracts import CaseStatus
 
 router = APIRouter(prefix="/counter", tags=["counter"])
 
@@ -80,7 +82,7 @@ async def file_for_citizen(
     """Files the application for the visit's citizen: the case is theirs, `acted_by` the clerk, channel
     `counter`; who may apply is checked for the citizen (403 naming the rule), consent first (403
     `consent_missing`)."""
-    case_no, plan, created = await submit(
+    accepted = await submit(
         session=session,
         cases=cases,
         settings=settings,
@@ -90,14 +92,14 @@ async def file_for_citizen(
         idempotency_key=idempotency_key,
         now=clock.now(),
     )
-    if not created:
+    if not accepted.created:
         response.status_code = status.HTTP_200_OK
     return ApplicationAccepted(
-        case_no=case_no,
+        case_no=accepted.case_no,
         thing=body.thing,
-        status="running",
-        included=plan.included,
-        links={"receipt": f"/api/v1/counter/applications/{case_no}/receipt"},
+        status=CaseStatus.RUNNING if accepted.started else STARTING,
+        included=accepted.plan.included,
+        links={"receipt": f"/api/v1/counter/applications/{accepted.case_no}/receipt"},
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, status
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.openapi import problems
@@ -41,7 +42,7 @@ async def rate_case(
     catalog: CatalogDep,
 ) -> RatingView:
     # The applicant's own say about the service: not an agent's, nor an official's.
-    case, items = load_own_case(session, principal, case_no)
+    case, items = await run_in_threadpool(load_own_case, session, principal, case_no)
     return await submit_rating(
         session=session,
         temporal=temporal,
@@ -51,6 +52,7 @@ async def rate_case(
         items=items,
         body=body,
         now=clock.now(),
+        timeout_seconds=settings.temporal_rpc_seconds,
     )
 
 
@@ -75,11 +77,12 @@ async def answer_reply(
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
     body: VerdictIn | None = None,
 ) -> RectificationView:
     """`confirm` closes it; `contest` sends it back to the department for a second reply under its remaining
     deadline (a second contest escalates). Only the applicant who rated answers, as with the rating itself."""
-    load_own_case(session, principal, case_no)
+    await run_in_threadpool(load_own_case, session, principal, case_no)
     return await give_verdict(
         session=session,
         temporal=temporal,
@@ -88,4 +91,5 @@ async def answer_reply(
         department=department,
         verdict=verdict,
         note=(body or VerdictIn()).note,
+        timeout_seconds=settings.temporal_rpc_seconds,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CatalogDep, SessionDep, StaffDep, TemporalDep
+from api.deps import CatalogDep, SessionDep, SettingsDep, StaffDep, TemporalDep
 from api.openapi import problems
 from api.schemas import DepartmentRectifications
 from services import rectifications
@@ -35,6 +35,7 @@ async def reply(
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> RectificationView:
     return await rectifications.reply(
         session=session,
@@ -43,4 +44,5 @@ async def reply(
         staff=principal,
         rectification=rectification_id,
         text=body.text,
+        timeout_seconds=settings.temporal_rpc_seconds,
     )
