@@ -65,11 +65,12 @@ async def test_every_call_into_the_case_engine_finds_the_pool_free(
     )
     await staff_work.application(
         session,
-        watch,
+        watch,  # type: ignore[arg-type]
+        catalog,
         clerk,
         case_no=case_no,
         item_code="vaccination_certificate",
-        now=now,  # type: ignore[arg-type]
+        now=now,
     )
     await escalate(
         session,
