@@ -18,6 +18,7 @@ from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
 from api.pages.uploads import ACCEPT, read_upload
+from api.params import CaseNo, Code, CodeFilter
 from api.problems import from_domain
 from api.schemas import WithdrawIn
 from one_things.catalog import Catalog
@@ -89,12 +90,12 @@ def render_form(
 
 @router.get("/things/{code}/apply", response_class=HTMLResponse)
 def apply_page(
-    code: str,
+    code: Code,
     page: CitizenPageDep,
     session: SessionDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    item: str | None = None,
+    item: CodeFilter = None,
     for_: ActingFor = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
@@ -132,7 +133,7 @@ def posted_application(posted: FormData) -> tuple[str | None, dict[str, str], di
 @router.post("/things/{code}/apply", response_class=HTMLResponse)
 async def apply(
     clock: ClockDep,
-    code: str,
+    code: Code,
     page: CitizenPageDep,
     session: SessionDep,
     cases: CaseGatewayDep,
@@ -283,14 +284,14 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str, now:
 
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
 def case_page(
-    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     return page.render("case.html", **_case_context(page, session, catalog, case_no, clock.now()))
 
 
 @router.get("/cases/{case_no}/live", response_class=HTMLResponse)
 def case_live(
-    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     """The fragment the case page's script swaps in: the same template, so both always agree."""
     return page.render("case_live.html", **_case_context(page, session, catalog, case_no, clock.now()))
@@ -298,7 +299,12 @@ def case_live(
 
 @router.post("/cases/{case_no}/supplement")
 async def supplement(
-    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep, catalog: CatalogDep
+    clock: ClockDep,
+    case_no: CaseNo,
+    page: CitizenPageDep,
+    session: SessionDep,
+    cases: CaseGatewayDep,
+    catalog: CatalogDep,
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
@@ -326,7 +332,7 @@ async def supplement(
 
 @router.post("/cases/{case_no}/withdraw")
 async def withdraw(
-    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep
+    clock: ClockDep, case_no: CaseNo, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()

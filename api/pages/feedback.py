@@ -11,6 +11,7 @@ from sqlmodel import Session
 from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
 from api.pages.rendering import CitizenPageDep, Page
+from api.params import CaseNo, Code
 from api.problems import from_domain
 from one_things.catalog import Catalog
 from persistence.ratings import get_rating
@@ -49,7 +50,7 @@ def _score(posted: Any, code: str) -> Score:
 @router.post("/cases/{case_no}/rating")
 async def rate(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     page: CitizenPageDep,
     session: SessionDep,
     temporal: TemporalDep,
@@ -89,7 +90,12 @@ async def rate(
 
 @router.post("/cases/{case_no}/rectifications/{department}")
 async def verdict(
-    case_no: str, department: str, page: CitizenPageDep, session: SessionDep, temporal: TemporalDep, catalog: CatalogDep
+    case_no: CaseNo,
+    department: Code,
+    page: CitizenPageDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()

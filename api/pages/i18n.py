@@ -268,8 +268,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "st_all_time": ("全部时间", "All time"),
     "st_csv": ("导出 CSV", "Download CSV"),
     "st_bad_date": (
-        "{field}不是有效日期,请用 年-月-日 格式,例如 2027-01-31",
-        "{field} is not a date; use year-month-day, e.g. 2027-01-31",
+        "{field}不是 {first} 至 {last} 之间的有效日期,请用 年-月-日 格式,例如 2027-01-31",
+        "{field} is not a date from {first} to {last}; use year-month-day, e.g. 2027-01-31",
     ),
     "st_from_after_to": ("起始日期晚于截止日期,请调换或清空其中一个", "'From' is after 'To'; swap them or clear one"),
     "st_table": ("改革前后对比(按一件事)", "Before and after, by one-thing"),

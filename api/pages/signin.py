@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import SettingsDep
 from api.pages.officials import HOME_BY_ROLE, OFFICIAL_SIGNIN
 from api.pages.rendering import SignedInPageDep
+from api.params import NextUrl
 from api.problems import ProblemError
 from api.sessions import end_session, start_session
 from core.auth import issue_token
@@ -73,12 +74,12 @@ async def start(request: Request, settings: Settings, next_url: str, *, official
 
 
 @router.get("/signin")
-async def signin(request: Request, settings: SettingsDep, next: str = "/") -> Response:
+async def signin(request: Request, settings: SettingsDep, next: NextUrl = "/") -> Response:
     return await start(request, settings, next, official=False)
 
 
 @router.get(OFFICIAL_SIGNIN)
-async def signin_official(request: Request, settings: SettingsDep, next: str = "") -> Response:
+async def signin_official(request: Request, settings: SettingsDep, next: NextUrl = "") -> Response:
     return await start(request, settings, next, official=True)
 
 

@@ -13,6 +13,7 @@ from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page
 from api.pages.supervision import Labels
+from api.params import CaseNo, Code, CodeFilter
 from core.auth import Role
 from services import staff_work
 
@@ -22,7 +23,7 @@ StaffPage = Annotated[Page, Depends(official_page(Role.STAFF))]
 
 @router.get("/staff", response_class=HTMLResponse)
 def queue_page(
-    clock: ClockDep, page: StaffPage, session: SessionDep, catalog: CatalogDep, done: str | None = None
+    clock: ClockDep, page: StaffPage, session: SessionDep, catalog: CatalogDep, done: CodeFilter = None
 ) -> Response:
     assert page.principal is not None
     entries = staff_work.queue(session, catalog, page.principal, clock.now())
@@ -40,8 +41,8 @@ def queue_page(
 @router.get("/staff/items/{case_no}/{item_code}", response_class=HTMLResponse)
 async def application_page(
     clock: ClockDep,
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     page: StaffPage,
     session: SessionDep,
     catalog: CatalogDep,
@@ -56,7 +57,7 @@ async def application_page(
 
 
 @router.post("/staff/items/{case_no}/{item_code}/claim")
-def claim(clock: ClockDep, case_no: str, item_code: str, page: StaffPage, session: SessionDep) -> Response:
+def claim(clock: ClockDep, case_no: CaseNo, item_code: Code, page: StaffPage, session: SessionDep) -> Response:
     assert page.principal is not None
     staff_work.claim(session, page.principal, case_no=case_no, item_code=item_code, now=clock.now())
     return RedirectResponse(f"/staff#{case_no}-{item_code}", status_code=303)
@@ -64,8 +65,8 @@ def claim(clock: ClockDep, case_no: str, item_code: str, page: StaffPage, sessio
 
 @router.post("/staff/items/{case_no}/{item_code}/decision")
 async def decide(
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     request: Request,
     page: StaffPage,
     session: SessionDep,

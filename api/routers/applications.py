@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import CaseNo
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
 from services.cases import CaseView, case_list, case_view, load_case, send_supplement, withdraw_case
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
@@ -80,7 +81,7 @@ def my_applications(
 
 @router.get("/{case_no}", response_model=CaseView, responses=problems(NotFoundError))
 def get_application(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> CaseView:
     case, items = load_case(session, principal, case_no, now=clock.now())
     return case_view(catalog, case, items)
@@ -94,7 +95,7 @@ def get_application(
 )
 async def supplement(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     body: SupplementIn,
     principal: CitizenDep,
     session: SessionDep,
@@ -123,7 +124,7 @@ async def supplement(
 )
 async def withdraw(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     principal: CitizenDep,
     session: SessionDep,
     cases: CaseGatewayDep,

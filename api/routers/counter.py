@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, ClerkDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import CaseNo, OpaqueId
 from api.schemas import ApplicationAccepted
 from services.counter import (
     CONSENT_TEXT,
@@ -47,7 +48,7 @@ def verify_identity(body: VerificationIn, clerk: ClerkDep, session: SessionDep, 
 
 
 @router.get("/verifications/{visit}", response_model=VisitView, responses=problems(NotFoundError, ConflictError))
-def get_visit(visit: str, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
+def get_visit(visit: OpaqueId, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
     return visit_view(session, clerk=clerk, visit_id=visit, now=clock.now())
 
 
@@ -56,7 +57,9 @@ def get_visit(visit: str, clerk: ClerkDep, session: SessionDep, clock: ClockDep)
     response_model=VisitView,
     responses=problems(NotFoundError, ConflictError, InvalidError),
 )
-def record_consent(visit: str, body: ConsentIn, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
+def record_consent(
+    visit: OpaqueId, body: ConsentIn, clerk: ClerkDep, session: SessionDep, clock: ClockDep
+) -> VisitView:
     return consent(session, clerk=clerk, visit_id=visit, body=body, now=clock.now())
 
 
@@ -103,7 +106,7 @@ async def file_for_citizen(
 
 @router.get("/applications/{case_no}/receipt", response_model=Receipt, responses=problems(NotFoundError))
 def get_receipt(
-    case_no: str,
+    case_no: CaseNo,
     clerk: ClerkDep,
     session: SessionDep,
     catalog: CatalogDep,

@@ -1,0 +1,81 @@
+"""Bad input gets a 4xx, always: the probes of issue 11 that the OpenAPI sweep cannot make by itself (pages,
+writes, bodies, tokens), each asserting the refusal a client can act on."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.sessions import CSRF_FIELD, csrf_token
+from core.auth import Role
+from core.bounds import FIRST_DAY, LAST_DAY
+from tests.routers.test_applications import assert_problem
+from tests.routers.test_openapi_boundaries import signed_in
+from tests.support.inprocess import InProcessApi
+
+HUGE = str(2**63)
+LONG = "x" * 5000
+
+# (role, subject, department) and a page URL with a value beyond its bounds.
+PAGE_PROBES = [
+    ((Role.SUPERVISOR, "supervisor-1", None), f"/supervision?since=0001-01-01&until={LAST_DAY}"),
+    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision?until=9999-12-31"),
+    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/live?since=0001-01-01"),
+    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/live?until=9999-12-31"),
+    ((Role.SUPERVISOR, "supervisor-1", None), f"/supervision/items?department={LONG}"),
+    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/items?thing=a%00b"),
+    ((Role.SUPERVISOR, "supervisor-1", None), f"/supervision/cases/{LONG}"),
+    ((Role.LEADER, "leader-1", None), "/stats?from=0001-01-01&to=9999-12-31"),
+    ((Role.STAFF, "clerk-health", "health"), f"/staff?done={LONG}"),
+    ((Role.STAFF, "clerk-health", "health"), f"/staff/items/{LONG}/birth_certificate"),
+    ((Role.CITIZEN, "citizen-bad-pages", None), f"/things/newborn/apply?item={LONG}"),
+    ((Role.CITIZEN, "citizen-bad-pages", None), f"/cases/{LONG}"),
+    ((Role.CITIZEN, "citizen-bad-pages", None), "/cases/a%00b"),
+    ((Role.CITIZEN, "citizen-bad-pages", None), f"/verify/{LONG}"),
+    ((Role.CITIZEN, "citizen-bad-pages", None), f"/prefs/lang/en?next={'/' * 3000}"),
+    ((Role.CLERK, "window-1", "xuhui-centre"), f"/counter/visits/{LONG}"),
+]
+
+
+@pytest.mark.parametrize(("who", "url"), PAGE_PROBES, ids=[url[:60] for _, url in PAGE_PROBES])
+async def test_pages_refuse_values_beyond_their_bounds(
+    api: InProcessApi, who: tuple[Role, str, str | None], url: str
+) -> None:
+    async with signed_in(api, *who) as client:
+        response = await client.get(url)
+    assert 400 <= response.status_code < 500 or (url.startswith("/stats") and response.status_code == 200)
+    if url.startswith("/stats"):  # the statistics page shows its form again with the error, as a page
+        assert f"from {FIRST_DAY} to {LAST_DAY}" in response.text or f"{FIRST_DAY} 至 {LAST_DAY}" in response.text
+
+
+@pytest.mark.parametrize(
+    "url", [f"/api/v1/messages/{HUGE}/read", "/api/v1/messages/0/read", f"/api/v1/messages/-{HUGE}1/read"]
+)
+async def test_a_message_id_beyond_64_bits_is_refused_by_name(api: InProcessApi, url: str) -> None:
+    async with signed_in(api, Role.CITIZEN, "citizen-huge-id", None) as citizen:
+        problem = assert_problem(await citizen.post(url), 422)
+    assert [error["field"] for error in problem["errors"]] == ["path.message_id"]
+
+
+async def test_the_inbox_page_refuses_a_message_id_beyond_64_bits(api: InProcessApi) -> None:
+    async with signed_in(api, Role.CITIZEN, "citizen-huge-page", None) as citizen:
+        token = citizen.headers["Authorization"].removeprefix("Bearer ")
+        csrf = {CSRF_FIELD: csrf_token(api.settings.secret_key, token)}
+        response = await citizen.post(f"/inbox/{HUGE}/read", data=csrf)
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/supervision/board?until=9999-12-31", "query.until"),
+        ("/api/v1/supervision/board?since=0001-01-01", "query.since"),
+        ("/api/v1/supervision/departments/health?until=9999-12-31", "until"),
+        ("/api/v1/supervision/departments/health?since=0001-01-01T00:00:00Z", "since"),
+        ("/api/v1/supervision/data-access?offset=9223372036854775808", "query.offset"),
+        ("/api/v1/stats/volumes?from=0001-01-01", "query.from"),
+    ],
+)
+async def test_days_and_offsets_beyond_their_bounds_name_the_parameter(api: InProcessApi, url: str, field: str) -> None:
+    async with signed_in(api, Role.SUPERVISOR, "supervisor-1", None) as supervisor:
+        problem = assert_problem(await supervisor.get(url), 422)
+    assert [error["field"] for error in problem["errors"]] == [field]
