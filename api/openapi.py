@@ -6,8 +6,8 @@ An integrator reads it to know which errors to handle, so an operation's errors 
   itself raises, e.g. a callback's bad signature);
 - the rest follows from how FastAPI calls it and is derived here, so it cannot drift from the code:
   a dependency marked with `sends(...)` (sign-in 401, role 403, CSRF 403 on writes, the case engine 503),
-  and 422 when request validation can fail (a body, or a parameter that is more than an optional or path
-  `str`).
+  422 when request validation can fail (a body, or a parameter that is more than an optional or path
+  `str`), and 400 when the operation reads a JSON body (one that is not JSON at all, named by line and column).
 FastAPI adds its own 422 (`HTTPValidationError`, a shape we never send) to every operation with any
 parameter and has no option to leave it out, so the generated document is post-processed once.
 """
@@ -33,6 +33,7 @@ _MARK = "__onething_sends__"
 
 DESCRIPTIONS = {
     401: "Not authenticated: no token, an invalid or expired one, or (a department callback) a bad signature",
+    400: "Malformed JSON: the body is not JSON; `errors` names the line and column where it breaks",
     403: "Not allowed: the caller's role or account kind, or a write from the browser without its CSRF token",
     404: "Not found, or not visible to this caller",
     409: "Not possible now: the case or item is not in a state that allows it",
@@ -108,6 +109,8 @@ def derived_statuses(route: RouteContext) -> set[int]:
         can_fail_validation |= any(_can_fail(field.field_info, in_path=True) for field in dependant.path_params)
     if can_fail_validation:
         statuses.add(422)
+    if route.body_field is not None:
+        statuses.add(400)
     return statuses
 
 

@@ -127,9 +127,13 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        if (malformed := malformed_json(error)) is not None:
+            return problem_response(
+                malformed.status, malformed.title, malformed.detail, malformed.errors, **malformed.extra
+            )
         # Pydantic's own messages name the field; the input value is left out as it may be personal data.
         errors = [
-            {"field": ".".join(str(part) for part in issue["loc"] if part != "body"), "message": issue["msg"]}
+            {"field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body", "message": issue["msg"]}
             for issue in error.errors()
         ]
         problem = invalid_input(errors)
@@ -138,6 +142,28 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         return problem_response(error.status_code, _title(error.status_code), str(error.detail))
+
+
+def malformed_json(error: RequestValidationError) -> ProblemError | None:
+    """A body that is not JSON at all, named by line and column (FastAPI gives a character offset, which a
+    person cannot find in their file), or None for any other validation error."""
+    issue = next((issue for issue in error.errors() if issue.get("type") == "json_invalid"), None)
+    if issue is None:
+        return None
+    document = error.body if isinstance(error.body, str) else ""
+    offset = next((part for part in reversed(issue["loc"]) if isinstance(part, int)), 0)
+    line = document.count("\n", 0, offset) + 1
+    column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+    reason = str(issue.get("ctx", {}).get("error", "not JSON"))
+    where = f"line {line}, column {column}"
+    return ProblemError(
+        400,
+        "Malformed JSON",
+        f"The body is not valid JSON: {reason} at {where}. Send a JSON document (Content-Type: application/json).",
+        errors=[{"field": "body", "message": f"{reason} at {where}"}],
+        line=line,
+        column=column,
+    )
 
 
 def _title(status: int) -> str:

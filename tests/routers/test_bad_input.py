@@ -79,3 +79,43 @@ async def test_days_and_offsets_beyond_their_bounds_name_the_parameter(api: InPr
     async with signed_in(api, Role.SUPERVISOR, "supervisor-1", None) as supervisor:
         problem = assert_problem(await supervisor.get(url), 422)
     assert [error["field"] for error in problem["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column"),
+    [
+        ('{"thing": "newborn",\n  "form": {\n    "child_name": "小明",,\n  }\n}', 3, 24),
+        ("{", 1, 2),
+        ('{"a": 1}\n\n   x', 3, 4),
+    ],
+)
+async def test_malformed_json_is_named_by_line_and_column(api: InProcessApi, body: str, line: int, column: int) -> None:
+    async with signed_in(api, Role.CITIZEN, "citizen-malformed", None) as citizen:
+        response = await citizen.post(
+            "/api/v1/applications", content=body.encode(), headers={"Content-Type": "application/json"}
+        )
+    problem = assert_problem(response, 400)
+    assert (problem["title"], problem["line"], problem["column"]) == ("Malformed JSON", line, column)
+    assert f"line {line}, column {column}" in problem["detail"]
+    assert problem["errors"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe{not utf-8", b"[" * 100_000 + b"]" * 100_000, b'{"thing": "newborn", "form": 1e999999}', b"\x00"],
+    ids=["not-utf8", "deeply-nested", "huge-number", "nul"],
+)
+async def test_bodies_that_are_not_json_are_a_4xx(api: InProcessApi, body: bytes) -> None:
+    async with signed_in(api, Role.CITIZEN, "citizen-not-json", None) as citizen:
+        response = await citizen.post(
+            "/api/v1/applications", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert 400 <= response.status_code < 500, response.text
+
+
+async def test_an_empty_body_is_named(api: InProcessApi) -> None:
+    async with signed_in(api, Role.CITIZEN, "citizen-empty-body", None) as citizen:
+        response = await citizen.post("/api/v1/applications", headers={"Content-Type": "application/json"})
+    problem = assert_problem(response, 422)
+    assert problem["errors"] == [{"field": "body", "message": "Field required"}]
+    assert problem["detail"] == "Please correct: body. Nothing was started."
