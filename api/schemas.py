@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from core.bounds import Code, MultiLine, ShortLine
 from services.rectifications import RectificationView
 from services.staff_work import QueueEntry
 from workflows.contracts import CaseStatus
@@ -32,19 +33,19 @@ class CaseSummary(BaseModel):
 
 
 class SupplementIn(BaseModel):
-    item_code: str = Field(description="The item whose department asked for the correction")
-    form: dict[str, Any] = Field(default_factory=dict, description="Corrected form fields")
-    note: str | None = Field(default=None, max_length=500)
+    item_code: Code = Field(description="The item whose department asked for the correction")
+    form: dict[Code, Any] = Field(default_factory=dict, max_length=200, description="Corrected form fields")
+    note: MultiLine | None = Field(default=None, max_length=500)
 
 
 class WithdrawIn(BaseModel):
-    reason: str = Field(default="withdrawn by the applicant", max_length=500)
+    reason: MultiLine = Field(default="withdrawn by the applicant", max_length=500)
 
 
 class StaffDecisionIn(BaseModel):
     decision: Literal["approve", "reject", "correction"]
-    output: dict[str, str] = Field(default_factory=dict)
-    reason: str | None = Field(default=None, max_length=500)
+    output: dict[Code, ShortLine] = Field(default_factory=dict, max_length=50)
+    reason: MultiLine | None = Field(default=None, max_length=500)
 
 
 class StaffQueue(BaseModel):

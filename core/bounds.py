@@ -8,7 +8,7 @@ behind it).
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -55,3 +55,19 @@ MultiLine = Annotated[str, AfterValidator(multi_line)]
 
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 RowId = Annotated[int, Field(ge=1, le=INT64_MAX)]
+Code = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(single_line)]
+"""A code of the catalogue (one-thing, item, question, field, material) or of the department registry."""
+ShortLine = Annotated[str, Field(max_length=200), AfterValidator(single_line)]
+"""A short value: a guidance answer's option, a licence number a clerk types."""
+Answers = Annotated[dict[Code, ShortLine], Field(max_length=100)]
+"""Guidance answers: question code -> option."""
+
+
+def _within_days(value: datetime) -> datetime:
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_within_days)]
+"""A moment a client gives (a validity period): far enough from the ends of datetime for any arithmetic."""

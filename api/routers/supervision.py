@@ -12,7 +12,7 @@ from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsD
 from api.openapi import problems
 from api.params import DAYS, CaseNo, Code, CodeFilter, Offset
 from core.auth import Principal, Role
-from core.bounds import Day
+from core.bounds import Day, MultiLine
 from persistence.escalations import EscalationRecord
 from persistence.supervision import (
     AtRiskCase,
@@ -49,7 +49,7 @@ Until = Annotated[Day | None, Query(description=f"Last day (Shanghai), YYYY-MM-D
 
 
 class EscalationIn(BaseModel):
-    note: str = Field(default="", max_length=200, description="What the department must do; no personal data")
+    note: MultiLine = Field(default="", max_length=200, description="What the department must do; no personal data")
 
 
 @router.get("/board", responses=problems(InvalidError))

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from api.deps import CatalogDep, PrincipalDep
 from api.openapi import problems
 from api.params import Code
+from core.bounds import Answers
 from one_things.plan import Plan
 from one_things.schema import OneThing
 from one_things.search import search
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/things", tags=["one-things"])
 
 
 class PlanIn(BaseModel):
-    answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
+    answers: Answers = Field(default_factory=dict, description="Guidance answers: question code -> option")
 
 
 def _summary(thing: OneThing, plan: Plan | None) -> ThingSummary:
