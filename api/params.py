@@ -22,5 +22,5 @@ OpaqueId = Annotated[SingleLine, Path(max_length=64, description="An id this API
 RowId = Annotated[int, Path(ge=1, le=INT64_MAX, description="A numeric id this API gave out")]
 
 CodeFilter = Annotated[SingleLine | None, Query(max_length=64, description="Only this code")]
-NextUrl = Annotated[SingleLine, Query(max_length=2048, description="Where to go afterwards: a path of this site")]
+NextUrl = Annotated[str, Query(max_length=2048, description="Where to go afterwards: a path of this site")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="How many rows to skip")]

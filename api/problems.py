@@ -84,7 +84,9 @@ def problem_response(
 
 def invalid_input(errors: list[dict[str, str]]) -> ProblemError:
     fields = ", ".join(error["field"] for error in errors)
-    return ProblemError(422, "Invalid application", f"Please correct: {fields}. Nothing was started.", errors=errors)
+    return ProblemError(
+        422, "Invalid input", f"Please correct: {fields}. Nothing was started or changed.", errors=errors
+    )
 
 
 DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from api.pages.i18n import Lang, translate
 from api.sessions import CSRF_FIELD, csrf_matches, csrf_token, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.identity import IdentityRefusedError, check_principal
 from core.privacy import mask_id_no, mask_name, mask_phone
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -62,9 +63,11 @@ def _principal(request: Request) -> tuple[Principal | None, str]:
         return None, ""
     settings = request.app.state.settings
     try:
-        principal = read_token(settings.secret_key, token, demo_allowed=settings.environment == "development")
-    except InvalidTokenError:
-        return None, ""
+        principal = check_principal(
+            read_token(settings.secret_key, token, demo_allowed=settings.environment == "development")
+        )
+    except (InvalidTokenError, IdentityRefusedError):
+        return None, ""  # not signed in: the page sends the person to sign in again
     return principal, csrf_token(request.app.state.settings.secret_key, token)
 
 

@@ -3,10 +3,14 @@ writes, bodies, tokens), each asserting the refusal a client can act on."""
 
 from __future__ import annotations
 
+import time
+
+import httpx
+import jwt
 import pytest
 
-from api.sessions import CSRF_FIELD, csrf_token
-from core.auth import Role
+from api.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_token
+from core.auth import ALGORITHM, Role
 from core.bounds import FIRST_DAY, LAST_DAY
 from tests.routers.test_applications import assert_problem
 from tests.routers.test_openapi_boundaries import signed_in
@@ -118,4 +122,52 @@ async def test_an_empty_body_is_named(api: InProcessApi) -> None:
         response = await citizen.post("/api/v1/applications", headers={"Content-Type": "application/json"})
     problem = assert_problem(response, 422)
     assert problem["errors"] == [{"field": "body", "message": "Field required"}]
-    assert problem["detail"] == "Please correct: body. Nothing was started."
+    assert problem["detail"] == "Please correct: body. Nothing was started or changed."
+
+
+def _token(api: InProcessApi, **claims: object) -> str:
+    now = int(time.time())
+    return jwt.encode({"iat": now, "exp": now + 600, "src": "demo", **claims}, api.settings.secret_key, ALGORITHM)
+
+
+CLAIMLESS = {
+    "staff-without-department": {"sub": "clerk-nodept", "role": "staff"},
+    "clerk-without-service-point": {"sub": "window-nopoint", "role": "clerk"},
+    "staff-with-empty-department": {"sub": "clerk-empty", "role": "staff", "dept": ""},
+    "staff-with-nul-department": {"sub": "clerk-nul", "role": "staff", "dept": "health\x00"},
+    "subject-with-nul": {"sub": "citizen\x00x", "role": "citizen"},
+    "overlong-subject": {"sub": "c" * 500, "role": "citizen"},
+}
+
+
+@pytest.mark.parametrize("kind", CLAIMLESS)
+async def test_a_token_without_the_claims_its_role_needs_is_refused_on_every_route(
+    api: InProcessApi, kind: str
+) -> None:
+    token = _token(api, **CLAIMLESS[kind])
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
+    answers = []
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://api", headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        for path, operations in api.app.openapi()["paths"].items():
+            if not path.startswith("/api/v1/") or path.startswith(("/api/v1/callbacks", "/api/v1/verify")):
+                continue
+            url = path.replace("{verdict}", "confirm")
+            for segment in [part for part in url.split("/") if part.startswith("{")]:
+                url = url.replace(segment, "x")
+            for method in operations:
+                response = await client.request(method, url, json={} if method == "post" else None)
+                answers.append((response.status_code, f"{method.upper()} {path}"))
+                if response.status_code == 401:
+                    detail = response.json()["detail"]
+                    assert any(claim in detail for claim in ("department", "service point", "subject")), detail
+    assert {status for status, _ in answers} == {401}, [answer for answer in answers if answer[0] != 401]
+
+
+async def test_a_staff_session_cookie_without_a_department_is_sent_to_sign_in(api: InProcessApi) -> None:
+    token = _token(api, sub="clerk-cookie", role="staff")
+    async with api.client({"Cookie": f"{SESSION_COOKIE}={token}"}) as browser:
+        response = await browser.get("/staff")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/signin/official")
