@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from api.demo_idp import routes as demo_idp
 from api.demo_idp.provider import DemoProvider
 from api.metrics import metrics_registry
+from api.nosniff import NoSniffMiddleware
 from api.openapi import install_openapi
 from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
@@ -112,5 +113,6 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
     instrument_app(app, tracer_provider)
+    app.add_middleware(NoSniffMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -133,17 +133,21 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
             return problem_response(
                 malformed.status, malformed.title, malformed.detail, malformed.errors, **malformed.extra
             )
-        # Pydantic's own messages name the field; the input value is left out as it may be personal data.
-        errors = [
-            {"field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body", "message": issue["msg"]}
-            for issue in error.errors()
-        ]
-        problem = invalid_input(errors)
+        problem = invalid_input(field_errors(error.errors()))
         return problem_response(problem.status, problem.title, problem.detail, problem.errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         return problem_response(error.status_code, _title(error.status_code), str(error.detail))
+
+
+def field_errors(issues: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic's issues as `errors`: its own messages name the field; the input value is left out, as it may be
+    personal data. For a page that builds a body from a posted form, as for the JSON API."""
+    return [
+        {"field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body", "message": issue["msg"]}
+        for issue in issues
+    ]
 
 
 def malformed_json(error: RequestValidationError) -> ProblemError | None:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "onething-embedded-dev-secret-change-me-in-production"  # noqa: S105 - the embedded stack's well-known default
@@ -62,6 +62,8 @@ class Settings(BaseSettings):
 
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
+    material_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    """The largest material (a photo, a scan) an applicant may upload, in bytes; checked before any parsing."""
 
     secret_key: str = DEV_SECRET
     """Signs bearer tokens and derives the department callback keys."""

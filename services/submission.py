@@ -292,7 +292,7 @@ async def accept(
     check_registered(session, thing, owner)
     plan, form = checked_application(thing, with_held_data(session, thing, owner, body, now=now), now=now)
     check_parties(session, thing, owner, form)
-    materials, problems = checked_materials(thing, plan, body.materials)
+    materials, problems = checked_materials(thing, plan, body.materials, max_bytes=settings.material_max_bytes)
     if problems:
         raise invalid_application(problems)
     key = idempotency_key or f"body:{digest}"  # without a key, an identical resubmission is the same case

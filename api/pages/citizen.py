@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
@@ -19,7 +20,7 @@ from api.pages.feedback import feedback_context
 from api.pages.rendering import CitizenPageDep, Page
 from api.pages.uploads import ACCEPT, read_upload
 from api.params import CaseNo, Code, CodeFilter
-from api.problems import from_domain
+from api.problems import field_errors, from_domain
 from api.schemas import WithdrawIn
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
@@ -27,6 +28,7 @@ from one_things.schema import OneThing
 from persistence.materials import uploaded_materials
 from services.cases import case_list, load_case, send_supplement, withdraw_case
 from services.errors import DomainError, InvalidError, NotAllowedError
+from services.materials import mb
 from services.prefill import PrefilledForm, prefill_form
 from services.submission import (
     ApplicationIn,
@@ -158,9 +160,15 @@ async def apply(
     assert page.principal is not None
     uploads, upload_errors = await checked_uploads(page, form, posted)
     materials = {code: base64.b64encode(data) for code, data in uploads.items()}
-    body = ApplicationIn(
-        thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
-    )
+    try:
+        body = ApplicationIn(
+            thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
+        )
+    except ValidationError as error:  # e.g. a posted answer with a control character: named, as by the API
+        return render_form(
+            page, thing, form, typed=typed, errors=field_errors(error.errors()), idempotency_key=key,
+            status_code=422, individual_item=item, on_behalf_of=acting,
+        )  # fmt: skip
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
         errors = _form_errors(session, catalog, owner, body, now=clock.now()) + upload_errors
         return render_form(
@@ -231,11 +239,14 @@ async def checked_uploads(
     for material in form.materials or []:
         if material.exempt:
             continue
-        data, problem = await read_upload(posted.get(f"material.{material.code}"))
+        max_bytes = page.request.app.state.settings.material_max_bytes
+        data, problem = await read_upload(posted.get(f"material.{material.code}"), max_bytes)
         if data is not None:
             uploads[material.code] = data
         else:
-            errors.append({"field": f"material.{material.code}", "message": page.t(f"upload_{problem}")})
+            errors.append(
+                {"field": f"material.{material.code}", "message": page.t(f"upload_{problem}", mb=mb(max_bytes))}
+            )
     return uploads, errors
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_time
@@ -18,6 +19,7 @@ from api.pages.citizen import checked_uploads, posted_application, render_form, 
 from api.pages.officials import SERVICE_POINTS, official_page
 from api.pages.rendering import Page
 from api.params import CaseNo, Code, CodeFilter, OpaqueId
+from api.problems import field_errors
 from core.auth import Principal, Role
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
@@ -185,14 +187,17 @@ async def submit_page(
 
     if upload_errors:
         return again(upload_errors)
-    body = CounterApplicationIn(
-        visit=visit,
-        thing=code,
-        answers=answers,
-        form=values,
-        individual_item=item,
-        materials={material: base64.b64encode(data) for material, data in uploads.items()},
-    )
+    try:
+        body = CounterApplicationIn(
+            visit=visit,
+            thing=code,
+            answers=answers,
+            form=values,
+            individual_item=item,
+            materials={material: base64.b64encode(data) for material, data in uploads.items()},
+        )
+    except ValidationError as error:  # e.g. a posted answer with a control character: named, as by the API
+        return again(field_errors(error.errors()))
     try:
         case_no, _, _ = await submit(
             session=session, cases=cases, settings=settings, catalog=catalog, clerk=clerk, body=body,

@@ -224,8 +224,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "upload": ("上传", "Upload"),
     "uploaded": ("已上传", "Uploaded"),
     "upload_missing": ("请上传这份材料", "please upload this material"),
-    "upload_too_large": ("文件超过 5 MB,请压缩后再上传", "the file is over 5 MB; please make it smaller"),
-    "upload_bad_type": ("请上传 JPG、PNG 或 PDF 文件", "please upload a JPG, PNG or PDF file"),
+    "upload_too_large": ("文件超过 {mb} MB,请压缩后再上传", "the file is over {mb} MB; please make it smaller"),
+    "upload_bad_type": (
+        "请上传完整、可读的 JPG、PNG 或 PDF 文件(文件已损坏、格式不符或夹带其他内容时请重新导出或扫描)",
+        "please upload a whole, readable JPG, PNG or PDF file (damaged, another format or with other data "
+        "appended: export or scan it again)",
+    ),
     "error_title": ("出错了", "Something went wrong"),
     "s_running": ("办理中", "in progress"),
     "s_pending": ("等待前序事项", "waiting for an earlier step"),
