@@ -16,6 +16,7 @@ from api.nosniff import NoSniffMiddleware
 from api.openapi import install_openapi
 from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
+from api.rate_limits import rate_limiter
 from api.routers import (
     applications,
     authorisations,
@@ -87,6 +88,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.rate_limiter = rate_limiter(settings)  # in memory, per process: core/rate_limit.py
     install_problem_handlers(app, render_page=problem_page)
     install_pages(app)
     if settings.embedded_idp:  # development only: production refuses to start without an issuer

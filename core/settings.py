@@ -62,6 +62,10 @@ class Settings(BaseSettings):
 
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
+    rate_limit_signin: str = "30/minute"
+    """Sign-ins one client address may start (and finish) per window, in the `limits` notation; per API process."""
+    rate_limit_verify: str = "60/minute"
+    """Licence checks (the public /verify page and its API) one client address may make per window."""
     material_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     """The largest material (a photo, a scan) an applicant may upload, in bytes; checked before any parsing."""
 

@@ -185,6 +185,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "The applicant must be a party (e.g. the newborn's mother or father) as the register records them; leave "
         "the parents' fields as filled in, or ask a parent to authorise you.",
     ),
+    "rule_too_many_signin": (
+        "登录尝试过于频繁,请 {retry_after} 秒后再试。",
+        "Too many sign-in attempts from this address; try again in {retry_after} s.",
+    ),
+    "rule_too_many_verify": (
+        "核验次数过多,请 {retry_after} 秒后再试。",
+        "Too many licence checks from this address; try again in {retry_after} s.",
+    ),
     "rule_no_authority": (
         "您未获得该申请人的授权;请其先授权您代办。",
         "You are not authorised by this applicant; ask them to authorise you first.",

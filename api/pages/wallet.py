@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
@@ -11,6 +11,7 @@ from api.pages.case_view import local_day, local_time
 from api.pages.rendering import CitizenPageDep, PageDep
 from api.params import Code, RowId
 from api.qr import qr_svg
+from api.rate_limits import limited
 from services import inbox, licences
 from services.errors import NotFoundError
 from services.licences import verify_page_path
@@ -39,7 +40,7 @@ def wallet_page(clock: ClockDep, page: CitizenPageDep, session: SessionDep, cata
     return page.render("wallet.html", licences=shown)
 
 
-@router.get("/verify/{code}", response_class=HTMLResponse)
+@router.get("/verify/{code}", response_class=HTMLResponse, dependencies=[Depends(limited("verify"))])
 def verify_page(clock: ClockDep, code: Code, page: PageDep, session: SessionDep, catalog: CatalogDep) -> Response:
     """Public: anyone holding the QR code can check the licence; it shows no personal data."""
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep
 from api.openapi import problems
 from api.params import OpaqueId
 from api.qr import qr_svg
+from api.rate_limits import limited
 from services import licences
 from services.errors import NotFoundError
 from services.licences import LicenceView, VerificationView, licence_view, own_licence, verify_page_path
@@ -40,7 +41,12 @@ def licence_qr(licence_id: OpaqueId, request: Request, principal: CitizenDep, se
     return Response(qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
-@router.get("/verify/{verification_code}", response_model=VerificationView, responses=problems(NotFoundError))
+@router.get(
+    "/verify/{verification_code}",
+    response_model=VerificationView,
+    responses=problems(NotFoundError),
+    dependencies=[Depends(limited("verify"))],
+)
 def verify(clock: ClockDep, verification_code: OpaqueId, session: SessionDep, catalog: CatalogDep) -> VerificationView:
     """Public, no sign-in: is this licence genuine? Kind, issuer and date only; no personal data."""
     return licences.verify(session, catalog, verification_code=verification_code, now=clock.now())

@@ -29,7 +29,7 @@ NOT_JSON = {
 # Exactly what these operations send, worked out by hand from their dependencies and services.
 EXPECTED = {
     ("get", "/healthz"): set(),
-    ("get", "/api/v1/verify/{verification_code}"): {404, 422},  # public: no sign-in; a bounded code
+    ("get", "/api/v1/verify/{verification_code}"): {404, 422, 429},  # public: a bounded code, rate-limited
     ("get", "/api/v1/things/{code}"): {401, 404, 422},  # any signed-in role; no CSRF on a GET; a bounded code
     ("get", "/api/v1/things"): {401, 422},  # q has a max_length
     ("post", "/api/v1/things/{code}/plan"): {400, 401, 403, 404, 422},  # 403: CSRF on a cookie write; 400: not JSON

@@ -12,6 +12,7 @@ import pytest
 from api.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_token
 from core.auth import ALGORITHM, Role
 from core.bounds import FIRST_DAY, LAST_DAY
+from core.rate_limit import RateLimiter
 from tests.routers.test_applications import assert_problem
 from tests.routers.test_openapi_boundaries import signed_in
 from tests.support.inprocess import InProcessApi
@@ -171,3 +172,47 @@ async def test_a_staff_session_cookie_without_a_department_is_sent_to_sign_in(ap
         response = await browser.get("/staff")
     assert response.status_code == 303
     assert response.headers["location"].startswith("/signin/official")
+
+
+LIMITED = [
+    ("verify", "/api/v1/verify/NO-SUCH-CODE", 404, "Too many licence checks"),
+    ("verify", "/verify/NO-SUCH-CODE", 404, "核验次数过多"),
+    ("signin", "/signin", 303, "登录尝试过于频繁"),
+    ("signin", "/signin/official", 303, "登录尝试过于频繁"),
+]
+
+
+@pytest.mark.parametrize(("scope", "url", "allowed", "refusal"), LIMITED, ids=[url for _, url, _, _ in LIMITED])
+async def test_sign_in_and_verification_are_rate_limited_per_client(
+    api: InProcessApi, scope: str, url: str, allowed: int, refusal: str
+) -> None:
+    limiter = api.app.state.rate_limiter
+    api.app.state.rate_limiter = RateLimiter(api.settings.secret_key, {"signin": "3/minute", "verify": "3/minute"})
+
+    def from_address(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=api.app, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://api")
+
+    try:
+        async with from_address("203.0.113.7") as hammering, from_address("198.51.100.2") as other:
+            statuses = [(await hammering.get(url)).status_code for _ in range(3)]
+            refused = await hammering.get(url)
+            elsewhere = await other.get(url)
+    finally:
+        api.app.state.rate_limiter = limiter
+    assert statuses == [allowed] * 3
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refusal in refused.text
+    if url.startswith("/api/"):
+        assert assert_problem(refused, 429)["rule"] == f"too_many_{scope}"
+    assert elsewhere.status_code == allowed  # one client's flood is not another's refusal
+
+
+def test_rate_limit_keys_hold_no_client_address() -> None:
+    limiter = RateLimiter("a secret", {"verify": "1/minute"})
+    assert limiter.refused("verify", "203.0.113.7") is None
+    assert limiter.refused("verify", "203.0.113.7") is not None
+    assert limiter.refused("verify", "203.0.113.8") is None
+    stored = repr(vars(limiter._windows.storage))  # the library's own memory, where the keys live
+    assert "203.0.113" not in stored
