@@ -62,6 +62,9 @@ class Settings(BaseSettings):
 
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For is trusted for the client's address (uvicorn's setting; `*` when only a
+    proxy can reach the API). The rate limits count per client address, so behind a proxy set this."""
     rate_limit_signin: str = "30/minute"
     """Sign-ins one client address may start (and finish) per window, in the `limits` notation; per API process."""
     rate_limit_verify: str = "60/minute"
