@@ -107,8 +107,14 @@ async def test_malformed_json_is_named_by_line_and_column(api: InProcessApi, bod
 
 @pytest.mark.parametrize(
     "body",
-    [b"\xff\xfe{not utf-8", b"[" * 100_000 + b"]" * 100_000, b'{"thing": "newborn", "form": 1e999999}', b"\x00"],
-    ids=["not-utf8", "deeply-nested", "huge-number", "nul"],
+    [
+        b"\xff\xfe{not utf-8",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"thing": "newborn", "form": 1e999999}',
+        b'{"thing": "newborn", "form": {}, "answers": {"a": 1' + b"1" * 5000 + b"}}",
+        b"\x00",
+    ],
+    ids=["not-utf8", "deeply-nested", "huge-float", "integer-of-5000-digits", "nul"],
 )
 async def test_bodies_that_are_not_json_are_a_4xx(api: InProcessApi, body: bytes) -> None:
     async with signed_in(api, Role.CITIZEN, "citizen-not-json", None) as citizen:

@@ -43,6 +43,21 @@ def _strings(document: Schema, schema: Schema, path: tuple[str, ...] = ()) -> li
     return found
 
 
+def _collections(document: Schema, schema: Schema, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Schema]]:
+    """(where, schema) of every map and list a body can carry."""
+    found: list[tuple[tuple[str, ...], Schema]] = []
+    for kind in _kinds(document, schema):
+        if kind.get("type") == "array" or isinstance(kind.get("additionalProperties"), dict):
+            found.append((path, kind))
+        for name, prop in kind.get("properties", {}).items():
+            found += _collections(document, prop, (*path, name))
+        if isinstance(kind.get("additionalProperties"), dict):
+            found += _collections(document, kind["additionalProperties"], (*path, "<value>"))
+        if "items" in kind:
+            found += _collections(document, kind["items"], (*path, "<item>"))
+    return found
+
+
 def _bodies(document: Schema) -> list[tuple[str, str, Schema]]:
     bodies = []
     for path, operations in document["paths"].items():
@@ -82,6 +97,9 @@ def test_every_string_and_collection_of_a_body_is_bounded(api: InProcessApi) -> 
         for where, kind in _strings(document, schema):
             if where and where[-1] != "<key>" and _free_text(kind) and "maxLength" not in kind:
                 unbounded.append(f"{method.upper()} {path} {_field(where)}")
+        for where, kind in _collections(document, schema):
+            if not {"maxItems", "maxProperties"} & kind.keys():
+                unbounded.append(f"{method.upper()} {path} {_field(where)} (how many)")
     assert not unbounded, "\n".join(unbounded)
 
 

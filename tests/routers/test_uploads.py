@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -78,8 +80,15 @@ def test_the_size_cap_is_checked_before_the_content() -> None:
     assert inspect(PNG, max_bytes=len(PNG) - 1) == (None, "too_large")
 
 
-def test_an_image_with_too_many_pixels_is_refused_as_a_bomb() -> None:
-    assert content_type(image("PNG", (8000, 6000))) is None  # 48 megapixels: no photo of a newborn needs this
+def claiming_size(png: bytes, width: int, height: int) -> bytes:
+    """The PNG with its header (IHDR, checksum fixed) claiming another size: a decompression bomb's trick."""
+    header = png[12:16] + struct.pack(">II", width, height) + png[24:29]
+    return png[:8] + png[8:12] + header + struct.pack(">I", zlib.crc32(header)) + png[33:]
+
+
+def test_an_image_claiming_too_many_pixels_is_refused_before_it_is_decoded() -> None:
+    assert content_type(claiming_size(PNG, 8, 8)) == "image/png"  # the rewriting itself keeps a PNG a PNG
+    assert content_type(claiming_size(PNG, 8000, 6000)) is None  # 48 megapixels: no photo of a newborn needs this
 
 
 Submit = Callable[[InProcessApi, str, bytes], Awaitable[httpx.Response]]
