@@ -17,7 +17,7 @@ from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsD
 from api.pages.acting import acting_choices, applicant, submitted_by
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
-from api.pages.rendering import CitizenPageDep, Page
+from api.pages.rendering import CitizenPageDep, Page, control_characters
 from api.pages.uploads import ACCEPT, read_upload
 from api.params import CaseNo, Code, CodeFilter
 from api.problems import field_errors, from_domain
@@ -323,6 +323,9 @@ async def supplement(
         k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.") and str(v).strip()
     }
     note = str(posted.get("note") or "")[:500] or None
+    item_code = str(posted.get("item_code") or "")[:64]
+    if (refused := control_characters(page, lines=(item_code,), texts=(note or "",))) is not None:
+        return refused
     try:
         await send_supplement(
             session=session,
@@ -330,7 +333,7 @@ async def supplement(
             catalog=catalog,
             principal=page.principal,
             case_no=case_no,
-            item_code=str(posted.get("item_code") or ""),
+            item_code=item_code,
             form=fields,
             now=clock.now(),
             note=note,

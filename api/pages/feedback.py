@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
-from api.pages.rendering import CitizenPageDep, Page
+from api.pages.rendering import CitizenPageDep, Page, control_characters
 from api.params import CaseNo, Code
 from api.problems import from_domain
 from one_things.catalog import Catalog
@@ -100,6 +100,9 @@ async def verdict(
     assert page.principal is not None
     posted = await page.request.form()
     choice: Literal["confirm", "contest"] = "contest" if posted.get("verdict") == "contest" else "confirm"
+    note = str(posted.get("note") or "")[:500]
+    if (refused := control_characters(page, texts=(note,))) is not None:
+        return refused
     load_own_case(session, page.principal, case_no)
     await give_verdict(
         session=session,
@@ -108,6 +111,6 @@ async def verdict(
         case_no=case_no,
         department=department,
         verdict=choice,
-        note=str(posted.get("note") or "")[:500],
+        note=note,
     )
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)

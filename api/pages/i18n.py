@@ -171,6 +171,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "rate_overall": ("整体评价", "Overall"),
     "comment": ("意见", "Comment"),
     "rate_send": ("提交评价", "Send the rating"),
+    "text_control_chars": (
+        "提交的文字含有不可见的控制字符,请删除后再提交。",
+        "The text contains an invisible control character; remove it and submit again.",
+    ),
     "rate_choose": (
         "请为每一项选择评分(1–5星)后再提交。",
         "Choose a score (1–5 stars) for every line before sending.",

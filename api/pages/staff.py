@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
-from api.pages.rendering import Page
+from api.pages.rendering import Page, control_characters
 from api.pages.supervision import Labels
 from api.params import CaseNo, Code, CodeFilter
 from core.auth import Role
@@ -77,6 +77,8 @@ async def decide(
     assert page.principal is not None
     form = await request.form()
     output = {key.removeprefix("output."): str(value) for key, value in form.items() if key.startswith("output.")}
+    if (refused := control_characters(page, lines=(*output, *output.values()), texts=(reason,))) is not None:
+        return refused
     await staff_work.decide(
         session,
         cases,

@@ -14,7 +14,7 @@ from api.charts import Series, grouped_bar_chart, stacked_bar_chart
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
-from api.pages.rendering import Page
+from api.pages.rendering import Page, control_characters
 from api.params import CaseNo, Code, CodeFilter
 from core.auth import Role
 from core.bounds import Day
@@ -209,5 +209,7 @@ async def escalate_form(
     note: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     assert page.principal is not None
+    if (refused := control_characters(page, texts=(note,))) is not None:
+        return refused
     await escalate(session, cases, page.principal, case_no=case_no, item_code=item_code, note=note, now=clock.now())
     return RedirectResponse(f"/supervision/cases/{case_no}?{urlencode({'escalated': item_code})}", status_code=303)

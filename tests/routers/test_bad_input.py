@@ -9,6 +9,7 @@ import httpx
 import jwt
 import pytest
 
+from api.deps import get_temporal
 from api.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_token
 from core.auth import ALGORITHM, Role
 from core.bounds import FIRST_DAY, LAST_DAY
@@ -222,3 +223,33 @@ def test_rate_limit_keys_hold_no_client_address() -> None:
     assert limiter.refused("verify", "203.0.113.8") is None
     stored = repr(vars(limiter._windows.storage))  # the library's own memory, where the keys live
     assert "203.0.113" not in stored
+
+
+# Pages that read their form by hand: (who, url, posted fields).
+PAGE_POSTS = [
+    ((Role.STAFF, "clerk-health", "health"), "/staff/items/X/birth_certificate/decision", {
+        "decision": "approve", "output.birth_cert_no": "A\x00B"}),
+    ((Role.STAFF, "clerk-health", "health"), "/staff/items/X/birth_certificate/decision", {
+        "decision": "reject", "reason": "no\x1b[2Jthing"}),
+    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/cases/X/items/birth_certificate/escalate", {
+        "note": "催\u202e办"}),
+    ((Role.CITIZEN, "citizen-bad-posts", None), "/cases/X/rectifications/health", {
+        "verdict": "contest", "note": "a\x00"}),
+    ((Role.CITIZEN, "citizen-bad-posts", None), "/cases/X/supplement", {"item_code": "a\x00", "note": "ok"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("who", "url", "fields"), PAGE_POSTS, ids=[f"{url}-{list(f)[-1]}" for _, url, f in PAGE_POSTS])
+async def test_page_forms_refuse_control_characters_in_their_language(
+    api: InProcessApi, who: tuple[Role, str, str | None], url: str, fields: dict[str, str]
+) -> None:
+    api.app.dependency_overrides[get_temporal] = object  # refused before any case is reached
+    try:
+        async with signed_in(api, *who) as client:
+            token = client.headers["Authorization"].removeprefix("Bearer ")
+            client.headers.pop("Authorization")  # a browser: the session cookie and the page's CSRF token
+            response = await client.post(url, data={CSRF_FIELD: csrf_token(api.settings.secret_key, token), **fields})
+    finally:
+        del api.app.dependency_overrides[get_temporal]
+    assert response.status_code == 422, response.text
+    assert "提交的文字含有不可见的控制字符" in response.text
