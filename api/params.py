@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Header, Path, Query
 
 from core.bounds import FIRST_DAY, INT64_MAX, LAST_DAY, SingleLine
 
@@ -24,3 +24,7 @@ RowId = Annotated[int, Path(ge=1, le=INT64_MAX, description="A numeric id this A
 CodeFilter = Annotated[SingleLine | None, Query(max_length=64, description="Only this code")]
 NextUrl = Annotated[str, Query(max_length=2048, description="Where to go afterwards: a path of this site")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="How many rows to skip")]
+IdempotencyKey = Annotated[
+    SingleLine | None,
+    Header(max_length=128, description="Your id for this request: sending it again returns the same case"),
+]

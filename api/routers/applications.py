@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
-from api.params import CaseNo
+from api.params import CaseNo, IdempotencyKey
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
 from services.cases import CaseView, case_list, case_view, load_case, send_supplement, withdraw_case
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
@@ -32,7 +32,7 @@ async def submit_application(
     cases: CaseGatewayDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAccepted:
     case_no, plan, created = await accept(
         session=session,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, ClerkDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
-from api.params import CaseNo, OpaqueId
+from api.params import CaseNo, IdempotencyKey, OpaqueId
 from api.schemas import ApplicationAccepted
 from services.counter import (
     CONSENT_TEXT,
@@ -78,7 +78,7 @@ async def file_for_citizen(
     settings: SettingsDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAccepted:
     """Files the application for the visit's citizen: the case is theirs, `acted_by` the clerk, channel
     `counter`; who may apply is checked for the citizen (403 naming the rule), consent first (403

@@ -253,3 +253,12 @@ async def test_page_forms_refuse_control_characters_in_their_language(
         del api.app.dependency_overrides[get_temporal]
     assert response.status_code == 422, response.text
     assert "提交的文字含有不可见的控制字符" in response.text
+
+
+async def test_an_idempotency_key_with_a_control_character_is_refused(api: InProcessApi) -> None:
+    async with api.as_user(Role.CITIZEN, "citizen-bad-key") as citizen:
+        response = await citizen.post(
+            "/api/v1/applications", json=api.newborn(), headers={"Idempotency-Key": "key\x7f\x1b[2J"}
+        )
+    problem = assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == ["header.idempotency-key"]
