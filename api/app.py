@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
+from api.body_limit import BodyLimitMiddleware
 from api.demo_idp import routes as demo_idp
 from api.demo_idp.provider import DemoProvider
 from api.metrics import metrics_registry
@@ -115,6 +116,7 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
     instrument_app(app, tracer_provider)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoSniffMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
     return app

@@ -7,7 +7,8 @@ An integrator reads it to know which errors to handle, so an operation's errors 
 - the rest follows from how FastAPI calls it and is derived here, so it cannot drift from the code:
   a dependency marked with `sends(...)` (sign-in 401, role 403, CSRF 403 on writes, the case engine 503),
   422 when request validation can fail (a body, or a parameter that is more than an optional or path
-  `str`), and 400 when the operation reads a JSON body (one that is not JSON at all, named by line and column).
+  `str`), and 400 and 413 when the operation reads a JSON body (one that is not JSON at all, named by line and
+  column; one over ONETHING_MAX_BODY_BYTES, api/body_limit.py).
 FastAPI adds its own 422 (`HTTPValidationError`, a shape we never send) to every operation with any
 parameter and has no option to leave it out, so the generated document is post-processed once.
 """
@@ -37,6 +38,7 @@ DESCRIPTIONS = {
     403: "Not allowed: the caller's role or account kind, or a write from the browser without its CSRF token",
     404: "Not found, or not visible to this caller",
     409: "Not possible now: the case or item is not in a state that allows it",
+    413: "Request too large: the body is over ONETHING_MAX_BODY_BYTES; send smaller materials",
     422: "Invalid input: `errors` names each field to correct; nothing was changed",
     429: "Too many requests: try again after Retry-After seconds",
     503: "The case engine is not reachable: send the same request again shortly",
@@ -110,7 +112,7 @@ def derived_statuses(route: RouteContext) -> set[int]:
     if can_fail_validation:
         statuses.add(422)
     if route.body_field is not None:
-        statuses.add(400)
+        statuses |= {400, 413}
     return statuses
 
 

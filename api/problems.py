@@ -173,6 +173,10 @@ def malformed_json(error: RequestValidationError) -> ProblemError | None:
 
 
 def _title(status: int) -> str:
-    return {401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Method not allowed"}.get(
-        status, "Request failed"
-    )
+    return {
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request too large",
+    }.get(status, "Request failed")

@@ -32,10 +32,17 @@ EXPECTED = {
     ("get", "/api/v1/verify/{verification_code}"): {404, 422, 429},  # public: a bounded code, rate-limited
     ("get", "/api/v1/things/{code}"): {401, 404, 422},  # any signed-in role; no CSRF on a GET; a bounded code
     ("get", "/api/v1/things"): {401, 422},  # q has a max_length
-    ("post", "/api/v1/things/{code}/plan"): {400, 401, 403, 404, 422},  # 403: CSRF on a cookie write; 400: not JSON
+    ("post", "/api/v1/things/{code}/plan"): {
+        400,
+        401,
+        403,
+        404,
+        413,
+        422,
+    },  # 403: CSRF on a cookie write; 400/413: not JSON, too large
     ("get", "/api/v1/applications/{case_no}"): {401, 403, 404, 422},
-    ("post", "/api/v1/applications"): {400, 401, 403, 422, 429, 503},
-    ("post", "/api/v1/applications/{case_no}/withdraw"): {400, 401, 403, 404, 409, 422, 503},
+    ("post", "/api/v1/applications"): {400, 401, 403, 413, 422, 429, 503},
+    ("post", "/api/v1/applications/{case_no}/withdraw"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/api/v1/callbacks/{department}"): {401, 404, 409, 422, 503},
     ("post", "/api/v1/staff/items/{case_no}/{item_code}/claim"): {401, 403, 404, 409, 422},  # no body, bounded
     ("post", "/api/v1/messages/{message_id}/read"): {401, 403, 404, 422},  # an int id

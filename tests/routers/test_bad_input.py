@@ -4,19 +4,22 @@ writes, bodies, tokens), each asserting the refusal a client can act on."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import jwt
 import pytest
 
+from api.body_limit import BodyLimitMiddleware
 from api.deps import get_temporal
 from api.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_token
-from core.auth import ALGORITHM, Role
+from core.auth import ALGORITHM, Principal, Role, issue_token
 from core.bounds import FIRST_DAY, LAST_DAY
 from core.rate_limit import RateLimiter
 from tests.routers.test_applications import assert_problem
 from tests.routers.test_openapi_boundaries import signed_in
 from tests.support.inprocess import InProcessApi
+from tests.support.people import register_if_test_citizen
 
 HUGE = str(2**63)
 LONG = "x" * 5000
@@ -262,3 +265,30 @@ async def test_an_idempotency_key_with_a_control_character_is_refused(api: InPro
         )
     problem = assert_problem(response, 422)
     assert [error["field"] for error in problem["errors"]] == ["header.idempotency-key"]
+
+
+async def test_a_body_over_the_cap_is_refused_before_it_is_parsed(api: InProcessApi) -> None:
+    app = BodyLimitMiddleware(api.app, max_bytes=1000)  # the app's own middleware, with a cap small enough
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(20):
+            yield b" " * 100
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        client.headers["Authorization"] = await _bearer(api, "citizen-big-body")
+        client.headers["Content-Type"] = "application/json"
+        declared = await client.post("/api/v1/applications", content=b" " * 2000)
+        streamed = await client.post("/api/v1/applications", content=chunks())
+        small = await client.post("/api/v1/applications", content=b"{")
+    for response in (declared, streamed):
+        problem = assert_problem(response, 413)
+        assert "over 1000 bytes" in problem["detail"]
+    assert small.status_code == 400  # under the cap: parsed, and found not to be JSON
+    [installed] = [m for m in api.app.user_middleware if m.cls is BodyLimitMiddleware]
+    assert installed.kwargs == {"max_bytes": api.settings.max_body_bytes}  # the app runs it, with the setting
+
+
+async def _bearer(api: InProcessApi, subject: str) -> str:
+    register_if_test_citizen(api.engine, subject)
+    return "Bearer " + issue_token(api.settings.secret_key, Principal(role=Role.CITIZEN, subject=subject))
