@@ -107,6 +107,8 @@ class _Child:
     exits_in_a_row: int = 0
     restarts: int = 0
     last_exit_code: int | None = None
+    stuck_reported: bool = False
+    """A restarted process that runs but never gets ready is reported once, not at every poll."""
 
 
 class ProcessManager:
@@ -231,6 +233,7 @@ class ProcessManager:
             )
         child.started_at = time.monotonic()
         child.restart_at = None
+        child.stuck_reported = False
 
     def _wait_ready(self, child: _Child) -> bool:
         part, proc = child.part, child.proc
@@ -261,8 +264,17 @@ class ProcessManager:
         if proc.poll() is None:
             if child.down_since is not None and self._ready_again(child, now):
                 self._back(child, now)
+            elif child.down_since is not None and self._stuck(child, now):
+                self._say(
+                    f"STILL DOWN {child.part.label}: running (pid {proc.pid}) but not ready after "
+                    f"{child.part.ready_timeout:g} s; log {self.log_path(child.part)}"
+                )
+                child.stuck_reported = True
             return
         self._down(child, proc.returncode, now)
+
+    def _stuck(self, child: _Child, now: float) -> bool:
+        return not child.stuck_reported and now - child.started_at > child.part.ready_timeout
 
     def _ready_again(self, child: _Child, now: float) -> bool:
         check = child.part.ready_check

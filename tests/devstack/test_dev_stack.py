@@ -337,3 +337,29 @@ def test_real_temporal_dev_server_starts_and_stops(tmp_path: Path) -> None:
         manager.stop_all()
     assert manager.pid("temporal") is None
     assert not port_open("127.0.0.1", port)()
+
+
+def test_a_restarted_part_that_never_gets_ready_is_reported_once(tmp_path: Path) -> None:
+    started = sleeper(tmp_path, "hung")
+    broken = tmp_path / "broken"
+    ready = tmp_path / "hung.ready"  # touched by the sleeper at every start
+    hung = Part("hung", started.argv, lambda: ready.exists() and not broken.exists(), ready_timeout=0.3)
+    out = io.StringIO()
+    manager = ProcessManager([hung], tmp_path / "logs", out=out, backoff=0.05, poll_interval=0.02)
+    assert manager.start_all()
+    broken.touch()  # from now on it runs but never answers, as a part stuck on a lock
+    first = manager.pid("hung")
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+
+    def watch() -> None:
+        wait_for(lambda: "STILL DOWN hung" in out.getvalue())
+        time.sleep(0.3)  # more polls: still one report
+        manager.request_stop()
+
+    watcher = in_background(watch)
+    manager.supervise()
+    watcher.join()
+    assert out.getvalue().count("STILL DOWN hung: running (pid") == 1
+    assert "not ready after 0.3 s" in out.getvalue()
+    assert "BACK hung" not in out.getvalue()
