@@ -23,6 +23,7 @@ from api.routers import (
     authorisations,
     callbacks,
     citizen_data,
+    contracts,
     counter,
     data_access,
     department_health,
@@ -86,6 +87,11 @@ def create_app(
     app = FastAPI(
         title="onething",
         summary="Get one thing done: one notice, one form, one case number.",
+        description=(
+            "Department systems: the published department contract is "
+            f"[{contracts.CONTRACT_URL}]({contracts.CONTRACT_URL}) (OpenAPI 3.1), explained in "
+            f"`{contracts.GUIDE}`; check a system against it with `onething departments conformance`."
+        ),
         version="0.1.0",
         lifespan=lifespan,
     )
@@ -96,6 +102,7 @@ def create_app(
         app.include_router(demo_idp.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(contracts.router)
     for router in (
         things.router,
         applications.router,

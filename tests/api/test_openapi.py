@@ -25,6 +25,7 @@ PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Probl
 NOT_JSON = {
     ("get", "/api/v1/stats/things.csv"): "text/csv",
     ("get", "/api/v1/licences/{licence_id}/qr.svg"): "image/svg+xml",
+    ("get", "/contracts/department/v1.yaml"): "application/yaml",
 }
 # Exactly what these operations send, worked out by hand from their dependencies and services.
 EXPECTED = {

@@ -58,6 +58,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # --- programs, documentation, sign-in, static -------------------------------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    ("GET", "/contracts/department/v1.yaml"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
