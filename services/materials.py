@@ -11,7 +11,6 @@ bytes are kept in the database only (persistence/materials.py), never under a pa
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image
@@ -61,17 +60,16 @@ def content_type(data: bytes) -> str | None:
 
 
 def _whole_image(data: bytes) -> str | None:
+    # Only the two decoders we accept are tried (formats=…): no other of Pillow's parsers sees the bytes.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                kind = FORMATS.get(image.format or "")
-                if kind is None or image.width * image.height > MAX_PIXELS:
-                    return None
-                image.verify()  # structure and (PNG) checksums; the image cannot be used after it
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()  # every pixel decoded: a truncated or corrupt file fails here
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+            kind = FORMATS.get(image.format or "")
+            if kind is None or image.width * image.height > MAX_PIXELS:
+                return None  # checked from the header, before a pixel is decoded (below Pillow's bomb limits)
+            image.verify()  # structure and (PNG) checksums; the image cannot be used after it
+        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+            image.load()  # every pixel decoded: a truncated or corrupt file fails here
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     ends_where_it_should = _png_end(data) == len(data) if kind == "image/png" else data.endswith(b"\xff\xd9")
     return kind if ends_where_it_should else None
