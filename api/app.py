@@ -13,13 +13,16 @@ from anyio import to_thread
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
+from api.body_limit import BodyLimitMiddleware
 from api.demo_idp import routes as demo_idp
 from api.demo_idp.provider import DemoProvider
 from api.deps import temporal_gateway
 from api.metrics import metrics_registry
+from api.nosniff import NoSniffMiddleware
 from api.openapi import install_openapi
 from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
+from api.rate_limits import rate_limiter
 from api.routers import (
     applications,
     authorisations,
@@ -125,6 +128,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.rate_limiter = rate_limiter(settings)  # in memory, per process: core/rate_limit.py
     install_problem_handlers(app, render_page=problem_page)
     install_pages(app)
     if settings.embedded_idp:  # development only: production refuses to start without an issuer
@@ -152,5 +156,7 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
     instrument_app(app, tracer_provider)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NoSniffMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
     return app

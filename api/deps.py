@@ -17,7 +17,7 @@ from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
 from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, read_token
 from core.clock import Clock
-from core.identity import IdentityRefusedError, principal_from_claims
+from core.identity import IdentityRefusedError, check_principal, principal_from_claims
 from core.ids import legacy_workflow_id
 from core.oidc import OidcClient, OidcError
 from core.settings import Settings
@@ -124,9 +124,11 @@ async def get_principal(
     else:
         raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (docs/identity.md).")
     try:
-        return read_token(settings.secret_key, token, demo_allowed=demo_allowed)
+        return check_principal(read_token(settings.secret_key, token, demo_allowed=demo_allowed))
     except InvalidTokenError:
         raise ProblemError(401, "Not signed in", "The token is invalid or expired; sign in again.") from None
+    except IdentityRefusedError as error:
+        raise ProblemError(401, "Not signed in", f"{error.rule}. {error.fix}") from None
 
 
 def _ours(token: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Base64Bytes, BaseModel, Field
 
+from core.bounds import Code, MultiLine, ShortLine
 from services.cases import ShownStatus
 from services.materials import HOW
 from services.rectifications import RectificationView
@@ -34,24 +35,25 @@ class CaseSummary(BaseModel):
 
 
 class SupplementIn(BaseModel):
-    item_code: str = Field(description="The item whose department asked for the correction")
-    form: dict[str, Any] = Field(default_factory=dict, description="Corrected form fields")
-    materials: dict[str, Base64Bytes] = Field(
+    item_code: Code = Field(description="The item whose department asked for the correction")
+    form: dict[Code, Any] = Field(default_factory=dict, max_length=200, description="Corrected form fields")
+    materials: dict[Code, Base64Bytes] = Field(
         default_factory=dict,
+        max_length=20,
         description=f"Materials sent again (a correction may ask for a clearer photo), as with the application: {HOW}",
     )
-    note: str | None = Field(default=None, max_length=500)
+    note: MultiLine | None = Field(default=None, max_length=500)
 
 
 class WithdrawIn(BaseModel):
-    reason: str = Field(default="withdrawn by the applicant", max_length=500)
+    reason: MultiLine = Field(default="withdrawn by the applicant", max_length=500)
 
 
 class StaffDecisionIn(BaseModel):
     decision: Literal["approve", "reject", "correction"]
-    output: dict[str, str] = Field(default_factory=dict)
-    reason: str | None = Field(default=None, max_length=500)
-    about: str | None = Field(
+    output: dict[Code, ShortLine] = Field(default_factory=dict, max_length=50)
+    reason: MultiLine | None = Field(default=None, max_length=500)
+    about: ShortLine | None = Field(
         default=None,
         max_length=80,
         description="A correction's subject: `field.<code>` (a form field the item reads) or `material.<code>` "

@@ -82,6 +82,17 @@ class Settings(BaseSettings):
 
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For is trusted for the client's address (uvicorn's setting; `*` when only a
+    proxy can reach the API). The rate limits count per client address, so behind a proxy set this."""
+    rate_limit_signin: str = "30/minute"
+    """Sign-ins one client address may start (and finish) per window, in the `limits` notation; per API process."""
+    rate_limit_verify: str = "60/minute"
+    """Licence checks (the public /verify page and its API) one client address may make per window."""
+    material_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    """The largest material (a photo, a scan) an applicant may upload, in bytes; checked before any parsing."""
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)
+    """The largest request body the API reads (413 beyond): room for a form with a few materials in base64."""
 
     callback_max_bytes: int = Field(default=64 * 1024, ge=1024)
     """The largest department callback body taken; a larger one is refused (413) before its signature is

@@ -22,7 +22,7 @@ from services.authority import may_act_on_case, principals_of
 from services.case_gateway import CaseGateway
 from services.errors import NotAllowedError, NotFoundError, UnavailableError
 from services.in_thread import committed
-from services.materials import MESSAGES, content_type, problem
+from services.materials import DEFAULT_MAX_BYTES, content_type, inspect, message
 from services.outbox import START
 from services.submission import invalid_application, local_today
 from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
@@ -196,6 +196,7 @@ async def send_supplement(
     now: datetime,
     note: str | None = None,
     materials: dict[str, bytes] | None = None,
+    max_material_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[CaseRecord, list[ItemRecord]]:
     """补正: checks the corrected fields like the form and the re-uploaded materials by their content, stores the
     materials, then hands the correction to the waiting item.
@@ -206,7 +207,9 @@ async def send_supplement(
     if case.channel == "individual" and len(items) == 1:
         thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
     checked, problems = validate_fields(thing, form, today=local_today(now))
-    errors = [problem.model_dump() for problem in problems] + _material_errors(thing, materials or {})
+    errors = [problem.model_dump() for problem in problems] + _material_errors(
+        thing, materials or {}, max_material_bytes
+    )
     if errors:
         raise invalid_application(errors)
     # Stored (and committed, in the thread pool) before the case is told, so the clerk finds the new material
@@ -233,14 +236,14 @@ def _store_materials(session: Session, case: CaseRecord, materials: dict[str, by
         )
 
 
-def _material_errors(thing: OneThing, materials: dict[str, bytes]) -> list[dict[str, str]]:
-    """Only materials the applicant provides (not those the government holds), each an accepted file."""
+def _material_errors(thing: OneThing, materials: dict[str, bytes], max_bytes: int) -> list[dict[str, str]]:
+    """Only materials the applicant provides (not those the government holds), each a whole accepted file."""
     provided = {material.code for material in thing.materials if not material.exempt}
     errors = []
     for code, data in materials.items():
-        wrong = "unknown" if code not in provided else problem(data)
+        wrong = "unknown" if code not in provided else inspect(data, max_bytes)[1]
         if wrong is not None:
-            errors.append({"field": f"materials.{code}", "message": MESSAGES[wrong]})
+            errors.append({"field": f"materials.{code}", "message": message(wrong, max_bytes)})
     return errors
 
 

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from stdnum.cn import ric
 
 from core.auth import Principal
+from core.bounds import SingleLine
 from core.privacy import mask_id_no, mask_name
 from core.settings import Settings
 from one_things.catalog import Catalog
@@ -55,8 +56,10 @@ CONSENT_TEXT = {
 
 
 class VerificationIn(BaseModel):
-    id_no: str = Field(min_length=1, max_length=32, description="The resident ID number on the citizen's ID card")
-    name: str = Field(min_length=1, max_length=60, description="The name on the citizen's ID card")
+    id_no: SingleLine = Field(
+        min_length=1, max_length=32, description="The resident ID number on the citizen's ID card"
+    )
+    name: SingleLine = Field(min_length=1, max_length=60, description="The name on the citizen's ID card")
 
 
 class ConsentIn(BaseModel):
@@ -65,7 +68,9 @@ class ConsentIn(BaseModel):
 
 
 class CounterApplicationIn(ApplicationIn):
-    visit: str = Field(min_length=1, max_length=32, description="The visit from POST /api/v1/counter/verifications")
+    visit: SingleLine = Field(
+        min_length=1, max_length=32, description="The visit from POST /api/v1/counter/verifications"
+    )
 
 
 class ConsentText(BaseModel):

@@ -13,6 +13,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from core.bounds import Code, MultiLine
 from one_things.catalog import Catalog
 from persistence.ratings import OVERALL, RatingRecord, add_rating, get_rating
 from persistence.tables import CaseRecord, ItemRecord
@@ -28,16 +29,16 @@ RECTIFY_AT_OR_BELOW = 2
 
 class Score(BaseModel):
     score: int = Field(ge=1, le=5, description="1 (very dissatisfied) … 5 (very satisfied)")
-    comment: str = Field(default="", max_length=500)
+    comment: MultiLine = Field(default="", max_length=500)
 
 
 class DepartmentScore(Score):
-    department: str = Field(description="A department that handled an item of the case")
+    department: Code = Field(description="A department that handled an item of the case")
 
 
 class RatingIn(BaseModel):
     overall: Score
-    departments: list[DepartmentScore] = Field(description="Each department that handled an item, once")
+    departments: list[DepartmentScore] = Field(max_length=50, description="Each department that handled an item, once")
 
 
 class DepartmentRatingView(BaseModel):

@@ -17,6 +17,7 @@ from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle
 from temporalio.service import RPCError
 
 from core.auth import Principal
+from core.bounds import MultiLine
 from one_things.catalog import Catalog
 from persistence.rectifications import case_rectifications, department_rectifications, get_rectification
 from services.cases import department_name
@@ -56,11 +57,11 @@ class RectificationView(BaseModel):
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(min_length=1, max_length=2000, description="What the department did about the complaint")
+    text: MultiLine = Field(min_length=1, max_length=2000, description="What the department did about the complaint")
 
 
 class VerdictIn(BaseModel):
-    note: str = Field(default="", max_length=500, description="Required when contesting: what is still wrong")
+    note: MultiLine = Field(default="", max_length=500, description="Required when contesting: what is still wrong")
 
 
 def rectification_view(catalog: Catalog, values: dict[str, Any]) -> RectificationView:

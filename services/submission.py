@@ -20,6 +20,7 @@ from pydantic import Base64Bytes, BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from core.bounds import Answers, Code, SingleLine
 from core.calendar import TZ
 from core.ids import new_case_no
 from core.settings import Settings
@@ -48,21 +49,23 @@ from workflows.contracts import BundleInput
 
 
 class ApplicationIn(BaseModel):
-    thing: str = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
-    answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
-    form: dict[str, Any] = Field(description="The unified form: field code -> value")
-    individual_item: str | None = Field(
+    thing: Code = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
+    answers: Answers = Field(default_factory=dict, description="Guidance answers: question code -> option")
+    # Values are checked against the definition's fields (one_things/forms.py), text with the same rules.
+    form: dict[Code, Any] = Field(max_length=200, description="The unified form: field code -> value")
+    individual_item: Code | None = Field(
         default=None,
         description="Apply for this one item of the one-thing on its own (分别办理), e.g. when the bundle's "
         "eligibility rules rule the applicant out; answers are then ignored",
     )
     # In the body, not a prior upload referenced by id: the application and its materials are accepted (or
     # refused) together in one request, so there are no orphaned uploads and the Idempotency-Key covers both.
-    materials: dict[str, Base64Bytes] = Field(
+    materials: dict[Code, Base64Bytes] = Field(
         default_factory=dict,
+        max_length=20,
         description=f"The materials the applicant provides (source: citizen) for the items that apply: {HOW}",
     )
-    on_behalf_of: str | None = Field(
+    on_behalf_of: SingleLine | None = Field(
         default=None,
         max_length=128,
         description="File for this account, which authorised you (代办 or 法人授权); the case is theirs",
@@ -348,7 +351,7 @@ def _record(
     check_registered(session, thing, owner)
     plan, form = checked_application(thing, with_held_data(session, thing, owner, body, now=now), now=now)
     check_parties(session, thing, owner, form)
-    materials, problems = checked_materials(thing, plan, body.materials)
+    materials, problems = checked_materials(thing, plan, body.materials, max_bytes=settings.material_max_bytes)
     if problems:
         raise invalid_application(problems)
     key = idempotency_key or f"body:{digest}"  # without a key, an identical resubmission is the same case

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -17,9 +18,10 @@ from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsD
 from api.pages.acting import acting_choices, applicant, submitted_by
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
-from api.pages.rendering import CitizenPageDep, Page
+from api.pages.rendering import CitizenPageDep, Page, control_characters
 from api.pages.uploads import ACCEPT, read_upload
-from api.problems import from_domain
+from api.params import CaseNo, Code, CodeFilter
+from api.problems import field_errors, from_domain
 from api.schemas import WithdrawIn
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
@@ -27,6 +29,7 @@ from one_things.schema import OneThing
 from persistence.materials import uploaded_materials
 from services.cases import case_list, load_case, send_supplement, shown_status, withdraw_case
 from services.errors import DomainError, InvalidError, NotAllowedError
+from services.materials import mb
 from services.prefill import PrefilledForm, prefill_form
 from services.submission import (
     ApplicationIn,
@@ -90,12 +93,12 @@ def render_form(
 
 @router.get("/things/{code}/apply", response_class=HTMLResponse)
 def apply_page(
-    code: str,
+    code: Code,
     page: CitizenPageDep,
     session: SessionDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    item: str | None = None,
+    item: CodeFilter = None,
     for_: ActingFor = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
@@ -133,7 +136,7 @@ def posted_application(posted: FormData) -> tuple[str | None, dict[str, str], di
 @router.post("/things/{code}/apply", response_class=HTMLResponse)
 async def apply(
     clock: ClockDep,
-    code: str,
+    code: Code,
     page: CitizenPageDep,
     session: SessionDep,
     cases: CaseGatewayDep,
@@ -160,9 +163,15 @@ async def apply(
     assert page.principal is not None
     uploads, upload_errors = await checked_uploads(page, form, posted)
     materials = {code: base64.b64encode(data) for code, data in uploads.items()}
-    body = ApplicationIn(
-        thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
-    )
+    try:
+        body = ApplicationIn(
+            thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
+        )
+    except ValidationError as error:  # e.g. a posted answer with a control character: named, as by the API
+        return render_form(
+            page, thing, form, typed=typed, errors=field_errors(error.errors()), idempotency_key=key,
+            status_code=422, individual_item=item, on_behalf_of=acting,
+        )  # fmt: skip
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
         errors = await run_in_threadpool(_form_errors, session, catalog, owner, body, now=clock.now())
         errors += upload_errors
@@ -234,11 +243,14 @@ async def checked_uploads(
     for material in form.materials or []:
         if material.exempt:
             continue
-        data, problem = await read_upload(posted.get(f"material.{material.code}"))
+        max_bytes = page.request.app.state.settings.material_max_bytes
+        data, problem = await read_upload(posted.get(f"material.{material.code}"), max_bytes)
         if data is not None:
             uploads[material.code] = data
         else:
-            errors.append({"field": f"material.{material.code}", "message": page.t(f"upload_{problem}")})
+            errors.append(
+                {"field": f"material.{material.code}", "message": page.t(f"upload_{problem}", mb=mb(max_bytes))}
+            )
     return uploads, errors
 
 
@@ -288,14 +300,14 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str, now:
 
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
 def case_page(
-    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     return page.render("case.html", **_case_context(page, session, catalog, case_no, clock.now()))
 
 
 @router.get("/cases/{case_no}/live", response_class=HTMLResponse)
 def case_live(
-    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     """The fragment the case page's script swaps in: the same template, so both always agree."""
     return page.render("case_live.html", **_case_context(page, session, catalog, case_no, clock.now()))
@@ -303,7 +315,12 @@ def case_live(
 
 @router.post("/cases/{case_no}/supplement")
 async def supplement(
-    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep, catalog: CatalogDep
+    clock: ClockDep,
+    case_no: CaseNo,
+    page: CitizenPageDep,
+    session: SessionDep,
+    cases: CaseGatewayDep,
+    catalog: CatalogDep,
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
@@ -312,16 +329,20 @@ async def supplement(
     }
     note = str(posted.get("note") or "")[:500] or None
     materials: dict[str, bytes] = {}
+    max_bytes = page.request.app.state.settings.material_max_bytes
     for key, upload in posted.multi_items():
         if not key.startswith("material."):
             continue
-        data, wrong = await read_upload(upload)
+        data, wrong = await read_upload(upload, max_bytes)
         if wrong == "missing":
             continue  # the file input left empty: only the fields are corrected
         if wrong is not None or data is None:
             message = page.t("correction_bad_file")
             return page.render("error.html", status_code=422, message=message)
         materials[key.removeprefix("material.")] = data
+    item_code = str(posted.get("item_code") or "")[:64]
+    if (refused := control_characters(page, lines=(item_code,), texts=(note or "",))) is not None:
+        return refused
     try:
         await send_supplement(
             session=session,
@@ -329,11 +350,12 @@ async def supplement(
             catalog=catalog,
             principal=page.principal,
             case_no=case_no,
-            item_code=str(posted.get("item_code") or ""),
+            item_code=item_code,
             form=fields,
             now=clock.now(),
             note=note,
             materials=materials,
+            max_material_bytes=max_bytes,
         )
     except InvalidError as error:
         detail = "; ".join(e["message"] for e in error.errors) or error.detail
@@ -343,7 +365,7 @@ async def supplement(
 
 @router.post("/cases/{case_no}/withdraw")
 async def withdraw(
-    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep
+    clock: ClockDep, case_no: CaseNo, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()

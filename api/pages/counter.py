@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
@@ -19,6 +20,8 @@ from api.pages.case_view import local_time
 from api.pages.citizen import checked_uploads, posted_application, render_form, rule_message
 from api.pages.officials import SERVICE_POINTS, official_page
 from api.pages.rendering import Page
+from api.params import CaseNo, Code, CodeFilter, OpaqueId
+from api.problems import field_errors
 from core.auth import Principal, Role
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
@@ -79,7 +82,7 @@ async def verify_page(page: ClerkPage, session: SessionDep, clock: ClockDep) -> 
 
 
 @router.get("/counter/visits/{visit}", response_class=HTMLResponse)
-def visit_page(visit: str, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep) -> Response:
+def visit_page(visit: OpaqueId, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep) -> Response:
     try:
         view = visit_view(session, clerk=_clerk(page), visit_id=visit, now=clock.now())
     except ConflictError:
@@ -104,7 +107,7 @@ def _render_visit(
 
 @router.post("/counter/visits/{visit}/consent", response_class=HTMLResponse)
 async def consent_page(
-    visit: str, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    visit: OpaqueId, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     posted = await page.request.form()
     body = ConsentIn(agreed=posted.get("agreed") == "yes", lang=page.lang)
@@ -124,13 +127,13 @@ async def consent_page(
 
 @router.get("/counter/visits/{visit}/things/{code}", response_class=HTMLResponse)
 def form_page(
-    visit: str,
-    code: str,
+    visit: OpaqueId,
+    code: Code,
     page: ClerkPage,
     session: SessionDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    item: str | None = None,
+    item: CodeFilter = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
     asked = {question.code for question in thing.questions}
@@ -155,8 +158,8 @@ def form_page(
 
 @router.post("/counter/visits/{visit}/things/{code}", response_class=HTMLResponse)
 async def submit_page(
-    visit: str,
-    code: str,
+    visit: OpaqueId,
+    code: Code,
     page: ClerkPage,
     session: SessionDep,
     cases: CaseGatewayDep,
@@ -201,14 +204,17 @@ async def submit_page(
 
     if upload_errors:
         return again(upload_errors)
-    body = CounterApplicationIn(
-        visit=visit,
-        thing=code,
-        answers=answers,
-        form=values,
-        individual_item=item,
-        materials={material: base64.b64encode(data) for material, data in uploads.items()},
-    )
+    try:
+        body = CounterApplicationIn(
+            visit=visit,
+            thing=code,
+            answers=answers,
+            form=values,
+            individual_item=item,
+            materials={material: base64.b64encode(data) for material, data in uploads.items()},
+        )
+    except ValidationError as error:  # e.g. a posted answer with a control character: named, as by the API
+        return again(field_errors(error.errors()))
     try:
         accepted = await submit(
             session=session, cases=cases, settings=settings, catalog=catalog, clerk=clerk, body=body,
@@ -222,7 +228,9 @@ async def submit_page(
 
 
 @router.get("/counter/receipts/{case_no}", response_class=HTMLResponse)
-def receipt_page(case_no: str, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep) -> Response:
+def receipt_page(
+    case_no: CaseNo, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+) -> Response:
     found = receipt(session, clerk=_clerk(page), catalog=catalog, case_no=case_no, lang=page.lang, now=clock.now())
     return page.render(
         "counter_receipt.html", receipt=found, point=_point(page), accepted=local_time(found.accepted_at)

@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
-from api.pages.rendering import CitizenPageDep, Page
+from api.pages.rendering import CitizenPageDep, Page, control_characters
+from api.params import CaseNo, Code
 from api.problems import from_domain
 from one_things.catalog import Catalog
 from persistence.ratings import get_rating
@@ -50,7 +51,7 @@ def _score(posted: Any, code: str) -> Score:
 @router.post("/cases/{case_no}/rating")
 async def rate(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     page: CitizenPageDep,
     session: SessionDep,
     temporal: TemporalDep,
@@ -92,8 +93,8 @@ async def rate(
 
 @router.post("/cases/{case_no}/rectifications/{department}")
 async def verdict(
-    case_no: str,
-    department: str,
+    case_no: CaseNo,
+    department: Code,
     page: CitizenPageDep,
     session: SessionDep,
     temporal: TemporalDep,
@@ -103,6 +104,9 @@ async def verdict(
     assert page.principal is not None
     posted = await page.request.form()
     choice: Literal["confirm", "contest"] = "contest" if posted.get("verdict") == "contest" else "confirm"
+    note = str(posted.get("note") or "")[:500]
+    if (refused := control_characters(page, texts=(note,))) is not None:
+        return refused
     await run_in_threadpool(load_own_case, session, page.principal, case_no)
     await give_verdict(
         session=session,
@@ -111,7 +115,7 @@ async def verdict(
         case_no=case_no,
         department=department,
         verdict=choice,
-        note=str(posted.get("note") or "")[:500],
+        note=note,
         timeout_seconds=settings.temporal_rpc_seconds,
     )
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)

@@ -175,6 +175,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "rate_overall": ("整体评价", "Overall"),
     "comment": ("意见", "Comment"),
     "rate_send": ("提交评价", "Send the rating"),
+    "text_control_chars": (
+        "提交的文字含有不可见的控制字符,请删除后再提交。",
+        "The text contains an invisible control character; remove it and submit again.",
+    ),
     "rate_choose": (
         "请为每一项选择评分(1–5星)后再提交。",
         "Choose a score (1–5 stars) for every line before sending.",
@@ -188,6 +192,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "申请人须为本事项的当事人(如新生儿的父亲或母亲);父母信息以人口登记为准,请勿改动,或请当事人授权您代办。",
         "The applicant must be a party (e.g. the newborn's mother or father) as the register records them; leave "
         "the parents' fields as filled in, or ask a parent to authorise you.",
+    ),
+    "rule_too_many_signin": (
+        "登录尝试过于频繁,请 {retry_after} 秒后再试。",
+        "Too many sign-in attempts from this address; try again in {retry_after} s.",
+    ),
+    "rule_too_many_verify": (
+        "核验次数过多,请 {retry_after} 秒后再试。",
+        "Too many licence checks from this address; try again in {retry_after} s.",
     ),
     "rule_no_authority": (
         "您未获得该申请人的授权;请其先授权您代办。",
@@ -228,8 +240,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "upload": ("上传", "Upload"),
     "uploaded": ("已上传", "Uploaded"),
     "upload_missing": ("请上传这份材料", "please upload this material"),
-    "upload_too_large": ("文件超过 5 MB,请压缩后再上传", "the file is over 5 MB; please make it smaller"),
-    "upload_bad_type": ("请上传 JPG、PNG 或 PDF 文件", "please upload a JPG, PNG or PDF file"),
+    "upload_too_large": ("文件超过 {mb} MB,请压缩后再上传", "the file is over {mb} MB; please make it smaller"),
+    "upload_bad_type": (
+        "请上传完整、可读的 JPG、PNG 或 PDF 文件(文件已损坏、格式不符或夹带其他内容时请重新导出或扫描)",
+        "please upload a whole, readable JPG, PNG or PDF file (damaged, another format or with other data "
+        "appended: export or scan it again)",
+    ),
     "error_title": ("出错了", "Something went wrong"),
     "s_starting": ("已受理，正在启动", "accepted, starting"),
     "s_running": ("办理中", "in progress"),
@@ -273,8 +289,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "st_all_time": ("全部时间", "All time"),
     "st_csv": ("导出 CSV", "Download CSV"),
     "st_bad_date": (
-        "{field}不是有效日期,请用 年-月-日 格式,例如 2027-01-31",
-        "{field} is not a date; use year-month-day, e.g. 2027-01-31",
+        "{field}不是 {first} 至 {last} 之间的有效日期,请用 年-月-日 格式,例如 2027-01-31",
+        "{field} is not a date from {first} to {last}; use year-month-day, e.g. 2027-01-31",
     ),
     "st_from_after_to": ("起始日期晚于截止日期,请调换或清空其中一个", "'From' is after 'To'; swap them or clear one"),
     "st_table": ("改革前后对比(按一件事)", "Before and after, by one-thing"),

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep
 from api.pages.case_view import deadline_day, local_time
 from api.pages.officials import official_page
-from api.pages.rendering import Page
+from api.pages.rendering import Page, control_characters
 from api.pages.supervision import Labels
+from api.params import CaseNo, Code, CodeFilter
 from core.auth import Role
 from services import staff_work
 
@@ -25,7 +26,7 @@ EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
 
 @router.get("/staff", response_class=HTMLResponse)
 def queue_page(
-    clock: ClockDep, page: StaffPage, session: SessionDep, catalog: CatalogDep, done: str | None = None
+    clock: ClockDep, page: StaffPage, session: SessionDep, catalog: CatalogDep, done: CodeFilter = None
 ) -> Response:
     assert page.principal is not None
     entries = staff_work.queue(session, catalog, page.principal, clock.now())
@@ -43,8 +44,8 @@ def queue_page(
 @router.get("/staff/items/{case_no}/{item_code}", response_class=HTMLResponse)
 async def workbench_page(
     clock: ClockDep,
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     page: StaffPage,
     session: SessionDep,
     catalog: CatalogDep,
@@ -90,7 +91,7 @@ def material(
 
 
 @router.post("/staff/items/{case_no}/{item_code}/claim")
-def claim(clock: ClockDep, case_no: str, item_code: str, page: StaffPage, session: SessionDep) -> Response:
+def claim(clock: ClockDep, case_no: CaseNo, item_code: Code, page: StaffPage, session: SessionDep) -> Response:
     assert page.principal is not None
     staff_work.claim(session, page.principal, case_no=case_no, item_code=item_code, now=clock.now())
     return RedirectResponse(f"/staff#{case_no}-{item_code}", status_code=303)
@@ -98,8 +99,8 @@ def claim(clock: ClockDep, case_no: str, item_code: str, page: StaffPage, sessio
 
 @router.post("/staff/items/{case_no}/{item_code}/decision")
 async def decide(
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     request: Request,
     page: StaffPage,
     session: SessionDep,
@@ -112,6 +113,8 @@ async def decide(
     assert page.principal is not None
     form = await request.form()
     output = {key.removeprefix("output."): str(value) for key, value in form.items() if key.startswith("output.")}
+    if (refused := control_characters(page, lines=(*output, *output.values()), texts=(reason,))) is not None:
+        return refused
     await staff_work.decide(
         session,
         cases,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import CaseNo, IdempotencyKey
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
 from services.cases import (
     STARTING,
@@ -41,7 +42,7 @@ async def submit_application(
     cases: CaseGatewayDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAccepted:
     accepted = await accept(
         session=session,
@@ -90,7 +91,7 @@ def my_applications(
 
 @router.get("/{case_no}", response_model=CaseView, responses=problems(NotFoundError))
 def get_application(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> CaseView:
     case, items = load_case(session, principal, case_no, now=clock.now())
     return case_view(catalog, case, items)
@@ -104,12 +105,13 @@ def get_application(
 )
 async def supplement(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     body: SupplementIn,
     principal: CitizenDep,
     session: SessionDep,
     cases: CaseGatewayDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> CaseView:
     case, items = await send_supplement(
         session=session,
@@ -122,6 +124,7 @@ async def supplement(
         now=clock.now(),
         note=body.note,
         materials=body.materials,
+        max_material_bytes=settings.material_max_bytes,
     )
     return case_view(catalog, case, items)
 
@@ -134,7 +137,7 @@ async def supplement(
 )
 async def withdraw(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     principal: CitizenDep,
     session: SessionDep,
     cases: CaseGatewayDep,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, ClerkDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import CaseNo, IdempotencyKey, OpaqueId
 from api.schemas import ApplicationAccepted
 from services.cases import STARTING
 from services.counter import (
@@ -49,7 +50,7 @@ def verify_identity(body: VerificationIn, clerk: ClerkDep, session: SessionDep, 
 
 
 @router.get("/verifications/{visit}", response_model=VisitView, responses=problems(NotFoundError, ConflictError))
-def get_visit(visit: str, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
+def get_visit(visit: OpaqueId, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
     return visit_view(session, clerk=clerk, visit_id=visit, now=clock.now())
 
 
@@ -58,7 +59,9 @@ def get_visit(visit: str, clerk: ClerkDep, session: SessionDep, clock: ClockDep)
     response_model=VisitView,
     responses=problems(NotFoundError, ConflictError, InvalidError),
 )
-def record_consent(visit: str, body: ConsentIn, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
+def record_consent(
+    visit: OpaqueId, body: ConsentIn, clerk: ClerkDep, session: SessionDep, clock: ClockDep
+) -> VisitView:
     return consent(session, clerk=clerk, visit_id=visit, body=body, now=clock.now())
 
 
@@ -77,7 +80,7 @@ async def file_for_citizen(
     settings: SettingsDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAccepted:
     """Files the application for the visit's citizen: the case is theirs, `acted_by` the clerk, channel
     `counter`; who may apply is checked for the citizen (403 naming the rule), consent first (403
@@ -105,7 +108,7 @@ async def file_for_citizen(
 
 @router.get("/applications/{case_no}/receipt", response_model=Receipt, responses=problems(NotFoundError))
 def get_receipt(
-    case_no: str,
+    case_no: CaseNo,
     clerk: ClerkDep,
     session: SessionDep,
     catalog: CatalogDep,

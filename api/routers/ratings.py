@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.openapi import problems
+from api.params import CaseNo, Code
 from persistence.ratings import get_rating
 from services.cases import load_own_case
 from services.errors import ConflictError, InvalidError, NotFoundError, UnavailableError
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/applications", tags=["ratings"])
 
 
 @router.get("/{case_no}/rating", response_model=RatingView, responses=problems(NotFoundError))
-def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> RatingView:
+def get_case_rating(case_no: CaseNo, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> RatingView:
     # The applicant's own say, like the rating itself: an agent acting on the case does not read it.
     case, items = load_own_case(session, principal, case_no)
     return rating_view(catalog, case, items, get_rating(session, case_no=case_no))
@@ -33,7 +34,7 @@ def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, ca
 )
 async def rate_case(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     body: RatingIn,
     principal: CitizenDep,
     session: SessionDep,
@@ -58,7 +59,7 @@ async def rate_case(
 
 @router.get("/{case_no}/rectifications", response_model=list[RectificationView], responses=problems(NotFoundError))
 def my_rectifications(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
+    case_no: CaseNo, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> list[RectificationView]:
     load_own_case(session, principal, case_no)
     return case_rectification_views(session, catalog, case_no)
@@ -70,8 +71,8 @@ def my_rectifications(
     responses=problems(NotFoundError, ConflictError, UnavailableError),
 )
 async def answer_reply(
-    case_no: str,
-    department: str,
+    case_no: CaseNo,
+    department: Code,
     verdict: Literal["confirm", "contest"],
     principal: CitizenDep,
     session: SessionDep,

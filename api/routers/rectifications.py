@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import CatalogDep, SessionDep, SettingsDep, StaffDep, TemporalDep
 from api.openapi import problems
+from api.params import OpaqueId
 from api.schemas import DepartmentRectifications
 from services import rectifications
 from services.errors import ConflictError, NotFoundError, UnavailableError
@@ -29,7 +30,7 @@ def my_department(principal: StaffDep, session: SessionDep, catalog: CatalogDep)
     responses=problems(NotFoundError, ConflictError, UnavailableError),
 )
 async def reply(
-    rectification_id: str,
+    rectification_id: OpaqueId,
     body: ReplyIn,
     principal: StaffDep,
     session: SessionDep,

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, StaffDep
 from api.openapi import problems
+from api.params import CaseNo, Code
 from api.schemas import StaffDecisionIn, StaffQueue
 from persistence.staff_claims import StaffClaim
 from services import staff_work
@@ -25,8 +26,8 @@ def queue(clock: ClockDep, principal: StaffDep, session: SessionDep, catalog: Ca
 @router.get("/items/{case_no}/{item_code}", responses=problems(NotFoundError, ConflictError))
 async def application(
     clock: ClockDep,
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     principal: StaffDep,
     session: SessionDep,
     cases: CaseGatewayDep,
@@ -41,15 +42,15 @@ async def application(
 
 
 @router.post("/items/{case_no}/{item_code}/claim", responses=problems(NotFoundError, ConflictError))
-def claim(clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, session: SessionDep) -> StaffClaim:
+def claim(clock: ClockDep, case_no: CaseNo, item_code: Code, principal: StaffDep, session: SessionDep) -> StaffClaim:
     """Take an item, so no colleague decides it too; claiming it again is harmless."""
     return staff_work.claim(session, principal, case_no=case_no, item_code=item_code, now=clock.now())
 
 
 @router.post("/items/{case_no}/{item_code}/decision", responses=problems(NotFoundError, ConflictError, InvalidError))
 async def decide(
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     body: StaffDecisionIn,
     principal: StaffDep,
     session: SessionDep,
