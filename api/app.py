@@ -156,7 +156,7 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
     instrument_app(app, tracer_provider)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, own_caps=("/api/v1/callbacks/",))
     app.add_middleware(NoSniffMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
     return app
