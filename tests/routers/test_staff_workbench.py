@@ -5,12 +5,14 @@ names a material, answered by the citizen with a new upload on the case page."""
 from __future__ import annotations
 
 import base64
+import io
 import re
 from datetime import date
 from html import unescape
 from typing import Any
 
 import httpx
+from PIL import Image
 from sqlmodel import Session, select
 
 from api.sessions import SESSION_COOKIE, csrf_token
@@ -24,12 +26,18 @@ from tests.support.inprocess import InProcessApi
 from tests.support.people import register_if_test_citizen
 from workflows.contracts import Holder, ItemStatus
 
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 180, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
 ITEM = "vaccination_certificate"
 PHOTO = "newborn_photo"
-# A different PNG than the demo's 1×1 one: 2×1 pixels (what a clearer photo sent again would be).
-SECOND_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGP4z8DwHwQZGBgAPtYE/IQ3KjwAAAAASUVORK5CYII="
-)
+# A different PNG than the demo's: 2×1 pixels (what a clearer photo sent again would be), whole and decodable, as
+# the content check requires (services/materials.py).
+SECOND_PNG = _png(2, 1)
 
 
 def page_client(api: InProcessApi, role: Role, subject: str, department: str | None = None, lang: str = "zh") -> Any:
