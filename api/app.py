@@ -47,14 +47,14 @@ from api.temporal_link import TemporalLink
 from core.clock import SYSTEM_CLOCK, Clock
 from core.database import PoolLimits
 from core.oidc import OidcClient
-from core.request_id import RequestIdMiddleware
+from core.request_id import with_request_ids
 from core.settings import Settings, get_settings
 from core.tracing import instrument_app, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
 from one_things.live import CHECK_EVERY_SECONDS, LiveCatalog
-from persistence.db import make_engine, session_scope
+from persistence.db import make_engine
 from persistence.definitions import StoredVersions
-from persistence.demo_seed import seed_demo_data
+from persistence.demo_seed import seed_demo_data_once
 from services.outbox import Starter
 
 log = logging.getLogger("onething.api")
@@ -92,8 +92,7 @@ def create_app(
         app.state.metrics = metrics_registry(app.state.engine, clock)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
-            with session_scope(app.state.engine) as session:
-                seed_demo_data(session)
+            seed_demo_data_once(app.state.engine)  # several API processes may start at once
         # Refuses to start on a definition edited without a new version; resolves old cases' versions;
         # serves definitions published into the folder later without a restart (one_things/live.py).
         app.state.catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(app.state.engine))
@@ -158,5 +157,5 @@ def create_app(
     instrument_app(app, tracer_provider)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, own_caps=("/api/v1/callbacks/",))
     app.add_middleware(NoSniffMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
+    with_request_ids(app)  # outermost, outside the 500 handler too: every line of the request, errors too, has its id
     return app

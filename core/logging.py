@@ -2,7 +2,11 @@
 
 Every line carries the request id (`X-Request-ID`, set by the API's middleware) and the case number when the
 code is working on a case, so an operator follows one request or one case across processes; and the trace and
-span ids when tracing is on, so a line leads to its trace. Case numbers are business keys (core/ids.py); no
+span ids when tracing is on, so a line leads to its trace. The ids are read from context variables when the
+line is formatted; synchronous activities run in the worker's thread pool in a copy of the activity's context
+(the Temporal SDK copies it for a ThreadPoolExecutor), so their lines carry the activity's trace too
+(tests/api/test_tracing.py). Code of ours that hands work to another thread uses `asyncio.to_thread`, which
+copies the context as well; a bare `executor.submit` would lose it. Case numbers are business keys (core/ids.py); no
 field here ever takes personal data, and messages must not either (DESIGN: personal data).
 
 The standard library's `logging` and `json` are enough for a flat object of known fields: a JSON-logging
@@ -60,8 +64,7 @@ def context_fields(record: logging.LogRecord) -> dict[str, str]:
 
 def _case_of_temporal_record(record: logging.LogRecord) -> str | None:
     """In the worker, the case of the running activity or workflow, from its workflow id (a business key), so
-    activity code need not pass the case number to each logger call. The SDK's activity context reaches
-    activities run in its thread pool, where our context variables do not."""
+    activity code need not pass the case number to each logger call."""
     workflow_id: object = None
     if activity.in_activity():
         workflow_id = activity.info().workflow_id

@@ -3,6 +3,11 @@
 It is on every log line of the request (core/logging.py) and echoed in the response's `X-Request-ID`, so a
 citizen's or a proxy's report of a failed request leads to its lines. A pure ASGI middleware, not Starlette's
 BaseHTTPMiddleware: the route then runs in the context this sets.
+
+An unhandled error is the case that needs the id most. Starlette answers it (500) in its ServerErrorMiddleware,
+which `add_middleware` always puts outside ours, and the server (uvicorn) logs its traceback after the app has
+raised. So `with_request_ids` puts this middleware outside everything, and the id stays set when the app
+raises: the 500 carries the header and the server's traceback line carries the id.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,7 +52,18 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message)[HEADER] = rid
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id_var.reset(token)
+        await self.app(scope, receive, send_with_id)
+        # Not reset when the app raises: the server logs the traceback next, in this same task, and that line
+        # must name the request. Servers run each request in a task of its own, so the id ends with the request.
+        request_id_var.reset(token)
+
+
+def with_request_ids(app: Starlette) -> None:
+    """Puts `RequestIdMiddleware` around the whole of `app`, outside the error middleware that answers 500s
+    (Starlette has no option for that: its middleware stack is built on first request, by this method)."""
+    build = app.build_middleware_stack
+
+    def stack() -> ASGIApp:
+        return RequestIdMiddleware(build())
+
+    app.build_middleware_stack = stack  # type: ignore[method-assign]

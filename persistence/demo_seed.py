@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from one_things.demo import demo_credit_code, demo_resident_id
@@ -146,3 +148,17 @@ def seed_demo_data(session: Session) -> int:
             issued_at=MARRIED_AT,
         )
     return len(new)
+
+
+def seed_demo_data_once(engine: Engine, attempts: int = 3) -> None:
+    """`seed_demo_data` in its own transaction, safe when several API processes start at once on one database:
+    the one whose rows lose the race on a unique key rolls back and looks again, finding them seeded."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with Session(engine) as session:
+                seed_demo_data(session)
+                session.commit()
+            return
+        except IntegrityError:
+            if attempt == attempts:
+                raise

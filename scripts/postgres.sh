@@ -1,5 +1,8 @@
-# Sourced by scripts/test (not executed): a throwaway PostgreSQL cluster for the tests that run on both databases.
+# Sourced by scripts/test (not executed): a throwaway PostgreSQL cluster for the suite's second run.
 # Usage: source scripts/postgres.sh; start_throwaway_postgres  → exports ONETHING_TEST_POSTGRES_URL, stops on exit.
+# Durability is off (fsync, synchronous commit, full pages): the cluster dies with the run, and the tests'
+# many small commits and database clones are faster without it. Each test folder gets its own database
+# (tests/support/db.py), up to a few hundred at once: max_connections leaves room for their pools.
 
 ensure_postgres() {
   if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
@@ -27,7 +30,8 @@ start_throwaway_postgres() {
   fi
   "${as[@]}" "$bin/initdb" -D "$folder/data" -A trust -U postgres >/dev/null
   "${as[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/log" -w \
-    -o "-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    -o "-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null
   POSTGRES_STOP=("${as[@]}" "$bin/pg_ctl" -D "$folder/data" -m immediate stop)
   trap 'stop_throwaway_postgres' EXIT
   export ONETHING_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"

@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.settings import DEV_CODEC_KEY, Settings
 from core.temporal import data_converter
-from tests.support.db import migrate_data_dir
+from tests.support.db import migrate_data_dir, settings_for
 from tests.support.servers import TEMPORAL_CLI, TEMPORAL_TEST_SERVER, free_port
 
 
@@ -55,8 +55,8 @@ async def shared_skipping_env(converter) -> AsyncIterator[WorkflowEnvironment]: 
 
 
 def stack_settings(data_dir: Path, client: Client, **overrides: object) -> Settings:
+    """Settings of a stack on its own ports and task queue, its projection the data folder's (tests/support/db.py)."""
     values: dict[str, object] = {
-        "data_dir": data_dir,
         "temporal_address": client.service_client.config.target_host,
         "api_port": free_port(),
         "departments_port": free_port(),
@@ -65,7 +65,7 @@ def stack_settings(data_dir: Path, client: Client, **overrides: object) -> Setti
         "task_queue": f"onething-test-{free_port()}",
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return settings_for(data_dir, **values)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDe
 from api.openapi import problems
 from api.params import CaseNo, IdempotencyKey
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
+from core.bounds import SingleLine
 from services.cases import (
     STARTING,
     CaseView,
@@ -71,7 +72,7 @@ def my_applications(
     principal: CitizenDep,
     session: SessionDep,
     clock: ClockDep,
-    on_behalf_of: Annotated[str | None, Query(max_length=128, description="An account you act for")] = None,
+    on_behalf_of: Annotated[SingleLine | None, Query(max_length=128, description="An account you act for")] = None,
 ) -> list[CaseSummary]:
     """My cases (those an agent filed for me too, `acted_by` naming the agent); with `on_behalf_of`, the cases of
     an account I act for that my authority covers."""

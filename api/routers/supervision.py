@@ -12,7 +12,7 @@ from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsD
 from api.openapi import problems
 from api.params import DAYS, CaseNo, Code, CodeFilter, Offset
 from core.auth import Principal, Role
-from core.bounds import Day, MultiLine
+from core.bounds import Day, MultiLine, SingleLine
 from persistence.escalations import EscalationRecord
 from persistence.supervision import (
     AtRiskCase,
@@ -161,8 +161,8 @@ def rectifications(
 def data_access(
     _supervisor: SupervisorDep,
     session: SessionDep,
-    case_no: Annotated[str | None, Query(max_length=40, description="One case number")] = None,
-    reader: Annotated[str | None, Query(max_length=128, description="A reader's opaque account id")] = None,
+    case_no: Annotated[SingleLine | None, Query(max_length=40, description="One case number")] = None,
+    reader: Annotated[SingleLine | None, Query(max_length=128, description="A reader's opaque account id")] = None,
     since: Since = None,
     until: Until = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

@@ -31,7 +31,7 @@ def expiring(days: int) -> datetime:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return migrated_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+    return migrated_engine(tmp_path)
 
 
 @pytest.fixture

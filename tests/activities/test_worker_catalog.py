@@ -9,13 +9,12 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session, select
 
-from core.settings import Settings
 from one_things.live import CHECK_EVERY_SECONDS
 from persistence.db import session_scope
 from persistence.licences import Licence
 from persistence.messages import InboxMessage
 from tests.support.catalog import TWINS, catalogue_with_twins, publish_copy
-from tests.support.db import migrated_engine
+from tests.support.db import migrated_engine, settings_for
 from worker import worker_activities
 from workflows.contracts import ReminderRequest
 
@@ -44,8 +43,8 @@ def titles(session: Session) -> dict[str, str]:
 
 async def test_licence_reminders_read_the_settings_catalogue(tmp_path: Path) -> None:
     folder = catalogue_with_twins(tmp_path / "catalog")
-    settings = Settings(data_dir=tmp_path, catalog_dir=folder)
-    engine = migrated_engine(settings.projection_url)
+    settings = settings_for(tmp_path, catalog_dir=folder)
+    engine = migrated_engine(tmp_path)
     async with httpx.AsyncClient() as http:
         activities = worker_activities(settings, http=http, engine=engine)
     [remind] = [activity for activity in activities if activity.__name__ == "remind_expiring_licences"]

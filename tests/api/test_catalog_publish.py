@@ -16,12 +16,11 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from core.auth import Role
-from core.settings import Settings
 from one_things.loader import load_definition
 from persistence.db import session_scope
 from persistence.definitions import record_definition
 from tests.support.catalog import TWINS, catalogue_with_twins, publish_copy
-from tests.support.db import migrate_data_dir
+from tests.support.db import settings_for
 from tests.support.servers import free_port
 from tests.support.stack import token
 
@@ -53,9 +52,7 @@ class Running:
 async def running(tmp_path: Path) -> AsyncIterator[Running]:
     folder = catalogue_with_twins(tmp_path / "catalog")
     # No Temporal: the catalogue needs none, and the API serves while the case engine is away.
-    settings = Settings(
-        data_dir=migrate_data_dir(tmp_path), catalog_dir=folder, temporal_address=f"127.0.0.1:{free_port()}"
-    )
+    settings = settings_for(tmp_path, catalog_dir=folder, temporal_address=f"127.0.0.1:{free_port()}")
     app = create_app(settings)
     bearer = {"Authorization": f"Bearer {token(settings, Role.CITIZEN, 'citizen-catalogue')}"}
     transport = httpx.ASGITransport(app=app)

@@ -17,10 +17,9 @@ from fastapi import FastAPI
 from api.app import create_app
 from core.auth import Role
 from core.clock import FollowingClock
-from core.settings import Settings
 from persistence.cases import project_case, record_accepted_case
 from persistence.db import session_scope
-from tests.support.db import migrate_data_dir
+from tests.support.db import settings_for
 from tests.support.servers import free_port
 from tests.support.stack import token
 from workflows.contracts import CaseState, Holder, ItemState, ItemStatus, Light
@@ -34,7 +33,7 @@ YELLOW = DUE - timedelta(days=2)
 async def platform(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, FollowingClock, httpx.AsyncClient]]:
     clock = FollowingClock()
     clock.align(ACCEPTED)
-    settings = Settings(data_dir=migrate_data_dir(tmp_path), temporal_address=f"127.0.0.1:{free_port()}")
+    settings = settings_for(tmp_path, temporal_address=f"127.0.0.1:{free_port()}")
     app = create_app(settings, clock=clock)
     clerk = {"Authorization": f"Bearer {token(settings, Role.STAFF, 'clerk-clock', department='cdc')}"}
     async with (

@@ -17,7 +17,7 @@ from api.openapi import operations
 from api.problems import PROBLEM_JSON, Problem
 from core.auth import Role
 from core.settings import Settings
-from tests.support.db import migrate_data_dir
+from tests.support.db import settings_for as migrated_settings
 from tests.support.servers import free_port
 from tests.support.stack import token
 
@@ -54,7 +54,7 @@ EXPECTED = {
 
 def settings_for(folder: Path) -> Settings:
     # No Temporal: the document needs none, and the case engine's absence is itself a declared 503.
-    return Settings(data_dir=migrate_data_dir(folder), temporal_address=f"127.0.0.1:{free_port()}")
+    return migrated_settings(folder, temporal_address=f"127.0.0.1:{free_port()}")
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ from stdnum.cn import ric
 from api.app import create_app
 from core.auth import Role
 from core.privacy import mask_id_no
-from core.settings import Settings
 from persistence.db import make_engine
 from persistence.demo_seed import seed_demo_data
 from persistence.licences import Licence
 from persistence.register import Resident, list_demo_citizens
+from tests.support.db import database_url, settings_for
 from tests.support.servers import ThreadedServer, free_port
 from tests.support.stack import running_stack
 
@@ -134,7 +134,7 @@ async def test_demo_seeding_is_idempotent_and_valid(dev_env, data_dir: Path) -> 
     for _ in range(2):  # the API seeds on every start, on the same database
         async with running_stack(dev_env.client, data_dir, with_worker=False):
             pass
-    engine = make_engine(Settings(data_dir=data_dir).projection_url)
+    engine = make_engine(database_url(data_dir))
     with Session(engine) as session:
         assert seed_demo_data(session) == 0
         session.commit()
@@ -158,9 +158,9 @@ async def test_demo_seeding_is_idempotent_and_valid(dev_env, data_dir: Path) -> 
 
 
 def test_production_seeds_nothing(data_dir: Path) -> None:
-    settings = Settings(
+    settings = settings_for(
+        data_dir,
         environment="production",
-        data_dir=data_dir,
         secret_key="a-production-secret-for-this-test",
         codec_key="cHJvZHVjdGlvbi10ZXN0LWNvZGVjLWtleS0zMmJ5dGU=",
         oidc_issuer="https://id.example.gov.cn",

@@ -1,4 +1,5 @@
-"""One trace from an API request through the workflow start to the worker's activities and department calls.
+"""One trace from an API request through the workflow start to the worker's activities and department calls,
+and the same trace id on the lines those activities log, in the worker's thread pool too.
 
 An in-memory exporter stands in for the OTLP collector; the app and the worker get the same provider, as two
 processes exporting to one collector would. Runs on the shared time-skipping server, worker on its own queue.
@@ -26,8 +27,8 @@ from core.tracing import instrument_httpx, temporal_interceptors
 from departments.app import create_app as create_departments
 from departments.behaviour import StubConfig
 from tests.conftest import stack_settings
-from tests.support.db import migrate_data_dir
 from tests.support.inprocess import InProcessApi
+from tests.support.log_lines import captured_lines
 from tests.support.servers import ThreadedServer
 from worker import build_worker
 
@@ -47,13 +48,15 @@ async def test_a_request_and_its_case_share_one_trace(shared_skipping_env: Workf
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     settings = stack_settings(tmp_path, shared_skipping_env.client)
-    migrate_data_dir(tmp_path)
     traced = Client(**{**shared_skipping_env.client.config(), "interceptors": temporal_interceptors(provider)})
     instrument_httpx(provider)
     app = create_app(settings, tracer_provider=provider)
     try:
-        with ThreadedServer(
-            create_departments(settings, StubConfig(clerk_departments=[])), port=settings.departments_port
+        with (
+            ThreadedServer(
+                create_departments(settings, StubConfig(clerk_departments=[])), port=settings.departments_port
+            ),
+            captured_lines("onething") as logged,
         ):
             async with app.router.lifespan_context(app), build_worker(traced, settings) as worker, worker:
                 api = InProcessApi(app, settings)
@@ -71,9 +74,16 @@ async def test_a_request_and_its_case_share_one_trace(shared_skipping_env: Workf
                     return {"StartWorkflow", "RunWorkflow", "RunActivity"} <= names and bool(calls)
 
                 spans = await spans_until(exporter, joined)
+                # The acceptance notice: a line of `send_message`, a synchronous activity run in the pool.
+                deadline = time.monotonic() + 20
+                while not (threaded := [line for line in logged.lines if line.thread.startswith("activity")]):
+                    assert time.monotonic() < deadline, "no activity logged from the thread pool"
+                    await asyncio.sleep(0.1)
                 await traced.get_workflow_handle(workflow_id(case_no)).terminate("test over")
     finally:
         HTTPXClientInstrumentor().uninstrument()  # the instrumentation is process-wide: leave other tests alone
+    assert {line.fields.get("trace_id") for line in threaded} == {format(trace_id, "032x")}
+    assert {line.fields.get("case_no") for line in threaded} == {case_no}
     start = next(s for s in spans if s.name.startswith("StartWorkflow"))
     assert start.parent is not None
     assert start.parent.span_id in {s.context.span_id for s in spans}  # a child of the request's spans

@@ -69,6 +69,7 @@ def fast_config(**defaults: object) -> StubConfig:
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path,
+        # The stubs' own SQLite file in both runs, as deployed (tests/support/db.py says why).
         departments_database_url=f"sqlite:///{tmp_path / 'departments.db'}",
         secret_key=SECRET,
     )

@@ -14,7 +14,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from sqlalchemy import create_engine, text
 
+from tests.deploy.test_monitoring import promtool
+from tests.support.db import postgres_server
 from tests.support.servers import TEMPORAL_CLI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +61,28 @@ def test_temporal_images_are_the_versions_the_tests_run(services: dict[str, dict
     assert services["temporal-schema"]["image"] == f"temporalio/admin-tools:{server}"
     assert services["temporal-namespace"]["image"] == f"temporalio/admin-tools:{server}"
     assert services["temporal-ui"]["image"] == f"temporalio/ui:{ui}"
+
+
+def test_postgres_image_is_the_major_the_suite_runs_on(services: dict[str, dict[str, Any]]) -> None:
+    server = postgres_server()
+    if server is not None:  # the server this run uses
+        engine = create_engine(server)
+        with engine.connect() as connection:
+            major = int(connection.execute(text("SHOW server_version_num")).scalar_one()) // 10000
+        engine.dispose()
+    else:  # the newest installed, the one scripts/postgres.sh would start
+        installed = sorted(int(folder.name) for folder in Path("/usr/lib/postgresql").glob("[0-9]*"))
+        if not installed:
+            pytest.skip("no PostgreSQL here to compare with: scripts/test installs Debian's")
+        major = installed[-1]
+    assert services["postgres"]["image"].startswith(f"postgres:{major}."), major
+
+
+def test_prometheus_image_is_the_version_that_checks_the_rules(services: dict[str, dict[str, Any]]) -> None:
+    # e.g. "promtool, version 2.42.0+ds (branch: debian/sid, ...)": the engine the alert rules' unit tests ran on.
+    version = re.search(r"version (\d+\.\d+\.\d+)", promtool("--version"))
+    assert version, "promtool printed no version"
+    assert services["prometheus"]["image"] == f"prom/prometheus:v{version.group(1)}"
 
 
 def test_long_running_services_have_healthchecks_and_restart_policies(services: dict[str, dict[str, Any]]) -> None:

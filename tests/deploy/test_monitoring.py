@@ -13,10 +13,9 @@ import yaml
 
 from api.app import create_app
 from core import metrics
-from core.settings import Settings
 from services.metrics import record_escalation
 from tests.deploy.monitoring import PROMETHEUS, dashboard, dashboard_queries, metric_names
-from tests.support.db import migrate_data_dir
+from tests.support.db import settings_for
 from tests.support.scrape import sample
 from tests.support.servers import ThreadedServer, free_port
 
@@ -73,9 +72,7 @@ def test_metrics_module_lists_every_metric_in_its_docstring() -> None:
 
 
 async def test_the_api_serves_its_metrics(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=migrate_data_dir(tmp_path), temporal_address=f"127.0.0.1:{free_port()}"
-    )  # no Temporal needed
+    settings = settings_for(tmp_path, temporal_address=f"127.0.0.1:{free_port()}")  # no Temporal needed
     with ThreadedServer(create_app(settings)) as server:
         async with httpx.AsyncClient(base_url=server.url) as api:
             before = await api.get("/metrics")

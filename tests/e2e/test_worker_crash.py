@@ -18,6 +18,7 @@ from core.settings import Settings
 from one_things.catalog import load_catalog
 from one_things.demo import demo_request
 from persistence.db import make_engine
+from tests.support.db import process_environment
 from tests.support.people import held_personal_data
 from tests.support.stack import running_stack
 from tests.support.staff import approve_queue
@@ -33,7 +34,7 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         **os.environ,
         "ONETHING_TEMPORAL_ADDRESS": settings.temporal_address,
         "ONETHING_TASK_QUEUE": settings.task_queue,
-        "ONETHING_DATA_DIR": str(settings.data_dir),
+        **process_environment(settings),
         "ONETHING_API_PORT": str(settings.api_port),
         "ONETHING_DEPARTMENTS_PORT": str(settings.departments_port),
         "ONETHING_METRICS_PORT": str(settings.metrics_port),

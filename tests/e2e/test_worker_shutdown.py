@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
+import time
 from datetime import date
 from pathlib import Path
 
@@ -71,7 +72,8 @@ async def _records(stack, case_no: str) -> list[dict[str, object]]:  # type: ign
 
 
 async def _until_the_department_holds(stack, case_no: str) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(300):
+    deadline = time.monotonic() + 60  # the worker process starts first: seconds on a busy machine
+    while time.monotonic() < deadline:
         if await _records(stack, case_no):
             return
         await asyncio.sleep(0.05)

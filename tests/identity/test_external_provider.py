@@ -13,8 +13,7 @@ import httpx
 from api.app import create_app
 from api.sessions import SESSION_COOKIE
 from core.auth import Role, read_token
-from core.settings import Settings
-from tests.support.db import migrate_data_dir
+from tests.support.db import settings_for
 from tests.support.inprocess import in_process_api
 from tests.support.oidc import sign_in
 from tests.support.servers import ThreadedServer, free_port
@@ -22,8 +21,8 @@ from tests.support.servers import ThreadedServer, free_port
 
 async def test_sign_in_through_a_provider_over_http(tmp_path: Path) -> None:
     port = free_port()
-    provider_settings = Settings(
-        data_dir=migrate_data_dir(tmp_path / "provider"),
+    provider_settings = settings_for(
+        tmp_path / "provider",
         api_port=port,
         temporal_address=f"127.0.0.1:{free_port()}",
         oidc_redirect_url="http://127.0.0.1:8000/auth/callback",  # the relying party's, as registered

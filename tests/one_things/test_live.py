@@ -82,7 +82,7 @@ def test_a_broken_file_leaves_the_last_good_catalogue_and_is_reported_once(
 def test_an_edit_that_kept_a_stored_version_is_refused_until_the_version_is_raised(
     folder: Path, tmp_path: Path
 ) -> None:
-    engine = migrated_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+    engine = migrated_engine(tmp_path)
     with session_scope(engine) as session:  # a case was accepted on first v1
         record_definition(session, thing=load_definition(folder / "first.yaml"), accepted_at=datetime.now(UTC))
     live = LiveCatalog(folder, earlier=StoredVersions(engine), check_every=0)

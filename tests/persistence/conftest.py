@@ -1,13 +1,11 @@
-"""Databases for the migration tests: a SQLite file, and a fresh PostgreSQL database when one is offered.
+"""Databases for the migration tests: an empty SQLite file, and an empty PostgreSQL database when the run has one.
 
-PostgreSQL runs when ONETHING_TEST_POSTGRES_URL names a server the tests may create databases on (e.g.
-`postgresql+psycopg://postgres@127.0.0.1:5432/postgres`, a throwaway cluster: docs/operations.md); without
-it those cases are skipped, saying so.
+These tests need a database with no schema at all (tests/support/db.py gives every other test one at head), so
+they make their own: each kind in every run that has it, skipped with the reason where PostgreSQL is not offered.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-POSTGRES_ENV = "ONETHING_TEST_POSTGRES_URL"
+from tests.support.db import POSTGRES_ENV, postgres_server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -25,7 +23,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'projection.db'}"
         return
-    server = os.environ.get(POSTGRES_ENV)
+    server = postgres_server()
     if not server:
         pytest.skip(f"no PostgreSQL: set {POSTGRES_ENV} to run the migrations on it too")
     name = f"onething_test_{uuid.uuid4().hex[:12]}"

@@ -25,7 +25,7 @@ AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return migrated_engine(f"sqlite:///{tmp_path / 'projection.db'}")
+    return migrated_engine(tmp_path)
 
 
 def write(folder: Path, text: str) -> Path:
@@ -119,6 +119,7 @@ def test_validate_checks_against_the_platform_database(
     write(tmp_path / "catalog", text)
     database_url(str(engine.url))
     result = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])
+    # A SQLite file in both runs: the rule is that a database which is not there is not created.
     missing = tmp_path / "none.db"
     database_url(f"sqlite:///{missing}")
     without = CliRunner().invoke(things_app, ["validate", str(tmp_path / "catalog")])

@@ -51,7 +51,7 @@ CALLS = [
 
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[Session]:
-    engine = migrated_engine(f"sqlite:///{tmp_path / 'health.db'}")
+    engine = migrated_engine(tmp_path / "health")
     with session_scope(engine) as writing:
         for department, operation, outcome, latency_ms, attempt, seconds in CALLS:
             record_call(
@@ -118,7 +118,7 @@ def test_a_failure_count_below_the_threshold_is_no_outage(session: Session) -> N
 
 def test_an_open_outage_ahead_of_the_clock_lasts_to_its_last_failure(tmp_path: Path) -> None:
     """A time-skipping simulation logs calls in the future: the open outage is not cut at the host's now."""
-    engine = migrated_engine(f"sqlite:///{tmp_path / 'future.db'}")
+    engine = migrated_engine(tmp_path / "future")
     future = datetime.now(UTC) + timedelta(days=30)
     with session_scope(engine) as writing:
         for seconds in (0, 10, 40):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from tests.support.db import unreachable_database_url
 from tests.support.inprocess import in_process_api
 
 
@@ -25,7 +26,7 @@ async def test_not_ready_without_the_case_engine_but_alive(tmp_path: Path) -> No
 async def test_not_ready_without_the_database(tmp_path: Path) -> None:
     async with in_process_api(tmp_path) as api, api.client() as client:
         working = api.app.state.engine
-        api.app.state.engine = create_engine(f"sqlite:///{tmp_path / 'gone' / 'onething.db'}")  # cannot open
+        api.app.state.engine = create_engine(unreachable_database_url(tmp_path))
         try:
             ready = await client.get("/readyz")
         finally:

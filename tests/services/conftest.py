@@ -1,4 +1,4 @@
-"""The fast services tier: the business rules called directly, on a SQLite file, with a fake case gateway."""
+"""The fast services tier: the business rules called directly, on the run's database, with a fake case gateway."""
 
 from __future__ import annotations
 
@@ -13,19 +13,19 @@ from core.settings import Settings
 from one_things.catalog import Catalog, load_catalog
 from persistence.db import session_scope
 from persistence.demo_seed import seed_demo_data
-from tests.support.db import migrated_engine
+from tests.support.db import migrated_engine, settings_for
 from tests.support.fake_gateway import FakeCaseGateway
 
 
 @pytest.fixture(scope="package")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=Path(tmp_path_factory.mktemp("services")))
+    return settings_for(Path(tmp_path_factory.mktemp("services")))
 
 
 @pytest.fixture(scope="package")
 def engine(settings: Settings) -> Iterator[Engine]:
     # One database for the folder: each test uses its own applicants, so their rows never meet.
-    engine = migrated_engine(settings.projection_url)
+    engine = migrated_engine(settings.data_dir)
     with session_scope(engine) as session:
         seed_demo_data(session)
     yield engine

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from core.settings import Settings
 from persistence.db import make_engine
 from persistence.materials import MaterialUpload
 from persistence.ratings import OVERALL, RatingRecord
@@ -18,7 +17,7 @@ from persistence.tables import ApplicationRequest, CaseRecord, ItemRecord
 from simulation.runner import Plan, simulate
 from simulation.scenario import Delay, Scenario
 from simulation.timeserver import libfaketime
-from tests.support.db import migrate_data_dir
+from tests.support.db import settings_for
 
 pytestmark = pytest.mark.e2e  # a whole stack on the time-skipping server, in its own processes
 
@@ -39,7 +38,7 @@ BUSY = dataclasses.replace(
 
 
 async def test_a_small_run_fills_the_projection_with_consistent_figures(tmp_path: Path) -> None:
-    settings = Settings(data_dir=migrate_data_dir(tmp_path / "data"))
+    settings = settings_for(tmp_path / "data")
     lines: list[str] = []
     outcome = await simulate(settings, Plan(count=20, weeks=2, seed=4), scenario=BUSY, echo=lines.append)
 

@@ -1,4 +1,4 @@
-"""The real API in the test's own process, its lifespan run, on a SQLite file, with a fake case gateway.
+"""The real API in the test's own process, its lifespan run, on the run's database, with a fake case gateway.
 
 No Temporal: `get_case_gateway` is overridden with a `FakeCaseGateway` (which projects the cases it holds
 into the app's own database), and the Temporal address points at a closed port, so the few routes that
@@ -24,7 +24,7 @@ from core.auth import Principal, Role, issue_token
 from core.settings import Settings
 from one_things.catalog import Catalog, load_catalog
 from one_things.demo import demo_request
-from tests.support.db import migrate_data_dir
+from tests.support.db import settings_for
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.people import register_if_test_citizen
 from tests.support.servers import free_port
@@ -76,7 +76,7 @@ class InProcessApi:
 
 @asynccontextmanager
 async def in_process_api(data_dir: Path, **overrides: Any) -> AsyncIterator[InProcessApi]:
-    settings = Settings(data_dir=migrate_data_dir(data_dir), temporal_address=f"127.0.0.1:{free_port()}", **overrides)
+    settings = settings_for(data_dir, temporal_address=f"127.0.0.1:{free_port()}", **overrides)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         api = InProcessApi(app, settings)

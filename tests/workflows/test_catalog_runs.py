@@ -32,7 +32,6 @@ from one_things.schema import IntegrationMode, OneThing
 from persistence.cases import get_case
 from persistence.db import make_engine
 from persistence.tables import CaseRecord, ItemRecord
-from tests.support.db import migrate_data_dir
 from tests.support.servers import TEMPORAL_TEST_SERVER, ThreadedServer
 from tests.workflows.harness import Harness, harness
 from workflows.bundle import OneThingWorkflow
@@ -90,7 +89,7 @@ async def catalog_stack(tmp_path_factory: pytest.TempPathFactory, converter: Any
         test_server_existing_path=str(TEMPORAL_TEST_SERVER), data_converter=converter
     )
     try:
-        async with harness(env, migrate_data_dir(tmp_path_factory.mktemp("catalog"))) as h:
+        async with harness(env, tmp_path_factory.mktemp("catalog")) as h:
             with ThreadedServer(create_api(h.settings), port=h.settings.api_port):
                 yield h
     finally:

@@ -79,7 +79,10 @@ async def test_lights_rates_clock_days_and_forecast(skipping_env: WorkflowEnviro
         await h.configure("alpha", correction_rate=0.0)
         d = await h.start(THING, "SV-D")
         for handle in (a, b, d):
-            state = await until(handle, lambda s: s.item("second").holder == "staff")
+            # The holder is set before the deadline activity answers: wait for both.
+            state = await until(
+                handle, lambda s: s.item("second").holder == "staff" and s.item("second").due_at is not None
+            )
         assert state.item("second").due_at == sh(4, 8, 0)
         assert state.item("second").statutory_due_at == sh(4, 10, 0)
 
