@@ -123,11 +123,12 @@ def show(modes: list[Mode]) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     thing = benchmark_thing()
-    regular_write = CaseProjector.write
+    regular_write = CaseProjector.__dict__["write"]
+    local_write = staticmethod(write_as_local_activity)
     modes: list[Mode] = []
     with tempfile.TemporaryDirectory(prefix="onething-projection-") as tmp:
         for label in args.modes:
-            CaseProjector.write = write_as_local_activity if label == "local" else regular_write  # type: ignore[method-assign]
+            CaseProjector.write = local_write if label == "local" else regular_write  # type: ignore[method-assign]
             print(f"== {label}: {args.bundles} bundles, {args.concurrency} in flight", flush=True)
             modes.append(await measure(Path(tmp), thing, label, args))
     CaseProjector.write = regular_write  # type: ignore[method-assign]

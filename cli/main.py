@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from cli.chaos import chaos_command
 from cli.db import db_app, require_current_schema
 from cli.things import example_command, things_app
 from core.auth import Principal, Role, issue_token
@@ -15,6 +16,7 @@ app = typer.Typer(help="onething: get one thing done for a citizen.", no_args_is
 app.add_typer(things_app, name="things")
 app.add_typer(db_app, name="db")
 app.command("example")(example_command)
+app.command("chaos")(chaos_command)
 
 
 @app.command()
