@@ -369,10 +369,12 @@ def schemathesis_roles(max_examples: int, max_seconds: int) -> Scenario:
             for role, bearer in roles.items():
                 report = Path(tmp) / f"{role}.xml"
                 await asyncio.to_thread(run_schemathesis, stack, bearer, report, max_examples, max_seconds)
-                failed = server_errors(report, stack.settings.api_url)
+                failed, untested = read_report(report, stack.settings.api_url)
                 total += len(failed)
                 outcome.add(f"{role}: operations with a server error", len(failed), not failed)
+                outcome.add(f"{role}: operations schemathesis could not test", len(untested))
                 outcome.findings += [f"{role}: {finding}" for finding in failed]
+                outcome.findings += [f"{role}, not tested: {finding}" for finding in untested]
         outcome.add("server errors found, all roles", total, total == 0)
 
     return run
@@ -394,21 +396,30 @@ def run_schemathesis(stack: ChaosStack, bearer: str, report: Path, max_examples:
     subprocess.run(command, stdout=quiet, stderr=quiet, timeout=max_seconds + 120, check=False)
 
 
-def server_errors(report: Path, api_url: str) -> list[str]:
-    """`<operation>: <the request that got a 5xx>` for each operation the report holds a failure of."""
+def read_report(report: Path, api_url: str) -> tuple[list[str], list[str]]:
+    """(server errors, operations schemathesis could not test), one line each naming the operation.
+
+    A `failure` is a check that failed (with only `not_a_server_error` checked: a 5xx answer, shown with
+    the request that got it); an `error` is schemathesis itself failing (a timeout, a schema it cannot use).
+    """
     if not report.exists() or not report.stat().st_size:
-        return ["no report: schemathesis did not finish"]
-    found = []
+        return [], ["no report: schemathesis did not finish"]
+    server, untested = [], []
     # The report is a file schemathesis, started by us, just wrote in our own temp folder: not outside input.
     for case in ElementTree.parse(report).getroot().iter("testcase"):  # noqa: S314
-        for failure in (*case.iter("failure"), *case.iter("error")):
+        name = case.get("name")
+        for failure in case.iter("failure"):
             lines = [line.strip() for line in (failure.text or "").splitlines() if line.strip()]
             status = next((line for line in lines if line.startswith("[5")), failure.get("message") or "failed")
             request = next((line for line in lines if line.startswith("curl ")), "")
             request = request.replace("-H 'Authorization: [Filtered]' ", "").replace(api_url, "")
-            found.append(f"{case.get('name')}: {status} {request}".strip())
+            server.append(f"{name}: {status} {request}".strip())
             break
-    return found
+        for error in case.iter("error"):
+            text = " ".join((error.text or error.get("message") or "error").split())
+            untested.append(f"{name}: {text[:300]}")
+            break
+    return server, untested
 
 
 # --- every finished history replays -------------------------------------------------------------------
