@@ -402,7 +402,8 @@ def run_schemathesis(stack: ChaosStack, bearer: str, report: Path, max_examples:
     ]
     # Its own exit code says only whether it found something; the report says what.
     quiet = subprocess.DEVNULL
-    subprocess.run(command, stdout=quiet, stderr=quiet, timeout=max_seconds + 120, check=False)
+    # Run in the report's temp folder: schemathesis keeps a `.schemathesis/` cache where it runs.
+    subprocess.run(command, stdout=quiet, stderr=quiet, cwd=report.parent, timeout=max_seconds + 120, check=False)
 
 
 def read_report(report: Path, api_url: str) -> tuple[list[str], list[str]]:

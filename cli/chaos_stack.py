@@ -2,10 +2,9 @@
 
 The parts are the real processes (`devstack.stack.dev_parts`) under the real process manager, driven from
 one thread of their own: the manager ties its children to the thread that spawned them (PR_SET_PDEATHSIG),
-so that thread lives as long as the stack. The manager restarts what a scenario kills, with a short backoff
-and no give-up, because killing parts over and over is the point here. Children inherit this process's
-environment, so the stack's ONETHING_* settings are put there before anything starts (which is why the
-suite runs as its own command, never inside another program).
+so that thread lives as long as the stack. The manager restarts what a scenario kills, with a short
+backoff. Children inherit this process's environment, so the stack's ONETHING_* settings are put there
+before anything starts (which is why the suite runs as its own command, never inside another program).
 """
 
 from __future__ import annotations
@@ -91,7 +90,6 @@ class ChaosStack:
             out=log,
             backoff=0.5,
             max_backoff=4.0,
-            max_failures=1_000_000,
             stop_timeout=10.0,
             poll_interval=0.1,
         )

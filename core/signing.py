@@ -8,6 +8,10 @@ import time
 
 TIMESTAMP_HEADER = "X-Onething-Timestamp"
 SIGNATURE_HEADER = "X-Onething-Signature"
+KEY_ID_HEADER = "X-Onething-Key-Id"
+"""Which of the department's keys signed (contract v1): during a rotation two keys verify, each by its id."""
+DERIVED_KEY_ID = "derived"
+"""The id of the key `department_key` derives from the master secret (the only key before keys are issued)."""
 MAX_SKEW_SECONDS = 300
 """A callback older or newer than this is refused, so a captured one cannot be replayed later."""
 
@@ -22,9 +26,9 @@ def sign(key: bytes, timestamp: int, body: bytes) -> str:
     return f"sha256={mac}"
 
 
-def signed_headers(key: bytes, body: bytes, now: float | None = None) -> dict[str, str]:
+def signed_headers(key: bytes, body: bytes, now: float | None = None, key_id: str = DERIVED_KEY_ID) -> dict[str, str]:
     timestamp = int(time.time() if now is None else now)
-    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(key, timestamp, body)}
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(key, timestamp, body), KEY_ID_HEADER: key_id}
 
 
 def verify(key: bytes, timestamp: str, signature: str, body: bytes, now: float | None = None) -> str | None:

@@ -3,16 +3,21 @@
 Department systems do not hold user tokens: a callback proves itself with an HMAC over a timestamp and
 the raw body, with a key per department. A verified result goes straight to the case's workflow as an
 update, whose validator takes it, ignores it (a repeat, an earlier round, a closed case: 200, stop sending)
-or refuses it (422, or 425 for an item not yet submitted); the answer is the workflow's own.
+or refuses it (422, or 409 for an item not yet submitted); the answer is the workflow's own.
+
+Before any of that the body is read with a cap (413, the rest never read, so a huge unsigned body costs the
+process no memory) and senders of bad signatures are limited per department path and address (429).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
 
+from api.callback_failures import CallbackFailures, callback_failures
+from api.capped_body import read_capped
 from api.deps import CaseGatewayDep, SettingsDep
 from api.openapi import problems
 from api.problems import ProblemError
@@ -32,12 +37,15 @@ class CallbackReceipt(BaseModel):
     detail: str
 
 
-# The body is read raw, as the signature covers its bytes: its 401 and 422 are this router's own.
-@router.post("/{department}", responses=problems(401, 422, NotFoundError, ConflictError, InvalidError))
-async def department_callback(
-    department: str, request: Request, settings: SettingsDep, cases: CaseGatewayDep
-) -> CallbackReceipt:
-    body = await request.body()
+FailuresDep = Annotated[CallbackFailures, Depends(callback_failures)]
+
+
+async def signed_body(department: str, request: Request, settings: SettingsDep, failures: FailuresDep) -> bytes:
+    """The raw body, once its size and signature are good. A dependency listed before the case gateway, so a
+    body is judged (413, 401, 429) even while the case engine is down."""
+    address = request.client.host if request.client else "unknown"
+    await failures.refuse_if_over(department, address)
+    body = await read_capped(request, settings.callback_max_bytes, what="department callback body")
     refusal = verify(
         department_key(settings.secret_key, department),
         request.headers.get(TIMESTAMP_HEADER, ""),
@@ -45,7 +53,16 @@ async def department_callback(
         body,
     )
     if refusal:
+        await failures.count(department, address)
         raise ProblemError(401, "Bad signature", refusal)
+    return body
+
+
+# The body is read raw, as the signature covers its bytes: its 401, 413, 422 and 429 are this router's own.
+@router.post("/{department}", responses=problems(401, 413, 422, 429, NotFoundError, ConflictError, InvalidError))
+async def department_callback(
+    department: str, body: Annotated[bytes, Depends(signed_body)], cases: CaseGatewayDep
+) -> CallbackReceipt:
     try:
         result = CallbackBody.model_validate_json(body)
     except ValidationError as error:
