@@ -1,4 +1,4 @@
-"""Writes case state into the SQL projection; run as a local activity so it adds no task-queue round trip."""
+"""Writes case state into the SQL projection: a regular activity (workflows/projection.py says why)."""
 
 from __future__ import annotations
 

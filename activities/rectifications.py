@@ -1,4 +1,4 @@
-"""Writes rectification state into the SQL projection; a local activity, like the case projection."""
+"""Writes rectification state into the SQL projection; a regular activity, like the case projection."""
 
 from __future__ import annotations
 

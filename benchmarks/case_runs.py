@@ -45,6 +45,7 @@ from core.temporal import data_converter
 from one_things.catalog import load_catalog
 from one_things.demo import demo_application
 from one_things.schema import IntegrationMode, OneThing
+from tests.support.db import migrate_data_dir
 from tests.support.servers import TEMPORAL_CLI
 from tests.support.stack import Stack, running_stack
 from workflows.bundle import OneThingWorkflow
@@ -89,6 +90,7 @@ async def environment(
 ) -> AsyncIterator[Stack]:
     """A fresh dev server on `workdir/temporal.db`, the stubs, the API and a worker."""
     make_dir(workdir)
+    migrate_data_dir(workdir)  # the API and worker refuse a projection that is not at head
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_CLI),
         dev_server_database_filename=str(workdir / "temporal.db"),

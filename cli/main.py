@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from cli.chaos import chaos_command
 from cli.db import db_app, require_current_schema
 from cli.departments import departments_app
 from cli.things import example_command, things_app
@@ -17,6 +18,7 @@ app.add_typer(things_app, name="things")
 app.add_typer(db_app, name="db")
 app.add_typer(departments_app, name="departments")
 app.command("example")(example_command)
+app.command("chaos")(chaos_command)
 
 
 @app.command()

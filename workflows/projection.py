@@ -2,8 +2,17 @@
 
 Items change the case's state many times in one workflow activation (a result completes one item and
 starts the next); pages need only the last of those states. So a change only marks the state dirty, and a
-background task writes the whole state once per activation through a local activity (no task-queue round
-trip). The write is keyed by `seq`, so a retried or replayed write never goes backwards.
+background task writes the whole state once per activation, one write at a time. The write is keyed by
+`seq`, so a retried or replayed write never goes backwards.
+
+The write is a regular activity, no longer a local one (patch PROJECTION_AS_ACTIVITY). A local activity's
+resolution is not an event in the history: live, it arrives in an activation of its own as soon as it
+finishes; on replay, the SDK delivers it where its marker sits, possibly beside other jobs, and local and
+regular activities draw their ids from one sequence. Under queries every 50 ms (each may make the worker
+replay the case) histories failed with "Activity id of scheduled event '10' does not match activity id of
+activity command '11'" even with only one local activity in flight (tests/faults/test_replay_under_queries.py;
+the SDK's open issues temporalio/sdk-python#1578 and #1881 are the same family). A regular activity is
+ordered by the history alone. What it costs: docs/reliability.md §1 (`python -m benchmarks.projection_modes`).
 """
 
 from __future__ import annotations
@@ -16,6 +25,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
     from workflows import policies
     from workflows.contracts import CaseState
+
+
+PROJECTION_AS_ACTIVITY = "projection-as-activity"
+"""Patch: histories recorded before it wrote the projection through a local activity."""
 
 
 class CaseProjector:
@@ -41,16 +54,24 @@ class CaseProjector:
             self._writer.cancel()
 
     async def _write_changes(self) -> None:
+        # The only caller of `write`: one write at a time (see the module's docstring).
         while True:
             await workflow.wait_condition(lambda: self._dirty)
             self._dirty, self._writing = False, True
             self._state.seq += 1
             self._state.as_of = workflow.now()
             try:
-                await workflow.execute_local_activity_method(
-                    ProjectionActivities.project_case_state,
-                    self._state.model_copy(deep=True),
-                    **policies.PROJECTION.options(),
-                )
+                await self.write(self._state.model_copy(deep=True))
             finally:
                 self._writing = False
+
+    @staticmethod
+    async def write(state: CaseState) -> None:
+        if workflow.patched(PROJECTION_AS_ACTIVITY):
+            await workflow.execute_activity_method(
+                ProjectionActivities.project_case_state, state, **policies.PROJECTION.options()
+            )
+        else:
+            await workflow.execute_local_activity_method(
+                ProjectionActivities.project_case_state, state, **policies.PROJECTION.options()
+            )

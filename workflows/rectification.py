@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         RectificationStatus,
         ShiftRequest,
     )
+    from workflows.projection import PROJECTION_AS_ACTIVITY
 
 REPLY_WORKING_DAYS = 15
 CITIZEN_WINDOW = timedelta(days=15)
@@ -167,11 +168,16 @@ class RectificationWorkflow:
 
     async def _project(self) -> None:
         self._state.seq += 1
-        await workflow.execute_local_activity_method(
-            RectificationActivities.project_rectification,
-            self._state.model_copy(deep=True),
-            **policies.PROJECTION.options(),
-        )
+        state = self._state.model_copy(deep=True)
+        # A regular activity, as the case's projection (workflows/projection.py says why).
+        if workflow.patched(PROJECTION_AS_ACTIVITY):
+            await workflow.execute_activity_method(
+                RectificationActivities.project_rectification, state, **policies.PROJECTION.options()
+            )
+        else:
+            await workflow.execute_local_activity_method(
+                RectificationActivities.project_rectification, state, **policies.PROJECTION.options()
+            )
 
     # --- messages ---------------------------------------------------------------------------------
 

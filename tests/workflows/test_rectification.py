@@ -90,6 +90,7 @@ async def test_unanswered_rectification_turns_red_after_fifteen_working_days(
         await handle.execute_update(RectificationWorkflow.reply, RectificationReply(text="已整改", staff="clerk"))
         await handle.execute_update(RectificationWorkflow.confirm, CitizenVerdict())
         result = await handle.result()
+        await record_history(handle, "rectification_red")
         assert result.status == "confirmed"
         assert result.light == "red"
 
