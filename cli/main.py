@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.db import db_app, require_current_schema
+from cli.departments import departments_app
 from cli.things import example_command, things_app
 from core.auth import Principal, Role, issue_token
 from core.settings import get_settings
@@ -14,6 +15,7 @@ from core.settings import get_settings
 app = typer.Typer(help="onething: get one thing done for a citizen.", no_args_is_help=True)
 app.add_typer(things_app, name="things")
 app.add_typer(db_app, name="db")
+app.add_typer(departments_app, name="departments")
 app.command("example")(example_command)
 
 
@@ -60,14 +62,6 @@ def api() -> None:
     settings = get_settings()
     require_current_schema(settings)
     run_api(settings)
-
-
-@app.command()
-def departments() -> None:
-    """Run the department stub back-ends (development and tests)."""
-    from departments.server import run_departments
-
-    run_departments(get_settings())
 
 
 @app.command()

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     catalog_dir: Path | None = None
     """The folder of one-thing definitions (*.yaml); empty means the package's own catalogue."""
 
+    department_registry: Path | None = None
+    """The department registry (YAML: base URL, credentials, timeouts, field mapping per department); empty means
+    the package's demo registry, which reaches the stubs (docs/departments.md)."""
+
     calendar_adjustments: Path | None = None
     """YAML of official 调休 announcements newer than the holidays package (days_off, workdays)."""
 

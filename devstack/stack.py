@@ -18,6 +18,7 @@ stack with exit code 1. Ctrl-C, SIGTERM or SIGHUP stops the parts in reverse ord
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -25,7 +26,10 @@ from pathlib import Path
 from types import FrameType
 
 from core.settings import Settings
+from departments.behaviour import CLERK_ENV
 from devstack.processes import Part, ProcessManager, StartupError, http_ok, port_open
+from one_things.catalog import catalog_folder, load_catalog
+from one_things.department_registry import auto_clerk_departments, load_registry
 from persistence.migrate import upgrade
 
 # SIGHUP too: closing the terminal stops the stack in order instead of orphaning its parts.
@@ -65,9 +69,9 @@ def temporal_part(settings: Settings, data_dir: Path) -> Part:
     return Part("temporal", argv, port_open(host, port), title="Temporal dev server")
 
 
-def _onething(command: str) -> list[str]:
+def _onething(*command: str) -> list[str]:
     # The venv's python and the installed `cli` package, whatever is on PATH.
-    return [sys.executable, "-c", "from cli.main import main; main()", command]
+    return [sys.executable, "-c", "from cli.main import main; main()", *command]
 
 
 def dev_parts(settings: Settings, data_dir: Path) -> list[Part]:
@@ -75,7 +79,7 @@ def dev_parts(settings: Settings, data_dir: Path) -> list[Part]:
         temporal_part(settings, data_dir),
         Part(
             "departments",
-            _onething("departments"),
+            _onething("departments", "stubs"),
             http_ok(f"{settings.departments_url}/healthz"),
             title="department stubs",
         ),
@@ -90,6 +94,7 @@ def run_dev_stack(settings: Settings) -> None:
     # The embedded stack is its own operator: it upgrades the schema once, before any part starts, so the
     # API and worker it launches find the database at head (they never change it themselves).
     upgrade(settings.projection_url)
+    _clerk_from_registry(settings)
     try:
         parts = dev_parts(settings, data_dir)
     except StartupError as error:
@@ -107,6 +112,14 @@ def run_dev_stack(settings: Settings) -> None:
             signal.signal(signum, handler)
     if code:
         raise SystemExit(code)
+
+
+def _clerk_from_registry(settings: Settings) -> None:
+    """The stubs' auto-clerk works the queues the registry gives it (an operator's variable still wins)."""
+    if CLERK_ENV in os.environ:
+        return
+    things = load_catalog(catalog_folder(settings)).all()
+    os.environ[CLERK_ENV] = ",".join(auto_clerk_departments(load_registry(settings), things))
 
 
 def _run(manager: ProcessManager, settings: Settings, data_dir: Path) -> int:
