@@ -10,12 +10,14 @@ from sqlalchemy.engine import Engine
 
 from activities.calendar import CalendarActivities
 from activities.departments import DepartmentActivities
+from activities.gateways import DepartmentHttp, GatewayContext, Gateways
 from activities.licence_reminders import LicenceReminderActivities
 from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
 from core.calendar import NONE, Adjustments
 from core.clock import SYSTEM_CLOCK, Clock
+from one_things.department_registry import Registry
 from one_things.live import LiveCatalog
 
 
@@ -24,13 +26,17 @@ def build_activities(
     http: httpx.AsyncClient,
     engine: Engine,
     catalog: LiveCatalog,
-    departments_url: str,
+    registry: Registry,
     api_url: str,
+    department_http: DepartmentHttp | None = None,
     calendar_adjustments: Adjustments = NONE,
     transport: Transport | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> list[Callable[..., Any]]:
-    departments = DepartmentActivities(http, engine, departments_url, callback_base_url=api_url)
+    """`department_http` carries the client certificates and rate limits of the departments (its owner closes
+    it); None makes one on `http`."""
+    context = GatewayContext(http=department_http or DepartmentHttp(http, clock), callback_base_url=api_url)
+    departments = DepartmentActivities(Gateways(registry, context), engine)
     calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine, calendar_adjustments, clock)
     # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.

@@ -102,7 +102,7 @@ def _simulated_failure(stored: bool) -> ProblemError:
     )
 
 
-@business.post("/stub/{department}/submissions")
+@business.post("/departments/{department}/submissions")
 async def submit(department: str, body: SubmissionIn, state: State) -> SubmissionOut:
     if body.mode == "async_callback" and not body.callback_url:
         raise ProblemError(
@@ -149,7 +149,7 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
     return SubmissionOut.of(record)
 
 
-@business.get("/stub/{department}/submissions/{idempotency_key}")
+@business.get("/departments/{department}/submissions/{idempotency_key}")
 async def get_submission(department: str, idempotency_key: str, state: State) -> SubmissionOut:
     record = store.get_record(state.engine, department=department, key=idempotency_key)
     if record is None:
@@ -157,7 +157,7 @@ async def get_submission(department: str, idempotency_key: str, state: State) ->
     return SubmissionOut.of(record)
 
 
-@business.post("/stub/{department}/submissions/{idempotency_key}/withdraw")
+@business.post("/departments/{department}/submissions/{idempotency_key}/withdraw")
 async def withdraw(department: str, idempotency_key: str, state: State) -> SubmissionOut:
     record = store.withdraw(state.engine, department=department, key=idempotency_key, now=state.clock.now())
     state.dispatcher.cancel(record.id)
@@ -165,7 +165,7 @@ async def withdraw(department: str, idempotency_key: str, state: State) -> Submi
     return SubmissionOut.of(record)
 
 
-@business.post("/stub/{department}/escalations")
+@business.post("/departments/{department}/escalations")
 async def escalate(department: str, body: EscalationIn, state: State) -> EscalationOut:
     row = store.record_escalation(state.engine, department=department, now=state.clock.now(), **body.model_dump())
     log.warning(
@@ -179,29 +179,29 @@ async def escalate(department: str, body: EscalationIn, state: State) -> Escalat
     return EscalationOut.model_validate(row, from_attributes=True)
 
 
-@router.get("/stub/{department}/escalations")
+@router.get("/admin/{department}/escalations")
 async def list_escalations(department: str, state: State) -> list[EscalationOut]:
     rows = store.list_escalations(state.engine, department=department)
     return [EscalationOut.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.get("/stub/records")
+@router.get("/admin/records")
 async def all_records(state: State) -> list[RecordWithDepartment]:
     return [RecordWithDepartment.model_validate(r, from_attributes=True) for r in store.list_records(state.engine)]
 
 
-@router.get("/stub/{department}/records")
+@router.get("/admin/{department}/records")
 async def department_records(department: str, state: State) -> list[RecordOut]:
     records: list[StubRecord] = store.list_records(state.engine, department=department)
     return [RecordOut.model_validate(r, from_attributes=True) for r in records]
 
 
-@router.get("/stub/{department}/config")
+@router.get("/admin/{department}/config")
 async def get_config(department: str, state: State) -> DepartmentBehaviour:
     return state.config.behaviour(department)
 
 
-@router.put("/stub/{department}/config")
+@router.put("/admin/{department}/config")
 async def put_config(department: str, update: Annotated[dict[str, Any], Body()], state: State) -> DepartmentBehaviour:
     # Validated here rather than by a typed body so the fields left out fall back to the defaults.
     try:
@@ -212,12 +212,12 @@ async def put_config(department: str, update: Annotated[dict[str, Any], Body()],
     return behaviour
 
 
-@router.get("/stub/clock")
+@router.get("/admin/clock")
 async def get_clock(state: State) -> ClockOut:
     return _clock_view(state)
 
 
-@router.put("/stub/clock")
+@router.put("/admin/clock")
 async def put_clock(body: ClockIn, state: State) -> ClockOut:
     """Moves the simulated clock (never back); the batch runs now due are done before the answer."""
     state.clock.move_to(body.now)

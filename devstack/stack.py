@@ -139,7 +139,7 @@ def _run(manager: ProcessManager, settings: Settings, data_dir: Path) -> int:
             f"\n  citizen portal    {settings.api_url}/   (sign in as a demo resident)\n"
             f"  API docs          {settings.api_url}/docs\n"
             f"  Temporal UI       http://{ui_host}:{settings.temporal_ui_port}\n"
-            f"  department stubs  {settings.departments_url}/stub/records\n"
+            f"  department stubs  {settings.departments_url}/admin/records\n"
             f"  data              {data_dir} (databases, temporal.db, logs/)\n"
             "\nCtrl-C stops everything.\n",
             flush=True,

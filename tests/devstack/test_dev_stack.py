@@ -183,7 +183,7 @@ def test_run_dev_stack_stops_on_sigterm(
     printed = capsys.readouterr().out
     assert "http://127.0.0.1:8000/docs" in printed
     assert "http://127.0.0.1:8233" in printed
-    assert "http://127.0.0.1:8100/stub/records" in printed
+    assert "http://127.0.0.1:8100/admin/records" in printed
     assert str(tmp_path / "data" / "logs") in printed
 
 

@@ -84,7 +84,7 @@ async def test_newborn_completes_with_five_results_under_one_case_number(dev_env
         for code, (department, _output) in NEWBORN_ITEMS.items():
             if code == "vaccination_certificate":
                 continue  # standard handling module: handled inside the platform, no department system
-            records = (await stack.stubs.get(f"/stub/{department}/records")).json()
+            records = (await stack.stubs.get(f"/admin/{department}/records")).json()
             mine = [record for record in records if record["case_no"] == case_no]
             assert [record["idempotency_key"] for record in mine] == [f"{case_no}:{code}"]
 
