@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "onething-embedded-dev-secret-change-me-in-production"  # noqa: S105 - the embedded stack's well-known default
 DEV_CODEC_KEY = "b25ldGhpbmctZGV2LWNvZGVjLWtleS0zMi1ieXRlcyE="  # base64 of 32 bytes, dev only
+DEV_CALLBACK_KEYS_KEY = "b25ldGhpbmctZGV2LWNhbGxiYWNrLWtleXMtMzJiISE="  # Fernet key, dev only
 DEV_OIDC_CLIENT_SECRET = "onething-demo-idp-client-secret"  # noqa: S105 - the embedded demo provider's client
 DEMO_IDP_PATH = "/demo-idp"
 CALLBACK_PATH = "/auth/callback"
@@ -68,9 +69,11 @@ class Settings(BaseSettings):
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
 
     secret_key: str = DEV_SECRET
-    """Signs bearer tokens and derives the department callback keys."""
+    """Signs bearer tokens (and, outside production, derives the demo stubs' callback keys)."""
     codec_key: str = DEV_CODEC_KEY
     """Base64 AES-256 key of the payload codec: Temporal history holds only ciphertext."""
+    callback_keys_key: str = DEV_CALLBACK_KEYS_KEY
+    """Fernet key (`Fernet.generate_key()`) sealing the departments' callback keys in the database."""
 
     session_minutes: int = 120
     """How long a browser session lasts after signing in; then the person signs in again."""
@@ -143,6 +146,8 @@ class Settings(BaseSettings):
                 raise ValueError("ONETHING_SECRET_KEY: set a secret of your own for production")
             if self.codec_key == DEV_CODEC_KEY:
                 raise ValueError("ONETHING_CODEC_KEY: set a base64 AES-256 key of your own for production")
+            if self.callback_keys_key == DEV_CALLBACK_KEYS_KEY:
+                raise ValueError("ONETHING_CALLBACK_KEYS_KEY: set a Fernet key of your own (Fernet.generate_key())")
             self._refuse_demo_sign_in()
         return self
 

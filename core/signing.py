@@ -1,19 +1,33 @@
-"""HMAC signatures of department callbacks: a timestamped body signed with a per-department key."""
+"""HMAC signatures of department callbacks: a timestamped body signed with a per-department key.
+
+`X-Onething-Signature: sha256=<hex HMAC-SHA256(key, "<timestamp>." + body)>`, `X-Onething-Timestamp` in Unix
+seconds, and `X-Onething-Key-Id` naming which of the department's keys signed (two verify during a
+rotation). A key is the ASCII text issued by `onething departments keys issue`; the platform keeps it
+sealed with Fernet (AES-128-CBC + HMAC-SHA256, `cryptography`) under ONETHING_CALLBACK_KEYS_KEY.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
+
+from cryptography.fernet import Fernet, InvalidToken
 
 TIMESTAMP_HEADER = "X-Onething-Timestamp"
 SIGNATURE_HEADER = "X-Onething-Signature"
+KEY_ID_HEADER = "X-Onething-Key-Id"
+DEMO_KEY_ID = "demo"
+"""The key id of the derived demo keys (`department_key`), accepted outside production only."""
 MAX_SKEW_SECONDS = 300
 """A callback older or newer than this is refused, so a captured one cannot be replayed later."""
 
 
 def department_key(secret: str, department: str) -> bytes:
-    """Each department gets its own key, derived so one leaked key does not expose the others."""
+    """The demo stack's key of a department, derived from the platform's secret (key id `demo`).
+
+    Development only: a real department gets an issued key (`new_key`), never one derived from our secret."""
     return hmac.new(secret.encode(), f"department:{department}".encode(), hashlib.sha256).digest()
 
 
@@ -22,9 +36,9 @@ def sign(key: bytes, timestamp: int, body: bytes) -> str:
     return f"sha256={mac}"
 
 
-def signed_headers(key: bytes, body: bytes, now: float | None = None) -> dict[str, str]:
+def signed_headers(key: bytes, body: bytes, now: float | None = None, key_id: str = DEMO_KEY_ID) -> dict[str, str]:
     timestamp = int(time.time() if now is None else now)
-    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(key, timestamp, body)}
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(key, timestamp, body), KEY_ID_HEADER: key_id}
 
 
 def verify(key: bytes, timestamp: str, signature: str, body: bytes, now: float | None = None) -> str | None:
@@ -39,3 +53,20 @@ def verify(key: bytes, timestamp: str, signature: str, body: bytes, now: float |
     if not hmac.compare_digest(sign(key, stamp, body), signature):
         return f"{SIGNATURE_HEADER} does not match the body"
     return None
+
+
+def new_key() -> tuple[str, str]:
+    """A fresh (key id, key): the id is public, the key is shown once to the department and then sealed."""
+    return f"dk_{secrets.token_hex(8)}", secrets.token_urlsafe(32)
+
+
+def seal(sealing_key: str, key: str) -> str:
+    return Fernet(sealing_key.encode()).encrypt(key.encode()).decode()
+
+
+def unseal(sealing_key: str, sealed: str) -> bytes | None:
+    """The key as HMAC key bytes; None when it was sealed under another sealing key (a wrong setting)."""
+    try:
+        return Fernet(sealing_key.encode()).decrypt(sealed.encode())
+    except InvalidToken:
+        return None

@@ -128,7 +128,11 @@ class CallbackDispatcher:
             log.error("async record %s %s has no callback_url", record.department, record.receipt_no)
             return "refused"
         body = callback_body(record)
-        headers = signed_headers(department_key(self._secret_key, record.department), body)
+        issued = self._config.callback_keys.get(record.department)
+        if issued is not None:
+            headers = signed_headers(issued.key.encode(), body, key_id=issued.key_id)
+        else:
+            headers = signed_headers(department_key(self._secret_key, record.department), body)
         headers["Content-Type"] = "application/json"
         try:
             response = await self._http.post(record.callback_url, content=body, headers=headers)

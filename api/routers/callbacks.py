@@ -8,15 +8,17 @@ or refuses it (422, or 425 for an item not yet submitted); the answer is the wor
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 
-from api.deps import CaseGatewayDep, SettingsDep
+from api.deps import CaseGatewayDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
 from api.problems import ProblemError
-from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, verify
+from core.signing import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from services.department_keys import verifying_key
 from services.errors import ConflictError, InvalidError, NotFoundError
 from workflows.contracts import DepartmentCallback, DepartmentResult
 
@@ -35,11 +37,24 @@ class CallbackReceipt(BaseModel):
 # The body is read raw, as the signature covers its bytes: its 401 and 422 are this router's own.
 @router.post("/{department}", responses=problems(401, 422, NotFoundError, ConflictError, InvalidError))
 async def department_callback(
-    department: str, request: Request, settings: SettingsDep, cases: CaseGatewayDep
+    department: str,
+    request: Request,
+    settings: SettingsDep,
+    cases: CaseGatewayDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> CallbackReceipt:
     body = await request.body()
+    # The key id header picks which of the department's keys (two during a rotation) must have signed.
+    key_id = request.headers.get(KEY_ID_HEADER, "")
+    key = await asyncio.to_thread(
+        verifying_key, session, settings, department=department, key_id=key_id, now=clock.now()
+    )
+    if key is None:
+        detail = f"{KEY_ID_HEADER} names no key of department {department} that verifies now (unknown or expired)"
+        raise ProblemError(401, "Bad signature", detail)
     refusal = verify(
-        department_key(settings.secret_key, department),
+        key,
         request.headers.get(TIMESTAMP_HEADER, ""),
         request.headers.get(SIGNATURE_HEADER, ""),
         body,

@@ -8,7 +8,7 @@ import httpx
 
 from core.settings import Settings
 from departments.app import create_app
-from departments.behaviour import DepartmentBehaviour
+from departments.behaviour import CallbackKey, DepartmentBehaviour
 from departments.models import CallbackState
 from departments.store import get_record, make_engine
 from tests.departments.conftest import SECRET, fast_config, serve, submission
@@ -99,3 +99,15 @@ async def test_batch_is_decided_by_the_processor_and_pulled(settings: Settings) 
 async def _pull(client: httpx.AsyncClient, key: str) -> dict[str, object] | None:
     reply: dict[str, object] = (await client.get(f"/departments/medical/submissions/{key}")).json()
     return reply if reply["status"] == "completed" else None
+
+
+async def test_a_department_with_an_issued_key_signs_with_it_and_names_it(settings: Settings) -> None:
+    receiver = Receiver(SECRET, issued={"cdc": ("dk_0123456789abcdef", b"an-issued-key-of-the-cdc-0001")})
+    config = fast_config()
+    config.callback_keys["cdc"] = CallbackKey(key_id="dk_0123456789abcdef", key="an-issued-key-of-the-cdc-0001")
+    with serve(receiver.app()) as platform, serve(create_app(settings, config)) as stub:
+        async with httpx.AsyncClient(base_url=stub) as client:
+            body = submission("K1:vacc", mode="async_callback", callback_url=f"{platform}/api/v1/callbacks/cdc")
+            await client.post("/departments/cdc/submissions", json=body)
+            await eventually(lambda: receiver.received)
+    assert receiver.attempts == 1  # verified with the issued key at the first delivery
