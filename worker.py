@@ -59,6 +59,8 @@ def worker_activities(
         catalog=catalog,
         registry=load_registry(settings),
         api_url=settings.api_url,
+        secret_key=settings.secret_key,
+        material_url_hours=settings.material_url_hours,
         department_http=department_http,
         calendar_adjustments=adjustments_from(settings.calendar_adjustments),
         clock=clock,

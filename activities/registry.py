@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from activities.calendar import CalendarActivities
 from activities.departments import DepartmentActivities
 from activities.gateways import DepartmentHttp, GatewayContext, Gateways
+from activities.gateways.materials import MaterialsDesk
 from activities.licence_reminders import LicenceReminderActivities
 from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
@@ -28,6 +30,8 @@ def build_activities(
     catalog: LiveCatalog,
     registry: Registry,
     api_url: str,
+    secret_key: str,
+    material_url_hours: int = 72,
     department_http: DepartmentHttp | None = None,
     calendar_adjustments: Adjustments = NONE,
     transport: Transport | None = None,
@@ -35,7 +39,10 @@ def build_activities(
 ) -> list[Callable[..., Any]]:
     """`department_http` carries the client certificates and rate limits of the departments (its owner closes
     it); None makes one on `http`."""
-    context = GatewayContext(http=department_http or DepartmentHttp(http, clock), callback_base_url=api_url)
+    materials = MaterialsDesk(engine, secret_key, api_url, timedelta(hours=material_url_hours), clock)
+    context = GatewayContext(
+        http=department_http or DepartmentHttp(http, clock), callback_base_url=api_url, materials=materials
+    )
     departments = DepartmentActivities(Gateways(registry, context), engine)
     calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine, calendar_adjustments, clock)

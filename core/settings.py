@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     departments_database_url: str = ""
     """The department stubs' own database; empty means a SQLite file in data_dir."""
 
+    material_url_hours: int = 72
+    """How long the download URL of an uploaded material, sent to a department with the submission, works."""
+
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
 

@@ -70,3 +70,26 @@ def unseal(sealing_key: str, sealed: str) -> bytes | None:
         return Fernet(sealing_key.encode()).decrypt(sealed.encode())
     except InvalidToken:
         return None
+
+
+def material_url_key(secret: str) -> bytes:
+    """The key of the departments' material download URLs, apart from every other use of the secret."""
+    return hmac.new(secret.encode(), b"material-download-url", hashlib.sha256).digest()
+
+
+def material_signature(key: bytes, *, case_no: str, material: str, department: str, expires: int) -> str:
+    """Binds a download URL to one case's material, the department it was given to, and its expiry."""
+    message = f"{case_no}\n{material}\n{department}\n{expires}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def material_url_refusal(
+    key: bytes, *, case_no: str, material: str, department: str, expires: int, signature: str, now: float
+) -> str | None:
+    """None when the URL is genuine and current; otherwise why not (safe to show the caller)."""
+    expected = material_signature(key, case_no=case_no, material=material, department=department, expires=expires)
+    if not hmac.compare_digest(expected, signature):
+        return "the download URL's signature does not match; use the URL exactly as it was sent in the submission"
+    if now > expires:
+        return "the download URL has expired (it is valid for ONETHING_MATERIAL_URL_HOURS after the submission)"
+    return None

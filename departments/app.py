@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from core.request_id import RequestIdMiddleware
@@ -34,7 +35,10 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
         clock = StubClock()
         dispatcher = CallbackDispatcher(engine, stub_config, settings.secret_key, clock)
         batch = BatchProcessor(engine, stub_config, clock)
-        app.state.stub = StubState(engine=engine, config=stub_config, clock=clock, dispatcher=dispatcher, batch=batch)
+        http = httpx.AsyncClient(timeout=30)
+        app.state.stub = StubState(
+            engine=engine, config=stub_config, clock=clock, dispatcher=dispatcher, batch=batch, http=http
+        )
         stop = asyncio.Event()
         background = [asyncio.create_task(batch.run(stop), name="batch")]
         if stub_config.clerk_departments:
@@ -57,6 +61,7 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
                 except Exception:
                     log.exception("background task %s failed", task.get_name())
             await dispatcher.aclose()
+            await http.aclose()
             engine.dispose()
 
     app = FastAPI(

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from departments import store
+from departments import materials, store
 from departments.batch import BatchProcessor
 from departments.behaviour import DepartmentBehaviour, StubConfig
 from departments.callbacks import CallbackDispatcher, decide_record
@@ -24,6 +25,7 @@ from departments.models import (
     ClockOut,
     EscalationIn,
     EscalationOut,
+    MaterialOut,
     RecordOut,
     RecordWithDepartment,
     StubRecord,
@@ -44,6 +46,8 @@ class StubState:
     clock: StubClock
     dispatcher: CallbackDispatcher
     batch: BatchProcessor
+    http: httpx.AsyncClient
+    """The department's own outbound client: it downloads the materials submissions point to."""
     # Unseeded on purpose: failures and jitter must differ between a call and its retry.
     chaos: random.Random = field(default_factory=random.Random)
 
@@ -116,6 +120,9 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
     fail_after_storing = fail and state.chaos.random() < 0.5
     if fail and not fail_after_storing:
         raise _simulated_failure(stored=False)
+    received = []
+    if body.materials and not materials.already_received(state.engine, department=department, key=body.idempotency_key):
+        received = [await materials.receive(state.http, material) for material in body.materials]
     now = state.clock.now()
     decide_at = now + _latency(behaviour, body.mode, state.chaos)
     try:
@@ -130,6 +137,8 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
             f"idempotency_key {body.idempotency_key!r} was first used for case {error.record.case_no}, item "
             f"{error.record.item_code}, mode {error.record.mode}; use a new key for different work.",
         ) from None
+    if received:
+        materials.keep(state.engine, department=department, key=body.idempotency_key, rows=received, now=now)
     log.info(
         "submission %s %s mode=%s %s (submissions=%d)",
         department,
@@ -183,6 +192,13 @@ async def escalate(department: str, body: EscalationIn, state: State) -> Escalat
 async def list_escalations(department: str, state: State) -> list[EscalationOut]:
     rows = store.list_escalations(state.engine, department=department)
     return [EscalationOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/admin/{department}/materials")
+async def department_materials(department: str, state: State) -> list[MaterialOut]:
+    """What the department received of its submissions' materials: digests and sizes, never the content."""
+    rows = materials.list_materials(state.engine, department=department)
+    return [MaterialOut.model_validate(row, from_attributes=True) for row in rows]
 
 
 @router.get("/admin/records")

@@ -53,3 +53,7 @@ def uploaded_materials(session: Session, *, case_no: str) -> list[str]:
     """The codes of the materials uploaded for a case; the bytes stay in the database."""
     query = select(MaterialUpload.material).where(MaterialUpload.case_no == case_no)
     return list(session.exec(query).all())
+
+
+def upload_of(session: Session, *, case_no: str, material: str) -> MaterialUpload | None:
+    return session.get(MaterialUpload, (case_no, material))

@@ -9,6 +9,7 @@ from typing import ClassVar
 from temporalio.exceptions import ApplicationError
 
 from activities.gateways.http import DepartmentHttp
+from activities.gateways.materials import MaterialsDesk
 from one_things.department_registry import DepartmentConnection
 from one_things.schema import IntegrationMode
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
@@ -32,6 +33,8 @@ class GatewayContext:
     http: DepartmentHttp
     callback_base_url: str
     """The platform's public address, where departments post signed results."""
+    materials: MaterialsDesk | None = None
+    """Describes the submission's materials; None sends none (a gateway tested without a database)."""
 
 
 class DepartmentGateway(ABC):

@@ -21,6 +21,7 @@ class ContractGateway(DepartmentGateway):
             "payload": self.payload(submission),
             "outputs": submission.outputs,
             "callback_url": self.callback_url(),
+            "materials": await self.materials(submission),
         }
         response = await self.context.http.request(self.code, self.connection, "POST", "/submissions", body)
         return DepartmentReply.model_validate(response.json())
@@ -38,6 +39,12 @@ class ContractGateway(DepartmentGateway):
     async def escalate(self, notice: EscalationNotice) -> None:
         body: dict[str, object] = notice.model_dump(exclude={"department"})
         await self.context.http.request(self.code, self.connection, "POST", "/escalations", body)
+
+    async def materials(self, submission: Submission) -> list[dict[str, object]]:
+        if self.context.materials is None:
+            return []
+        inline = self.connection.item(submission.item_code).materials == "inline"
+        return await self.context.materials.describe(submission, inline=inline)
 
     def callback_url(self) -> str | None:
         """Where the department posts its result; None for modes that answer otherwise."""

@@ -143,6 +143,7 @@ def path_values(objects: OwnerObjects) -> dict[str, str]:
         "name": "lang",
         "value": "en",
         "path": "app.css",
+        "material": "newborn_photo",
         # A counter visit is the opening clerk's alone and no owner object here has one: every caller must be
         # refused on it (the clerk's own visits are walked through in tests/routers/test_counter.py).
         "visit": "matrix-no-such-visit",
