@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from activities.calendar import CalendarActivities
 from activities.departments import DepartmentActivities
 from activities.gateways import DepartmentHttp, GatewayContext, Gateways
+from activities.gateways.keys import KeyRing
 from activities.gateways.materials import MaterialsDesk
 from activities.licence_reminders import LicenceReminderActivities
 from activities.messages import MessageActivities, RecordingTransport, Transport
@@ -19,6 +20,7 @@ from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
 from core.calendar import NONE, Adjustments
 from core.clock import SYSTEM_CLOCK, Clock
+from core.settings import Settings
 from one_things.department_registry import Registry
 from one_things.live import LiveCatalog
 
@@ -30,8 +32,7 @@ def build_activities(
     catalog: LiveCatalog,
     registry: Registry,
     api_url: str,
-    secret_key: str,
-    material_url_hours: int = 72,
+    settings: Settings,
     department_http: DepartmentHttp | None = None,
     calendar_adjustments: Adjustments = NONE,
     transport: Transport | None = None,
@@ -39,9 +40,13 @@ def build_activities(
 ) -> list[Callable[..., Any]]:
     """`department_http` carries the client certificates and rate limits of the departments (its owner closes
     it); None makes one on `http`."""
-    materials = MaterialsDesk(engine, secret_key, api_url, timedelta(hours=material_url_hours), clock)
+    lifetime = timedelta(hours=settings.material_url_hours)
     context = GatewayContext(
-        http=department_http or DepartmentHttp(http, clock), callback_base_url=api_url, materials=materials
+        http=department_http or DepartmentHttp(http, clock),
+        callback_base_url=api_url,
+        materials=MaterialsDesk(engine, settings.secret_key, api_url, lifetime, clock),
+        clock=clock,
+        keys=KeyRing(engine, settings, clock),
     )
     departments = DepartmentActivities(Gateways(registry, context), engine)
     calendar = CalendarActivities(calendar_adjustments)

@@ -37,7 +37,7 @@ def _registry_or_exit() -> Registry:
             typer.echo(str(error), err=True)
         typer.echo("the department registry is invalid; run `onething departments check`", err=True)
         raise typer.Exit(1)
-    return registry.with_stubs_url(settings.departments_url)
+    return registry.with_stubs_url(settings.departments_url, str(settings.exchange_dir))
 
 
 @departments_app.command("stubs")

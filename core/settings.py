@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the projection; empty means a SQLite file in data_dir."""
     departments_database_url: str = ""
     """The department stubs' own database; empty means a SQLite file in data_dir."""
+    departments_exchange_dir: Path | None = None
+    """The demo stack's data-pipeline exchange folder (`{exchange_dir}` in the demo registry, where the stubs
+    look for batches); empty means data_dir/exchange."""
 
     material_url_hours: int = 72
     """How long the download URL of an uploaded material, sent to a department with the submission, works."""
@@ -137,6 +140,10 @@ class Settings(BaseSettings):
     @property
     def projection_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'onething.db'}"
+
+    @property
+    def exchange_dir(self) -> Path:
+        return self.departments_exchange_dir or self.data_dir / "exchange"
 
     @property
     def departments_db_url(self) -> str:

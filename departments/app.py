@@ -18,6 +18,7 @@ from departments.behaviour import StubConfig
 from departments.callbacks import CallbackDispatcher
 from departments.clerk import run_clerk
 from departments.clock import StubClock
+from departments.exchange import FileExchange
 from departments.routes import StubState, router
 from departments.store import active_callbacks, make_engine
 
@@ -34,8 +35,9 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
         engine = make_engine(settings.departments_db_url)
         clock = StubClock()
         dispatcher = CallbackDispatcher(engine, stub_config, settings.secret_key, clock)
-        batch = BatchProcessor(engine, stub_config, clock)
         http = httpx.AsyncClient(timeout=30)
+        files = FileExchange(settings.exchange_dir, engine, stub_config, clock, http, settings.secret_key)
+        batch = BatchProcessor(engine, stub_config, clock, files)
         app.state.stub = StubState(
             engine=engine, config=stub_config, clock=clock, dispatcher=dispatcher, batch=batch, http=http
         )

@@ -237,7 +237,7 @@ async def get_clock(state: State) -> ClockOut:
 async def put_clock(body: ClockIn, state: State) -> ClockOut:
     """Moves the simulated clock (never back); the batch runs now due are done before the answer."""
     state.clock.move_to(body.now)
-    state.batch.run_due()
+    await state.batch.run_due()
     return _clock_view(state)
 
 

@@ -92,6 +92,18 @@ class ItemConnection(Strict):
     )
 
 
+class BatchExchange(Strict):
+    """The data pipeline's exchange folder (a share both sides mount, or an SFTP drop synchronised to it)."""
+
+    exchange_dir: str = Field(
+        description="Folder of the hand-over: outbox/ (our batches) and inbox/ (its results); "
+        "`{exchange_dir}` is the demo stack's (ONETHING_DEPARTMENTS_EXCHANGE_DIR), `{code}` the department"
+    )
+    flush_seconds: float = Field(
+        default=0, ge=0, le=86400, description="At most one batch file per this many seconds (0: as work arrives)"
+    )
+
+
 class StandardModule(Strict):
     auto_clerk: bool = Field(
         default=False, description="Demo stack only: the stubs' auto-clerk decides this department's queue"
@@ -111,6 +123,7 @@ class DepartmentConnection(Strict):
     timeouts: Timeouts = Field(default_factory=Timeouts)
     retry: Retry = Field(default_factory=Retry)
     rate_limit: RateLimit | None = None
+    batch: BatchExchange | None = None
     standard_module: StandardModule = Field(default_factory=StandardModule)
     items: dict[Code, ItemConnection] = Field(default_factory=dict)
 
@@ -125,6 +138,8 @@ class DepartmentConnection(Strict):
     def _url_for_http_modes(self) -> DepartmentConnection:
         if self.base_url is None and HTTP_MODES.intersection(self.modes):
             raise ValueError("base_url is required: sync_rest, async_callback and batch reach the department's system")
+        if self.batch is None and IntegrationMode.BATCH in self.modes:
+            raise ValueError("batch is required for mode batch: give its exchange_dir (docs/departments.md)")
         return self
 
     def item(self, code: str) -> ItemConnection:
@@ -149,18 +164,29 @@ class Registry(Strict):
         if self.unlisted is None:
             raise LookupError(f"department {code} is not in the department registry")
         url = self.unlisted.base_url.replace("{code}", code) if self.unlisted.base_url else None
-        return self.unlisted.model_copy(update={"base_url": url})
+        batch = self.unlisted.batch
+        if batch is not None:
+            batch = batch.model_copy(update={"exchange_dir": batch.exchange_dir.replace("{code}", code)})
+        return self.unlisted.model_copy(update={"base_url": url, "batch": batch})
 
-    def with_stubs_url(self, stubs_url: str) -> Registry:
-        """`{stubs_url}` in base URLs replaced by the demo stubs' address (ONETHING_DEPARTMENTS_HOST/PORT)."""
+    def with_stubs_url(self, stubs_url: str, exchange_dir: str = "") -> Registry:
+        """`{stubs_url}` in base URLs replaced by the demo stubs' address (ONETHING_DEPARTMENTS_HOST/PORT), and
+        `{exchange_dir}` in exchange folders by the demo stack's (ONETHING_DEPARTMENTS_EXCHANGE_DIR); `{code}`
+        by a listed department's code (an unlisted one's is filled when it is looked up)."""
 
-        def fill(connection: DepartmentConnection) -> DepartmentConnection:
-            url = connection.base_url.replace("{stubs_url}", stubs_url.rstrip("/")) if connection.base_url else None
-            return connection.model_copy(update={"base_url": url})
+        def fill(connection: DepartmentConnection, code: str = "{code}") -> DepartmentConnection:
+            url = connection.base_url
+            if url is not None:
+                url = url.replace("{stubs_url}", stubs_url.rstrip("/")).replace("{code}", code)
+            batch = connection.batch
+            if batch is not None:
+                folder = batch.exchange_dir.replace("{exchange_dir}", exchange_dir.rstrip("/")).replace("{code}", code)
+                batch = batch.model_copy(update={"exchange_dir": folder})
+            return connection.model_copy(update={"base_url": url, "batch": batch})
 
         return self.model_copy(
             update={
-                "departments": {code: fill(c) for code, c in self.departments.items()},
+                "departments": {code: fill(c, code) for code, c in self.departments.items()},
                 "unlisted": fill(self.unlisted) if self.unlisted else None,
             }
         )
@@ -175,7 +201,7 @@ def load_registry(settings: Settings) -> Registry:
     registry, errors = parse_registry(registry_file(settings))
     if registry is None:
         raise CatalogError(errors)
-    return registry.with_stubs_url(settings.departments_url)
+    return registry.with_stubs_url(settings.departments_url, str(settings.exchange_dir))
 
 
 def parse_registry(path: Path) -> tuple[Registry | None, list[DefinitionError]]:

@@ -80,3 +80,15 @@ def _new(
     key_id, key = new_key()
     add_key(session, key_id=key_id, department=department, sealed=seal(settings.callback_keys_key, key), created_at=now)
     return IssuedKey(department=department, key_id=key_id, key=key, others_expire_at=others_expire_at)
+
+
+def signing_key(session: Session, settings: Settings, *, department: str) -> tuple[str, bytes] | None:
+    """The key we sign what we send the department with (its batch files): its newest current key, or the
+    demo key outside production; None when it has no key yet."""
+    current = [key for key in keys_of(session, department=department) if key.expires_at is None]
+    if current:
+        unsealed = unseal(settings.callback_keys_key, current[0].sealed)
+        return (current[0].key_id, unsealed) if unsealed is not None else None
+    if settings.environment == "production":
+        return None
+    return DEMO_KEY_ID, department_key(settings.secret_key, department)

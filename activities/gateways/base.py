@@ -9,7 +9,9 @@ from typing import ClassVar
 from temporalio.exceptions import ApplicationError
 
 from activities.gateways.http import DepartmentHttp
+from activities.gateways.keys import KeyRing
 from activities.gateways.materials import MaterialsDesk
+from core.clock import SYSTEM_CLOCK, Clock
 from one_things.department_registry import DepartmentConnection
 from one_things.schema import IntegrationMode
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
@@ -35,6 +37,14 @@ class GatewayContext:
     """The platform's public address, where departments post signed results."""
     materials: MaterialsDesk | None = None
     """Describes the submission's materials; None sends none (a gateway tested without a database)."""
+    clock: Clock = SYSTEM_CLOCK
+    """The worker's clock (a simulation's follows its time-skipping server)."""
+    keys: KeyRing | None = None
+    """The departments' keys (batch files); None for gateways that sign nothing."""
+
+    def require_keys(self) -> KeyRing:
+        assert self.keys is not None, "a worker's gateways always have the key ring"
+        return self.keys
 
 
 class DepartmentGateway(ABC):

@@ -66,7 +66,7 @@ def department() -> Iterator[tuple[Department, str]]:
         yield system, server.url
 
 
-def registry(url: str) -> Registry:
+def registry(url: str, exchange: str = "/nonexistent") -> Registry:
     text = """\
 version: 1
 departments:
@@ -74,6 +74,7 @@ departments:
     name: {zh: 公安, en: Police}
     modes: [sync_rest, async_callback, batch]
     base_url: "{stubs_url}/gov/police"
+    batch: {exchange_dir: "{exchange_dir}/police"}
     auth: {kind: bearer, token_env: POLICE_TOKEN}
     retry: {max_retry_after_seconds: 90}
     items:
@@ -85,7 +86,7 @@ departments:
 """
     parsed, errors = parse_registry_text(text)
     assert parsed is not None, errors
-    return parsed.with_stubs_url(url)
+    return parsed.with_stubs_url(url, exchange)
 
 
 def submission(mode: IntegrationMode = IntegrationMode.SYNC_REST, department: str = "police") -> Submission:

@@ -104,3 +104,17 @@ def test_the_demo_auto_clerk_works_the_queues_the_registry_gives_it() -> None:
     assert "cdc" in clerks  # listed with auto_clerk: the newborn's vaccination certificate
     assert "health" not in clerks  # listed without: its staff work the queue themselves
     assert "library" not in clerks
+
+
+def test_a_data_pipeline_needs_its_exchange_folder() -> None:
+    text = GOOD.replace("modes: [sync_rest]", "modes: [sync_rest, batch]")
+    _, errors = parse_registry_text(text, "reg.yaml")
+    assert [e.line for e in errors] == [3]
+    assert "exchange_dir" in errors[0].message
+    with_folder = text.replace("    items:", '    batch: {exchange_dir: "{exchange_dir}/{code}x"}\n    items:')
+    registry, errors = parse_registry_text(with_folder, "reg.yaml")
+    assert errors == []
+    assert registry is not None
+    filled = registry.with_stubs_url("http://stubs", "/srv/exchange").connection("health")
+    assert filled.batch is not None
+    assert filled.batch.exchange_dir == "/srv/exchange/healthx"

@@ -72,7 +72,7 @@ async def test_a_notice_that_cannot_be_sent_never_fails_the_case(
             engine=engine,
             catalog=LiveCatalog(catalog_folder(h.settings)),
             registry=load_registry(h.settings),
-            secret_key=h.settings.secret_key,
+            settings=h.settings,
             api_url=h.settings.api_url,
             transport=BrokenGateway(),
         )
