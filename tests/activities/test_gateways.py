@@ -3,6 +3,7 @@ base URL, credentials and field mapping on the wire; a department's Retry-After 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from activities.gateways.data_pipeline import DataPipelineGateway
 from activities.gateways.http import retry_after
 from activities.gateways.standard_module import StandardModuleGateway
 from activities.gateways.sync_rest import SyncRestGateway
-from one_things.department_registry import Registry, parse_registry_text
+from one_things.department_registry import RateLimit, Registry, parse_registry_text
 from one_things.schema import IntegrationMode
 from tests.support.servers import ThreadedServer
 from workflows.contracts import EscalationNotice, Submission, SubmissionRef
@@ -233,3 +234,21 @@ def test_an_http_date_is_read_against_the_department_s_clock_not_ours() -> None:
     without_date = httpx.Response(503, headers={"Retry-After": headers["Retry-After"]})
     assert retry_after(without_date, cap=timedelta(minutes=5), now=theirs) == timedelta(seconds=30)
     assert retry_after(without_date, cap=timedelta(minutes=5), now=ours) is None  # already over by our clock
+
+
+async def test_the_registry_s_rate_limit_holds_calls_back(
+    department: tuple[Department, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system, url = department
+    monkeypatch.setenv("POLICE_TOKEN", "t0ken")
+    limited = registry(url)
+    police = limited.departments["police"].model_copy(update={"rate_limit": RateLimit(calls=1, per_seconds=60)})
+    limited = limited.model_copy(update={"departments": {**limited.departments, "police": police}})
+    async with httpx.AsyncClient() as client:
+        gateway = Gateways(limited, GatewayContext(DepartmentHttp(client), "https://platform.example")).for_mode(
+            "police", IntegrationMode.SYNC_REST
+        )
+        await gateway.submit(submission())
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(gateway.submit(submission()), timeout=0.5)
+    assert len(system.seen) == 1  # the second call waited for its turn and never went out
