@@ -212,3 +212,18 @@ def test_real_temporal_dev_server_starts_and_stops(tmp_path: Path) -> None:
         manager.stop_all()
     assert manager.pid("temporal") is None
     assert not port_open("127.0.0.1", port)()
+
+
+def test_the_dev_stack_gives_the_stubs_clerk_the_queues_the_registry_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ONETHING_CLERK_DEPARTMENTS", raising=False)
+    devstack.stack._clerk_from_registry(Settings(data_dir=tmp_path))
+    clerks = os.environ["ONETHING_CLERK_DEPARTMENTS"].split(",")
+    monkeypatch.delenv("ONETHING_CLERK_DEPARTMENTS")  # set by the function, not by monkeypatch: undone here
+    assert "cdc" in clerks
+    assert "health" not in clerks  # its staff work the queue in the demo
+
+    monkeypatch.setenv("ONETHING_CLERK_DEPARTMENTS", "")  # an operator's choice (none) wins
+    devstack.stack._clerk_from_registry(Settings(data_dir=tmp_path))
+    assert os.environ["ONETHING_CLERK_DEPARTMENTS"] == ""
