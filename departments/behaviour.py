@@ -27,6 +27,8 @@ class Outage(BaseModel):
 
     start: datetime
     end: datetime
+    announced: bool = True
+    """True: the 503 carries Retry-After (a scheduled outage); False: it does not (a system that just fails)."""
 
     @field_validator("start", "end")
     @classmethod

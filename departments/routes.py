@@ -66,6 +66,10 @@ def _open_for_business(department: str, request: Request) -> None:
     now = state.clock.now()
     outage = state.config.behaviour(department).outage_at(now)
     if outage is not None:
+        if not outage.announced:
+            raise ProblemError(
+                503, "department-outage", "Department system unavailable", f"Department {department} is down."
+            )
         seconds = outage.retry_after(now)
         raise ProblemError(
             503,

@@ -100,6 +100,15 @@ async def test_outage_gets_503_with_retry_after(client: httpx.AsyncClient) -> No
     assert (await client.post("/departments/social/submissions", json=submission("C6:ssc"))).status_code == 200
 
 
+async def test_an_unannounced_outage_says_nothing_about_when(client: httpx.AsyncClient) -> None:
+    now = datetime.now(UTC)
+    outage = {"start": (now - timedelta(minutes=1)).isoformat(), "end": (now + timedelta(minutes=2)).isoformat()}
+    await client.put("/admin/silent/config", json={"outages": [{**outage, "announced": False}]})
+    response = await client.post("/departments/silent/submissions", json=submission("C8:x"))
+    assert response.status_code == 503
+    assert "Retry-After" not in response.headers
+
+
 async def test_failure_after_storing_then_retry_returns_the_same_record(client: httpx.AsyncClient) -> None:
     await client.put("/admin/flaky/config", json={"failure_rate": 1.0, "latency_ms": 0})
     body = submission("C7:item")
