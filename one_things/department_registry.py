@@ -138,8 +138,6 @@ class DepartmentConnection(Strict):
     def _url_for_http_modes(self) -> DepartmentConnection:
         if self.base_url is None and HTTP_MODES.intersection(self.modes):
             raise ValueError("base_url is required: sync_rest, async_callback and batch reach the department's system")
-        if self.batch is None and IntegrationMode.BATCH in self.modes:
-            raise ValueError("batch is required for mode batch: give its exchange_dir (docs/departments.md)")
         return self
 
     def item(self, code: str) -> ItemConnection:

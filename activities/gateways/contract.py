@@ -21,8 +21,10 @@ class ContractGateway(DepartmentGateway):
             "payload": self.payload(submission),
             "outputs": submission.outputs,
             "callback_url": self.callback_url(),
-            "materials": await self.materials(submission),
         }
+        materials = await self.materials(submission)
+        if materials:  # left out when there are none: a department that takes no materials sees no new field
+            body["materials"] = materials
         response = await self.context.http.request(self.code, self.connection, "POST", "/submissions", body)
         return DepartmentReply.model_validate(response.json())
 

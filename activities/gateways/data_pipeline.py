@@ -6,6 +6,9 @@ a result first writes the staged submissions into one signed batch in `outbox/` 
 `flush_seconds`), then ingests the department's signed result files from `inbox/` into a file per key, then
 answers from that file. The pull is paced by the activity's retry policy, so the schedule costs no workflow
 history. Withdrawals and escalations go over the contract's HTTP operations (the department's base URL).
+
+A department the registry gives no exchange folder takes its pipeline over the contract's HTTP instead:
+`POST {base}/submissions` with mode batch, then `GET {base}/submissions/{key}` until it is decided.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class DataPipelineGateway(ContractGateway):
         return Path(self.connection.batch.exchange_dir)
 
     async def submit(self, submission: Submission) -> DepartmentReply:
+        if self.connection.batch is None:
+            return await super().submit(submission)  # no exchange folder: the contract's POST, then pulls
         line = {
             "idempotency_key": submission.idempotency_key,
             "case_no": submission.case_no,
@@ -50,6 +55,8 @@ class DataPipelineGateway(ContractGateway):
         return DepartmentReply(receipt_no="", idempotency_key=submission.idempotency_key, status="accepted")
 
     async def result(self, ref: SubmissionRef) -> DepartmentReply:
+        if self.connection.batch is None:
+            return await super().result(ref)  # GET {base}/submissions/{key}
         key_id, key = await self.context.require_keys().for_signing(self.code)
         now = self.context.clock.now()
         await asyncio.to_thread(self._flush, key_id, key, now.timestamp())

@@ -252,3 +252,22 @@ async def test_the_registry_s_rate_limit_holds_calls_back(
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(gateway.submit(submission()), timeout=0.5)
     assert len(system.seen) == 1  # the second call waited for its turn and never went out
+
+
+async def test_a_data_pipeline_without_an_exchange_folder_goes_over_the_contract(
+    department: tuple[Department, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system, url = department
+    monkeypatch.setenv("POLICE_TOKEN", "t0ken")
+    plain = registry(url)
+    police = plain.departments["police"].model_copy(update={"batch": None})
+    plain = plain.model_copy(update={"departments": {**plain.departments, "police": police}})
+    async with httpx.AsyncClient() as client:
+        gateway = Gateways(plain, GatewayContext(DepartmentHttp(client), "https://platform.example")).for_mode(
+            "police", IntegrationMode.BATCH
+        )
+        assert (await gateway.submit(submission(IntegrationMode.BATCH))).status == "accepted"
+        assert system.seen[-1]["json"]["mode"] == "batch"
+        assert "materials" not in system.seen[-1]["json"]  # none to send: the field is left out
+        await gateway.result(SubmissionRef(department="police", idempotency_key="C1:hukou"))
+    assert (system.seen[-1]["method"], system.seen[-1]["path"]) == ("GET", "submissions/C1:hukou")
