@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from anyio import to_thread
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
+from api.body_limit import BodyLimitMiddleware
 from api.demo_idp import routes as demo_idp
 from api.demo_idp.provider import DemoProvider
+from api.deps import temporal_gateway
 from api.metrics import metrics_registry
+from api.nosniff import NoSniffMiddleware
 from api.openapi import install_openapi
 from api.pages import install_pages, problem_page
 from api.problems import install_problem_handlers
+from api.rate_limits import rate_limiter
 from api.routers import (
     applications,
     authorisations,
     callbacks,
     citizen_data,
+    contracts,
     counter,
     data_access,
     department_health,
@@ -37,15 +46,31 @@ from api.routers import (
 )
 from api.temporal_link import TemporalLink
 from core.clock import SYSTEM_CLOCK, Clock
+from core.database import PoolLimits
 from core.oidc import OidcClient
 from core.request_id import RequestIdMiddleware
 from core.settings import Settings, get_settings
 from core.tracing import instrument_app, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
-from one_things.live import LiveCatalog
+from one_things.live import CHECK_EVERY_SECONDS, LiveCatalog
 from persistence.db import make_engine, session_scope
 from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data
+from services.outbox import Starter
+
+log = logging.getLogger("onething.api")
+
+
+async def _keep_looking(live: LiveCatalog, stop: asyncio.Event) -> None:
+    """Looks at the catalogue folder even when no request does, in the thread pool: `/healthz` reports the last
+    look without any file I/O of its own, and a refused folder shows there within about a second."""
+    while not stop.is_set():
+        try:
+            await to_thread.run_sync(live.current)
+        except Exception:  # a folder gone for a moment: the last good catalogue stays served, look again
+            log.exception("catalogue: looking at the folder failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CHECK_EVERY_SECONDS)
 
 
 def create_app(
@@ -60,7 +85,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.clock = clock
-        app.state.engine = make_engine(settings.projection_url)
+        # Blocking work (plain `def` routes, the services' SQL) shares one thread pool, sized from settings; the
+        # database pool is bounded too, and a request that waits past its timeout is answered 503, never hangs.
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        pool = PoolLimits(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds)
+        app.state.engine = make_engine(settings.projection_url, pool)
         app.state.metrics = metrics_registry(app.state.engine, clock)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
@@ -77,22 +106,37 @@ def create_app(
             app.state.oidc = OidcClient(settings, transport=httpx.ASGITransport(app=app))
         else:
             app.state.oidc = OidcClient(settings)
+        app.state.cases = temporal_gateway(app.state)
         await app.state.temporal.get()
+        stop = asyncio.Event()
+        background = [
+            asyncio.create_task(Starter(app.state.engine, app.state.cases, settings, clock).run(stop)),
+            asyncio.create_task(_keep_looking(app.state.catalog, stop)),
+        ]
         yield
+        stop.set()
+        await asyncio.gather(*background)
         app.state.engine.dispose()
 
     app = FastAPI(
         title="onething",
         summary="Get one thing done: one notice, one form, one case number.",
+        description=(
+            "Department systems: the published department contract is "
+            f"[{contracts.CONTRACT_URL}]({contracts.CONTRACT_URL}) (OpenAPI 3.1), explained in "
+            f"`{contracts.GUIDE}`; check a system against it with `onething departments conformance`."
+        ),
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.rate_limiter = rate_limiter(settings)  # in memory, per process: core/rate_limit.py
     install_problem_handlers(app, render_page=problem_page)
     install_pages(app)
     if settings.embedded_idp:  # development only: production refuses to start without an issuer
         app.include_router(demo_idp.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(contracts.router)
     for router in (
         things.router,
         applications.router,
@@ -114,5 +158,7 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     install_openapi(app)
     instrument_app(app, tracer_provider)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, own_caps=("/api/v1/callbacks/",))
+    app.add_middleware(NoSniffMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request, errors too, has its id
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -17,7 +17,7 @@ from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
 from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, read_token
 from core.clock import Clock
-from core.identity import IdentityRefusedError, principal_from_claims
+from core.identity import IdentityRefusedError, check_principal, principal_from_claims
 from core.ids import legacy_workflow_id
 from core.oidc import OidcClient, OidcError
 from core.settings import Settings
@@ -40,8 +40,11 @@ def get_clock(request: Request) -> Clock:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's one commit point: committed after the handler returns without an error."""
-    with Session(request.app.state.engine) as session:
+    """The request's one commit point: committed after the handler returns without an error. A handler that calls
+    the case engine commits its SQL before each call instead (services/in_thread.py); objects it read stay
+    readable after such a commit without another query (expire_on_commit=False), as a query on the event loop
+    would block it."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
         session.commit()
 
@@ -51,16 +54,25 @@ async def get_temporal(request: Request) -> Client:
     client: Client | None = await request.app.state.temporal.get()
     if client is None:
         raise ProblemError(
-            503, "Service temporarily unavailable", "The case engine is not reachable; try again shortly."
+            503,
+            "Service temporarily unavailable",
+            "The case engine is not reachable; try again shortly.",
+            headers={"Retry-After": "5"},
         )
     return client
 
 
 @sends(503)
-async def get_case_gateway(request: Request) -> CaseGateway:
-    """The way into cases; tests of routers override this dependency with a fake gateway."""
-    client = await get_temporal(request)
-    engine = request.app.state.engine
+async def get_case_gateway(request: Request) -> CaseGateway:  # async: no I/O, so no hop through the thread pool
+    """The way into cases (the app's one gateway, app.py); tests of routers override this dependency with a fake.
+    Temporal being down is found when a call is made, so an application is still accepted (services/outbox.py)."""
+    cases: CaseGateway = request.app.state.cases
+    return cases
+
+
+def temporal_gateway(app_state: Any) -> TemporalCaseGateway:
+    """Built once by the lifespan: calls bounded by `temporal_rpc_seconds`, the client connected on first need."""
+    engine = app_state.engine
 
     async def legacy_ids(case_no: str) -> str | None:
         # Only on a miss: cases started before ids came from the case number alone need their thing's code.
@@ -71,7 +83,13 @@ async def get_case_gateway(request: Request) -> CaseGateway:
 
         return await asyncio.to_thread(lookup)
 
-    return TemporalCaseGateway(client, request.app.state.settings.task_queue, legacy_ids=legacy_ids)
+    settings: Settings = app_state.settings
+    return TemporalCaseGateway(
+        app_state.temporal.get,
+        settings.task_queue,
+        timeout_seconds=settings.temporal_rpc_seconds,
+        legacy_ids=legacy_ids,
+    )
 
 
 def get_catalog(request: Request) -> Catalog:
@@ -106,9 +124,11 @@ async def get_principal(
     else:
         raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (docs/identity.md).")
     try:
-        return read_token(settings.secret_key, token, demo_allowed=demo_allowed)
+        return check_principal(read_token(settings.secret_key, token, demo_allowed=demo_allowed))
     except InvalidTokenError:
         raise ProblemError(401, "Not signed in", "The token is invalid or expired; sign in again.") from None
+    except IdentityRefusedError as error:
+        raise ProblemError(401, "Not signed in", f"{error.rule}. {error.fix}") from None
 
 
 def _ours(token: str) -> bool:

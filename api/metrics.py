@@ -18,6 +18,7 @@ from sqlmodel import Session
 from core import metrics
 from core.clock import Clock
 from persistence.live_counts import open_rectification_counts
+from persistence.outbox import backlog
 from persistence.supervision import item_lights
 from services.metrics import BUNDLES_STARTED, ESCALATIONS
 
@@ -34,6 +35,7 @@ class ProjectionCollector(Collector):
         with Session(self._engine) as session:
             lights = item_lights(session, by="department", now=now)
             rectifications = open_rectification_counts(session, now=now)
+            waiting = backlog(session)
         running = GaugeMetricFamily(
             metrics.RUNNING_ITEMS, "Unfinished items by SLA light", labels=["department", "light"]
         )
@@ -53,12 +55,14 @@ class ProjectionCollector(Collector):
             overdue.add_metric([department], overdue_count)
         yield opened
         yield overdue
+        yield GaugeMetricFamily(metrics.OUTBOX_COMMANDS, "Accepted commands waiting for the case engine", value=waiting)
 
     def describe(self) -> Iterator[Metric]:
         # Registering must not query a database that may not be there yet.
         yield GaugeMetricFamily(metrics.RUNNING_ITEMS, "", labels=["department", "light"])
         yield GaugeMetricFamily(metrics.OPEN_RECTIFICATIONS, "", labels=["department"])
         yield GaugeMetricFamily(metrics.OVERDUE_RECTIFICATIONS, "", labels=["department"])
+        yield GaugeMetricFamily(metrics.OUTBOX_COMMANDS, "")
 
 
 def metrics_registry(engine: Engine, clock: Clock) -> CollectorRegistry:

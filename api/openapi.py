@@ -6,8 +6,9 @@ An integrator reads it to know which errors to handle, so an operation's errors 
   itself raises, e.g. a callback's bad signature);
 - the rest follows from how FastAPI calls it and is derived here, so it cannot drift from the code:
   a dependency marked with `sends(...)` (sign-in 401, role 403, CSRF 403 on writes, the case engine 503),
-  and 422 when request validation can fail (a body, or a parameter that is more than an optional or path
-  `str`).
+  422 when request validation can fail (a body, or a parameter that is more than an optional or path
+  `str`), and 400 and 413 when the operation reads a JSON body (one that is not JSON at all, named by line and
+  column; one over ONETHING_MAX_BODY_BYTES, api/body_limit.py).
 FastAPI adds its own 422 (`HTTPValidationError`, a shape we never send) to every operation with any
 parameter and has no option to leave it out, so the generated document is post-processed once.
 """
@@ -33,9 +34,14 @@ _MARK = "__onething_sends__"
 
 DESCRIPTIONS = {
     401: "Not authenticated: no token, an invalid or expired one, or (a department callback) a bad signature",
+    400: "Malformed JSON: the body is not JSON; `errors` names the line and column where it breaks",
     403: "Not allowed: the caller's role or account kind, or a write from the browser without its CSRF token",
     404: "Not found, or not visible to this caller",
     409: "Not possible now: the case or item is not in a state that allows it",
+    413: (
+        "Too large: refused before the body was read to the end (ONETHING_MAX_BODY_BYTES; department callbacks "
+        "ONETHING_CALLBACK_MAX_BYTES); send less"
+    ),
     422: "Invalid input: `errors` names each field to correct; nothing was changed",
     429: "Too many requests: try again after Retry-After seconds",
     503: "The case engine is not reachable: send the same request again shortly",
@@ -108,6 +114,8 @@ def derived_statuses(route: RouteContext) -> set[int]:
         can_fail_validation |= any(_can_fail(field.field_info, in_path=True) for field in dependant.path_params)
     if can_fail_validation:
         statuses.add(422)
+    if route.body_field is not None:
+        statuses |= {400, 413}
     return statuses
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import (
@@ -84,7 +85,9 @@ def problem_response(
 
 def invalid_input(errors: list[dict[str, str]]) -> ProblemError:
     fields = ", ".join(error["field"] for error in errors)
-    return ProblemError(422, "Invalid application", f"Please correct: {fields}. Nothing was started.", errors=errors)
+    return ProblemError(
+        422, "Invalid input", f"Please correct: {fields}. Nothing was started or changed.", errors=errors
+    )
 
 
 DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
@@ -127,20 +130,66 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        # Pydantic's own messages name the field; the input value is left out as it may be personal data.
-        errors = [
-            {"field": ".".join(str(part) for part in issue["loc"] if part != "body"), "message": issue["msg"]}
-            for issue in error.errors()
-        ]
-        problem = invalid_input(errors)
+        if (malformed := malformed_json(error)) is not None:
+            return problem_response(
+                malformed.status, malformed.title, malformed.detail, malformed.errors, **malformed.extra
+            )
+        problem = invalid_input(field_errors(error.errors()))
         return problem_response(problem.status, problem.title, problem.detail, problem.errors)
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_exhausted(request: Request, _error: SQLAlchemyTimeoutError) -> Response:
+        # Every database connection stayed taken for db_pool_timeout_seconds: busy, not broken. An answer within
+        # that bound, never a request queued without end.
+        busy = ProblemError(
+            503,
+            "Service busy",
+            "The service is busy just now; send the same request again shortly.",
+            headers={"Retry-After": "2"},
+        )
+        return await _problem(request, busy)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         return problem_response(error.status_code, _title(error.status_code), str(error.detail))
 
 
-def _title(status: int) -> str:
-    return {401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Method not allowed"}.get(
-        status, "Request failed"
+def field_errors(issues: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic's issues as `errors`: its own messages name the field; the input value is left out, as it may be
+    personal data. For a page that builds a body from a posted form, as for the JSON API."""
+    return [
+        {"field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body", "message": issue["msg"]}
+        for issue in issues
+    ]
+
+
+def malformed_json(error: RequestValidationError) -> ProblemError | None:
+    """A body that is not JSON at all, named by line and column (FastAPI gives a character offset, which a
+    person cannot find in their file), or None for any other validation error."""
+    issue = next((issue for issue in error.errors() if issue.get("type") == "json_invalid"), None)
+    if issue is None:
+        return None
+    document = error.body if isinstance(error.body, str) else ""
+    offset = next((part for part in reversed(issue["loc"]) if isinstance(part, int)), 0)
+    line = document.count("\n", 0, offset) + 1
+    column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+    reason = str(issue.get("ctx", {}).get("error", "not JSON"))
+    where = f"line {line}, column {column}"
+    return ProblemError(
+        400,
+        "Malformed JSON",
+        f"The body is not valid JSON: {reason} at {where}. Send a JSON document (Content-Type: application/json).",
+        errors=[{"field": "body", "message": f"{reason} at {where}"}],
+        line=line,
+        column=column,
     )
+
+
+def _title(status: int) -> str:
+    return {
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request too large",
+    }.get(status, "Request failed")

@@ -6,17 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Base64Bytes, BaseModel, Field
 
+from core.bounds import Code, MultiLine, ShortLine
+from services.cases import ShownStatus
+from services.materials import HOW
 from services.rectifications import RectificationView
 from services.staff_work import QueueEntry
-from workflows.contracts import CaseStatus
 
 
 class ApplicationAccepted(BaseModel):
     case_no: str
     thing: str
-    status: CaseStatus
+    status: ShownStatus
+    """`starting` (accepted, its workflow not yet running: it starts as soon as the case engine answers)."""
     included: list[str]
     links: dict[str, str]
 
@@ -24,7 +27,7 @@ class ApplicationAccepted(BaseModel):
 class CaseSummary(BaseModel):
     case_no: str
     thing: str
-    status: CaseStatus
+    status: ShownStatus
     accepted_at: datetime
     finished_at: datetime | None
     acted_by: str | None = None
@@ -32,19 +35,30 @@ class CaseSummary(BaseModel):
 
 
 class SupplementIn(BaseModel):
-    item_code: str = Field(description="The item whose department asked for the correction")
-    form: dict[str, Any] = Field(default_factory=dict, description="Corrected form fields")
-    note: str | None = Field(default=None, max_length=500)
+    item_code: Code = Field(description="The item whose department asked for the correction")
+    form: dict[Code, Any] = Field(default_factory=dict, max_length=200, description="Corrected form fields")
+    materials: dict[Code, Base64Bytes] = Field(
+        default_factory=dict,
+        max_length=20,
+        description=f"Materials sent again (a correction may ask for a clearer photo), as with the application: {HOW}",
+    )
+    note: MultiLine | None = Field(default=None, max_length=500)
 
 
 class WithdrawIn(BaseModel):
-    reason: str = Field(default="withdrawn by the applicant", max_length=500)
+    reason: MultiLine = Field(default="withdrawn by the applicant", max_length=500)
 
 
 class StaffDecisionIn(BaseModel):
     decision: Literal["approve", "reject", "correction"]
-    output: dict[str, str] = Field(default_factory=dict)
-    reason: str | None = Field(default=None, max_length=500)
+    output: dict[Code, ShortLine] = Field(default_factory=dict, max_length=50)
+    reason: MultiLine | None = Field(default=None, max_length=500)
+    about: ShortLine | None = Field(
+        default=None,
+        max_length=80,
+        description="A correction's subject: `field.<code>` (a form field the item reads) or `material.<code>` "
+        "(an uploaded material), as the workbench's `correctable` lists them; its name leads the reason",
+    )
 
 
 class StaffQueue(BaseModel):

@@ -12,4 +12,11 @@ from core.settings import Settings
 def run_api(settings: Settings) -> None:
     configure_logging(settings.effective_log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info", log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info",
+        log_config=None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,  # whose X-Forwarded-For names the client
+    )

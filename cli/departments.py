@@ -1,4 +1,5 @@
-"""`onething departments ...`: the department registry, its callback keys, and the demo stubs."""
+"""`onething departments ...`: the demo stubs (no subcommand, or `stubs`), the department registry, its callback
+keys, and the conformance kit."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import typer
 from sqlmodel import Session
 
 from cli.db import require_current_schema
+from cli.departments_conformance import conformance_command
 from cli.things import _load_or_exit, _table
 from core.settings import Settings, get_settings
 from one_things.department_registry import Registry, check_against_catalog, parse_registry, registry_file
@@ -24,9 +26,19 @@ from services.errors import ConflictError
 _TZ = ZoneInfo("Asia/Shanghai")
 
 departments_app = typer.Typer(
-    help="Department systems: the registry (where and how each is reached), callback keys, the demo stubs.",
-    no_args_is_help=True,
+    help="Department systems: the registry (where and how each is reached), callback keys, the conformance kit; "
+    "without a subcommand, run the demo stubs (development and tests).",
+    invoke_without_command=True,
 )
+departments_app.command("conformance")(conformance_command)
+
+
+@departments_app.callback()
+def run_stubs(context: typer.Context) -> None:
+    """Run the department stub back-ends (development and tests) when no subcommand is given."""
+    if context.invoked_subcommand is not None:
+        return
+    stubs_command()
 
 
 def _registry_or_exit() -> Registry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +10,30 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 
-def create_sql_engine(url: str) -> Engine:
-    """SQLite (the embedded default) gets its folder and pragmas; any other database a health-checked pool."""
+@dataclass(frozen=True)
+class PoolLimits:
+    """The connection pool's size and how long a caller waits for a connection (settings `db_pool_*`)."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout_seconds: float = 30.0
+
+
+def create_sql_engine(url: str, pool: PoolLimits | None = None) -> Engine:
+    """SQLite (the embedded default) gets its folder and pragmas; any other database a health-checked pool.
+
+    Both get a bounded queue pool: a request that finds every connection taken waits `timeout_seconds` and
+    then fails (the API answers 503) instead of queueing without end."""
+    pool = pool or PoolLimits()
+    limits: dict[str, Any] = {
+        "pool_size": pool.size,
+        "max_overflow": pool.overflow,
+        "pool_timeout": pool.timeout_seconds,
+    }
     if not url.startswith("sqlite:///"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **limits)
     Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **limits)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -16,6 +16,7 @@ from core.auth import Principal, Role
 from core.settings import Settings
 
 MAX_SUBJECT = 128
+MAX_DEPARTMENT = 64
 
 
 class IdentityRefusedError(Exception):
@@ -50,17 +51,7 @@ def principal_from_claims(claims: Mapping[str, object], settings: Settings) -> P
         )
     role = _role(claims.get(settings.oidc_claim_role), settings)
     department = claims.get(settings.oidc_claim_department)
-    if role is Role.STAFF and (not isinstance(department, str) or not department):
-        raise IdentityRefusedError(
-            "A staff identity carries no department",
-            f"Ask the identity service to add the '{settings.oidc_claim_department}' claim for department staff.",
-        )
-    if role is Role.CLERK and (not isinstance(department, str) or not department):
-        raise IdentityRefusedError(
-            "A window clerk's identity carries no service point",
-            f"Ask the identity service to put the clerk's service point in the '{settings.oidc_claim_department}' "
-            "claim.",
-        )
+    check_role_claims(role, department, claim=settings.oidc_claim_department)
     if role is Role.CITIZEN:
         level = real_name_level(claims.get(settings.oidc_claim_level))
         if level < settings.oidc_min_citizen_level:
@@ -69,6 +60,33 @@ def principal_from_claims(claims: Mapping[str, object], settings: Settings) -> P
                 "Complete real-name verification (e.g. face check) with the identity service, then sign in again.",
             )
     return Principal(role=role, subject=subject, department=department if role in (Role.STAFF, Role.CLERK) else None)
+
+
+def check_role_claims(role: Role, department: object, *, claim: str = "dept") -> None:
+    """What a role needs to act, whichever token it came in: staff and clerks act for a department or service
+    point, and every query of theirs is scoped by it, so a token without one is refused here, at sign-in,
+    rather than failing inside the first query."""
+    usable = isinstance(department, str) and 0 < len(department) <= MAX_DEPARTMENT and department.isprintable()
+    if role is Role.STAFF and not usable:
+        raise IdentityRefusedError(
+            "A staff identity carries no department, or one that is not a department code",
+            f"Ask the identity service to add the '{claim}' claim (a department code) for department staff.",
+        )
+    if role is Role.CLERK and not usable:
+        raise IdentityRefusedError(
+            "A window clerk's identity carries no service point, or one that is not a code",
+            f"Ask the identity service to put the clerk's service point in the '{claim}' claim.",
+        )
+
+
+def check_principal(principal: Principal) -> Principal:
+    """A principal read from one of our own tokens holds to the same rules as one from the provider's claims
+    (a session outlives a change of the rules, and `onething token` mints anything it is asked)."""
+    subject = principal.subject
+    if not subject or len(subject) > MAX_SUBJECT or not subject.isprintable():
+        raise IdentityRefusedError("The token's subject is not a usable account id", "Sign in again.")
+    check_role_claims(principal.role, principal.department)
+    return principal
 
 
 def _role(value: object, settings: Settings) -> Role:

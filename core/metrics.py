@@ -25,8 +25,10 @@ API (`GET /metrics` on the API port):
 - `onething_open_rectifications{department}`: rectifications waiting for the department's reply, from the
   projection when scraped.
 - `onething_overdue_rectifications{department}`: those of them past their reply deadline.
+- `onething_outbox_commands`: accepted commands (an application's start) still waiting to reach Temporal; above 0
+  for more than a minute means the case engine is unreachable from the API (services/outbox.py).
 
-The three gauges come from the one database, so every API replica reports the same whole figure: dashboards
+The four gauges come from the one database, so every API replica reports the same whole figure: dashboards
 and alerts aggregate them over replicas with `max`, never `sum` (counters are per process and are summed).
 Any replica being scraped keeps them, with no process singled out.
 
@@ -52,6 +54,7 @@ ESCALATIONS = "onething_escalations_total"
 RUNNING_ITEMS = "onething_running_items"
 OPEN_RECTIFICATIONS = "onething_open_rectifications"
 OVERDUE_RECTIFICATIONS = "onething_overdue_rectifications"
+OUTBOX_COMMANDS = "onething_outbox_commands"
 
 WORKER_METRICS = (
     DEPARTMENT_CALLS,
@@ -62,7 +65,14 @@ WORKER_METRICS = (
     BUNDLES_COMPLETED,
     BUNDLE_DURATION,
 )
-API_METRICS = (BUNDLES_STARTED, ESCALATIONS, RUNNING_ITEMS, OPEN_RECTIFICATIONS, OVERDUE_RECTIFICATIONS)
+API_METRICS = (
+    BUNDLES_STARTED,
+    ESCALATIONS,
+    RUNNING_ITEMS,
+    OPEN_RECTIFICATIONS,
+    OVERDUE_RECTIFICATIONS,
+    OUTBOX_COMMANDS,
+)
 
 _DAY = 86400.0
 DURATION_BUCKETS_SECONDS = (

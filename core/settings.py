@@ -6,7 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from limits import parse
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "onething-embedded-dev-secret-change-me-in-production"  # noqa: S105 - the embedded stack's well-known default
@@ -71,8 +72,45 @@ class Settings(BaseSettings):
     material_url_hours: int = 72
     """How long the download URL of an uploaded material, sent to a department with the submission, works."""
 
+    db_pool_size: int = 10
+    """Connections the API keeps open to the projection; PostgreSQL's max_connections must cover every process."""
+    db_max_overflow: int = 10
+    """Extra connections opened under a burst beyond db_pool_size, closed again when returned."""
+    db_pool_timeout_seconds: float = 5.0
+    """How long a request waits for a free connection before it is answered 503 with Retry-After (never a hang)."""
+    api_threads: int = 40
+    """The API's thread pool (FastAPI runs plain `def` routes and all database work in it). More threads than
+    db_pool_size + db_max_overflow only queue on the pool; fewer leave connections idle under load."""
+    temporal_rpc_seconds: float = 5.0
+    """The longest any call from the API into Temporal may take (connect, start, update, query); past it the
+    request is answered 503 with Retry-After, or for an accepted application left to the starter."""
+    outbox_poll_seconds: float = 2.0
+    """How often each API process's starter looks for accepted commands not yet delivered to Temporal."""
+    outbox_lease_seconds: float = 30.0
+    """How long a starter owns an outbox row it is delivering; another process takes it over after that."""
+    outbox_max_backoff_seconds: float = 60.0
+    """The longest wait between two delivery attempts of one row (exponential from 1 s, with jitter)."""
+
     submissions_per_hour: int = 10
     """New applications one citizen may submit per hour; repeats of an accepted one do not count."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For is trusted for the client's address (uvicorn's setting; `*` when only a
+    proxy can reach the API). The rate limits count per client address, so behind a proxy set this."""
+    rate_limit_signin: str = "30/minute"
+    """Sign-ins one client address may start (and finish) per window, in the `limits` notation; per API process."""
+    rate_limit_verify: str = "60/minute"
+    """Licence checks (the public /verify page and its API) one client address may make per window."""
+    material_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    """The largest material (a photo, a scan) an applicant may upload, in bytes; checked before any parsing."""
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)
+    """The largest request body the API reads (413 beyond): room for a form with a few materials in base64."""
+
+    callback_max_bytes: int = Field(default=64 * 1024, ge=1024)
+    """The largest department callback body taken; a larger one is refused (413) before its signature is
+    computed, while it is still arriving. A result is a few hundred bytes."""
+    callback_failure_limit: str = "20/minute"
+    """Callbacks with a bad signature one department path may receive from one address (`limits` notation,
+    e.g. 20/minute); more are answered 429 with Retry-After before their body is read."""
 
     secret_key: str = DEV_SECRET
     """Signs bearer tokens (and, outside production, derives the demo stubs' callback keys)."""
@@ -148,6 +186,15 @@ class Settings(BaseSettings):
     @property
     def departments_db_url(self) -> str:
         return self.departments_database_url or f"sqlite:///{self.data_dir / 'departments.db'}"
+
+    @field_validator("callback_failure_limit")
+    @classmethod
+    def _a_limit_limits_can_read(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("write it as COUNT/PERIOD, e.g. 20/minute or 100/hour") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

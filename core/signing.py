@@ -18,14 +18,16 @@ from cryptography.fernet import Fernet, InvalidToken
 TIMESTAMP_HEADER = "X-Onething-Timestamp"
 SIGNATURE_HEADER = "X-Onething-Signature"
 KEY_ID_HEADER = "X-Onething-Key-Id"
-DEMO_KEY_ID = "demo"
-"""The key id of the derived demo keys (`department_key`), accepted outside production only."""
+"""Which of the department's keys signed (contract v1): during a rotation two keys verify, each by its id."""
+DERIVED_KEY_ID = "derived"
+"""The id of the key `department_key` derives from the master secret: accepted until the department's keys are
+issued, and never in production (`services/department_keys.py`)."""
 MAX_SKEW_SECONDS = 300
 """A callback older or newer than this is refused, so a captured one cannot be replayed later."""
 
 
 def department_key(secret: str, department: str) -> bytes:
-    """The demo stack's key of a department, derived from the platform's secret (key id `demo`).
+    """The demo stack's key of a department, derived from the platform's secret (key id `derived`).
 
     Development only: a real department gets an issued key (`new_key`), never one derived from our secret."""
     return hmac.new(secret.encode(), f"department:{department}".encode(), hashlib.sha256).digest()
@@ -36,7 +38,7 @@ def sign(key: bytes, timestamp: int, body: bytes) -> str:
     return f"sha256={mac}"
 
 
-def signed_headers(key: bytes, body: bytes, now: float | None = None, key_id: str = DEMO_KEY_ID) -> dict[str, str]:
+def signed_headers(key: bytes, body: bytes, now: float | None = None, key_id: str = DERIVED_KEY_ID) -> dict[str, str]:
     timestamp = int(time.time() if now is None else now)
     return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(key, timestamp, body), KEY_ID_HEADER: key_id}
 

@@ -113,7 +113,7 @@ class StubConfig(BaseModel):
     clerk_latency_ms: int = Field(default=500, ge=0)
     callback_keys: dict[str, CallbackKey] = Field(default_factory=dict)
     """Issued keys by department; a department without one signs with the demo key derived from the
-    platform's secret (key id `demo`, accepted by a platform outside production only)."""
+    platform's secret (key id `derived`, accepted by a platform outside production only)."""
 
     @model_validator(mode="before")
     @classmethod

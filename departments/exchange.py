@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from core.batch_files import BatchFileError, batches, read_batch, set_aside, write_atomically, write_batch
-from core.signing import DEMO_KEY_ID, department_key
+from core.signing import DERIVED_KEY_ID, department_key
 from departments import materials, store
 from departments.behaviour import StubConfig
 from departments.clock import StubClock
@@ -132,10 +132,10 @@ class FileExchange:
         issued = self._config.callback_keys.get(department)
         if issued is not None and key_id == issued.key_id:
             return issued.key.encode()
-        return department_key(self._secret, department) if key_id == DEMO_KEY_ID else None
+        return department_key(self._secret, department) if key_id == DERIVED_KEY_ID else None
 
     def _signing(self, department: str) -> tuple[str, bytes]:
         issued = self._config.callback_keys.get(department)
         if issued is not None:
             return issued.key_id, issued.key.encode()
-        return DEMO_KEY_ID, department_key(self._secret, department)
+        return DERIVED_KEY_ID, department_key(self._secret, department)

@@ -4,6 +4,12 @@ The parts are data (`Part(name, argv, ready_check)`), so the logic is tested wit
 children; `devstack.stack` fills it with the embedded stack. Each child runs in its own session (a
 terminal's Ctrl-C reaches only the manager, which then stops the children in reverse order) and its
 stdout and stderr are appended to `<log_dir>/<name>.log`.
+
+Once started, the stack degrades instead of dying: a part that exits is restarted after a delay that
+doubles with each exit in a row (capped at `max_backoff`) and goes back to `backoff` once the part has
+stayed up for `failure_window` seconds. Every exit is reported with the part, its restart count, its exit
+code and its log file; a part is reported back once its ready check answers again (or, without a check,
+once it has run `settle` seconds). The other parts keep serving meanwhile; `status()` says which are down.
 """
 
 from __future__ import annotations
@@ -16,9 +22,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -76,13 +81,34 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
+@dataclass(frozen=True)
+class PartStatus:
+    """What `onething dev` reports about one part."""
+
+    name: str
+    label: str
+    up: bool
+    """Running and, after a restart, ready again."""
+    restarts: int
+    last_exit_code: int | None
+    log: Path
+    down_for: float | None
+    """Seconds since it last exited, while it is down."""
+
+
 @dataclass
 class _Child:
     part: Part
     proc: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restart_at: float | None = None
-    exits: deque[float] = field(default_factory=deque)
+    down_since: float | None = None
+    """Set at an exit, cleared when the restarted process is ready: the part is down in between."""
+    exits_in_a_row: int = 0
+    restarts: int = 0
+    last_exit_code: int | None = None
+    stuck_reported: bool = False
+    """A restarted process that runs but never gets ready is reported once, not at every poll."""
 
 
 class ProcessManager:
@@ -97,8 +123,8 @@ class ProcessManager:
         out: TextIO | None = None,
         backoff: float = 1.0,
         max_backoff: float = 30.0,
-        max_failures: int = 5,
         failure_window: float = 60.0,
+        settle: float = 3.0,
         stop_timeout: float = 10.0,
         poll_interval: float = 0.2,
     ) -> None:
@@ -107,8 +133,8 @@ class ProcessManager:
         self._out = out if out is not None else sys.stdout
         self._backoff = backoff
         self._max_backoff = max_backoff
-        self._max_failures = max_failures
         self._failure_window = failure_window
+        self._settle = settle
         self._stop_timeout = stop_timeout
         self._poll = poll_interval
         # A plain flag, not a threading.Event: it is set from signal handlers, which must not take locks.
@@ -124,6 +150,21 @@ class ProcessManager:
 
     def log_path(self, part: Part) -> Path:
         return self.log_dir / f"{part.name}.log"
+
+    def status(self) -> list[PartStatus]:
+        now = time.monotonic()
+        return [
+            PartStatus(
+                name=child.part.name,
+                label=child.part.label,
+                up=child.down_since is None and child.proc is not None and child.proc.poll() is None,
+                restarts=child.restarts,
+                last_exit_code=child.last_exit_code,
+                log=self.log_path(child.part),
+                down_for=None if child.down_since is None else now - child.down_since,
+            )
+            for child in self._children
+        ]
 
     def start_all(self) -> bool:
         """Start the parts in order, each after the previous one is ready.
@@ -146,12 +187,15 @@ class ProcessManager:
         return True
 
     def supervise(self) -> int:
-        """Restart parts that die until a stop is requested (0) or a part keeps failing (1); then stop all."""
+        """Restart parts that die, each on its own backoff, until a stop is requested; then stop all (0).
+
+        One part crash-looping never stops the others: it is reported at each exit and retried for ever,
+        at most every `max_backoff` seconds, so fixing its cause (a port, a file) brings it back by itself.
+        """
         try:
             while not self._stop_requested:
                 for child in self._children:
-                    if not self._tend(child):
-                        return 1
+                    self._tend(child)
                 time.sleep(self._poll)
             return 0
         finally:
@@ -189,6 +233,7 @@ class ProcessManager:
             )
         child.started_at = time.monotonic()
         child.restart_at = None
+        child.stuck_reported = False
 
     def _wait_ready(self, child: _Child) -> bool:
         part, proc = child.part, child.proc
@@ -205,32 +250,62 @@ class ProcessManager:
             time.sleep(0.1)
         return True
 
-    def _tend(self, child: _Child) -> bool:
-        """Notice an exit and schedule or perform the restart; False means give up."""
+    def _tend(self, child: _Child) -> None:
+        """Notice an exit, perform a due restart, notice a restarted part being ready again."""
         now = time.monotonic()
+        proc = child.proc
         if child.restart_at is not None:
             if now >= child.restart_at:
                 self._spawn(child)
-                assert child.proc is not None
-                self._say(f"{child.part.label} restarted (pid {child.proc.pid})")
-            return True
-        if child.proc is None or child.proc.poll() is None:
-            return True
-        child.exits.append(now)
-        while child.exits and now - child.exits[0] > self._failure_window:
-            child.exits.popleft()
-        failures = len(child.exits)
-        log = self.log_path(child.part)
-        if failures >= self._max_failures:
-            self._say(
-                f"{child.part.label} exited with code {child.proc.returncode}, {failures} times within "
-                f"{self._failure_window:.0f} s: giving up and stopping everything (see {log})"
-            )
-            return False
-        delay = min(self._backoff * 2 ** (failures - 1), self._max_backoff)
-        self._say(f"{child.part.label} exited with code {child.proc.returncode}; restarting in {delay:.1f} s ({log})")
+                child.restarts += 1
+            return
+        if proc is None:
+            return
+        if proc.poll() is None:
+            if child.down_since is not None and self._ready_again(child, now):
+                self._back(child, now)
+            elif child.down_since is not None and self._stuck(child, now):
+                self._say(
+                    f"STILL DOWN {child.part.label}: running (pid {proc.pid}) but not ready after "
+                    f"{child.part.ready_timeout:g} s; log {self.log_path(child.part)}"
+                )
+                child.stuck_reported = True
+            return
+        self._down(child, proc.returncode, now)
+
+    def _stuck(self, child: _Child, now: float) -> bool:
+        return not child.stuck_reported and now - child.started_at > child.part.ready_timeout
+
+    def _ready_again(self, child: _Child, now: float) -> bool:
+        check = child.part.ready_check
+        if check is None:
+            return now - child.started_at >= self._settle
+        return check()
+
+    def _down(self, child: _Child, code: int, now: float) -> None:
+        if now - child.started_at >= self._failure_window:
+            child.exits_in_a_row = 0  # it had been stable: this exit starts the backoff afresh
+        delay = min(self._backoff * 2**child.exits_in_a_row, self._max_backoff)
+        child.exits_in_a_row += 1
+        child.last_exit_code = code
+        if child.down_since is None:
+            child.down_since = now
         child.restart_at = now + delay
-        return True
+        others = [c.part.label for c in self._children if c is not child and c.down_since is None]
+        self._say(
+            f"DOWN {child.part.label}: exited with code {code} ({child.restarts} restarts so far); "
+            f"restarting in {delay:.1f} s; log {self.log_path(child.part)}"
+            + (f"; still serving: {', '.join(others)}" if others else "")
+        )
+
+    def _back(self, child: _Child, now: float) -> None:
+        assert child.proc is not None
+        assert child.down_since is not None
+        self._say(
+            f"BACK {child.part.label} (pid {child.proc.pid}) after {now - child.down_since:.1f} s down, "
+            f"{child.restarts} restarts so far"
+        )
+        child.down_since = None
 
     @staticmethod
     def _signal(proc: subprocess.Popen[bytes], signum: int) -> None:

@@ -11,9 +11,10 @@ Every child inherits this process's environment, so they all read the same setti
 settings: ONETHING_TEMPORAL_ADDRESS (host:port of the gRPC front end, default 127.0.0.1:7233),
 ONETHING_TEMPORAL_UI_PORT (8233), ONETHING_DEPARTMENTS_PORT (8100), ONETHING_API_PORT (8000);
 ONETHING_DATA_DIR (default ./data) holds the databases and `logs/<part>.log`, where each child's output
-goes. A part that dies is restarted with backoff; one that dies 5 times within a minute stops the whole
-stack with exit code 1. Ctrl-C, SIGTERM or SIGHUP stops the parts in reverse order (SIGTERM, then SIGKILL after
-10 s) and exits 0.
+goes. A part that dies is restarted with backoff (1 s doubling to at most 30 s; back to 1 s once it has
+stayed up a minute) while the others keep serving: each exit prints a `DOWN` line (part, restarts, exit
+code, log file) and its return a `BACK` line. Ctrl-C, SIGTERM or SIGHUP stops the parts in reverse order
+(SIGTERM, then SIGKILL after 10 s) and exits 0.
 """
 
 from __future__ import annotations

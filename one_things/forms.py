@@ -12,9 +12,14 @@ from datetime import date, timedelta
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
+from core.bounds import INT64_MAX, LAST_DAY, single_line
 from one_things.problems import FieldProblem
 from one_things.schema import FieldType, FormField, OneThing
 
+MAX_TEXT = 1000
+"""A text field without its own max_length: still bounded, as everything crossing the edge is."""
+OLDEST_DAY = date(1900, 1, 1)
+"""The earliest day a form may give (a parent's birth date can predate the service, unlike its records)."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _TRUE = {"true", "yes", "1", "on"}
@@ -66,7 +71,13 @@ def _check(field: FormField, raw: object, today: date) -> object:
 def _text(field: FormField, raw: object, today: date) -> str:
     if not isinstance(raw, str):
         raise _RuleError("must be text")
-    return raw.strip()
+    limit = field.max_length or MAX_TEXT
+    if len(raw.strip()) > limit:
+        raise _RuleError(f"at most {limit} characters")
+    try:
+        return single_line(raw.strip())
+    except ValueError as error:
+        raise _RuleError(str(error)) from None
 
 
 def _date(field: FormField, raw: object, today: date) -> str:
@@ -79,6 +90,8 @@ def _date(field: FormField, raw: object, today: date) -> str:
             raise _RuleError("not a calendar date; write YYYY-MM-DD, e.g. 2025-03-07") from None
     else:
         raise _RuleError("write the date as YYYY-MM-DD, e.g. 2025-03-07")
+    if not OLDEST_DAY <= value <= LAST_DAY:
+        raise _RuleError(f"must be between {OLDEST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
     if field.not_in_future and value > today:
         raise _RuleError(f"must not be after today ({today.isoformat()})")
     if field.max_age_days is not None and value < today - timedelta(days=field.max_age_days):
@@ -146,10 +159,14 @@ def _boolean(field: FormField, raw: object, today: date) -> bool:
 
 def _integer(field: FormField, raw: object, today: date) -> int:
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
-        return int(raw.strip())
-    raise _RuleError("must be a whole number")
+        value = raw
+    elif isinstance(raw, str) and re.fullmatch(r"-?\d{1,19}", raw.strip()):
+        value = int(raw.strip())
+    else:
+        raise _RuleError("must be a whole number")
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:  # what the projection's JSON and the databases can hold
+        raise _RuleError("must be a whole number within 64 bits")
+    return value
 
 
 _CHECKS: dict[FieldType, Callable[[FormField, object, date], object]] = {

@@ -96,6 +96,10 @@ class LiveCatalog:
         served = self.current()
         return CatalogStatus(self._folder, len(served), self._errors)
 
+    def last_status(self) -> CatalogStatus:
+        """What the last look found, without looking at the folder (no I/O: safe on an event loop)."""
+        return CatalogStatus(self._folder, len(self._catalog), self._errors)
+
     def _look(self) -> None:
         self._next_look = self._monotonic() + self._check_every
         seen = _fingerprint(self._folder)

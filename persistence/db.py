@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core.database import create_sql_engine
+from core.database import PoolLimits, create_sql_engine
 from persistence import (  # noqa: F401
     authorisations,
     counter,
@@ -26,6 +26,7 @@ from persistence import (  # noqa: F401
     licences,
     materials,
     messages,
+    outbox,
     outcomes,
     ratings,
     rectifications,
@@ -36,10 +37,10 @@ from persistence import (  # noqa: F401
 from persistence.migrate import require_head
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: PoolLimits | None = None) -> Engine:
     """An engine on a projection at this release's schema; `SchemaNotCurrentError` (naming `onething db upgrade`)
     otherwise. Serving processes never change the schema: that is `onething db upgrade`'s alone."""
-    engine = create_sql_engine(url)
+    engine = create_sql_engine(url, pool)
     try:
         require_head(engine)
     except BaseException:

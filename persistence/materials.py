@@ -11,6 +11,7 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import LargeBinary
+from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, select
 
 from persistence.tables import UTCDateTime
@@ -55,5 +56,33 @@ def uploaded_materials(session: Session, *, case_no: str) -> list[str]:
     return list(session.exec(query).all())
 
 
-def upload_of(session: Session, *, case_no: str, material: str) -> MaterialUpload | None:
+def upload_list(session: Session, *, case_no: str) -> list[MaterialUpload]:
+    """The case's uploads, bytes not loaded: what a list of them shows (type, size, when)."""
+    query = (
+        select(MaterialUpload)
+        .where(MaterialUpload.case_no == case_no)
+        .options(defer(MaterialUpload.data))  # type: ignore[arg-type]
+        .order_by(MaterialUpload.material)
+    )
+    return list(session.exec(query).all())
+
+
+def get_upload(session: Session, *, case_no: str, material: str) -> MaterialUpload | None:
     return session.get(MaterialUpload, (case_no, material))
+
+
+def replace_upload(
+    session: Session, *, case_no: str, owner: str, material: str, content_type: str, data: bytes, now: datetime
+) -> MaterialUpload:
+    """A material sent again for a correction (补正): the new bytes take the old ones' place, as the clerk asked
+    for them because the old ones would not do."""
+    upload = session.get(MaterialUpload, (case_no, material))
+    if upload is None:
+        return save_upload(
+            session, case_no=case_no, owner=owner, material=material, content_type=content_type, data=data, now=now
+        )
+    upload.content_type, upload.data, upload.size = content_type, data, len(data)
+    upload.sha256 = hashlib.sha256(data).hexdigest()
+    upload.uploaded_at = now
+    session.add(upload)
+    return upload

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from core.auth import Principal
+from core.bounds import Code, Instant, SingleLine
 from one_things.catalog import Catalog
 from one_things.schema import ApplicantKind, OneThing
 from persistence.authorisations import (
@@ -37,16 +38,16 @@ LONGEST_PERSONAL = timedelta(days=366)
 
 
 class AuthorisationIn(BaseModel):
-    agent: str = Field(min_length=1, max_length=128, description="The account id of the person authorised")
-    things: list[str] = Field(
+    agent: SingleLine = Field(min_length=1, max_length=128, description="The account id of the person authorised")
+    things: list[Code] = Field(
         default_factory=list,
         max_length=50,
         description="One-thing codes covered: exactly one for a resident's 代办 (or none with case_no), one or more "
         "for an enterprise's 法人授权",
     )
-    case_no: str | None = Field(default=None, max_length=40, description="代办 for this one case of yours only")
-    valid_from: datetime | None = Field(default=None, description="Default: now")
-    valid_until: datetime | None = Field(
+    case_no: SingleLine | None = Field(default=None, max_length=40, description="代办 for this one case of yours only")
+    valid_from: Instant | None = Field(default=None, description="Default: now")
+    valid_until: Instant | None = Field(
         default=None, description="End of the period; required for 代办 (at most a year), optional for 法人授权"
     )
 

@@ -4,7 +4,7 @@ withdraw); shared by the JSON API and the pages."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -13,14 +13,29 @@ from core.auth import Principal, Role
 from one_things.catalog import Catalog
 from one_things.eligibility import individual_definition
 from one_things.forms import validate_fields
-from one_things.schema import IntegrationMode
+from one_things.schema import IntegrationMode, OneThing
 from persistence.cases import get_case, list_cases
+from persistence.materials import replace_upload
+from persistence.outbox import pending_for_case
 from persistence.tables import CaseRecord, ItemRecord
 from services.authority import may_act_on_case, principals_of
 from services.case_gateway import CaseGateway
-from services.errors import NotAllowedError, NotFoundError
+from services.errors import NotAllowedError, NotFoundError, UnavailableError
+from services.in_thread import committed
+from services.materials import DEFAULT_MAX_BYTES, content_type, inspect, message
+from services.outbox import START
 from services.submission import invalid_application, local_today
 from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
+
+STARTING: Literal["starting"] = "starting"
+ShownStatus = CaseStatus | Literal["starting"]
+"""A case's status as people see it: `starting` until its workflow first reports (its start may still wait in
+the outbox for the case engine, services/outbox.py), then the workflow's own."""
+
+
+def shown_status(case: CaseRecord) -> ShownStatus:
+    # seq 0 is the row written at acceptance; the workflow's first projection replaces it.
+    return STARTING if case.seq == 0 else case.status
 
 
 class ItemView(BaseModel):
@@ -50,7 +65,7 @@ class CaseView(BaseModel):
     """The applicant's account id: the caller's own, or the account they act for."""
     acted_by: str | None
     """The agent's account id when an agent (代办, 法人授权) filed the case; None: the applicant did."""
-    status: CaseStatus
+    status: ShownStatus
     accepted_at: datetime
     finished_at: datetime | None
     reason: str | None
@@ -115,7 +130,7 @@ def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> Ca
         version=case.version,
         owner=case.owner,
         acted_by=case.acted_by,
-        status=case.status,
+        status=shown_status(case),
         accepted_at=case.accepted_at,
         finished_at=case.finished_at,
         reason=case.reason,
@@ -180,29 +195,77 @@ async def send_supplement(
     form: dict[str, Any],
     now: datetime,
     note: str | None = None,
+    materials: dict[str, bytes] | None = None,
+    max_material_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[CaseRecord, list[ItemRecord]]:
-    """补正: checks the corrected fields like the form, then hands them to the waiting item.
+    """补正: checks the corrected fields like the form and the re-uploaded materials by their content, stores the
+    materials, then hands the correction to the waiting item.
 
     Returns the case as projected before the update, so callers need not read it again."""
-    case, items = load_case(session, principal, case_no, now=now)
+    case, items = await committed(session, load_case, session, principal, case_no, now=now)
     thing = catalog.get(case.thing, case.version)
     if case.channel == "individual" and len(items) == 1:
         thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
     checked, problems = validate_fields(thing, form, today=local_today(now))
-    if problems:
-        raise invalid_application([problem.model_dump() for problem in problems])
+    errors = [problem.model_dump() for problem in problems] + _material_errors(
+        thing, materials or {}, max_material_bytes
+    )
+    if errors:
+        raise invalid_application(errors)
+    # Stored (and committed, in the thread pool) before the case is told, so the clerk finds the new material
+    # when the item comes back; and no connection is held across the call into the engine.
+    await committed(session, _store_materials, session, case, materials or {}, now)
     acted_by = _agent(principal, case)
-    await cases.supplement(case_no, Supplement(item_code=item_code, form=checked, note=note, acted_by=acted_by))
+    supplement = Supplement(
+        item_code=item_code, form=checked, materials=sorted(materials or {}), note=note, acted_by=acted_by
+    )
+    await cases.supplement(case_no, supplement)
     return case, items
+
+
+def _store_materials(session: Session, case: CaseRecord, materials: dict[str, bytes], now: datetime) -> None:
+    for code, data in materials.items():
+        replace_upload(
+            session,
+            case_no=case.case_no,
+            owner=case.owner,
+            material=code,
+            content_type=content_type(data) or "",
+            data=data,
+            now=now,
+        )
+
+
+def _material_errors(thing: OneThing, materials: dict[str, bytes], max_bytes: int) -> list[dict[str, str]]:
+    """Only materials the applicant provides (not those the government holds), each a whole accepted file."""
+    provided = {material.code for material in thing.materials if not material.exempt}
+    errors = []
+    for code, data in materials.items():
+        wrong = "unknown" if code not in provided else inspect(data, max_bytes)[1]
+        if wrong is not None:
+            errors.append({"field": f"materials.{code}", "message": message(wrong, max_bytes)})
+    return errors
 
 
 async def withdraw_case(
     *, session: Session, cases: CaseGateway, principal: Principal, case_no: str, reason: str, now: datetime
 ) -> tuple[CaseRecord, list[ItemRecord]]:
     """Withdraws the case; returns it as projected before the update."""
-    case, items = load_case(session, principal, case_no, now=now)
-    await cases.withdraw(case_no, Withdrawal(reason=reason, acted_by=_agent(principal, case)))
+    case, items = await committed(session, load_case, session, principal, case_no, now=now)
+    try:
+        await cases.withdraw(case_no, Withdrawal(reason=reason, acted_by=_agent(principal, case)))
+    except NotFoundError:
+        if await committed(session, pending_for_case, session, case_no=case_no, kind=START):
+            raise still_starting(case_no) from None
+        raise
     return case, items
+
+
+def still_starting(case_no: str) -> UnavailableError:
+    """The case was accepted but the engine does not know it yet: its start still waits in the outbox."""
+    return UnavailableError(
+        f"Case {case_no} is accepted and still starting; send this again in a minute.", retry_after=30, case_no=case_no
+    )
 
 
 def _agent(principal: Principal, case: CaseRecord) -> str | None:

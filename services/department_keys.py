@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from core.settings import Settings
-from core.signing import DEMO_KEY_ID, department_key, new_key, seal, unseal
+from core.signing import DERIVED_KEY_ID, department_key, new_key, seal, unseal
 from persistence.department_keys import add_key, expire_current, key_by_id, keys_of
 from services.errors import ConflictError
 
@@ -65,7 +65,7 @@ def list_keys(session: Session, *, department: str) -> list[KeyView]:
 def verifying_key(session: Session, settings: Settings, *, department: str, key_id: str, now: datetime) -> bytes | None:
     """The key that must have signed a callback of `department` carrying `key_id`; None when no such key
     verifies now (unknown, another department's, expired, or sealed under another sealing key)."""
-    if key_id == DEMO_KEY_ID:
+    if key_id == DERIVED_KEY_ID:
         # The demo stubs' derived keys: never in production, where every department holds an issued key.
         return None if settings.environment == "production" else department_key(settings.secret_key, department)
     key = key_by_id(session, department=department, key_id=key_id)
@@ -91,4 +91,4 @@ def signing_key(session: Session, settings: Settings, *, department: str) -> tup
         return (current[0].key_id, unsealed) if unsealed is not None else None
     if settings.environment == "production":
         return None
-    return DEMO_KEY_ID, department_key(settings.secret_key, department)
+    return DERIVED_KEY_ID, department_key(settings.secret_key, department)

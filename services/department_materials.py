@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from persistence.materials import MaterialUpload, upload_of
+from persistence.materials import MaterialUpload, get_upload
 from services.audit import DataCategory, Purpose, record_personal_data_read
 from services.errors import NotFoundError
 
@@ -21,7 +21,7 @@ def material_for_department(
     session: Session, *, case_no: str, material: str, department: str, now: datetime
 ) -> MaterialUpload:
     """The upload, with the download on the personal-data access log in the same transaction."""
-    upload = upload_of(session, case_no=case_no, material=material)
+    upload = get_upload(session, case_no=case_no, material=material)
     if upload is None:
         raise NotFoundError(f"case {case_no} has no uploaded material {material}")
     record_personal_data_read(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -12,11 +13,13 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from core.bounds import Code, MultiLine
 from one_things.catalog import Catalog
 from persistence.ratings import OVERALL, RatingRecord, add_rating, get_rating
 from persistence.tables import CaseRecord, ItemRecord
 from services.cases import department_name
 from services.errors import ConflictError, InvalidError, UnavailableError
+from services.in_thread import committed
 from workflows.contracts import RectificationInput
 from workflows.rectification import RectificationWorkflow, rectification_id
 
@@ -26,16 +29,16 @@ RECTIFY_AT_OR_BELOW = 2
 
 class Score(BaseModel):
     score: int = Field(ge=1, le=5, description="1 (very dissatisfied) … 5 (very satisfied)")
-    comment: str = Field(default="", max_length=500)
+    comment: MultiLine = Field(default="", max_length=500)
 
 
 class DepartmentScore(Score):
-    department: str = Field(description="A department that handled an item of the case")
+    department: Code = Field(description="A department that handled an item of the case")
 
 
 class RatingIn(BaseModel):
     overall: Score
-    departments: list[DepartmentScore] = Field(description="Each department that handled an item, once")
+    departments: list[DepartmentScore] = Field(max_length=50, description="Each department that handled an item, once")
 
 
 class DepartmentRatingView(BaseModel):
@@ -92,9 +95,16 @@ def _already_rated(case: CaseRecord) -> ConflictError:
 
 
 async def open_rectifications(
-    temporal: Client, *, task_queue: str, case: CaseRecord, body: RatingIn, now: datetime
+    temporal: Client,
+    *,
+    task_queue: str,
+    case: CaseRecord,
+    body: RatingIn,
+    now: datetime,
+    timeout_seconds: float,
 ) -> dict[str, str]:
-    """Starts one rectification per badly rated department; a repeat start finds the running one."""
+    """Starts one rectification per badly rated department; a repeat start finds the running one. Each start is
+    bounded by `timeout_seconds` (setting temporal_rpc_seconds): past it, 503 with Retry-After."""
     opened: dict[str, str] = {}
     for entry in body.departments:
         if entry.score > RECTIFY_AT_OR_BELOW:
@@ -110,17 +120,19 @@ async def open_rectifications(
         )
         workflow_id = rectification_id(case.case_no, entry.department)
         try:
-            await temporal.start_workflow(
-                RectificationWorkflow.run,
-                request,
-                id=workflow_id,
-                task_queue=task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
+            async with asyncio.timeout(timeout_seconds):
+                await temporal.start_workflow(
+                    RectificationWorkflow.run,
+                    request,
+                    id=workflow_id,
+                    task_queue=task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    rpc_timeout=timedelta(seconds=timeout_seconds),
+                )
         except WorkflowAlreadyStartedError:
             pass
-        except RPCError as error:
-            raise UnavailableError("The rating could not be saved; please try again.") from error
+        except (RPCError, TimeoutError) as error:
+            raise UnavailableError("The rating could not be saved; please try again.", retry_after=5) from error
         opened[entry.department] = workflow_id
     return opened
 
@@ -160,16 +172,32 @@ async def submit_rating(
     items: list[ItemRecord],
     body: RatingIn,
     now: datetime,
+    timeout_seconds: float,
 ) -> RatingView:
-    """Saves the rating and opens the rectifications; the caller has checked that the case is the rater's."""
-    check_rating(case, items, body, already_rated=bool(get_rating(session, case_no=case.case_no)))
+    """Saves the rating and opens the rectifications; the caller has checked that the case is the rater's.
+
+    The checks commit before Temporal is called and the rating after it answered (services/in_thread.py: no
+    connection held across the call): a failed start saves nothing, so the citizen simply sends it again, and a
+    retry finds any rectification already started. Two ratings of one case sent at the same instant both pass
+    the checks; the second one's rows then meet the unique key and it is told the case is already rated."""
+    rated = await committed(session, get_rating, session, case_no=case.case_no)
+    check_rating(case, items, body, already_rated=bool(rated))
+    await open_rectifications(
+        temporal, task_queue=task_queue, case=case, body=body, now=now, timeout_seconds=timeout_seconds
+    )
     scores = {OVERALL: (body.overall.score, body.overall.comment)}
     scores.update({entry.department: (entry.score, entry.comment) for entry in body.departments})
     try:
-        records = add_rating(session, case_no=case.case_no, thing=case.thing, owner=case.owner, scores=scores, now=now)
+        records = await committed(
+            session,
+            add_rating,
+            session,
+            case_no=case.case_no,
+            thing=case.thing,
+            owner=case.owner,
+            scores=scores,
+            now=now,
+        )
     except IntegrityError:
         raise _already_rated(case) from None
-    # Started after the rows are flushed (a duplicate rating stops above) and before the request commits: a
-    # failed start rolls the rating back so the citizen can simply retry, and a retry finds any started one.
-    await open_rectifications(temporal, task_queue=task_queue, case=case, body=body, now=now)
     return rating_view(catalog, case, items, records)

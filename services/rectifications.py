@@ -6,20 +6,23 @@ comes back as a conflict naming why.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from core.auth import Principal
+from core.bounds import MultiLine
 from one_things.catalog import Catalog
 from persistence.rectifications import case_rectifications, department_rectifications, get_rectification
 from services.cases import department_name
 from services.errors import ConflictError, NotFoundError, UnavailableError
+from services.in_thread import committed
 from workflows.contracts import CitizenVerdict, RectificationReply, RectificationState
 from workflows.rectification import RectificationWorkflow, rectification_id
 
@@ -54,11 +57,11 @@ class RectificationView(BaseModel):
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(min_length=1, max_length=2000, description="What the department did about the complaint")
+    text: MultiLine = Field(min_length=1, max_length=2000, description="What the department did about the complaint")
 
 
 class VerdictIn(BaseModel):
-    note: str = Field(default="", max_length=500, description="Required when contesting: what is still wrong")
+    note: MultiLine = Field(default="", max_length=500, description="Required when contesting: what is still wrong")
 
 
 def rectification_view(catalog: Catalog, values: dict[str, Any]) -> RectificationView:
@@ -69,18 +72,29 @@ def rectification_view(catalog: Catalog, values: dict[str, Any]) -> Rectificatio
 
 
 async def _update(
-    temporal: Client, wanted: str, call: Callable[[RectificationHandle], Awaitable[RectificationState]]
+    temporal: Client,
+    wanted: str,
+    call: Callable[[RectificationHandle], Awaitable[RectificationState]],
+    timeout_seconds: float,
 ) -> RectificationState:
-    """Runs an update of one rectification: the validator's reason, or that it is closed, becomes a conflict."""
+    """Runs an update of one rectification: the validator's reason, or that it is closed, becomes a conflict; no
+    answer within `timeout_seconds` (setting temporal_rpc_seconds) a 503 saying it may still apply."""
     try:
-        return await call(temporal.get_workflow_handle_for(RectificationWorkflow.run, wanted))
+        async with asyncio.timeout(timeout_seconds):
+            return await call(temporal.get_workflow_handle_for(RectificationWorkflow.run, wanted))
+    except (TimeoutError, RPCTimeoutOrCancelledError):
+        raise UnavailableError(
+            f"The case engine did not answer within {timeout_seconds:g} s. What you sent may still be applied: look "
+            "again shortly and send it again if it was not (a repeat is never applied twice).",
+            retry_after=5,
+        ) from None
     except WorkflowUpdateFailedError as error:
         detail = str(getattr(error.cause, "message", error.cause))
         raise ConflictError(detail, rectification=wanted) from None
     except RPCError as error:
         if "not found" in str(error).lower() or "completed" in str(error).lower():
             raise ConflictError("This rectification is already closed.", rectification=wanted) from None
-        raise UnavailableError("The case engine is not reachable; try again.") from error
+        raise UnavailableError("The case engine is not reachable; try again.", retry_after=5) from error
 
 
 def department_rectification_views(session: Session, catalog: Catalog, department: str) -> list[RectificationView]:
@@ -106,26 +120,46 @@ async def give_verdict(
     department: str,
     verdict: Literal["confirm", "contest"],
     note: str,
+    timeout_seconds: float,
 ) -> RectificationView:
     """The citizen's answer to a department's reply; the caller has checked that the case is theirs."""
     wanted = rectification_id(case_no, department)
-    record = get_rectification(session, rectification_id=wanted)
+    record = await committed(session, get_rectification, session, rectification_id=wanted)
     if record is None or record.case_no != case_no:
         raise NotFoundError(f"No rectification for department {department} in case {case_no}.")
     update = RectificationWorkflow.confirm if verdict == "confirm" else RectificationWorkflow.contest
-    state = await _update(temporal, wanted, lambda handle: handle.execute_update(update, CitizenVerdict(note=note)))
+    state = await _update(
+        temporal,
+        wanted,
+        lambda handle: handle.execute_update(update, CitizenVerdict(note=note), rpc_timeout=_rpc(timeout_seconds)),
+        timeout_seconds,
+    )
     return rectification_view(catalog, state.model_dump())
 
 
 async def reply(
-    *, session: Session, temporal: Client, catalog: Catalog, staff: Principal, rectification: str, text: str
+    *,
+    session: Session,
+    temporal: Client,
+    catalog: Catalog,
+    staff: Principal,
+    rectification: str,
+    text: str,
+    timeout_seconds: float,
 ) -> RectificationView:
     """The department's answer to the complaint; another department's rectification is invisible, not forbidden."""
-    record = get_rectification(session, rectification_id=rectification)
+    record = await committed(session, get_rectification, session, rectification_id=rectification)
     if record is None or record.department != staff.department:
         raise NotFoundError(f"No rectification {rectification} for your department.")
     message = RectificationReply(text=text, staff=staff.subject)
     state = await _update(
-        temporal, rectification, lambda handle: handle.execute_update(RectificationWorkflow.reply, message)
+        temporal,
+        rectification,
+        lambda handle: handle.execute_update(RectificationWorkflow.reply, message, rpc_timeout=_rpc(timeout_seconds)),
+        timeout_seconds,
     )
     return rectification_view(catalog, state.model_dump())
+
+
+def _rpc(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)

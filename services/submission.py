@@ -1,21 +1,26 @@
 """Accepting an application: validate everything first, then start exactly one case per request.
 
-Order matters for "nothing accepted is ever lost": the Idempotency-Key row (with the case number) is
-committed before the workflow starts, and a repeat of the request re-starts the same workflow id,
-which Temporal turns into a no-op if it already runs. A failure in between is healed by the retry.
+Order matters for "nothing accepted is ever lost": the Idempotency-Key row (with the case number), the case and
+its start intent (the outbox, services/outbox.py) commit in one transaction before the workflow is started. The
+request then starts it at once when Temporal answers; otherwise the starter does, retrying until the workflow
+exists. Starting is idempotent by the workflow id, so the request, a repeat of it and the starter may all try.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from anyio import to_thread
 from pydantic import Base64Bytes, BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from core.bounds import Answers, Code, SingleLine
 from core.calendar import TZ
 from core.ids import new_case_no
 from core.settings import Settings
@@ -29,6 +34,7 @@ from persistence.cases import record_accepted_case
 from persistence.definitions import record_definition
 from persistence.enterprises import get_enterprise
 from persistence.materials import save_upload
+from persistence.outbox import pending_for_case
 from persistence.register import Resident, find_by_id_no, get_resident
 from persistence.tables import ApplicationRequest
 from services.authority import check_filing
@@ -37,26 +43,29 @@ from services.errors import InvalidError, NotAllowedError, NotFoundError, TooMan
 from services.materials import HOW, checked_materials
 from services.metrics import record_bundle_started
 from services.notice import find_thing
+from services.outbox import START, record_start, start_now
 from services.prefill import FieldSource, prefill_fields
 from workflows.contracts import BundleInput
 
 
 class ApplicationIn(BaseModel):
-    thing: str = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
-    answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
-    form: dict[str, Any] = Field(description="The unified form: field code -> value")
-    individual_item: str | None = Field(
+    thing: Code = Field(description="The one-thing code, e.g. newborn (see GET /api/v1/things)")
+    answers: Answers = Field(default_factory=dict, description="Guidance answers: question code -> option")
+    # Values are checked against the definition's fields (one_things/forms.py), text with the same rules.
+    form: dict[Code, Any] = Field(max_length=200, description="The unified form: field code -> value")
+    individual_item: Code | None = Field(
         default=None,
         description="Apply for this one item of the one-thing on its own (分别办理), e.g. when the bundle's "
         "eligibility rules rule the applicant out; answers are then ignored",
     )
     # In the body, not a prior upload referenced by id: the application and its materials are accepted (or
     # refused) together in one request, so there are no orphaned uploads and the Idempotency-Key covers both.
-    materials: dict[str, Base64Bytes] = Field(
+    materials: dict[Code, Base64Bytes] = Field(
         default_factory=dict,
+        max_length=20,
         description=f"The materials the applicant provides (source: citizen) for the items that apply: {HOW}",
     )
-    on_behalf_of: str | None = Field(
+    on_behalf_of: SingleLine | None = Field(
         default=None,
         max_length=128,
         description="File for this account, which authorised you (代办 or 法人授权); the case is theirs",
@@ -259,6 +268,16 @@ def request_hash(body: ApplicationIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Accepted:
+    case_no: str
+    plan: Plan
+    created: bool
+    """False for a repeat of an accepted request (the same Idempotency-Key and body): the same case."""
+    started: bool
+    """Whether its workflow exists; False while the start waits in the outbox (accepted, starting)."""
+
+
 async def accept(
     *,
     session: Session,
@@ -270,13 +289,56 @@ async def accept(
     body: ApplicationIn,
     now: datetime,
     at_counter_for: str | None = None,
-) -> tuple[str, Plan, bool]:
-    """Returns (case number, plan, created). A repeat of an accepted request returns the same case.
+) -> Accepted:
+    """Accepts the application, or answers the case a repeat of an accepted request became.
 
     `caller` is the signed-in account; the case is theirs, or with `on_behalf_of` the account that authorised
     them (the caller is then recorded as `acted_by`). `at_counter_for`: a window clerk (the caller) files for
     this verified, consenting citizen (services/counter.py checked both), on channel `counter`. Every rule is
-    checked before anything is recorded, for the owner of the case."""
+    checked before anything is recorded, for the owner of the case.
+
+    The checks and the writes run in a worker thread (they are blocking SQL) and commit before the case engine
+    is called, so the event loop never waits on the database and no connection is held while Temporal answers."""
+    recorded = await to_thread.run_sync(
+        partial(
+            _record,
+            session=session,
+            settings=settings,
+            catalog=catalog,
+            caller=caller,
+            idempotency_key=idempotency_key,
+            body=body,
+            now=now,
+            at_counter_for=at_counter_for,
+        )
+    )
+    started = True
+    if recorded.start_pending:
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        started = await start_now(session, cases, recorded.bundle, now=now, lease=lease)
+    return Accepted(recorded.bundle.case_no, recorded.plan, recorded.created, started)
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    bundle: BundleInput
+    plan: Plan
+    created: bool
+    start_pending: bool
+
+
+def _record(
+    *,
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    caller: str,
+    idempotency_key: str | None,
+    body: ApplicationIn,
+    now: datetime,
+    at_counter_for: str | None,
+) -> _Recorded:
+    """Checks every rule, then records the application, its case and its start intent in one transaction."""
     digest = request_hash(body)
     thing = applied_definition(catalog, body)
     owner, acted_by = caller, None
@@ -289,7 +351,7 @@ async def accept(
     check_registered(session, thing, owner)
     plan, form = checked_application(thing, with_held_data(session, thing, owner, body, now=now), now=now)
     check_parties(session, thing, owner, form)
-    materials, problems = checked_materials(thing, plan, body.materials)
+    materials, problems = checked_materials(thing, plan, body.materials, max_bytes=settings.material_max_bytes)
     if problems:
         raise invalid_application(problems)
     key = idempotency_key or f"body:{digest}"  # without a key, an identical resubmission is the same case
@@ -315,32 +377,6 @@ async def accept(
         )
         existing = _first_under_the_key(session, owner=owner, key=key, digest=digest)
         case_no = existing.case_no if existing else case_no
-    if existing is None:
-        # The catalogue's definition, also for a single item: that case's cut-down one derives from it.
-        record_definition(session, thing=catalog.get(thing.code), accepted_at=now)
-        record_accepted_case(
-            session,
-            case_no=case_no,
-            thing=thing.code,
-            version=thing.version,
-            owner=owner,
-            acted_by=acted_by,
-            accepted_at=now,
-            district=district,
-            channel=_channel(body, counter=at_counter_for is not None),
-        )
-        for material in materials:
-            save_upload(
-                session,
-                case_no=case_no,
-                owner=owner,
-                material=material.material,
-                content_type=material.content_type,
-                data=material.data,
-                now=now,
-            )
-        session.commit()
-        record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
     bundle = BundleInput(
         case_no=case_no,
         thing=thing,
@@ -351,8 +387,39 @@ async def accept(
         accepted_at=existing.created_at if existing else now,
         acted_by=existing.acted_by if existing else acted_by,
     )
-    await cases.start(bundle)
-    return case_no, plan, existing is None
+    if existing is not None:
+        # A repeat: its start may still wait in the outbox, and this request may as well try it now.
+        pending = pending_for_case(session, case_no=case_no, kind=START)
+        session.commit()
+        return _Recorded(bundle, plan, created=False, start_pending=pending)
+    # The catalogue's definition, also for a single item: that case's cut-down one derives from it.
+    record_definition(session, thing=catalog.get(thing.code), accepted_at=now)
+    record_accepted_case(
+        session,
+        case_no=case_no,
+        thing=thing.code,
+        version=thing.version,
+        owner=owner,
+        acted_by=acted_by,
+        accepted_at=now,
+        district=district,
+        channel=_channel(body, counter=at_counter_for is not None),
+    )
+    for material in materials:
+        save_upload(
+            session,
+            case_no=case_no,
+            owner=owner,
+            material=material.material,
+            content_type=material.content_type,
+            data=material.data,
+            now=now,
+        )
+    # Accepted means started: the start intent commits with the acceptance, or neither does.
+    record_start(session, bundle, now=now, first_try_after=timedelta(seconds=settings.temporal_rpc_seconds + 5))
+    session.commit()
+    record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
+    return _Recorded(bundle, plan, created=True, start_pending=True)
 
 
 def _first_under_the_key(session: Session, *, owner: str, key: str, digest: str) -> ApplicationRequest | None:

@@ -40,6 +40,7 @@ from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
 from services.cases import CaseView, case_view, not_found
 from services.errors import ConflictError, InvalidError, NotFoundError
+from services.in_thread import committed
 from services.metrics import record_escalation as count_escalation
 from workflows.contracts import SupervisorEscalation
 
@@ -228,6 +229,24 @@ async def escalate(
     now: datetime,
 ) -> EscalationRecord:
     """督办: signal the case so its workflow notifies the department, and log who did it and when."""
+    department = await committed(session, _open_item_department, session, case_no, item_code)
+    await cases.escalate(case_no, SupervisorEscalation(item_code=item_code, note=note))
+    escalation = await committed(
+        session,
+        record_escalation,
+        session,
+        case_no=case_no,
+        item_code=item_code,
+        department=department,
+        supervisor=supervisor.subject,
+        note=note,
+        at=now,
+    )
+    count_escalation(department)
+    return escalation
+
+
+def _open_item_department(session: Session, case_no: str, item_code: str) -> str:
     found = get_case(session, case_no=case_no)
     if found is None:
         raise not_found(case_no)
@@ -237,15 +256,4 @@ async def escalate(
         raise NotFoundError(f"Case {case_no} has no item {item_code}; pick one of its items.")
     if case.status not in OPEN or item.status not in OPEN:
         raise ConflictError(f"Item {item_code} is {item.status}: only an item being handled can be pushed.")
-    await cases.escalate(case_no, SupervisorEscalation(item_code=item_code, note=note))
-    escalation = record_escalation(
-        session,
-        case_no=case_no,
-        item_code=item_code,
-        department=item.department,
-        supervisor=supervisor.subject,
-        note=note,
-        at=now,
-    )
-    count_escalation(item.department)
-    return escalation
+    return item.department

@@ -21,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from one_things.schema import IntegrationMode, Item
     from workflows.contracts import (
         RESULT_IGNORED,
-        RESULT_REFUSED,
         RESULT_TOO_EARLY,
         BundleInput,
         CaseState,
@@ -42,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.item import ItemRun, item_payload
     from workflows.notices import Notices
     from workflows.projection import CaseProjector
+    from workflows.result_rules import content_refusal, refused
 
 STAFF_DECISION_ANSWERS_TAKEN_STATE = "staff-decision-answers-taken-state"
 """Patch: histories recorded before it answered a staff decision with the item's state before the item took it
@@ -180,7 +180,9 @@ class OneThingWorkflow:
         run = self._runs.get(item_code)
         if run is None:
             raise ApplicationError(f"Case {self.case_no} has no item {item_code}.", non_retryable=True)
-        return ItemApplication(item_code=item_code, round=run.state.round, inputs=self.resolve_inputs(run.item))
+        return ItemApplication(
+            item_code=item_code, round=run.state.round, inputs=self.resolve_inputs(run.item), form=dict(self._form)
+        )
 
     @workflow.signal
     def department_result(self, result: DepartmentResult) -> None:
@@ -201,15 +203,17 @@ class OneThingWorkflow:
 
     @receive_department_result.validator
     def _check_department_result(self, result: DepartmentCallback) -> None:
+        # Validators do not run on replay, so tightening these rules changes no recorded history.
         run = self._runs.get(result.item_code)
         if run is None or run.item.department != result.department:
-            raise ApplicationError(
-                f"case {self.case_no} has no item {result.item_code} of {result.department}", type=RESULT_REFUSED
+            raise refused(
+                "own-item", "item_code", f"case {self.case_no} has no item {result.item_code} of {result.department}"
             )
         if run.item.mode is IntegrationMode.STANDARD_MODULE:
-            raise ApplicationError(
+            raise refused(
+                "staff-handled",
+                "item_code",
                 f"item {result.item_code} is decided by staff in the platform's handling module, not by callback",
-                type=RESULT_REFUSED,
             )
         if run.state.finished or self._stopping():
             raise ApplicationError(f"item {result.item_code} is already {run.state.status.value}", type=RESULT_IGNORED)
@@ -224,11 +228,9 @@ class OneThingWorkflow:
                 "(a repeat, or an earlier round)",
                 type=RESULT_IGNORED,
             )
-        missing = [name for name in run.item.outputs if not (result.output or {}).get(name)]
-        if result.status == "completed" and missing:
-            raise ApplicationError(
-                f"a completed {result.item_code} needs its declared outputs: {', '.join(missing)}", type=RESULT_REFUSED
-            )
+        refusal = content_refusal(run.item, result)
+        if refusal is not None:
+            raise refusal
 
     def _reply_from(self, run: ItemRun, result: DepartmentResult) -> DepartmentReply:
         return DepartmentReply(
@@ -261,7 +263,10 @@ class OneThingWorkflow:
         run = self._runs.get(decision.item_code)
         if run is None or run.state.holder is not Holder.STAFF or self._stopping():
             raise ValueError(f"item {decision.item_code} is not waiting for a staff decision")
-        missing = [name for name in run.item.outputs if not decision.output.get(name)]
+        undeclared = sorted(set(decision.output) - set(run.item.outputs))
+        if undeclared:
+            raise ValueError(f"{decision.item_code} issues only {', '.join(run.item.outputs) or 'no outputs'}")
+        missing = [name for name in run.item.outputs if not decision.output.get(name, "").strip()]
         if decision.decision == "approve" and missing:
             raise ValueError(f"approving {decision.item_code} needs output fields: {', '.join(missing)}")
         if decision.decision != "approve" and not decision.reason:

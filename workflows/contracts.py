@@ -163,13 +163,18 @@ class ItemApplication(BaseModel):
     item_code: str
     round: int
     inputs: dict[str, Any]
+    form: dict[str, Any] = Field(default_factory=dict)
+    """The case's whole form as it stands (corrections applied): the workbench shows it labelled, with what the
+    item does not read masked."""
 
 
 class Supplement(BaseModel):
-    """The citizen's answer to a correction request (补正): corrected form fields."""
+    """The citizen's answer to a correction request (补正): corrected form fields and re-uploaded materials."""
 
     item_code: str
     form: dict[str, Any] = Field(default_factory=dict)
+    materials: list[str] = Field(default_factory=list)
+    """Codes of the materials uploaded again with it (the bytes are in the platform's store, not the history)."""
     note: str | None = None
     acted_by: str | None = None
     """The agent who sent it for the applicant; None: the applicant."""

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from core.clock import Clock
 from core.signing import material_signature, material_url_key
 from persistence.db import session_scope
-from persistence.materials import MaterialUpload, upload_of
+from persistence.materials import MaterialUpload, get_upload
 from workflows.contracts import MaterialRef, Submission
 
 MATERIALS_PATH = "/api/v1/department-materials"
@@ -63,7 +63,7 @@ class MaterialsDesk:
         found: dict[str, MaterialUpload] = {}
         with session_scope(self.engine) as session:
             for code in wanted:
-                upload = upload_of(session, case_no=submission.case_no, material=code)
+                upload = get_upload(session, case_no=submission.case_no, material=code)
                 if upload is not None:
                     session.expunge(upload)
                     found[code] = upload

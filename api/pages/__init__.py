@@ -47,6 +47,10 @@ def problem_page(request: Request, error: ProblemError) -> Response | None:
     """A problem on a page request as an error page (with the problem's headers, e.g. Retry-After)."""
     if request.url.path.startswith("/api/") or request.url.path in PROGRAM_PATHS:
         return None
-    response = get_page(request).render("error.html", status_code=error.status, message=error.detail)
+    page = get_page(request)
+    key = f"rule_{error.extra.get('rule')}"
+    translated = page.t(key, **error.extra)
+    message = error.detail if translated == key else translated  # in the page's language when it knows the rule
+    response = page.render("error.html", status_code=error.status, message=message)
     response.headers.update(error.headers)
     return response

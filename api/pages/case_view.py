@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from api.pages.rendering import Page
@@ -11,6 +11,7 @@ from core.calendar import TZ
 from one_things.catalog import Catalog
 from one_things.schema import FieldType, OneThing
 from persistence.tables import CaseRecord, ItemRecord
+from services.cases import shown_status
 
 FINISHED = {"completed", "rejected", "withdrawn"}
 WAITING = {"waiting_citizen", "correction_requested"}
@@ -19,6 +20,11 @@ INPUT_TYPES = {FieldType.DATE: "date", FieldType.PHONE: "tel"}
 
 def local_day(moment: datetime | None) -> str | None:
     return moment.astimezone(TZ).date().isoformat() if moment else None
+
+
+def deadline_day(due_at: datetime | None) -> str | None:
+    """The last day that is on time, in Shanghai: a deadline is stored as the midnight that ends that day."""
+    return (due_at - timedelta(microseconds=1)).astimezone(TZ).date().isoformat() if due_at else None
 
 
 def local_time(moment: datetime | None) -> str | None:
@@ -54,7 +60,7 @@ def _item(page: Page, thing: OneThing | None, item: ItemRecord) -> dict[str, Any
         "status": item.status,
         "holder": item.holder,
         "light": item.light if item.status not in FINISHED | {"cancelled", "pending"} else None,
-        "due": local_day(item.due_at),
+        "due": deadline_day(item.due_at),
         "finished": local_time(item.finished_at),
         "reason": item.reason,
         "output_text": " ".join(str(value) for value in (item.output or {}).values()),
@@ -62,6 +68,12 @@ def _item(page: Page, thing: OneThing | None, item: ItemRecord) -> dict[str, Any
     }
     if view["correction"] and thing is not None:
         view["fields"] = correction_fields(page, thing, item.code)
+        # A correction may ask for a material again (e.g. a clearer photo), not only for retyped fields.
+        view["materials"] = [
+            {"code": material.code, "label": page.name(material.name)}
+            for material in thing.materials
+            if not material.exempt
+        ]
     return view
 
 
@@ -71,11 +83,12 @@ def case_page_view(page: Page, catalog: Catalog, case: CaseRecord, items: list[I
     views = [_item(page, thing, item) for item in sorted(items, key=lambda i: order.get(i.code, 99))]
     done = sum(item["status"] == "completed" for item in views)
     # Changes whenever anything the citizen sees changes: the live script swaps the fragment only then.
-    fingerprint = "|".join([case.status, *(f"{i.code}:{i.status}:{i.light}:{i.holder}:{i.round}" for i in items)])
+    status = shown_status(case)
+    fingerprint = "|".join([status, *(f"{i.code}:{i.status}:{i.light}:{i.holder}:{i.round}" for i in items)])
     return {
         "case_no": case.case_no,
         "name": page.name(thing.name) if thing else case.thing,
-        "status": case.status,
+        "status": status,
         "reason": case.reason,
         "accepted": local_time(case.accepted_at),
         "finished": case.status in FINISHED,

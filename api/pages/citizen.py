@@ -10,22 +10,26 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.acting import acting_choices, applicant, submitted_by
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
-from api.pages.rendering import CitizenPageDep, Page
+from api.pages.rendering import CitizenPageDep, Page, control_characters
 from api.pages.uploads import ACCEPT, read_upload
-from api.problems import from_domain
+from api.params import CaseNo, Code, CodeFilter
+from api.problems import field_errors, from_domain
 from api.schemas import WithdrawIn
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
 from persistence.materials import uploaded_materials
-from services.cases import case_list, load_case, send_supplement, withdraw_case
+from services.cases import case_list, load_case, send_supplement, shown_status, withdraw_case
 from services.errors import DomainError, InvalidError, NotAllowedError
+from services.materials import mb
 from services.prefill import PrefilledForm, prefill_form
 from services.submission import (
     ApplicationIn,
@@ -89,12 +93,12 @@ def render_form(
 
 @router.get("/things/{code}/apply", response_class=HTMLResponse)
 def apply_page(
-    code: str,
+    code: Code,
     page: CitizenPageDep,
     session: SessionDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    item: str | None = None,
+    item: CodeFilter = None,
     for_: ActingFor = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
@@ -132,7 +136,7 @@ def posted_application(posted: FormData) -> tuple[str | None, dict[str, str], di
 @router.post("/things/{code}/apply", response_class=HTMLResponse)
 async def apply(
     clock: ClockDep,
-    code: str,
+    code: Code,
     page: CitizenPageDep,
     session: SessionDep,
     cases: CaseGatewayDep,
@@ -143,13 +147,15 @@ async def apply(
     posted = await page.request.form()
     item, answers, typed, key = posted_application(posted)
     thing = definition_for(catalog, code, item)
+    acting_for = str(posted.get("on_behalf_of") or "")[:128] or None
+    # The SQL below runs in the thread pool (run_in_threadpool), as every query of an async route must.
     try:  # checked first: the form re-rendered below carries the principal's held data
-        owner = applicant(session, page, thing, str(posted.get("on_behalf_of") or "")[:128] or None, clock.now())
+        owner = await run_in_threadpool(applicant, session, page, thing, acting_for, clock.now())
     except NotAllowedError as error:
         return page.render("error.html", status_code=403, message=rule_message(page, error))
     acting = _acting(page, owner)
     try:
-        form = _prefilled(session, thing, answers, clock.now(), owner=owner)
+        form = await run_in_threadpool(_prefilled, session, thing, answers, clock.now(), owner=owner)
     except PlanError:
         return RedirectResponse(f"/things/{code}", status_code=303)
     # Only what the citizen typed: the held data is filled in by `accept`, from the register, not the page.
@@ -157,11 +163,18 @@ async def apply(
     assert page.principal is not None
     uploads, upload_errors = await checked_uploads(page, form, posted)
     materials = {code: base64.b64encode(data) for code, data in uploads.items()}
-    body = ApplicationIn(
-        thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
-    )
+    try:
+        body = ApplicationIn(
+            thing=code, answers=answers, form=values, individual_item=item, materials=materials, on_behalf_of=acting
+        )
+    except ValidationError as error:  # e.g. a posted answer with a control character: named, as by the API
+        return render_form(
+            page, thing, form, typed=typed, errors=field_errors(error.errors()), idempotency_key=key,
+            status_code=422, individual_item=item, on_behalf_of=acting,
+        )  # fmt: skip
     if upload_errors:  # every problem at once: the form's own too, checked without starting anything
-        errors = _form_errors(session, catalog, owner, body, now=clock.now()) + upload_errors
+        errors = await run_in_threadpool(_form_errors, session, catalog, owner, body, now=clock.now())
+        errors += upload_errors
         return render_form(
             page,
             thing,
@@ -174,7 +187,7 @@ async def apply(
             on_behalf_of=acting,
         )
     try:
-        case_no, _, _ = await accept(
+        accepted = await accept(
             session=session,
             cases=cases,
             settings=settings,
@@ -200,7 +213,7 @@ async def apply(
             bundle=thing if ruled_out else None,
             on_behalf_of=acting,
         )
-    return RedirectResponse(f"/cases/{case_no}", status_code=303)
+    return RedirectResponse(f"/cases/{accepted.case_no}", status_code=303)
 
 
 def rule_message(page: Page, error: DomainError) -> str:
@@ -230,11 +243,14 @@ async def checked_uploads(
     for material in form.materials or []:
         if material.exempt:
             continue
-        data, problem = await read_upload(posted.get(f"material.{material.code}"))
+        max_bytes = page.request.app.state.settings.material_max_bytes
+        data, problem = await read_upload(posted.get(f"material.{material.code}"), max_bytes)
         if data is not None:
             uploads[material.code] = data
         else:
-            errors.append({"field": f"material.{material.code}", "message": page.t(f"upload_{problem}")})
+            errors.append(
+                {"field": f"material.{material.code}", "message": page.t(f"upload_{problem}", mb=mb(max_bytes))}
+            )
     return uploads, errors
 
 
@@ -256,7 +272,7 @@ def cases_page(
             {
                 "case_no": case.case_no,
                 "name": name,
-                "status": case.status,
+                "status": shown_status(case),
                 "accepted": local_time(case.accepted_at),
                 "submitted_by": submitted_by(session, case),
             }
@@ -277,20 +293,21 @@ def _case_context(page: Page, session: Any, catalog: Catalog, case_no: str, now:
         "view": case_page_view(page, catalog, case, items),
         "submitted_by": submitted_by(session, case),
         "uploaded": uploaded,
+        "accept": ACCEPT,
         **feedback_context(page, session, catalog, case, items),
     }
 
 
 @router.get("/cases/{case_no}", response_class=HTMLResponse)
 def case_page(
-    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     return page.render("case.html", **_case_context(page, session, catalog, case_no, clock.now()))
 
 
 @router.get("/cases/{case_no}/live", response_class=HTMLResponse)
 def case_live(
-    case_no: str, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, page: CitizenPageDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     """The fragment the case page's script swaps in: the same template, so both always agree."""
     return page.render("case_live.html", **_case_context(page, session, catalog, case_no, clock.now()))
@@ -298,7 +315,12 @@ def case_live(
 
 @router.post("/cases/{case_no}/supplement")
 async def supplement(
-    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep, catalog: CatalogDep
+    clock: ClockDep,
+    case_no: CaseNo,
+    page: CitizenPageDep,
+    session: SessionDep,
+    cases: CaseGatewayDep,
+    catalog: CatalogDep,
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
@@ -306,6 +328,21 @@ async def supplement(
         k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.") and str(v).strip()
     }
     note = str(posted.get("note") or "")[:500] or None
+    materials: dict[str, bytes] = {}
+    max_bytes = page.request.app.state.settings.material_max_bytes
+    for key, upload in posted.multi_items():
+        if not key.startswith("material."):
+            continue
+        data, wrong = await read_upload(upload, max_bytes)
+        if wrong == "missing":
+            continue  # the file input left empty: only the fields are corrected
+        if wrong is not None or data is None:
+            message = page.t("correction_bad_file")
+            return page.render("error.html", status_code=422, message=message)
+        materials[key.removeprefix("material.")] = data
+    item_code = str(posted.get("item_code") or "")[:64]
+    if (refused := control_characters(page, lines=(item_code,), texts=(note or "",))) is not None:
+        return refused
     try:
         await send_supplement(
             session=session,
@@ -313,10 +350,12 @@ async def supplement(
             catalog=catalog,
             principal=page.principal,
             case_no=case_no,
-            item_code=str(posted.get("item_code") or ""),
+            item_code=item_code,
             form=fields,
             now=clock.now(),
             note=note,
+            materials=materials,
+            max_material_bytes=max_bytes,
         )
     except InvalidError as error:
         detail = "; ".join(e["message"] for e in error.errors) or error.detail
@@ -326,7 +365,7 @@ async def supplement(
 
 @router.post("/cases/{case_no}/withdraw")
 async def withdraw(
-    clock: ClockDep, case_no: str, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep
+    clock: ClockDep, case_no: CaseNo, page: CitizenPageDep, session: SessionDep, cases: CaseGatewayDep
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()

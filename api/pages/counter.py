@@ -6,17 +6,22 @@ Thin: every rule is in services/counter.py. A visit's URL carries only its rando
 from __future__ import annotations
 
 import base64
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_time
 from api.pages.citizen import checked_uploads, posted_application, render_form, rule_message
 from api.pages.officials import SERVICE_POINTS, official_page
 from api.pages.rendering import Page
+from api.params import CaseNo, Code, CodeFilter, OpaqueId
+from api.problems import field_errors
 from core.auth import Principal, Role
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
@@ -66,7 +71,8 @@ async def verify_page(page: ClerkPage, session: SessionDep, clock: ClockDep) -> 
     posted = await page.request.form()
     id_no, name = str(posted.get("id_no") or "")[:32], str(posted.get("name") or "")[:60]
     try:
-        visit = verify(session, clerk=_clerk(page), body=VerificationIn(id_no=id_no, name=name), now=clock.now())
+        body = VerificationIn(id_no=id_no, name=name)
+        visit = await run_in_threadpool(partial(verify, session, clerk=_clerk(page), body=body, now=clock.now()))
     except (InvalidError, ValueError) as error:  # ValueError: an empty field, refused by the model
         invalid = isinstance(error, InvalidError) and error.context.get("rule") == "id_no_invalid"
         message = page.t("ct_id_invalid" if invalid else "ct_mismatch")
@@ -76,7 +82,7 @@ async def verify_page(page: ClerkPage, session: SessionDep, clock: ClockDep) -> 
 
 
 @router.get("/counter/visits/{visit}", response_class=HTMLResponse)
-def visit_page(visit: str, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep) -> Response:
+def visit_page(visit: OpaqueId, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep) -> Response:
     try:
         view = visit_view(session, clerk=_clerk(page), visit_id=visit, now=clock.now())
     except ConflictError:
@@ -101,29 +107,33 @@ def _render_visit(
 
 @router.post("/counter/visits/{visit}/consent", response_class=HTMLResponse)
 async def consent_page(
-    visit: str, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    visit: OpaqueId, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> Response:
     posted = await page.request.form()
     body = ConsentIn(agreed=posted.get("agreed") == "yes", lang=page.lang)
     try:
-        consent(session, clerk=_clerk(page), visit_id=visit, body=body, now=clock.now())
+        await run_in_threadpool(
+            partial(consent, session, clerk=_clerk(page), visit_id=visit, body=body, now=clock.now())
+        )
     except ConflictError:
         return _ended(page)
     except InvalidError:
-        view = visit_view(session, clerk=_clerk(page), visit_id=visit, now=clock.now())
+        view = await run_in_threadpool(
+            partial(visit_view, session, clerk=_clerk(page), visit_id=visit, now=clock.now())
+        )
         return _render_visit(page, view, catalog, error=page.t("ct_consent_missing"), status_code=422)
     return RedirectResponse(f"/counter/visits/{visit}", status_code=303)
 
 
 @router.get("/counter/visits/{visit}/things/{code}", response_class=HTMLResponse)
 def form_page(
-    visit: str,
-    code: str,
+    visit: OpaqueId,
+    code: Code,
     page: ClerkPage,
     session: SessionDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    item: str | None = None,
+    item: CodeFilter = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
     asked = {question.code for question in thing.questions}
@@ -148,8 +158,8 @@ def form_page(
 
 @router.post("/counter/visits/{visit}/things/{code}", response_class=HTMLResponse)
 async def submit_page(
-    visit: str,
-    code: str,
+    visit: OpaqueId,
+    code: Code,
     page: ClerkPage,
     session: SessionDep,
     cases: CaseGatewayDep,
@@ -163,8 +173,18 @@ async def submit_page(
     thing = definition_for(catalog, code, item)
     clerk, now = _clerk(page), clock.now()
     try:
-        form = prefilled_for(
-            session, clerk=clerk, catalog=catalog, visit_id=visit, code=code, item=item, answers=answers, now=now
+        form = await run_in_threadpool(  # SQL: in the thread pool, as every query of an async route
+            partial(
+                prefilled_for,
+                session,
+                clerk=clerk,
+                catalog=catalog,
+                visit_id=visit,
+                code=code,
+                item=item,
+                answers=answers,
+                now=now,
+            )
         )
     except ConflictError:
         return _ended(page)
@@ -184,16 +204,19 @@ async def submit_page(
 
     if upload_errors:
         return again(upload_errors)
-    body = CounterApplicationIn(
-        visit=visit,
-        thing=code,
-        answers=answers,
-        form=values,
-        individual_item=item,
-        materials={material: base64.b64encode(data) for material, data in uploads.items()},
-    )
     try:
-        case_no, _, _ = await submit(
+        body = CounterApplicationIn(
+            visit=visit,
+            thing=code,
+            answers=answers,
+            form=values,
+            individual_item=item,
+            materials={material: base64.b64encode(data) for material, data in uploads.items()},
+        )
+    except ValidationError as error:  # e.g. a posted answer with a control character: named, as by the API
+        return again(field_errors(error.errors()))
+    try:
+        accepted = await submit(
             session=session, cases=cases, settings=settings, catalog=catalog, clerk=clerk, body=body,
             idempotency_key=key, now=now,
         )  # fmt: skip
@@ -201,11 +224,13 @@ async def submit_page(
         return page.render("error.html", status_code=403, message=rule_message(page, error))
     except InvalidError as error:
         return again(error.errors)
-    return RedirectResponse(f"/counter/receipts/{case_no}", status_code=303)
+    return RedirectResponse(f"/counter/receipts/{accepted.case_no}", status_code=303)
 
 
 @router.get("/counter/receipts/{case_no}", response_class=HTMLResponse)
-def receipt_page(case_no: str, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep) -> Response:
+def receipt_page(
+    case_no: CaseNo, page: ClerkPage, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+) -> Response:
     found = receipt(session, clerk=_clerk(page), catalog=catalog, case_no=case_no, lang=page.lang, now=clock.now())
     return page.render(
         "counter_receipt.html", receipt=found, point=_point(page), accepted=local_time(found.accepted_at)

@@ -7,10 +7,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.pages.case_view import local_day
-from api.pages.rendering import CitizenPageDep, Page
+from api.pages.rendering import CitizenPageDep, Page, control_characters
+from api.params import CaseNo, Code
 from api.problems import from_domain
 from one_things.catalog import Catalog
 from persistence.ratings import get_rating
@@ -49,7 +51,7 @@ def _score(posted: Any, code: str) -> Score:
 @router.post("/cases/{case_no}/rating")
 async def rate(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     page: CitizenPageDep,
     session: SessionDep,
     temporal: TemporalDep,
@@ -58,7 +60,8 @@ async def rate(
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
-    case, items = load_own_case(session, page.principal, case_no)  # the applicant's own say, not an agent's
+    # The applicant's own say, not an agent's; SQL in the thread pool, as every query of an async route.
+    case, items = await run_in_threadpool(load_own_case, session, page.principal, case_no)
     try:
         body = RatingIn(
             overall=_score(posted, "overall"),
@@ -75,6 +78,7 @@ async def rate(
             items=items,
             body=body,
             now=clock.now(),
+            timeout_seconds=settings.temporal_rpc_seconds,
         )
     except ScoreMissingError:
         return page.render("error.html", status_code=422, message=page.t("rate_choose"))
@@ -89,12 +93,21 @@ async def rate(
 
 @router.post("/cases/{case_no}/rectifications/{department}")
 async def verdict(
-    case_no: str, department: str, page: CitizenPageDep, session: SessionDep, temporal: TemporalDep, catalog: CatalogDep
+    case_no: CaseNo,
+    department: Code,
+    page: CitizenPageDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> Response:
     assert page.principal is not None
     posted = await page.request.form()
     choice: Literal["confirm", "contest"] = "contest" if posted.get("verdict") == "contest" else "confirm"
-    load_own_case(session, page.principal, case_no)
+    note = str(posted.get("note") or "")[:500]
+    if (refused := control_characters(page, texts=(note,))) is not None:
+        return refused
+    await run_in_threadpool(load_own_case, session, page.principal, case_no)
     await give_verdict(
         session=session,
         temporal=temporal,
@@ -102,6 +115,7 @@ async def verdict(
         case_no=case_no,
         department=department,
         verdict=choice,
-        note=str(posted.get("note") or "")[:500],
+        note=note,
+        timeout_seconds=settings.temporal_rpc_seconds,
     )
     return RedirectResponse(f"/cases/{case_no}#rating", status_code=303)

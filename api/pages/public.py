@@ -12,6 +12,7 @@ from markupsafe import Markup
 from api.deps import CatalogDep
 from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep
 from api.pages.signin import local_path
+from api.params import Code, NextUrl
 from one_things.graph_svg import dependency_svg
 from one_things.plan import PlanError, make_plan
 from one_things.search import search
@@ -29,7 +30,7 @@ def home(page: PageDep, catalog: CatalogDep, q: Annotated[str, Query(max_length=
 
 
 @router.get("/things/{code}", response_class=HTMLResponse)
-def notice_page(code: str, page: PageDep, catalog: CatalogDep) -> Response:
+def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
     """一次告知 with 情形引导: the query string carries the answers, so the page works without scripts."""
     thing = find_thing(catalog, code)
     asked = {q.code for q in thing.questions}
@@ -57,7 +58,7 @@ def notice_page(code: str, page: PageDep, catalog: CatalogDep) -> Response:
 
 
 @router.get("/prefs/{name}/{value}")
-def preference(name: str, value: str, next: str = "/") -> Response:
+def preference(name: Code, value: Code, next: NextUrl = "/") -> Response:
     """Language and elder mode live in cookies so every later page keeps them."""
     response = RedirectResponse(local_path(next), status_code=303)
     if name == "lang" and value in ("zh", "en"):

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.pages.i18n import Lang, translate
 from api.sessions import CSRF_FIELD, csrf_matches, csrf_token, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.bounds import multi_line, single_line
+from core.identity import IdentityRefusedError, check_principal
 from core.privacy import mask_id_no, mask_name, mask_phone
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -62,9 +64,11 @@ def _principal(request: Request) -> tuple[Principal | None, str]:
         return None, ""
     settings = request.app.state.settings
     try:
-        principal = read_token(settings.secret_key, token, demo_allowed=settings.environment == "development")
-    except InvalidTokenError:
-        return None, ""
+        principal = check_principal(
+            read_token(settings.secret_key, token, demo_allowed=settings.environment == "development")
+        )
+    except (InvalidTokenError, IdentityRefusedError):
+        return None, ""  # not signed in: the page sends the person to sign in again
     return principal, csrf_token(request.app.state.settings.secret_key, token)
 
 
@@ -81,6 +85,19 @@ def get_page(request: Request) -> Page:
 
 
 PageDep = Annotated[Page, Depends(get_page)]
+
+
+def control_characters(page: Page, *, lines: tuple[str, ...] = (), texts: tuple[str, ...] = ()) -> Response | None:
+    """An error page when a posted value carries a control character (the rule of core/bounds.py, which the
+    JSON API applies through its models), else None: a page that reads its form by hand checks it here."""
+    try:
+        for line in lines:
+            single_line(line)
+        for text in texts:
+            multi_line(text)
+    except ValueError:
+        return page.render("error.html", status_code=422, message=page.t("text_control_chars"))
+    return None
 
 
 def current_url(page: Page) -> str:

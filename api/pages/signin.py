@@ -13,13 +13,15 @@ import time
 from typing import Annotated, Any
 
 import jwt
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import SettingsDep
 from api.pages.officials import HOME_BY_ROLE, OFFICIAL_SIGNIN
 from api.pages.rendering import SignedInPageDep
+from api.params import NextUrl
 from api.problems import ProblemError
+from api.rate_limits import limited
 from api.sessions import end_session, start_session
 from core.auth import issue_token
 from core.identity import IdentityRefusedError, principal_from_claims
@@ -72,17 +74,17 @@ async def start(request: Request, settings: Settings, next_url: str, *, official
     return response
 
 
-@router.get("/signin")
-async def signin(request: Request, settings: SettingsDep, next: str = "/") -> Response:
+@router.get("/signin", dependencies=[Depends(limited("signin"))])
+async def signin(request: Request, settings: SettingsDep, next: NextUrl = "/") -> Response:
     return await start(request, settings, next, official=False)
 
 
-@router.get(OFFICIAL_SIGNIN)
-async def signin_official(request: Request, settings: SettingsDep, next: str = "") -> Response:
+@router.get(OFFICIAL_SIGNIN, dependencies=[Depends(limited("signin"))])
+async def signin_official(request: Request, settings: SettingsDep, next: NextUrl = "") -> Response:
     return await start(request, settings, next, official=True)
 
 
-@router.get(CALLBACK_PATH)
+@router.get(CALLBACK_PATH, dependencies=[Depends(limited("signin"))])
 async def callback(
     request: Request,
     settings: SettingsDep,

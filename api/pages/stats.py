@@ -19,6 +19,7 @@ from api.deps import CatalogDep, SessionDep, SettingsDep
 from api.pages.officials import official_page
 from api.pages.rendering import Page
 from core.auth import Role
+from core.bounds import FIRST_DAY, LAST_DAY
 from core.calendar import adjustments_from
 from one_things.catalog import Catalog
 from persistence.stats import FINISHED, Span
@@ -58,9 +59,11 @@ def _span(page: Page) -> tuple[Span, dict[str, str], list[str]]:
     for key, value in typed.items():
         try:
             parsed[key] = date.fromisoformat(value) if value else None
+            if not FIRST_DAY <= (parsed[key] or FIRST_DAY) <= LAST_DAY:
+                raise ValueError(value)
         except ValueError:
             parsed[key] = None
-            errors.append(page.t("st_bad_date", field=page.t(f"st_{key}")))
+            errors.append(page.t("st_bad_date", field=page.t(f"st_{key}"), first=FIRST_DAY, last=LAST_DAY))
     first, last = parsed["from"], parsed["to"]
     if first and last and first > last:
         errors.append(page.t("st_from_after_to"))

@@ -14,8 +14,10 @@ from api.charts import Series, grouped_bar_chart, stacked_bar_chart
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_day, local_time
 from api.pages.officials import official_page
-from api.pages.rendering import Page
+from api.pages.rendering import Page, control_characters
+from api.params import CaseNo, Code, CodeFilter
 from core.auth import Role
+from core.bounds import Day
 from one_things.catalog import Catalog
 from persistence.supervision import LightName, attention_items
 from services import audit
@@ -121,8 +123,8 @@ def board_page(
     page: SupervisorPage,
     session: SessionDep,
     catalog: CatalogDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> Response:
     return _render_board(page, session, catalog, since, until, "supervision.html", clock.now())
 
@@ -133,8 +135,8 @@ def board_live(
     page: SupervisorPage,
     session: SessionDep,
     catalog: CatalogDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> Response:
     """The board's figures alone, fetched every few seconds by the page so lights change without a reload."""
     return _render_board(page, session, catalog, since, until, "supervision_board.html", clock.now())
@@ -147,10 +149,10 @@ def items_page(
     session: SessionDep,
     catalog: CatalogDep,
     light: Annotated[list[LightName], Query()] = ["red"],  # noqa: B006 - FastAPI copies query defaults
-    department: str | None = None,
-    item: str | None = None,
-    thing: str | None = None,
-    district: str | None = None,
+    department: CodeFilter = None,
+    item: CodeFilter = None,
+    thing: CodeFilter = None,
+    district: CodeFilter = None,
 ) -> Response:
     rows = attention_items(
         session,
@@ -176,7 +178,7 @@ def items_page(
 @router.get("/supervision/cases/{case_no}", response_class=HTMLResponse)
 def case_page(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     page: SupervisorPage,
     session: SessionDep,
     catalog: CatalogDep,
@@ -199,13 +201,15 @@ def case_page(
 @router.post("/supervision/cases/{case_no}/items/{item_code}/escalate")
 async def escalate_form(
     clock: ClockDep,
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     page: SupervisorPage,
     session: SessionDep,
     cases: CaseGatewayDep,
     note: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     assert page.principal is not None
+    if (refused := control_characters(page, texts=(note,))) is not None:
+        return refused
     await escalate(session, cases, page.principal, case_no=case_no, item_code=item_code, note=note, now=clock.now())
     return RedirectResponse(f"/supervision/cases/{case_no}?{urlencode({'escalated': item_code})}", status_code=303)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from api.deps import CatalogDep, ClockDep, SessionDep
 from api.pages.case_view import local_day, local_time
 from api.pages.rendering import CitizenPageDep, PageDep
+from api.params import Code, RowId
 from api.qr import qr_svg
+from api.rate_limits import limited
 from services import inbox, licences
 from services.errors import NotFoundError
 from services.licences import verify_page_path
@@ -38,8 +40,8 @@ def wallet_page(clock: ClockDep, page: CitizenPageDep, session: SessionDep, cata
     return page.render("wallet.html", licences=shown)
 
 
-@router.get("/verify/{code}", response_class=HTMLResponse)
-def verify_page(clock: ClockDep, code: str, page: PageDep, session: SessionDep, catalog: CatalogDep) -> Response:
+@router.get("/verify/{code}", response_class=HTMLResponse, dependencies=[Depends(limited("verify"))])
+def verify_page(clock: ClockDep, code: Code, page: PageDep, session: SessionDep, catalog: CatalogDep) -> Response:
     """Public: anyone holding the QR code can check the licence; it shows no personal data."""
     try:
         result = licences.verify(session, catalog, verification_code=code, now=clock.now())
@@ -68,7 +70,7 @@ def inbox_page(page: CitizenPageDep, session: SessionDep) -> Response:
 
 
 @router.post("/inbox/{message_id}/read")
-def read_message(message_id: int, page: CitizenPageDep, session: SessionDep, clock: ClockDep) -> Response:
+def read_message(message_id: RowId, page: CitizenPageDep, session: SessionDep, clock: ClockDep) -> Response:
     assert page.principal is not None
     # Someone else's message is refused like a missing one (the error page), never silently "done".
     inbox.mark_read(session, owner=page.principal.subject, message_id=message_id, now=clock.now())

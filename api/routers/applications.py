@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import CaseNo, IdempotencyKey
 from api.schemas import ApplicationAccepted, CaseSummary, SupplementIn, WithdrawIn
-from services.cases import CaseView, case_list, case_view, load_case, send_supplement, withdraw_case
+from services.cases import (
+    STARTING,
+    CaseView,
+    case_list,
+    case_view,
+    load_case,
+    send_supplement,
+    shown_status,
+    withdraw_case,
+)
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
 from services.submission import ApplicationIn, accept
+from workflows.contracts import CaseStatus
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
@@ -31,9 +42,9 @@ async def submit_application(
     cases: CaseGatewayDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAccepted:
-    case_no, plan, created = await accept(
+    accepted = await accept(
         session=session,
         cases=cases,
         settings=settings,
@@ -43,15 +54,15 @@ async def submit_application(
         body=body,
         now=clock.now(),
     )
-    if not created:
+    if not accepted.created:
         response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/api/v1/applications/{case_no}"
+    response.headers["Location"] = f"/api/v1/applications/{accepted.case_no}"
     return ApplicationAccepted(
-        case_no=case_no,
+        case_no=accepted.case_no,
         thing=body.thing,
-        status="running",
-        included=plan.included,
-        links={"self": f"/api/v1/applications/{case_no}"},
+        status=CaseStatus.RUNNING if accepted.started else STARTING,
+        included=accepted.plan.included,
+        links={"self": f"/api/v1/applications/{accepted.case_no}"},
     )
 
 
@@ -69,7 +80,7 @@ def my_applications(
         CaseSummary(
             case_no=case.case_no,
             thing=case.thing,
-            status=case.status,
+            status=shown_status(case),
             accepted_at=case.accepted_at,
             finished_at=case.finished_at,
             acted_by=case.acted_by,
@@ -80,7 +91,7 @@ def my_applications(
 
 @router.get("/{case_no}", response_model=CaseView, responses=problems(NotFoundError))
 def get_application(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
+    case_no: CaseNo, principal: CitizenDep, session: SessionDep, catalog: CatalogDep, clock: ClockDep
 ) -> CaseView:
     case, items = load_case(session, principal, case_no, now=clock.now())
     return case_view(catalog, case, items)
@@ -94,12 +105,13 @@ def get_application(
 )
 async def supplement(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     body: SupplementIn,
     principal: CitizenDep,
     session: SessionDep,
     cases: CaseGatewayDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> CaseView:
     case, items = await send_supplement(
         session=session,
@@ -111,6 +123,8 @@ async def supplement(
         form=body.form,
         now=clock.now(),
         note=body.note,
+        materials=body.materials,
+        max_material_bytes=settings.material_max_bytes,
     )
     return case_view(catalog, case, items)
 
@@ -123,7 +137,7 @@ async def supplement(
 )
 async def withdraw(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     principal: CitizenDep,
     session: SessionDep,
     cases: CaseGatewayDep,

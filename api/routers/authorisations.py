@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep
 from api.openapi import problems
+from api.params import OpaqueId
 from services.authority import AuthorisationIn, AuthorisationList, AuthorisationView, authorisations_of, grant
 from services.authority import withdraw_authority as revoke_authority
 from services.errors import InvalidError, NotAllowedError, NotFoundError
@@ -34,6 +35,8 @@ def my_authorisations(principal: CitizenDep, session: SessionDep, clock: ClockDe
 
 
 @router.post("/{authorisation_id}/revoke", response_model=AuthorisationView, responses=problems(NotFoundError))
-def revoke(authorisation_id: str, principal: CitizenDep, session: SessionDep, clock: ClockDep) -> AuthorisationView:
+def revoke(
+    authorisation_id: OpaqueId, principal: CitizenDep, session: SessionDep, clock: ClockDep
+) -> AuthorisationView:
     """Ends it at once: the agent's next action is refused. Only the account that gave it may revoke it."""
     return revoke_authority(session, grantor=principal, authorisation_id=authorisation_id, now=clock.now())

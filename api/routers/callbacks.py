@@ -3,27 +3,28 @@
 Department systems do not hold user tokens: a callback proves itself with an HMAC over a timestamp and
 the raw body, with a key per department. A verified result goes straight to the case's workflow as an
 update, whose validator takes it, ignores it (a repeat, an earlier round, a closed case: 200, stop sending)
-or refuses it (422, or 425 for an item not yet submitted); the answer is the workflow's own.
+or refuses it (422, or 409 for an item not yet submitted); the answer is the workflow's own.
+
+Before any of that the body is read with a cap (413, the rest never read, so a huge unsigned body costs the
+process no memory) and senders of bad signatures are limited per department path and address (429).
 """
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from api.deps import CaseGatewayDep, ClockDep, SettingsDep
+from api.callback_failures import CallbackFailures, callback_failures
+from api.capped_body import read_capped
+from api.deps import CaseGatewayDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
 from api.problems import ProblemError
-from core.settings import Settings
 from core.signing import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from services.department_keys import verifying_key
 from services.errors import ConflictError, InvalidError, NotFoundError
+from services.in_thread import committed
 from workflows.contracts import DepartmentCallback, DepartmentResult
 
 router = APIRouter(prefix="/callbacks", tags=["department callbacks"])
@@ -38,20 +39,30 @@ class CallbackReceipt(BaseModel):
     detail: str
 
 
-# The body is read raw, as the signature covers its bytes: its 401 and 422 are this router's own.
-@router.post("/{department}", responses=problems(401, 422, NotFoundError, ConflictError, InvalidError))
-async def department_callback(
+FailuresDep = Annotated[CallbackFailures, Depends(callback_failures)]
+
+
+async def signed_body(
     department: str,
     request: Request,
     settings: SettingsDep,
-    cases: CaseGatewayDep,
+    failures: FailuresDep,
+    session: SessionDep,
     clock: ClockDep,
-) -> CallbackReceipt:
-    body = await request.body()
-    # The key id header picks which of the department's keys (two during a rotation) must have signed.
+) -> bytes:
+    """The raw body, once its size and signature are good. A dependency listed before the case gateway, so a
+    body is judged (413, 401, 429) even while the case engine is down."""
+    address = request.client.host if request.client else "unknown"
+    await failures.refuse_if_over(department, address)
+    body = await read_capped(request, settings.callback_max_bytes, what="department callback body")
+    # The key id header picks which of the department's keys (two during a rotation) must have signed. Looked up
+    # in the thread pool and committed there: no connection is held while the case engine is called.
     key_id = request.headers.get(KEY_ID_HEADER, "")
-    key = await asyncio.to_thread(_key_for, request.app.state.engine, settings, department, key_id, clock.now())
+    key = await committed(
+        session, verifying_key, session, settings, department=department, key_id=key_id, now=clock.now()
+    )
     if key is None:
+        await failures.count(department, address)
         detail = f"{KEY_ID_HEADER} names no key of department {department} that verifies now (unknown or expired)"
         raise ProblemError(401, "Bad signature", detail)
     refusal = verify(
@@ -61,7 +72,16 @@ async def department_callback(
         body,
     )
     if refusal:
+        await failures.count(department, address)
         raise ProblemError(401, "Bad signature", refusal)
+    return body
+
+
+# The body is read raw, as the signature covers its bytes: its 401, 413, 422 and 429 are this router's own.
+@router.post("/{department}", responses=problems(401, 413, 422, 429, NotFoundError, ConflictError, InvalidError))
+async def department_callback(
+    department: str, body: Annotated[bytes, Depends(signed_body)], cases: CaseGatewayDep
+) -> CallbackReceipt:
     try:
         result = CallbackBody.model_validate_json(body)
     except ValidationError as error:
@@ -70,9 +90,3 @@ async def department_callback(
     message = DepartmentCallback(department=department, **result.model_dump(exclude={"case_no"}))
     receipt = await cases.department_result(result.case_no, message)
     return CallbackReceipt(status=receipt.delivery.value, detail=receipt.detail)
-
-
-def _key_for(engine: Engine, settings: Settings, department: str, key_id: str, now: datetime) -> bytes | None:
-    # A session of its own, closed before the case is called: no connection is held across a Temporal call.
-    with Session(engine) as session:
-        return verifying_key(session, settings, department=department, key_id=key_id, now=now)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep
 from api.openapi import problems
+from api.params import Code
 from api.problems import invalid_input
 from one_things.plan import PlanError
 from services.errors import NotFoundError
@@ -17,7 +18,7 @@ router = APIRouter(tags=["citizen data"])
 
 @router.get("/things/{code}/form", response_model=PrefilledForm, responses=problems(NotFoundError, 422))
 def prefilled_form(
-    clock: ClockDep, code: str, request: Request, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
+    clock: ClockDep, code: Code, request: Request, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> PrefilledForm:
     """Every field of the one form, pre-filled where the government holds the value (ID numbers masked).
 

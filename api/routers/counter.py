@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CaseGatewayDep, CatalogDep, ClerkDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import CaseNo, IdempotencyKey, OpaqueId
 from api.schemas import ApplicationAccepted
+from services.cases import STARTING
 from services.counter import (
     CONSENT_TEXT,
     ConsentIn,
@@ -24,6 +26,7 @@ from services.counter import (
     visit_view,
 )
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError, TooManyError
+from workflows.contracts import CaseStatus
 
 router = APIRouter(prefix="/counter", tags=["counter"])
 
@@ -47,7 +50,7 @@ def verify_identity(body: VerificationIn, clerk: ClerkDep, session: SessionDep, 
 
 
 @router.get("/verifications/{visit}", response_model=VisitView, responses=problems(NotFoundError, ConflictError))
-def get_visit(visit: str, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
+def get_visit(visit: OpaqueId, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
     return visit_view(session, clerk=clerk, visit_id=visit, now=clock.now())
 
 
@@ -56,7 +59,9 @@ def get_visit(visit: str, clerk: ClerkDep, session: SessionDep, clock: ClockDep)
     response_model=VisitView,
     responses=problems(NotFoundError, ConflictError, InvalidError),
 )
-def record_consent(visit: str, body: ConsentIn, clerk: ClerkDep, session: SessionDep, clock: ClockDep) -> VisitView:
+def record_consent(
+    visit: OpaqueId, body: ConsentIn, clerk: ClerkDep, session: SessionDep, clock: ClockDep
+) -> VisitView:
     return consent(session, clerk=clerk, visit_id=visit, body=body, now=clock.now())
 
 
@@ -75,12 +80,12 @@ async def file_for_citizen(
     settings: SettingsDep,
     catalog: CatalogDep,
     clock: ClockDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAccepted:
     """Files the application for the visit's citizen: the case is theirs, `acted_by` the clerk, channel
     `counter`; who may apply is checked for the citizen (403 naming the rule), consent first (403
     `consent_missing`)."""
-    case_no, plan, created = await submit(
+    accepted = await submit(
         session=session,
         cases=cases,
         settings=settings,
@@ -90,20 +95,20 @@ async def file_for_citizen(
         idempotency_key=idempotency_key,
         now=clock.now(),
     )
-    if not created:
+    if not accepted.created:
         response.status_code = status.HTTP_200_OK
     return ApplicationAccepted(
-        case_no=case_no,
+        case_no=accepted.case_no,
         thing=body.thing,
-        status="running",
-        included=plan.included,
-        links={"receipt": f"/api/v1/counter/applications/{case_no}/receipt"},
+        status=CaseStatus.RUNNING if accepted.started else STARTING,
+        included=accepted.plan.included,
+        links={"receipt": f"/api/v1/counter/applications/{accepted.case_no}/receipt"},
     )
 
 
 @router.get("/applications/{case_no}/receipt", response_model=Receipt, responses=problems(NotFoundError))
 def get_receipt(
-    case_no: str,
+    case_no: CaseNo,
     clerk: ClerkDep,
     session: SessionDep,
     catalog: CatalogDep,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.deps import ClockDep, SessionDep, require
 from api.openapi import problems
+from api.params import DAYS
 from api.problems import ProblemError
 from core.auth import Principal, Role
+from core.bounds import FIRST_DAY, LAST_DAY
 from core.calendar import TZ
 from persistence.department_calls import OUTAGE_MIN_FAILURES, DepartmentHealth, department_health
 
@@ -34,8 +36,8 @@ def health(
     clock: ClockDep,
     _principal: SupervisionDep,
     session: SessionDep,
-    since: str | None = None,
-    until: str | None = None,
+    since: Annotated[str | None, Query(max_length=40, description="A day or an ISO 8601 instant with a zone")] = None,
+    until: Annotated[str | None, Query(max_length=40, description="A day (included) or an ISO 8601 instant")] = None,
 ) -> DepartmentHealthReport:
     """Calls, error rate, p50/p90 latency, retries and outages per department back-end in [since, until).
 
@@ -61,12 +63,16 @@ def _instant(value: str | None, field: str, *, day_end: bool) -> datetime | None
     try:
         if len(value) == len("YYYY-MM-DD"):
             day = date.fromisoformat(value)
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise _window_error(field, f"must be {DAYS}")
             return datetime.combine(day + timedelta(days=1) if day_end else day, time(), tzinfo=TZ)
         instant = datetime.fromisoformat(value)
     except ValueError:
         raise _window_error(field, "is not a day (YYYY-MM-DD) or an ISO 8601 instant") from None
     if instant.tzinfo is None:
         raise _window_error(field, "needs a time zone (Z or +08:00, written %2B08:00 in a URL)")
+    if not FIRST_DAY <= instant.date() <= LAST_DAY:
+        raise _window_error(field, f"must be {DAYS}")
     return instant
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import CitizenDep, ClockDep, SessionDep
 from api.openapi import problems
+from api.params import RowId
 from services import inbox as inbox_service
 from services.errors import NotFoundError
 from services.inbox import Inbox, MessageView
@@ -19,5 +20,5 @@ def inbox(principal: CitizenDep, session: SessionDep) -> Inbox:
 
 
 @router.post("/{message_id}/read", response_model=MessageView, responses=problems(NotFoundError))
-def read(message_id: int, principal: CitizenDep, session: SessionDep, clock: ClockDep) -> MessageView:
+def read(message_id: RowId, principal: CitizenDep, session: SessionDep, clock: ClockDep) -> MessageView:
     return inbox_service.mark_read(session, owner=principal.subject, message_id=message_id, now=clock.now())

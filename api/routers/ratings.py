@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, status
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, CitizenDep, ClockDep, SessionDep, SettingsDep, TemporalDep
 from api.openapi import problems
+from api.params import CaseNo, Code
 from persistence.ratings import get_rating
 from services.cases import load_own_case
 from services.errors import ConflictError, InvalidError, NotFoundError, UnavailableError
@@ -18,7 +20,7 @@ router = APIRouter(prefix="/applications", tags=["ratings"])
 
 
 @router.get("/{case_no}/rating", response_model=RatingView, responses=problems(NotFoundError))
-def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> RatingView:
+def get_case_rating(case_no: CaseNo, principal: CitizenDep, session: SessionDep, catalog: CatalogDep) -> RatingView:
     # The applicant's own say, like the rating itself: an agent acting on the case does not read it.
     case, items = load_own_case(session, principal, case_no)
     return rating_view(catalog, case, items, get_rating(session, case_no=case_no))
@@ -32,7 +34,7 @@ def get_case_rating(case_no: str, principal: CitizenDep, session: SessionDep, ca
 )
 async def rate_case(
     clock: ClockDep,
-    case_no: str,
+    case_no: CaseNo,
     body: RatingIn,
     principal: CitizenDep,
     session: SessionDep,
@@ -41,7 +43,7 @@ async def rate_case(
     catalog: CatalogDep,
 ) -> RatingView:
     # The applicant's own say about the service: not an agent's, nor an official's.
-    case, items = load_own_case(session, principal, case_no)
+    case, items = await run_in_threadpool(load_own_case, session, principal, case_no)
     return await submit_rating(
         session=session,
         temporal=temporal,
@@ -51,12 +53,13 @@ async def rate_case(
         items=items,
         body=body,
         now=clock.now(),
+        timeout_seconds=settings.temporal_rpc_seconds,
     )
 
 
 @router.get("/{case_no}/rectifications", response_model=list[RectificationView], responses=problems(NotFoundError))
 def my_rectifications(
-    case_no: str, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
+    case_no: CaseNo, principal: CitizenDep, session: SessionDep, catalog: CatalogDep
 ) -> list[RectificationView]:
     load_own_case(session, principal, case_no)
     return case_rectification_views(session, catalog, case_no)
@@ -68,18 +71,19 @@ def my_rectifications(
     responses=problems(NotFoundError, ConflictError, UnavailableError),
 )
 async def answer_reply(
-    case_no: str,
-    department: str,
+    case_no: CaseNo,
+    department: Code,
     verdict: Literal["confirm", "contest"],
     principal: CitizenDep,
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
     body: VerdictIn | None = None,
 ) -> RectificationView:
     """`confirm` closes it; `contest` sends it back to the department for a second reply under its remaining
     deadline (a second contest escalates). Only the applicant who rated answers, as with the rating itself."""
-    load_own_case(session, principal, case_no)
+    await run_in_threadpool(load_own_case, session, principal, case_no)
     return await give_verdict(
         session=session,
         temporal=temporal,
@@ -88,4 +92,5 @@ async def answer_reply(
         department=department,
         verdict=verdict,
         note=(body or VerdictIn()).note,
+        timeout_seconds=settings.temporal_rpc_seconds,
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CatalogDep, SessionDep, StaffDep, TemporalDep
+from api.deps import CatalogDep, SessionDep, SettingsDep, StaffDep, TemporalDep
 from api.openapi import problems
+from api.params import OpaqueId
 from api.schemas import DepartmentRectifications
 from services import rectifications
 from services.errors import ConflictError, NotFoundError, UnavailableError
@@ -29,12 +30,13 @@ def my_department(principal: StaffDep, session: SessionDep, catalog: CatalogDep)
     responses=problems(NotFoundError, ConflictError, UnavailableError),
 )
 async def reply(
-    rectification_id: str,
+    rectification_id: OpaqueId,
     body: ReplyIn,
     principal: StaffDep,
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> RectificationView:
     return await rectifications.reply(
         session=session,
@@ -43,4 +45,5 @@ async def reply(
         staff=principal,
         rectification=rectification_id,
         text=body.text,
+        timeout_seconds=settings.temporal_rpc_seconds,
     )

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, StaffDep
 from api.openapi import problems
+from api.params import CaseNo, Code
 from api.schemas import StaffDecisionIn, StaffQueue
 from persistence.staff_claims import StaffClaim
 from services import staff_work
-from services.errors import ConflictError, NotFoundError
-from services.staff_work import StaffApplication
+from services.errors import ConflictError, InvalidError, NotFoundError
+from services.staff_work import Workbench
 from workflows.contracts import ItemState
 
 router = APIRouter(prefix="/staff", tags=["staff"])
@@ -24,24 +25,37 @@ def queue(clock: ClockDep, principal: StaffDep, session: SessionDep, catalog: Ca
 
 @router.get("/items/{case_no}/{item_code}", responses=problems(NotFoundError, ConflictError))
 async def application(
-    clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, session: SessionDep, cases: CaseGatewayDep
-) -> StaffApplication:
-    """The item's application as its department receives it, while it waits for a decision by the caller's
-    department; every read is recorded in the personal-data access log the citizen sees."""
+    clock: ClockDep,
+    case_no: CaseNo,
+    item_code: Code,
+    principal: StaffDep,
+    session: SessionDep,
+    cases: CaseGatewayDep,
+    catalog: CatalogDep,
+) -> Workbench:
+    """The item's application as its department receives it (the rest of the form masked where personal), while
+    it waits for a decision by the caller's department; every read is recorded in the personal-data access log
+    the citizen sees."""
     return await staff_work.application(
-        session, cases, principal, case_no=case_no, item_code=item_code, now=clock.now()
+        session, cases, catalog, principal, case_no=case_no, item_code=item_code, now=clock.now()
     )
 
 
 @router.post("/items/{case_no}/{item_code}/claim", responses=problems(NotFoundError, ConflictError))
-def claim(clock: ClockDep, case_no: str, item_code: str, principal: StaffDep, session: SessionDep) -> StaffClaim:
+def claim(clock: ClockDep, case_no: CaseNo, item_code: Code, principal: StaffDep, session: SessionDep) -> StaffClaim:
     """Take an item, so no colleague decides it too; claiming it again is harmless."""
     return staff_work.claim(session, principal, case_no=case_no, item_code=item_code, now=clock.now())
 
 
-@router.post("/items/{case_no}/{item_code}/decision", responses=problems(NotFoundError, ConflictError))
+@router.post("/items/{case_no}/{item_code}/decision", responses=problems(NotFoundError, ConflictError, InvalidError))
 async def decide(
-    case_no: str, item_code: str, body: StaffDecisionIn, principal: StaffDep, session: SessionDep, cases: CaseGatewayDep
+    case_no: CaseNo,
+    item_code: Code,
+    body: StaffDecisionIn,
+    principal: StaffDep,
+    session: SessionDep,
+    cases: CaseGatewayDep,
+    catalog: CatalogDep,
 ) -> ItemState:
     return await staff_work.decide(
         session,
@@ -52,4 +66,6 @@ async def decide(
         decision=body.decision,
         output=body.output,
         reason=body.reason,
+        about=body.about,
+        catalog=catalog,
     )

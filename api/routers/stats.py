@@ -15,8 +15,10 @@ from pydantic import BaseModel, Field
 
 from api.deps import CatalogDep, SessionDep, SettingsDep, require
 from api.openapi import problems
+from api.params import DAYS
 from api.stats_csv import things_csv
 from core.auth import Principal, Role
+from core.bounds import Day
 from core.calendar import adjustments_from
 from persistence.stats import GOOD_SCORE, Span
 from services.errors import InvalidError
@@ -36,8 +38,10 @@ OfficialDep = Annotated[Principal, Depends(require(Role.LEADER, Role.SUPERVISOR)
 
 
 def query_span(
-    first: Annotated[date | None, Query(alias="from", description="First acceptance date, e.g. 2027-01-01")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Last date, included")] = None,
+    first: Annotated[
+        Day | None, Query(alias="from", description=f"First acceptance date, e.g. 2027-01-01, {DAYS}")
+    ] = None,
+    last: Annotated[Day | None, Query(alias="to", description=f"Last date, included, {DAYS}")] = None,
 ) -> Span:
     return date_span(first, last)
 

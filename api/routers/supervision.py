@@ -3,7 +3,6 @@ read the figures too."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -11,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep, require
 from api.openapi import problems
+from api.params import DAYS, CaseNo, Code, CodeFilter, Offset
 from core.auth import Principal, Role
+from core.bounds import Day, MultiLine
 from persistence.escalations import EscalationRecord
 from persistence.supervision import (
     AtRiskCase,
@@ -43,12 +44,12 @@ from services.supervision import (
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 SupervisorDep = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
 ReaderDep = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.LEADER))]
-Since = Annotated[date | None, Query(description="First day (Shanghai), YYYY-MM-DD; default 29 days before until")]
-Until = Annotated[date | None, Query(description="Last day (Shanghai), YYYY-MM-DD, included; default today")]
+Since = Annotated[Day | None, Query(description=f"First day (Shanghai), YYYY-MM-DD, {DAYS}; default 29 days before")]
+Until = Annotated[Day | None, Query(description=f"Last day (Shanghai), YYYY-MM-DD, included, {DAYS}; default today")]
 
 
 class EscalationIn(BaseModel):
-    note: str = Field(default="", max_length=200, description="What the department must do; no personal data")
+    note: MultiLine = Field(default="", max_length=200, description="What the department must do; no personal data")
 
 
 @router.get("/board", responses=problems(InvalidError))
@@ -91,10 +92,10 @@ def items(
     _reader: ReaderDep,
     session: SessionDep,
     light: Annotated[list[LightName], Query()] = ["red"],  # noqa: B006 - FastAPI copies query defaults
-    department: str | None = None,
-    item: str | None = None,
-    thing: str | None = None,
-    district: str | None = None,
+    department: CodeFilter = None,
+    item: CodeFilter = None,
+    thing: CodeFilter = None,
+    district: CodeFilter = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AttentionItem]:
     """The drill-down: open items in the given lights (red = overdue, yellow = due soon), most overdue first."""
@@ -112,7 +113,7 @@ def items(
 
 @router.get("/cases/at-risk")
 def at_risk(
-    clock: ClockDep, _reader: ReaderDep, session: SessionDep, thing: str | None = None, district: str | None = None
+    clock: ClockDep, _reader: ReaderDep, session: SessionDep, thing: CodeFilter = None, district: CodeFilter = None
 ) -> list[AtRiskCase]:
     """Open bundles whose forecast misses the promise or that are late, even while no single item is."""
     return at_risk_cases(session, now=clock.now(), thing=thing, district=district)
@@ -120,7 +121,7 @@ def at_risk(
 
 @router.get("/cases/{case_no}", responses=problems(NotFoundError))
 def case(
-    clock: ClockDep, case_no: str, reader: ReaderDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+    clock: ClockDep, case_no: CaseNo, reader: ReaderDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> SupervisedCase:
     """One case with its items' results; each read is recorded in the personal-data access log."""
     detail = case_detail(session, catalog, settings, case_no, reader=reader, now=clock.now())
@@ -134,8 +135,8 @@ def case(
 )
 async def post_escalation(
     clock: ClockDep,
-    case_no: str,
-    item_code: str,
+    case_no: CaseNo,
+    item_code: Code,
     body: EscalationIn,
     supervisor: SupervisorDep,
     session: SessionDep,
@@ -165,7 +166,7 @@ def data_access(
     since: Since = None,
     until: Until = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DataAccessPage:
     """The personal-data access log (PIPL): who other than the citizen read a case's data, newest first.
 

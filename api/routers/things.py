@@ -7,6 +7,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import CatalogDep, PrincipalDep
 from api.openapi import problems
+from api.params import Code
+from core.bounds import Answers
 from one_things.plan import Plan
 from one_things.schema import OneThing
 from one_things.search import search
@@ -28,7 +30,7 @@ router = APIRouter(prefix="/things", tags=["one-things"])
 
 
 class PlanIn(BaseModel):
-    answers: dict[str, str] = Field(default_factory=dict, description="Guidance answers: question code -> option")
+    answers: Answers = Field(default_factory=dict, description="Guidance answers: question code -> option")
 
 
 def _summary(thing: OneThing, plan: Plan | None) -> ThingSummary:
@@ -54,7 +56,7 @@ def list_things(
 
 
 @router.get("/{code}", responses=problems(NotFoundError))
-def get_thing(code: str, _principal: PrincipalDep, catalog: CatalogDep) -> ThingDetail:
+def get_thing(code: Code, _principal: PrincipalDep, catalog: CatalogDep) -> ThingDetail:
     """The one notice with every default answer, the guidance questions and the full definition."""
     thing = find_thing(catalog, code)
     plan = default_plan(thing)
@@ -68,7 +70,7 @@ def get_thing(code: str, _principal: PrincipalDep, catalog: CatalogDep) -> Thing
 
 
 @router.post("/{code}/plan", responses=problems(NotFoundError, InvalidError))
-def plan_for_answers(code: str, body: PlanIn, _principal: PrincipalDep, catalog: CatalogDep) -> Notice:
+def plan_for_answers(code: Code, body: PlanIn, _principal: PrincipalDep, catalog: CatalogDep) -> Notice:
     """情形引导: the items, materials and promised days that apply for these answers."""
     thing = find_thing(catalog, code)
     return Notice.model_validate(notice(thing, plan_for(thing, body.answers)))

@@ -101,7 +101,7 @@ async def test_a_result_file_with_a_bad_signature_is_set_aside(settings: Setting
         forged = {"idempotency_key": "C2:hukou", "receipt_no": "X", "status": "completed", "output": {"hukou_no": "1"}}
         (inbox / "results-1.jsonl").write_text(json.dumps(forged) + "\n")
         mac = "sha256=" + hashlib.sha256(b"not the key").hexdigest()
-        (inbox / "results-1.jsonl.sig").write_text(json.dumps({"key_id": "demo", "timestamp": 1, "signature": mac}))
+        (inbox / "results-1.jsonl.sig").write_text(json.dumps({"key_id": "derived", "timestamp": 1, "signature": mac}))
         reply = await gateway.result(SubmissionRef(department="police", idempotency_key="C2:hukou"))
     assert reply.status == "accepted"  # the forged decision changed nothing
     assert (inbox / "refused" / "results-1.jsonl").exists()

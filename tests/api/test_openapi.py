@@ -26,23 +26,31 @@ NOT_JSON = {
     ("get", "/api/v1/stats/things.csv"): "text/csv",
     ("get", "/api/v1/licences/{licence_id}/qr.svg"): "image/svg+xml",
     ("get", "/api/v1/department-materials/{case_no}/{material}"): "application/octet-stream",
+    ("get", "/contracts/department/v1.yaml"): "application/yaml",
 }
 # Exactly what these operations send, worked out by hand from their dependencies and services.
 EXPECTED = {
     ("get", "/healthz"): set(),
-    ("get", "/api/v1/verify/{verification_code}"): {404},  # public: no sign-in, any string is a code
-    ("get", "/api/v1/things/{code}"): {401, 404},  # any signed-in role; a GET needs no CSRF token
+    ("get", "/api/v1/verify/{verification_code}"): {404, 422, 429},  # public: a bounded code, rate-limited
+    ("get", "/api/v1/things/{code}"): {401, 404, 422},  # any signed-in role; no CSRF on a GET; a bounded code
     ("get", "/api/v1/things"): {401, 422},  # q has a max_length
-    ("post", "/api/v1/things/{code}/plan"): {401, 403, 404, 422},  # 403: CSRF on a cookie write
-    ("get", "/api/v1/applications/{case_no}"): {401, 403, 404},
-    ("post", "/api/v1/applications"): {401, 403, 422, 429, 503},
-    ("post", "/api/v1/applications/{case_no}/withdraw"): {401, 403, 404, 409, 422, 503},
-    ("post", "/api/v1/callbacks/{department}"): {401, 404, 409, 422, 503},
-    # The signed URL is the credential: no sign-in; a bad or expired URL is 403, its query checked (422).
+    ("post", "/api/v1/things/{code}/plan"): {
+        400,
+        401,
+        403,
+        404,
+        413,
+        422,
+    },  # 403: CSRF on a cookie write; 400/413: not JSON, too large
+    ("get", "/api/v1/applications/{case_no}"): {401, 403, 404, 422},
+    ("post", "/api/v1/applications"): {400, 401, 403, 413, 422, 429, 503},
+    ("post", "/api/v1/applications/{case_no}/withdraw"): {400, 401, 403, 404, 409, 413, 422, 503},
+    ("post", "/api/v1/callbacks/{department}"): {401, 404, 409, 413, 422, 429, 503},
+    ("post", "/api/v1/staff/items/{case_no}/{item_code}/claim"): {401, 403, 404, 409, 422},  # no body, bounded
+    # The signed URL is the credential: no sign-in; a bad or expired URL is 403, its bounded params checked (422).
     ("get", "/api/v1/department-materials/{case_no}/{material}"): {403, 404, 422},
-    ("post", "/api/v1/staff/items/{case_no}/{item_code}/claim"): {401, 403, 404, 409},  # no body, str params
     ("post", "/api/v1/messages/{message_id}/read"): {401, 403, 404, 422},  # an int id
-    ("get", "/api/v1/supervision/cases/at-risk"): {401, 403},  # optional str filters only
+    ("get", "/api/v1/supervision/cases/at-risk"): {401, 403, 422},  # bounded optional filters
     ("get", "/api/v1/supervision/board"): {401, 403, 422},
 }
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from core.signing import DEMO_KEY_ID, KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, verify
+from core.signing import DERIVED_KEY_ID, KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, verify
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Receiver:
         @app.post("/api/v1/callbacks/{department}")
         async def callback(department: str, request: Request) -> Response:
             body = await request.body()
-            key_id, key = self.issued.get(department, (DEMO_KEY_ID, department_key(self.secret, department)))
+            key_id, key = self.issued.get(department, (DERIVED_KEY_ID, department_key(self.secret, department)))
             refusal = "wrong key id" if request.headers.get(KEY_ID_HEADER) != key_id else None
             refusal = refusal or verify(
                 key,

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from core.auth import Role
+from one_things.demo import DEMO_PHOTO
 from persistence.db import make_engine
 from persistence.register import Resident
 from tests.pages.browser import PHONE, chromium, screenshot_path
@@ -23,7 +24,7 @@ from tests.support.stack import Stack, running_stack
 from tests.support.staff import approve_queue
 
 JOURNEY = "citizen-journey"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)  # the format's signature is what the server checks
+PNG = DEMO_PHOTO  # a whole PNG: the server decodes every byte of a material
 CASE_URL = re.compile(r".*/cases/(\d{8}-[0-9A-Z]{8})$")
 
 

@@ -22,14 +22,14 @@ from temporalio.testing import WorkflowEnvironment
 from api.sessions import SESSION_COOKIE
 from core.auth import Role
 from one_things.catalog import load_catalog
-from one_things.demo import demo_request
+from one_things.demo import DEMO_PHOTO, demo_request
 from tests.pages.browser import chromium, screenshot_path
 from tests.support.stack import Stack, running_stack, token
 from tests.support.staff import approve_queue
 
 pytestmark = pytest.mark.e2e
 SH = ZoneInfo("Asia/Shanghai")
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+PNG = DEMO_PHOTO  # a whole PNG: the server decodes every byte of a material
 DEPARTMENTS = ("cdc", "health", "human_resources", "medical_insurance", "public_security")
 LARGE_SCREEN = {"width": 1600, "height": 1000}
 

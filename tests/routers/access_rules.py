@@ -58,6 +58,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # --- programs, documentation, sign-in, static -------------------------------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    ("GET", "/contracts/department/v1.yaml"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
@@ -125,6 +126,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # --- department staff ----------------------------------------------------------------------------------
     ("GET", "/staff"): STAFF,
     ("GET", "/staff/items/{case_no}/{item_code}"): ITEM_STAFF,
+    ("GET", "/staff/items/{case_no}/{item_code}/materials/{material}"): ITEM_STAFF,
     ("POST", "/staff/items/{case_no}/{item_code}/claim"): ITEM_STAFF,
     ("POST", "/staff/items/{case_no}/{item_code}/decision"): ITEM_STAFF,
     ("GET", "/api/v1/staff/queue"): STAFF,

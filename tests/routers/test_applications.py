@@ -6,8 +6,12 @@ The case engine is the fake: what the workflow answers is scripted, what the API
 from __future__ import annotations
 
 import httpx
+from sqlmodel import Session
 
-from core.auth import Role
+from api.sessions import SESSION_COOKIE
+from core.auth import Principal, Role, issue_token
+from persistence.outbox import pending_for_case
+from services.outbox import START
 from tests.routers.conftest import SUBMISSIONS_PER_HOUR
 from tests.support.fake_gateway import FakeCaseGateway, Method, Outcome
 from tests.support.inprocess import InProcessApi
@@ -91,14 +95,14 @@ async def test_a_repeat_with_the_same_key_is_the_same_case(api: InProcessApi, ga
         assert first.status_code == 201, first.text
         assert again.status_code == 200, again.text
         assert again.json()["case_no"] == first.json()["case_no"]
-        # A repeat re-sends the same start (a no-op on a running case); it starts no second case.
+        # A repeat of a started case asks the engine nothing (its start left the outbox); no second case.
         assert len(gateway.states) == 1
         assert {b.case_no for b in gateway.started} == {first.json()["case_no"]}
 
         other_body = await citizen.post("/api/v1/applications", json=api.newborn(newborn_name="王小贝"), headers=key)
         problem = assert_problem(other_body, 422)
         assert problem["errors"] == [{"field": "Idempotency-Key", "message": "already used with a different body"}]
-        assert len(gateway.started) == 2
+        assert len(gateway.started) == 1
         assert len((await citizen.get("/api/v1/applications")).json()) == 1
 
 
@@ -122,24 +126,41 @@ async def test_an_invalid_form_names_each_field_and_starts_nothing(api: InProces
     assert gateway.sent == []
 
 
-async def test_with_the_engine_down_the_case_is_kept_and_a_resend_continues_it(
+async def test_with_the_engine_down_the_application_is_accepted_and_shown_starting(
     api: InProcessApi, gateway: FakeCaseGateway
 ) -> None:
+    """Accepted means started: the start waits in the outbox, the citizen sees 已受理，正在启动 (`starting`) and a
+    withdrawal meanwhile is told to come again; a resend (or the starter) delivers the start, the case runs."""
     gateway.answer(Method.START, Outcome.UNAVAILABLE)
     key = {"Idempotency-Key": "engine-down-1"}
     async with api.as_user(Role.CITIZEN, "citizen-engine-down") as citizen:
         down = await citizen.post("/api/v1/applications", json=api.newborn(), headers=key)
-        problem = assert_problem(down, 503)
-        case_no = problem["case_no"]
-        assert case_no in problem["detail"]
-        assert "same Idempotency-Key" in problem["detail"]
-        assert [c["case_no"] for c in (await citizen.get("/api/v1/applications")).json()] == [case_no]
+        assert down.status_code == 201, down.text
+        assert down.json()["status"] == "starting"
+        case_no = down.json()["case_no"]
+        assert [(c["case_no"], c["status"]) for c in (await citizen.get("/api/v1/applications")).json()] == [
+            (case_no, "starting")
+        ]
+        shown = (await citizen.get(f"/api/v1/applications/{case_no}")).json()
+        assert (shown["status"], shown["items"]) == ("starting", [])
+        token = issue_token(api.settings.secret_key, Principal(role=Role.CITIZEN, subject="citizen-engine-down"))
+        async with api.client({"Cookie": f"{SESSION_COOKIE}={token}"}) as browser:
+            assert "已受理，正在启动" in (await browser.get(f"/cases/{case_no}")).text
+        gateway.answer(Method.WITHDRAW, Outcome.NOT_FOUND)
+        early = await citizen.post(f"/api/v1/applications/{case_no}/withdraw")
+        assert "still starting" in assert_problem(early, 503)["detail"]
+        assert early.headers["Retry-After"] == "30"
+        with Session(api.engine) as session:
+            assert pending_for_case(session, case_no=case_no, kind=START)
 
         gateway.answer(Method.START, Outcome.ACCEPT)
         resent = await citizen.post("/api/v1/applications", json=api.newborn(), headers=key)
         assert resent.status_code == 200, resent.text
-        assert resent.json()["case_no"] == case_no
+        assert (resent.json()["case_no"], resent.json()["status"]) == (case_no, "running")
         assert list(gateway.states) == [case_no]
+        assert (await citizen.get(f"/api/v1/applications/{case_no}")).json()["status"] == "running"
+        with Session(api.engine) as session:
+            assert not pending_for_case(session, case_no=case_no, kind=START)
 
 
 async def test_new_applications_are_limited_per_hour_but_repeats_are_not(

@@ -6,12 +6,15 @@ No projection is read on the way in: the cases here exist only in the fake engin
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from core.signing import department_key, signed_headers
+from api.deps import get_case_gateway
+from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, signed_headers
 from tests.routers.test_applications import assert_problem
 from tests.support.fake_gateway import FakeCaseGateway, Method, Outcome
 from tests.support.inprocess import InProcessApi
@@ -131,3 +134,67 @@ async def test_only_a_correctly_signed_well_formed_result_reaches_the_case(
     assert "status" in wrong_status["detail"]
     assert "idempotency_key" in wrong_status["detail"]
     assert gateway.messages(Method.DEPARTMENT_RESULT) == []
+
+
+async def test_a_body_over_the_cap_is_refused_before_its_signature_is_computed(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    await engine_only_case(api, gateway)
+    cap = api.settings.callback_max_bytes
+    url = "/api/v1/callbacks/public_security"
+
+    async def endless() -> AsyncIterator[bytes]:
+        # Chunked, no Content-Length: refused on the chunk that passes the cap, the rest never asked for.
+        for _ in range(10_000):
+            yield b"x" * 16_384
+        raise AssertionError("the API read the whole body")
+
+    async with api.client() as client:
+        declared = await client.post(url, content=b"{}", headers={"Content-Length": str(512 * 2**20)})
+        streamed = await client.post(url, content=endless())
+    for response in (declared, streamed):
+        problem = assert_problem(response, 413)
+        assert problem["max_bytes"] == cap
+        assert f"at most {cap} bytes" in problem["detail"]
+        assert response.headers["connection"] == "close"
+
+    # A correctly signed result over the cap is refused for good (4xx), never a 503 its sender would retry.
+    padded = result(reason="x" * cap)
+    assert assert_problem(await send(api, padded), 413)["max_bytes"] == cap
+    assert gateway.messages(Method.DEPARTMENT_RESULT) == []
+
+
+async def test_bad_signatures_are_limited_per_department_and_address(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    await engine_only_case(api, gateway)
+    limit = int(api.settings.callback_failure_limit.split("/")[0])
+    url = "/api/v1/callbacks/cdc"
+    forged = {TIMESTAMP_HEADER: str(int(time.time())), SIGNATURE_HEADER: "sha256=00"}
+    async with api.client() as client:
+        failures = [await client.post(url, content=result(), headers=forged) for _ in range(limit)]
+        assert {response.status_code for response in failures} == {401}
+        over = await client.post(url, content=result(), headers=forged)
+        problem = assert_problem(over, 429)
+        assert problem["title"] == "Too many bad signatures"
+        assert 1 <= int(over.headers["Retry-After"]) <= 60
+        # Even a good signature waits from that address on that path: the limit is checked before the body.
+        assert (await send(api, result(), department="cdc")).status_code == 429
+    # Another department's path is not affected.
+    assert (await send(api, result())).status_code == 200
+
+
+async def test_size_and_signature_are_judged_even_while_the_case_engine_is_down(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    api.app.dependency_overrides.pop(get_case_gateway)  # the real gateway: Temporal is at a closed port here
+    try:
+        padded = result(reason="x" * api.settings.callback_max_bytes)
+        assert assert_problem(await send(api, padded), 413)["max_bytes"] == api.settings.callback_max_bytes
+        async with api.client() as client:
+            unsigned = await client.post("/api/v1/callbacks/public_security", content=result())
+        assert assert_problem(unsigned, 401)["title"] == "Bad signature"
+        # Only a good result meets the engine's absence: 503, which its sender rightly retries.
+        assert assert_problem(await send(api, result()), 503)
+    finally:
+        api.fresh_gateway()

@@ -81,7 +81,7 @@ async def test_a_required_material_is_required_through_the_api(api: InProcessApi
     assert [e["field"] for e in problem["errors"]] == ["materials.newborn_photo"]
     not_a_photo = {**api.newborn(), "materials": {"newborn_photo": base64.b64encode(b"MZ not an image").decode()}}
     problem = assert_problem(await _post(api, "citizen-no-photo", not_a_photo), 422)
-    assert "not an accepted format" in problem["errors"][0]["message"]
+    assert "not a whole, readable JPEG, PNG or PDF file" in problem["errors"][0]["message"]
     unknown = {**api.newborn(), "materials": {**api.newborn()["materials"], "passport": "JVBERi0="}}
     assert [e["field"] for e in assert_problem(await _post(api, "citizen-no-photo", unknown), 422)["errors"]] == [
         "materials.passport"

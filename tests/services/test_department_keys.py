@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from core.settings import Settings
-from core.signing import DEMO_KEY_ID, department_key
+from core.signing import DERIVED_KEY_ID, department_key
 from persistence.db import session_scope
 from persistence.department_keys import DepartmentKey
 from services.department_keys import issue_key, list_keys, rotate_key, verifying_key
@@ -57,7 +57,7 @@ def test_rotation_lets_both_keys_verify_during_the_overlap_then_only_the_new(
 def test_the_demo_key_verifies_outside_production_only(engine: Engine, settings: Settings) -> None:
     production = settings.model_construct(**{**settings.model_dump(), "environment": "production"})
     with session_scope(engine) as session:
-        demo = verifying_key(session, settings, department="health", key_id=DEMO_KEY_ID, now=NOW)
+        demo = verifying_key(session, settings, department="health", key_id=DERIVED_KEY_ID, now=NOW)
         assert demo == department_key(settings.secret_key, "health")
-        assert verifying_key(session, production, department="health", key_id=DEMO_KEY_ID, now=NOW) is None
+        assert verifying_key(session, production, department="health", key_id=DERIVED_KEY_ID, now=NOW) is None
         assert verifying_key(session, settings, department="health", key_id="", now=NOW) is None

@@ -16,11 +16,13 @@ from one_things.demo import demo_request
 from one_things.eligibility import individual_definition
 from persistence.applications import find_application
 from persistence.cases import get_case
+from persistence.outbox import pending_for_case
 from persistence.register import get_resident
 from persistence.tables import ApplicationRequest
 from services import submission
 from services.cases import send_supplement
-from services.errors import InvalidError, UnavailableError
+from services.errors import InvalidError
+from services.outbox import START
 from services.submission import ApplicationIn, accept
 from tests.support.fake_gateway import FakeCaseGateway, Method, Outcome
 from tests.support.people import register_if_test_citizen
@@ -36,7 +38,7 @@ async def submit(
     key: str | None = None,
 ) -> tuple[str, list[str], bool]:
     register_if_test_citizen(engine_of(session), owner)
-    case_no, plan, created = await accept(
+    accepted = await accept(
         session=session,
         cases=gateway,
         settings=settings,
@@ -46,7 +48,7 @@ async def submit(
         body=ApplicationIn.model_validate(body),
         now=datetime.now(UTC),
     )
-    return case_no, plan.included, created
+    return accepted.case_no, accepted.plan.included, accepted.created
 
 
 def engine_of(session: Session) -> Engine:
@@ -74,13 +76,14 @@ def alone(item: str, catalog: Catalog, **form: str) -> dict[str, Any]:
     }
 
 
-async def test_a_case_is_recorded_before_the_engine_is_asked_so_nothing_accepted_is_lost(
+async def test_a_case_is_recorded_with_its_start_so_nothing_accepted_is_lost(
     engine: Engine, session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog
 ) -> None:
     gateway.answer(Method.START, Outcome.UNAVAILABLE)
-    with pytest.raises(UnavailableError) as down:
-        await submit(session, gateway, settings, catalog, "citizen-accepted-first", newborn(catalog), key="k-down")
-    case_no = down.value.context["case_no"]
+    case_no, _, created = await submit(
+        session, gateway, settings, catalog, "citizen-accepted-first", newborn(catalog), key="k-down"
+    )
+    assert created
     with Session(engine) as elsewhere:  # committed, not just in this session
         assert find_application(elsewhere, owner="citizen-accepted-first", idempotency_key="k-down") is not None
         found = get_case(elsewhere, case_no=case_no)
@@ -88,6 +91,7 @@ async def test_a_case_is_recorded_before_the_engine_is_asked_so_nothing_accepted
         resident = get_resident(elsewhere, subject="citizen-accepted-first")
         assert resident is not None
         assert (found[0].status, found[0].channel, found[0].district) == ("running", "bundle", resident.district)
+        assert pending_for_case(elsewhere, case_no=case_no, kind=START)  # the start intent, in the same commit
 
     gateway.answer(Method.START, Outcome.ACCEPT)
     again, _, created = await submit(
@@ -96,6 +100,11 @@ async def test_a_case_is_recorded_before_the_engine_is_asked_so_nothing_accepted
     assert (again, created) == (case_no, False)
     assert list(gateway.states) == [case_no]
     assert [bundle.case_no for bundle in gateway.started] == [case_no, case_no]
+    with Session(engine) as elsewhere:
+        assert not pending_for_case(elsewhere, case_no=case_no, kind=START)
+    # Once started, a repeat asks the engine nothing more.
+    await submit(session, gateway, settings, catalog, "citizen-accepted-first", newborn(catalog), key="k-down")
+    assert len(gateway.started) == 2
 
 
 async def test_without_a_key_an_identical_resubmission_is_the_same_case(

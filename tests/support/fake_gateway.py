@@ -29,8 +29,8 @@ from sqlalchemy.pool import NullPool
 from one_things.schema import IntegrationMode
 from persistence.cases import project_case
 from persistence.db import session_scope
-from services.case_gateway import CaseGateway, Delivery, DeliveryReceipt
-from services.errors import ConflictError, DomainError, InvalidError, NotFoundError, UnavailableError
+from services.case_gateway import CaseGateway, Delivery, DeliveryReceipt, result_refused
+from services.errors import ConflictError, DomainError, NotFoundError, UnavailableError
 from workflows.contracts import (
     BundleInput,
     CaseState,
@@ -187,7 +187,7 @@ class FakeCaseGateway:
             form.update(supplement.form)
         outputs = {item.code: item.output or {} for item in state.items}
         inputs = item_payload(bundle.thing.item(item_code), form, outputs)
-        return ItemApplication(item_code=item_code, round=state.item(item_code).round, inputs=inputs)
+        return ItemApplication(item_code=item_code, round=state.item(item_code).round, inputs=inputs, form=form)
 
     # --- the engine's answers, as TemporalCaseGateway maps them -----------------------------------
 
@@ -255,12 +255,7 @@ def _refusal(method: Method, case_no: str, answer: Answer) -> DomainError:
         return ConflictError(answer.reason, case_no=case_no)
     if answer.outcome is Outcome.TOO_EARLY:
         return ConflictError(f"{answer.reason}; send this result again later.", case_no=case_no)
-    return InvalidError(
-        f"This result cannot apply to case {case_no}: {answer.reason}. Do not resend it unchanged.",
-        [{"field": "item_code", "message": answer.reason}],
-        title="Result refused",
-        case_no=case_no,
-    )
+    return result_refused(case_no, answer.reason)
 
 
 def initial_state(bundle: BundleInput) -> CaseState:

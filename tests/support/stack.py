@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,13 +70,24 @@ class Stack:
         response.raise_for_status()
 
 
+def _stubs(settings: Settings) -> Any:
+    return create_departments(settings, StubConfig(clerk_departments=[]))
+
+
 @asynccontextmanager
 async def running_stack(
-    client: Client, data_dir: Path, *, with_worker: bool = True, **overrides: Any
+    client: Client,
+    data_dir: Path,
+    *,
+    with_worker: bool = True,
+    departments: Callable[[Settings], Any] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Stack]:
+    """`departments` builds another department system's app from the settings, served instead of the stubs."""
     settings = stack_settings(data_dir, client, **overrides)
+    department_systems = (departments or _stubs)(settings)
     with (
-        ThreadedServer(create_departments(settings, StubConfig(clerk_departments=[])), port=settings.departments_port),
+        ThreadedServer(department_systems, port=settings.departments_port),
         ThreadedServer(create_api(settings), port=settings.api_port),
     ):
         async with (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.case_gateway import Delivery, TemporalCaseGateway
+from services.errors import InvalidError
 from tests.workflows.fast.cases import Cases, item, thing
 from tests.workflows.fast.refusals import refusal
 from tests.workflows.harness import until
@@ -14,6 +16,7 @@ from workflows.contracts import (
     RESULT_TOO_EARLY,
     DepartmentCallback,
     StaffDecision,
+    Supplement,
 )
 
 pytestmark = pytest.mark.fast
@@ -99,6 +102,18 @@ async def test_results_that_cannot_apply_are_refused_with_the_reason(cases: Case
     no_outputs = await refusal(case.execute_update(send, result("REFUSE-1", "a", "alpha", output={})))
     assert no_outputs.type == RESULT_REFUSED
     assert "a_no" in no_outputs.message
+    assert no_outputs.details == ({"rule": "declared-outputs", "field": "output.a_no"},)
+    blank = await refusal(case.execute_update(send, result("REFUSE-1", "a", "alpha", output={"a_no": "  "})))
+    assert blank.details == ({"rule": "declared-outputs", "field": "output.a_no"},)
+    extra = {"a_no": "A-1", "secret_note": "x"}
+    undeclared = await refusal(case.execute_update(send, result("REFUSE-1", "a", "alpha", output=extra)))
+    assert undeclared.details == ({"rule": "undeclared-output", "field": "output.secret_note"},)
+    assert "declares the outputs a_no" in undeclared.message
+    silent = result("REFUSE-1", "a", "alpha", status="rejected", output=None)
+    no_reason = await refusal(case.execute_update(send, silent))
+    assert no_reason.details == ({"rule": "reason-required", "field": "reason"},)
+    assert by_staff.details == ({"rule": "staff-handled", "field": "item_code"},)
+    assert wrong_department.details == ({"rule": "own-item", "field": "item_code"},)
     too_early = await refusal(case.execute_update(send, result("REFUSE-1", "p", "gamma")))
     assert too_early.type == RESULT_TOO_EARLY
     assert "has not been submitted yet" in too_early.message
@@ -127,6 +142,10 @@ async def test_staff_decide_only_items_with_them_and_only_with_what_the_citizen_
 
     no_output = await refusal(case.execute_update(decide, StaffDecision(item_code="s", decision="approve", staff="k")))
     assert "needs output fields: s_no" in no_output.message
+    blank = StaffDecision(item_code="s", decision="approve", output={"s_no": " "}, staff="k")
+    assert "needs output fields: s_no" in (await refusal(case.execute_update(decide, blank))).message
+    extra = StaffDecision(item_code="s", decision="approve", output={"s_no": "S-1", "x": "1"}, staff="k")
+    assert "issues only s_no" in (await refusal(case.execute_update(decide, extra))).message
     no_reason = await refusal(case.execute_update(decide, StaffDecision(item_code="s", decision="reject", staff="k")))
     assert "needs a reason" in no_reason.message
     not_theirs = await refusal(
@@ -147,3 +166,35 @@ async def test_staff_decide_only_items_with_them_and_only_with_what_the_citizen_
         )
     )
     assert "not waiting for a staff decision" in again.message
+
+
+async def test_the_case_gateway_names_the_broken_rule_and_field_of_a_refused_result(cases: Cases) -> None:
+    case = await cases.start(thing(item("a", "alpha", "async_callback")), "RULE-1")
+    await until(case, lambda s: s.item("a").holder == "department")
+
+    async def this_case(case_no: str) -> str:
+        return f"{cases.task_queue}-{case_no}"
+
+    gateway = TemporalCaseGateway(cases.env.client, cases.task_queue, legacy_ids=this_case)
+    with pytest.raises(InvalidError) as refused:
+        await gateway.department_result("RULE-1", result("RULE-1", "a", "alpha", output={"a_no": ""}))
+    assert refused.value.context["rule"] == "declared-outputs"
+    assert refused.value.errors == [{"field": "output.a_no", "message": refused.value.errors[0]["message"]}]
+    assert "(rule declared-outputs)" in refused.value.detail
+    assert "needs its declared outputs: a_no" in refused.value.detail
+    receipt = await gateway.department_result("RULE-1", result("RULE-1", "a", "alpha"))
+    assert receipt.delivery is Delivery.APPLIED
+    repeat = await gateway.department_result("RULE-1", result("RULE-1", "a", "alpha"))
+    assert repeat.delivery is Delivery.IGNORED
+
+
+async def test_a_correction_answered_with_a_material_alone_comes_back_to_the_clerk(cases: Cases) -> None:
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "FIX-1")
+    await until(case, lambda s: s.item("s").holder == "staff")
+    ask = StaffDecision(item_code="s", decision="correction", reason="照片:不清晰", staff="k")
+    asked = await case.execute_update(OneThingWorkflow.staff_decision, ask)
+    assert (asked.status, asked.holder, asked.reason) == ("waiting_citizen", "citizen", "照片:不清晰")
+
+    await case.execute_update(OneThingWorkflow.supplement, Supplement(item_code="s", materials=["photo"]))
+    back = (await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").round == 1)).item("s")
+    assert back.status == "running"
