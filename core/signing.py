@@ -2,8 +2,8 @@
 
 `X-Onething-Signature: sha256=<hex HMAC-SHA256(key, "<timestamp>." + body)>`, `X-Onething-Timestamp` in Unix
 seconds, and `X-Onething-Key-Id` naming which of the department's keys signed (two verify during a
-rotation). A key is the ASCII text issued by `onething departments keys issue`; the platform keeps it
-sealed with Fernet (AES-128-CBC + HMAC-SHA256, `cryptography`) under ONETHING_CALLBACK_KEYS_KEY.
+rotation). A key is 32 random bytes issued as 64 hex characters by `onething departments keys issue`; the
+platform keeps it sealed with Fernet (AES-128-CBC + HMAC-SHA256, `cryptography`) under ONETHING_CALLBACK_KEYS_KEY.
 """
 
 from __future__ import annotations
@@ -58,8 +58,14 @@ def verify(key: bytes, timestamp: str, signature: str, body: bytes, now: float |
 
 
 def new_key() -> tuple[str, str]:
-    """A fresh (key id, key): the id is public, the key is shown once to the department and then sealed."""
-    return f"dk_{secrets.token_hex(8)}", secrets.token_urlsafe(32)
+    """A fresh (key id, key): the id is public, the key (32 random bytes as 64 hex characters, as contract v1
+    hands keys out) is shown once to the department and then sealed."""
+    return f"dk_{secrets.token_hex(8)}", secrets.token_hex(32)
+
+
+def key_bytes(key: str) -> bytes:
+    """The HMAC key an issued key's 64 hex characters stand for (contract v1: decode them)."""
+    return bytes.fromhex(key)
 
 
 def seal(sealing_key: str, key: str) -> str:
@@ -69,8 +75,8 @@ def seal(sealing_key: str, key: str) -> str:
 def unseal(sealing_key: str, sealed: str) -> bytes | None:
     """The key as HMAC key bytes; None when it was sealed under another sealing key (a wrong setting)."""
     try:
-        return Fernet(sealing_key.encode()).decrypt(sealed.encode())
-    except InvalidToken:
+        return key_bytes(Fernet(sealing_key.encode()).decrypt(sealed.encode()).decode())
+    except (InvalidToken, ValueError):
         return None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from core.signing import department_key, signed_headers
+from core.signing import department_key, key_bytes, signed_headers
 from departments.behaviour import StubConfig
 from departments.clock import StubClock
 from departments.models import CallbackState, StubRecord, as_utc
@@ -130,7 +130,7 @@ class CallbackDispatcher:
         body = callback_body(record)
         issued = self._config.callback_keys.get(record.department)
         if issued is not None:
-            headers = signed_headers(issued.key.encode(), body, key_id=issued.key_id)
+            headers = signed_headers(key_bytes(issued.key), body, key_id=issued.key_id)
         else:
             headers = signed_headers(department_key(self._secret_key, record.department), body)
         headers["Content-Type"] = "application/json"

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from core.batch_files import BatchFileError, batches, read_batch, set_aside, write_atomically, write_batch
-from core.signing import DERIVED_KEY_ID, department_key
+from core.signing import DERIVED_KEY_ID, department_key, key_bytes
 from departments import materials, store
 from departments.behaviour import StubConfig
 from departments.clock import StubClock
@@ -131,11 +131,11 @@ class FileExchange:
     def _key(self, department: str, key_id: str) -> bytes | None:
         issued = self._config.callback_keys.get(department)
         if issued is not None and key_id == issued.key_id:
-            return issued.key.encode()
+            return key_bytes(issued.key)
         return department_key(self._secret, department) if key_id == DERIVED_KEY_ID else None
 
     def _signing(self, department: str) -> tuple[str, bytes]:
         issued = self._config.callback_keys.get(department)
         if issued is not None:
-            return issued.key_id, issued.key.encode()
+            return issued.key_id, key_bytes(issued.key)
         return DERIVED_KEY_ID, department_key(self._secret, department)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from core.signing import KEY_ID_HEADER, signed_headers
+from core.signing import KEY_ID_HEADER, key_bytes, signed_headers
 from persistence.db import session_scope
 from services.department_keys import rotate_key
 from tests.routers.test_callbacks import engine_only_case, result
@@ -15,7 +15,7 @@ from tests.support.inprocess import InProcessApi
 
 
 async def post(api: InProcessApi, body: bytes, key: str, key_id: str) -> httpx.Response:
-    headers = signed_headers(key.encode(), body, key_id=key_id)
+    headers = signed_headers(key_bytes(key), body, key_id=key_id)
     async with api.client() as client:
         return await client.post("/api/v1/callbacks/public_security", content=body, headers=headers)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from core.settings import Settings
-from core.signing import DERIVED_KEY_ID, department_key
+from core.signing import DERIVED_KEY_ID, department_key, key_bytes
 from persistence.db import session_scope
 from persistence.department_keys import DepartmentKey
 from services.department_keys import issue_key, list_keys, rotate_key, verifying_key
@@ -26,7 +26,7 @@ def test_a_key_is_issued_once_shown_once_and_stored_sealed(engine: Engine, setti
         assert stored is not None
         assert issued.key not in stored.sealed  # never in clear at rest
         assert verifying_key(session, settings, department="keys_a", key_id=issued.key_id, now=NOW) == (
-            issued.key.encode()
+            key_bytes(issued.key)
         )
         # Another department cannot use it, nor can a platform holding another sealing key read it.
         assert verifying_key(session, settings, department="keys_b", key_id=issued.key_id, now=NOW) is None
