@@ -13,7 +13,9 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import CaseNo, Code
 from api.problems import ProblemError
+from core.bounds import SingleLine
 from core.signing import material_url_key, material_url_refusal
 from services.department_materials import material_for_department
 from services.errors import NotFoundError
@@ -27,15 +29,15 @@ router = APIRouter(prefix="/department-materials", tags=["department callbacks"]
     responses={200: {"content": {"application/octet-stream": {}}}, **problems(403, NotFoundError)},
 )
 def download_material(
-    case_no: str,
-    material: str,
+    case_no: CaseNo,
+    material: Code,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
     # Optional to the parser so that a URL missing a part is refused as not signed (403), like a changed one.
-    department: Annotated[str, Query(max_length=64)] = "",
-    expires: Annotated[int, Query(ge=0, le=2**40)] = 0,
-    signature: Annotated[str, Query(max_length=64)] = "",
+    department: Annotated[SingleLine, Query(max_length=64, description="The department the URL was given to")] = "",
+    expires: Annotated[int, Query(ge=0, le=2**40, description="Unix seconds after which the URL stops working")] = 0,
+    signature: Annotated[SingleLine, Query(max_length=64, description="The URL's HMAC, hex")] = "",
 ) -> Response:
     now = clock.now()
     refusal = material_url_refusal(
