@@ -79,7 +79,9 @@ def alt(tmp_path: Path, *faults: str) -> ThreadedServer:
 
 def test_the_stubs_conform(stubs: str) -> None:
     key = department_key(SECRET, "health").hex()
-    status, stdout, stderr = run_kit(f"{stubs}/departments/health", "health", "--callback-key", key, "--key-id", "derived")
+    status, stdout, stderr = run_kit(
+        f"{stubs}/departments/health", "health", "--callback-key", key, "--key-id", "derived"
+    )
     assert verdicts(stdout) == dict.fromkeys(CHECKS, "PASS"), stdout
     assert status == 0
     assert "[11/11] timeouts PASS" in stderr  # progress, check by check
