@@ -94,7 +94,7 @@ class CallbackKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key_id: str = Field(min_length=1, max_length=40)
-    key: str = Field(min_length=16)
+    key: str = Field(pattern=r"^[0-9a-f]{64}$", description="64 hex characters, as issued")
 
 
 class StubConfig(BaseModel):

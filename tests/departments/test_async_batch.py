@@ -101,10 +101,14 @@ async def _pull(client: httpx.AsyncClient, key: str) -> dict[str, object] | None
     return reply if reply["status"] == "completed" else None
 
 
+ISSUED_KEY = "c0" * 32
+"""An issued key as the department is given it: 64 hex characters."""
+
+
 async def test_a_department_with_an_issued_key_signs_with_it_and_names_it(settings: Settings) -> None:
-    receiver = Receiver(SECRET, issued={"cdc": ("dk_0123456789abcdef", b"an-issued-key-of-the-cdc-0001")})
+    receiver = Receiver(SECRET, issued={"cdc": ("dk_0123456789abcdef", bytes.fromhex(ISSUED_KEY))})
     config = fast_config()
-    config.callback_keys["cdc"] = CallbackKey(key_id="dk_0123456789abcdef", key="an-issued-key-of-the-cdc-0001")
+    config.callback_keys["cdc"] = CallbackKey(key_id="dk_0123456789abcdef", key=ISSUED_KEY)
     with serve(receiver.app()) as platform, serve(create_app(settings, config)) as stub:
         async with httpx.AsyncClient(base_url=stub) as client:
             body = submission("K1:vacc", mode="async_callback", callback_url=f"{platform}/api/v1/callbacks/cdc")
