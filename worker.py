@@ -19,6 +19,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.gateways import DepartmentHttp
 from activities.registry import build_activities
 from core.calendar import adjustments_from
 from core.clock import SYSTEM_CLOCK, Clock
@@ -29,6 +30,7 @@ from core.settings import Settings
 from core.temporal import connect
 from core.tracing import instrument_httpx, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
+from one_things.department_registry import load_registry
 from one_things.live import LiveCatalog
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
@@ -41,7 +43,12 @@ READINESS_TIMEOUT_SECONDS = 3.0
 
 
 def worker_activities(
-    settings: Settings, *, http: httpx.AsyncClient, engine: Engine, clock: Clock = SYSTEM_CLOCK
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient,
+    engine: Engine,
+    clock: Clock = SYSTEM_CLOCK,
+    department_http: DepartmentHttp | None = None,
 ) -> list[Callable[..., Any]]:
     """The activities with this process's dependencies, each taken from `settings`."""
     # The API's folder and version rules: licence reminders name old cases' items too.
@@ -50,8 +57,10 @@ def worker_activities(
         http=http,
         engine=engine,
         catalog=catalog,
-        departments_url=settings.departments_url,
+        registry=load_registry(settings),
         api_url=settings.api_url,
+        settings=settings,
+        department_http=department_http,
         calendar_adjustments=adjustments_from(settings.calendar_adjustments),
         clock=clock,
     )
@@ -64,15 +73,21 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
     engine = make_engine(settings.projection_url)
     timeout = httpx.Timeout(50.0, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
-        with ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity") as executor:
-            yield Worker(
-                client,
-                task_queue=settings.task_queue,
-                workflows=WORKFLOWS,
-                activities=worker_activities(settings, http=http, engine=engine, clock=clock),
-                activity_executor=executor,
-                graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
-            )
+        department_http = DepartmentHttp(http, clock)
+        try:
+            with ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity") as executor:
+                yield Worker(
+                    client,
+                    task_queue=settings.task_queue,
+                    workflows=WORKFLOWS,
+                    activities=worker_activities(
+                        settings, http=http, engine=engine, clock=clock, department_http=department_http
+                    ),
+                    activity_executor=executor,
+                    graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
+                )
+        finally:
+            await department_http.aclose()
     engine.dispose()
 
 

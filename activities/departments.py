@@ -11,53 +11,44 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-import httpx
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from activities.gateways import DepartmentGateway, Gateways
 from core.metrics import record_department_call
+from one_things.schema import IntegrationMode
 from persistence.db import session_scope
 from persistence.department_calls import OK, REFUSED, UNAVAILABLE, record_call
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
 from workflows.policies import REFUSED as REFUSED_ERROR
 
-RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
-
 log = logging.getLogger("onething.departments")
+T = TypeVar("T")
 
 
 class DepartmentActivities:
-    def __init__(self, http: httpx.AsyncClient, engine: Engine, departments_url: str, callback_base_url: str) -> None:
-        self._http = http
+    """The activities the workflows call; each hands its work to the gateway the registry chooses."""
+
+    def __init__(self, gateways: Gateways, engine: Engine) -> None:
+        self._gateways = gateways
         self._engine = engine
-        self._departments_url = departments_url.rstrip("/")
-        self._callback_base_url = callback_base_url.rstrip("/")
 
     @activity.defn
     async def submit_to_department(self, submission: Submission) -> DepartmentReply:
-        body: dict[str, object] = {
-            "idempotency_key": submission.idempotency_key,
-            "case_no": submission.case_no,
-            "item_code": submission.item_code,
-            "mode": submission.mode.value,
-            "payload": submission.payload,
-            "outputs": submission.outputs,
-            "callback_url": f"{self._callback_base_url}/api/v1/callbacks/{submission.department}",
-        }
-        url = f"{self._departments_url}/stub/{submission.department}/submissions"
-        response = await self._call("POST", url, body, department=submission.department, operation="submit")
-        return DepartmentReply.model_validate(response.json())
+        gateway = self._gateways.for_mode(submission.department, submission.mode)
+        return await self._call(gateway, "submit", lambda: gateway.submit(submission))
 
     @activity.defn
     async def await_batch_result(self, ref: SubmissionRef) -> DepartmentReply:
         """Pull a data-pipeline result; 'not ready yet' is an error so the retry policy paces the polling."""
-        url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}"
-        response = await self._call("GET", url, None, department=ref.department, operation="pull")
-        reply = DepartmentReply.model_validate(response.json())
+        gateway = self._gateways.for_mode(ref.department, IntegrationMode.BATCH)
+        reply = await self._call(gateway, "pull", lambda: gateway.result(ref))
         if reply.status == "accepted":
             # Benign: "not yet" is how the polling works, not a fault; the SDK logs it at DEBUG, not a traceback
             # per attempt.
@@ -70,29 +61,27 @@ class DepartmentActivities:
 
     @activity.defn
     async def withdraw_from_department(self, ref: SubmissionRef) -> DepartmentReply:
-        url = f"{self._departments_url}/stub/{ref.department}/submissions/{ref.idempotency_key}/withdraw"
-        response = await self._call("POST", url, {}, department=ref.department, operation="withdraw")
-        return DepartmentReply.model_validate(response.json())
+        gateway = self._gateways.for_notices(ref.department)
+        return await self._call(gateway, "withdraw", lambda: gateway.withdraw(ref))
 
     @activity.defn
     async def escalate_to_department(self, notice: EscalationNotice) -> None:
-        url = f"{self._departments_url}/stub/{notice.department}/escalations"
-        body: dict[str, object] = notice.model_dump(exclude={"department"})
-        await self._call("POST", url, body, department=notice.department, operation="escalate")
+        gateway = self._gateways.for_notices(notice.department)
+        await self._call(gateway, "escalate", lambda: gateway.escalate(notice))
 
-    async def _call(
-        self, method: str, url: str, body: dict[str, object] | None, *, department: str, operation: str
-    ) -> httpx.Response:
-        """The department's successful answer (an escalation may have no body); every call is counted and timed."""
+    async def _call(self, gateway: DepartmentGateway, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        """The gateway's answer; every call that reaches a department's system is counted and timed."""
+        if gateway.mode is IntegrationMode.STANDARD_MODULE:
+            return await call()  # nothing leaves the platform: no department system to observe
+        department = gateway.code
         # Temporal's clock, not the host's: on the time-skipping server (simulated weeks) a call is logged
         # at the simulated time of its case; on a real server the two agree.
         called_at, started = activity.info().started_time, time.monotonic()
         outcome: str | None = UNAVAILABLE
         try:
-            response = await self._http.request(method, url, json=body)
-            _raise_for_status(response)
+            result = await call()
             outcome = OK
-            return response
+            return result
         except ApplicationError as error:
             if error.type == REFUSED_ERROR:
                 outcome = REFUSED
@@ -131,26 +120,3 @@ class DepartmentActivities:
             await asyncio.to_thread(write)  # off the event loop that runs the other activities
         except SQLAlchemyError as error:
             log.warning("department call to %s (%s) not logged for health: %s", department, operation, error)
-
-
-def _raise_for_status(response: httpx.Response) -> None:
-    """4xx means the department refuses this request as it is: retrying would not help."""
-    if response.is_success:
-        return
-    status = response.status_code
-    detail = _problem_detail(response)
-    if 400 <= status < 500 and status not in RETRYABLE_STATUS:
-        raise ApplicationError(
-            f"department refused the request ({status}): {detail}", type=REFUSED_ERROR, non_retryable=True
-        )
-    raise ApplicationError(f"department unavailable ({status}): {detail}", type="DepartmentUnavailable")
-
-
-def _problem_detail(response: httpx.Response) -> str:
-    try:
-        problem = response.json()
-    except ValueError:
-        return response.reason_phrase
-    if isinstance(problem, dict):
-        return str(problem.get("detail") or problem.get("title") or response.reason_phrase)
-    return response.reason_phrase

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,12 +11,17 @@ from sqlalchemy.engine import Engine
 
 from activities.calendar import CalendarActivities
 from activities.departments import DepartmentActivities
+from activities.gateways import DepartmentHttp, GatewayContext, Gateways
+from activities.gateways.keys import KeyRing
+from activities.gateways.materials import MaterialsDesk
 from activities.licence_reminders import LicenceReminderActivities
 from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
 from core.calendar import NONE, Adjustments
 from core.clock import SYSTEM_CLOCK, Clock
+from core.settings import Settings
+from one_things.department_registry import Registry
 from one_things.live import LiveCatalog
 
 
@@ -24,13 +30,25 @@ def build_activities(
     http: httpx.AsyncClient,
     engine: Engine,
     catalog: LiveCatalog,
-    departments_url: str,
+    registry: Registry,
     api_url: str,
+    settings: Settings,
+    department_http: DepartmentHttp | None = None,
     calendar_adjustments: Adjustments = NONE,
     transport: Transport | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> list[Callable[..., Any]]:
-    departments = DepartmentActivities(http, engine, departments_url, callback_base_url=api_url)
+    """`department_http` carries the client certificates and rate limits of the departments (its owner closes
+    it); None makes one on `http`."""
+    lifetime = timedelta(hours=settings.material_url_hours)
+    context = GatewayContext(
+        http=department_http or DepartmentHttp(http, clock),
+        callback_base_url=api_url,
+        materials=MaterialsDesk(engine, settings.secret_key, api_url, lifetime, clock),
+        clock=clock,
+        keys=KeyRing(engine, settings, clock),
+    )
+    departments = DepartmentActivities(Gateways(registry, context), engine)
     calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine, calendar_adjustments, clock)
     # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.

@@ -32,6 +32,7 @@ from api.routers import (
     counter,
     data_access,
     department_health,
+    department_materials,
     health,
     licences,
     messages,
@@ -150,6 +151,7 @@ def create_app(
         rectifications.router,
         supervision.router,
         department_health.router,
+        department_materials.router,
         stats.router,
     ):
         app.include_router(router, prefix="/api/v1")

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from one_things.catalog import catalog_files, catalog_folder, check_files
 from one_things.jsonschema import SCHEMA_PATH
 from one_things.loader import display_path
 from one_things.scaffold import code_problem, scaffold
-from one_things.schema import ApplicantKind
+from one_things.schema import ApplicantKind, IntegrationMode
+
+_MODE_QUESTION = (
+    "Who handles the first item? standard_module = the department's clerks, in the platform's own queue;\n"
+    "sync_rest / async_callback / batch = the department's own system (connected in the department registry)"
+)
+
+
+def _ask_mode() -> IntegrationMode:
+    """Asked, not assumed: a clerk-handled item waits for a person, a system's item does not."""
+    if not sys.stdin.isatty():
+        return IntegrationMode.STANDARD_MODULE  # scripted: the file's comments explain how to change it
+    choice = typer.prompt(_MODE_QUESTION, type=click.Choice([mode.value for mode in IntegrationMode]))
+    return IntegrationMode(choice)
 
 
 def _codes_in_catalogue() -> dict[str, Path]:
@@ -34,6 +49,10 @@ def new_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Where to write the file", show_default="./CODE.yaml")
     ] = None,
+    mode: Annotated[
+        IntegrationMode | None,
+        typer.Option(help="How the first item is handled; asked when not given (standard_module when not asked)"),
+    ] = None,
 ) -> None:
     """Write a commented definition to fill in; it is valid as written and never overwrites a file."""
     problem = code_problem(code)
@@ -54,7 +73,8 @@ def new_command(
             f"the folder {display_path(target.parent)} does not exist; create it first or pick another", err=True
         )
         raise typer.Exit(1)
-    text = scaffold(code, applicant, schema_ref=_schema_ref(target), file_name=display_path(target))
+    mode = mode or _ask_mode()
+    text = scaffold(code, applicant, schema_ref=_schema_ref(target), file_name=display_path(target), mode=mode)
     try:
         with target.open("x", encoding="utf-8") as file:  # "x": fail rather than overwrite someone's work
             file.write(text)
@@ -67,3 +87,10 @@ def new_command(
         raise typer.Exit(1) from None
     shown = display_path(target)
     typer.echo(f"wrote {shown}: replace every 待填写 / TODO, then check it with `onething things validate {shown}`")
+    if mode is IntegrationMode.STANDARD_MODULE:
+        typer.echo(
+            "its item is clerk-handled: staff decide it in the platform's queue (in the embedded stack the stubs'"
+            " auto-clerk does, for departments the registry marks auto_clerk or does not list)"
+        )
+    else:
+        typer.echo("its item goes to the department's system: add the department to the registry (docs/departments.md)")

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "onething-embedded-dev-secret-change-me-in-production"  # noqa: S105 - the embedded stack's well-known default
 DEV_CODEC_KEY = "b25ldGhpbmctZGV2LWNvZGVjLWtleS0zMi1ieXRlcyE="  # base64 of 32 bytes, dev only
+DEV_CALLBACK_KEYS_KEY = "b25ldGhpbmctZGV2LWNhbGxiYWNrLWtleXMtMzJiISE="  # Fernet key, dev only
 DEV_OIDC_CLIENT_SECRET = "onething-demo-idp-client-secret"  # noqa: S105 - the embedded demo provider's client
 DEMO_IDP_PATH = "/demo-idp"
 CALLBACK_PATH = "/auth/callback"
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     catalog_dir: Path | None = None
     """The folder of one-thing definitions (*.yaml); empty means the package's own catalogue."""
 
+    department_registry: Path | None = None
+    """The department registry (YAML: base URL, credentials, timeouts, field mapping per department); empty means
+    the package's demo registry, which reaches the stubs (docs/departments.md)."""
+
     calendar_adjustments: Path | None = None
     """YAML of official 调休 announcements newer than the holidays package (days_off, workdays)."""
 
@@ -60,6 +65,12 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the projection; empty means a SQLite file in data_dir."""
     departments_database_url: str = ""
     """The department stubs' own database; empty means a SQLite file in data_dir."""
+    departments_exchange_dir: Path | None = None
+    """The demo stack's data-pipeline exchange folder (`{exchange_dir}` in the demo registry, where the stubs
+    look for batches); empty means data_dir/exchange."""
+
+    material_url_hours: int = 72
+    """How long the download URL of an uploaded material, sent to a department with the submission, works."""
 
     db_pool_size: int = 10
     """Connections the API keeps open to the projection; PostgreSQL's max_connections must cover every process."""
@@ -102,9 +113,11 @@ class Settings(BaseSettings):
     e.g. 20/minute); more are answered 429 with Retry-After before their body is read."""
 
     secret_key: str = DEV_SECRET
-    """Signs bearer tokens and derives the department callback keys."""
+    """Signs bearer tokens (and, outside production, derives the demo stubs' callback keys)."""
     codec_key: str = DEV_CODEC_KEY
     """Base64 AES-256 key of the payload codec: Temporal history holds only ciphertext."""
+    callback_keys_key: str = DEV_CALLBACK_KEYS_KEY
+    """Fernet key (`Fernet.generate_key()`) sealing the departments' callback keys in the database."""
 
     session_minutes: int = 120
     """How long a browser session lasts after signing in; then the person signs in again."""
@@ -167,6 +180,10 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'onething.db'}"
 
     @property
+    def exchange_dir(self) -> Path:
+        return self.departments_exchange_dir or self.data_dir / "exchange"
+
+    @property
     def departments_db_url(self) -> str:
         return self.departments_database_url or f"sqlite:///{self.data_dir / 'departments.db'}"
 
@@ -186,6 +203,8 @@ class Settings(BaseSettings):
                 raise ValueError("ONETHING_SECRET_KEY: set a secret of your own for production")
             if self.codec_key == DEV_CODEC_KEY:
                 raise ValueError("ONETHING_CODEC_KEY: set a base64 AES-256 key of your own for production")
+            if self.callback_keys_key == DEV_CALLBACK_KEYS_KEY:
+                raise ValueError("ONETHING_CALLBACK_KEYS_KEY: set a Fernet key of your own (Fernet.generate_key())")
             self._refuse_demo_sign_in()
         return self
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from core.request_id import RequestIdMiddleware
@@ -17,6 +18,7 @@ from departments.behaviour import StubConfig
 from departments.callbacks import CallbackDispatcher
 from departments.clerk import run_clerk
 from departments.clock import StubClock
+from departments.exchange import FileExchange
 from departments.routes import StubState, router
 from departments.store import active_callbacks, make_engine
 
@@ -33,8 +35,12 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
         engine = make_engine(settings.departments_db_url)
         clock = StubClock()
         dispatcher = CallbackDispatcher(engine, stub_config, settings.secret_key, clock)
-        batch = BatchProcessor(engine, stub_config, clock)
-        app.state.stub = StubState(engine=engine, config=stub_config, clock=clock, dispatcher=dispatcher, batch=batch)
+        http = httpx.AsyncClient(timeout=30)
+        files = FileExchange(settings.exchange_dir, engine, stub_config, clock, http, settings.secret_key)
+        batch = BatchProcessor(engine, stub_config, clock, files)
+        app.state.stub = StubState(
+            engine=engine, config=stub_config, clock=clock, dispatcher=dispatcher, batch=batch, http=http
+        )
         stop = asyncio.Event()
         background = [asyncio.create_task(batch.run(stop), name="batch")]
         if stub_config.clerk_departments:
@@ -57,6 +63,7 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
                 except Exception:
                     log.exception("background task %s failed", task.get_name())
             await dispatcher.aclose()
+            await http.aclose()
             engine.dispose()
 
     app = FastAPI(

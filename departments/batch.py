@@ -1,7 +1,8 @@
 """Data-pipeline mode: submissions pile up and are decided together, one batch per department interval.
 
-Nothing is pushed to the platform; it pulls results with GET .../submissions/{key}. Pending work is the
-set of undecided batch records in the database, so a restart simply picks them up on the next run.
+They arrive as the platform's batch files (departments/exchange.py) or posted with mode batch; results go
+back as result files (and can be pulled with GET .../submissions/{key}). Pending work is the set of
+undecided batch records in the database, so a restart simply picks them up on the next run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from departments.behaviour import StubConfig
 from departments.callbacks import decide_record
 from departments.clock import StubClock
+from departments.exchange import FileExchange
 from departments.models import StubRecord
 from departments.store import pending_batch
 
@@ -27,15 +29,25 @@ TICK_SECONDS = 0.05
 class BatchProcessor:
     """Runs on the stubs' clock, so a nightly batch (batch_interval_ms 86400000) is nightly in a simulation too."""
 
-    def __init__(self, engine: Engine, config: StubConfig, clock: StubClock) -> None:
+    def __init__(self, engine: Engine, config: StubConfig, clock: StubClock, files: FileExchange | None = None) -> None:
+        self._files = files
         self._engine = engine
         self._config = config
         self._clock = clock
         self._last_run: dict[str, int] = {}
         """The slot of each department's last run: its first run is at the next slot after work waits."""
 
-    def run_due(self) -> int:
-        """Decide the pending records of every department whose interval has elapsed; how many decided."""
+    async def run_due(self) -> int:
+        """Take the platform's batch files, decide the pending records of every department whose interval has
+        elapsed, and leave the decisions owed as result files; how many decided."""
+        if self._files is not None:
+            await self._files.take()
+        decided = self._decide_due()
+        if self._files is not None:
+            self._files.write_results()
+        return decided
+
+    def _decide_due(self) -> int:
         now = self._clock.now()
         by_department: dict[str, list[StubRecord]] = defaultdict(list)
         for record in pending_batch(self._engine, now=now):
@@ -59,7 +71,7 @@ class BatchProcessor:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                self.run_due()
+                await self.run_due()
             except Exception:
                 # One bad run must not end the pipeline; the records stay pending for the next run.
                 log.exception("batch run failed")

@@ -27,6 +27,8 @@ class Outage(BaseModel):
 
     start: datetime
     end: datetime
+    announced: bool = True
+    """True: the 503 carries Retry-After (a scheduled outage); False: it does not (a system that just fails)."""
 
     @field_validator("start", "end")
     @classmethod
@@ -86,6 +88,15 @@ class DepartmentBehaviour(BaseModel):
         return timedelta(hours=self.handling_hours * math.exp(chaos.gauss(0, self.handling_spread)))
 
 
+class CallbackKey(BaseModel):
+    """A key the platform issued to this department (`onething departments keys issue`), as the department keeps it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key_id: str = Field(min_length=1, max_length=40)
+    key: str = Field(pattern=r"^[0-9a-f]{64}$", description="64 hex characters, as issued")
+
+
 class StubConfig(BaseModel):
     """Defaults plus per-department overrides, and the knobs of callback delivery and the auto-clerk."""
 
@@ -100,6 +111,9 @@ class StubConfig(BaseModel):
     clerk_departments: list[str] = Field(default_factory=list)
     """Departments whose items the auto-clerk decides in the platform's standard handling module."""
     clerk_latency_ms: int = Field(default=500, ge=0)
+    callback_keys: dict[str, CallbackKey] = Field(default_factory=dict)
+    """Issued keys by department; a department without one signs with the demo key derived from the
+    platform's secret (key id `derived`, accepted by a platform outside production only)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from core.signing import department_key, signed_headers
+from core.signing import department_key, key_bytes, signed_headers
 from departments.behaviour import StubConfig
 from departments.clock import StubClock
 from departments.models import CallbackState, StubRecord, as_utc
@@ -128,7 +128,11 @@ class CallbackDispatcher:
             log.error("async record %s %s has no callback_url", record.department, record.receipt_no)
             return "refused"
         body = callback_body(record)
-        headers = signed_headers(department_key(self._secret_key, record.department), body)
+        issued = self._config.callback_keys.get(record.department)
+        if issued is not None:
+            headers = signed_headers(key_bytes(issued.key), body, key_id=issued.key_id)
+        else:
+            headers = signed_headers(department_key(self._secret_key, record.department), body)
         headers["Content-Type"] = "application/json"
         try:
             response = await self._http.post(record.callback_url, content=body, headers=headers)

@@ -1,4 +1,4 @@
-"""The stubs' clock: the wall clock, unless a simulation sets it (`PUT /stub/clock`).
+"""The stubs' clock: the wall clock, unless a simulation sets it (`PUT /admin/clock`).
 
 A department that takes days to decide cannot be simulated in real days. When a simulation drives the
 platform on Temporal's time-skipping server, it moves this clock along with the server's after every

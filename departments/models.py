@@ -85,7 +85,55 @@ class StubEscalation(DepartmentsTable, table=True):
     received_at: datetime
 
 
+class StubMaterial(DepartmentsTable, table=True):
+    """What the department received of a submission's material: its digest and size, never the bytes (a
+    photo of a person is personal data, and the stub only has to show it arrived intact)."""
+
+    __tablename__ = "stub_materials"
+    __table_args__ = (UniqueConstraint("department", "idempotency_key", "code"),)
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    department: str = SQLField(index=True, max_length=64)
+    idempotency_key: str = SQLField(max_length=200)
+    code: str = SQLField(max_length=64)
+    source: str = SQLField(max_length=24)
+    how: str = SQLField(max_length=16)
+    """downloaded (by the signed URL), inline (base64 in the body) or reference (an exempt material)."""
+    sha256: str | None = SQLField(default=None, max_length=64)
+    size: int | None = None
+    content_type: str | None = SQLField(default=None, max_length=64)
+    reference: str | None = SQLField(default=None, max_length=200)
+    received_at: datetime
+
+
 # --- HTTP bodies -------------------------------------------------------------------------------------
+
+
+class MaterialIn(BaseModel):
+    """A material of the submission: an upload by `url` or `content_base64`, or an exempt `reference`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64)
+    source: Literal["citizen", "shared_data", "licence_library"]
+    content_type: str | None = Field(default=None, max_length=64)
+    size: int | None = Field(default=None, ge=0, le=50 * 1024 * 1024)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    url: str | None = Field(default=None, max_length=2000)
+    expires_at: int | None = None
+    content_base64: str | None = Field(default=None, max_length=70 * 1024 * 1024)
+    reference: str | None = Field(default=None, max_length=200)
+
+
+class MaterialOut(BaseModel):
+    idempotency_key: str
+    code: str
+    source: str
+    how: str
+    sha256: str | None
+    size: int | None
+    content_type: str | None
+    reference: str | None
 
 
 class SubmissionIn(BaseModel):
@@ -98,6 +146,7 @@ class SubmissionIn(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict)
     outputs: list[str] = Field(default_factory=list)
     callback_url: str | None = None
+    materials: list[MaterialIn] = Field(default_factory=list, max_length=50)
 
 
 class SubmissionOut(BaseModel):

@@ -53,7 +53,7 @@ async def _http(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     detail = str(error.detail) if error.detail else "See the HTTP contract in docs/departments.md."
     if error.status_code == 404:
-        detail = "No such endpoint; the department stub serves /stub/{department}/... (docs/departments.md)."
+        detail = "No such endpoint; the stubs serve /departments/{department}/... and /admin/... (docs/departments.md)."
     headers = dict(error.headers) if error.headers else None
     return problem_response(error.status_code, "http", f"HTTP {error.status_code}", detail, headers)
 

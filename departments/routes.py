@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from departments import store
+from departments import materials, store
 from departments.batch import BatchProcessor
 from departments.behaviour import DepartmentBehaviour, StubConfig
 from departments.callbacks import CallbackDispatcher, decide_record
@@ -24,6 +25,7 @@ from departments.models import (
     ClockOut,
     EscalationIn,
     EscalationOut,
+    MaterialOut,
     RecordOut,
     RecordWithDepartment,
     StubRecord,
@@ -44,6 +46,8 @@ class StubState:
     clock: StubClock
     dispatcher: CallbackDispatcher
     batch: BatchProcessor
+    http: httpx.AsyncClient
+    """The department's own outbound client: it downloads the materials submissions point to."""
     # Unseeded on purpose: failures and jitter must differ between a call and its retry.
     chaos: random.Random = field(default_factory=random.Random)
 
@@ -62,6 +66,10 @@ def _open_for_business(department: str, request: Request) -> None:
     now = state.clock.now()
     outage = state.config.behaviour(department).outage_at(now)
     if outage is not None:
+        if not outage.announced:
+            raise ProblemError(
+                503, "department-outage", "Department system unavailable", f"Department {department} is down."
+            )
         seconds = outage.retry_after(now)
         raise ProblemError(
             503,
@@ -102,7 +110,7 @@ def _simulated_failure(stored: bool) -> ProblemError:
     )
 
 
-@business.post("/stub/{department}/submissions")
+@business.post("/departments/{department}/submissions")
 async def submit(department: str, body: SubmissionIn, state: State) -> SubmissionOut:
     if body.mode == "async_callback" and not body.callback_url:
         raise ProblemError(
@@ -116,6 +124,9 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
     fail_after_storing = fail and state.chaos.random() < 0.5
     if fail and not fail_after_storing:
         raise _simulated_failure(stored=False)
+    received = []
+    if body.materials and not materials.already_received(state.engine, department=department, key=body.idempotency_key):
+        received = [await materials.receive(state.http, material) for material in body.materials]
     now = state.clock.now()
     decide_at = now + _latency(behaviour, body.mode, state.chaos)
     try:
@@ -130,6 +141,8 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
             f"idempotency_key {body.idempotency_key!r} was first used for case {error.record.case_no}, item "
             f"{error.record.item_code}, mode {error.record.mode}; use a new key for different work.",
         ) from None
+    if received:
+        materials.keep(state.engine, department=department, key=body.idempotency_key, rows=received, now=now)
     log.info(
         "submission %s %s mode=%s %s (submissions=%d)",
         department,
@@ -149,7 +162,7 @@ async def submit(department: str, body: SubmissionIn, state: State) -> Submissio
     return SubmissionOut.of(record)
 
 
-@business.get("/stub/{department}/submissions/{idempotency_key}")
+@business.get("/departments/{department}/submissions/{idempotency_key}")
 async def get_submission(department: str, idempotency_key: str, state: State) -> SubmissionOut:
     record = store.get_record(state.engine, department=department, key=idempotency_key)
     if record is None:
@@ -157,7 +170,7 @@ async def get_submission(department: str, idempotency_key: str, state: State) ->
     return SubmissionOut.of(record)
 
 
-@business.post("/stub/{department}/submissions/{idempotency_key}/withdraw")
+@business.post("/departments/{department}/submissions/{idempotency_key}/withdraw")
 async def withdraw(department: str, idempotency_key: str, state: State) -> SubmissionOut:
     record = store.withdraw(state.engine, department=department, key=idempotency_key, now=state.clock.now())
     state.dispatcher.cancel(record.id)
@@ -165,7 +178,7 @@ async def withdraw(department: str, idempotency_key: str, state: State) -> Submi
     return SubmissionOut.of(record)
 
 
-@business.post("/stub/{department}/escalations")
+@business.post("/departments/{department}/escalations")
 async def escalate(department: str, body: EscalationIn, state: State) -> EscalationOut:
     row = store.record_escalation(state.engine, department=department, now=state.clock.now(), **body.model_dump())
     log.warning(
@@ -179,29 +192,36 @@ async def escalate(department: str, body: EscalationIn, state: State) -> Escalat
     return EscalationOut.model_validate(row, from_attributes=True)
 
 
-@router.get("/stub/{department}/escalations")
+@router.get("/admin/{department}/escalations")
 async def list_escalations(department: str, state: State) -> list[EscalationOut]:
     rows = store.list_escalations(state.engine, department=department)
     return [EscalationOut.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.get("/stub/records")
+@router.get("/admin/{department}/materials")
+async def department_materials(department: str, state: State) -> list[MaterialOut]:
+    """What the department received of its submissions' materials: digests and sizes, never the content."""
+    rows = materials.list_materials(state.engine, department=department)
+    return [MaterialOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/admin/records")
 async def all_records(state: State) -> list[RecordWithDepartment]:
     return [RecordWithDepartment.model_validate(r, from_attributes=True) for r in store.list_records(state.engine)]
 
 
-@router.get("/stub/{department}/records")
+@router.get("/admin/{department}/records")
 async def department_records(department: str, state: State) -> list[RecordOut]:
     records: list[StubRecord] = store.list_records(state.engine, department=department)
     return [RecordOut.model_validate(r, from_attributes=True) for r in records]
 
 
-@router.get("/stub/{department}/config")
+@router.get("/admin/{department}/config")
 async def get_config(department: str, state: State) -> DepartmentBehaviour:
     return state.config.behaviour(department)
 
 
-@router.put("/stub/{department}/config")
+@router.put("/admin/{department}/config")
 async def put_config(department: str, update: Annotated[dict[str, Any], Body()], state: State) -> DepartmentBehaviour:
     # Validated here rather than by a typed body so the fields left out fall back to the defaults.
     try:
@@ -212,16 +232,16 @@ async def put_config(department: str, update: Annotated[dict[str, Any], Body()],
     return behaviour
 
 
-@router.get("/stub/clock")
+@router.get("/admin/clock")
 async def get_clock(state: State) -> ClockOut:
     return _clock_view(state)
 
 
-@router.put("/stub/clock")
+@router.put("/admin/clock")
 async def put_clock(body: ClockIn, state: State) -> ClockOut:
     """Moves the simulated clock (never back); the batch runs now due are done before the answer."""
     state.clock.move_to(body.now)
-    state.batch.run_due()
+    await state.batch.run_due()
     return _clock_view(state)
 
 

@@ -19,6 +19,7 @@ code, log file) and its return a `BACK` line. Ctrl-C, SIGTERM or SIGHUP stops th
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -26,7 +27,10 @@ from pathlib import Path
 from types import FrameType
 
 from core.settings import Settings
+from departments.behaviour import CLERK_ENV
 from devstack.processes import Part, ProcessManager, StartupError, http_ok, port_open
+from one_things.catalog import catalog_folder, load_catalog
+from one_things.department_registry import auto_clerk_departments, load_registry
 from persistence.migrate import upgrade
 
 # SIGHUP too: closing the terminal stops the stack in order instead of orphaning its parts.
@@ -66,9 +70,9 @@ def temporal_part(settings: Settings, data_dir: Path) -> Part:
     return Part("temporal", argv, port_open(host, port), title="Temporal dev server")
 
 
-def _onething(command: str) -> list[str]:
+def _onething(*command: str) -> list[str]:
     # The venv's python and the installed `cli` package, whatever is on PATH.
-    return [sys.executable, "-c", "from cli.main import main; main()", command]
+    return [sys.executable, "-c", "from cli.main import main; main()", *command]
 
 
 def dev_parts(settings: Settings, data_dir: Path) -> list[Part]:
@@ -76,7 +80,7 @@ def dev_parts(settings: Settings, data_dir: Path) -> list[Part]:
         temporal_part(settings, data_dir),
         Part(
             "departments",
-            _onething("departments"),
+            _onething("departments", "stubs"),
             http_ok(f"{settings.departments_url}/healthz"),
             title="department stubs",
         ),
@@ -91,6 +95,7 @@ def run_dev_stack(settings: Settings) -> None:
     # The embedded stack is its own operator: it upgrades the schema once, before any part starts, so the
     # API and worker it launches find the database at head (they never change it themselves).
     upgrade(settings.projection_url)
+    _clerk_from_registry(settings)
     try:
         parts = dev_parts(settings, data_dir)
     except StartupError as error:
@@ -110,6 +115,14 @@ def run_dev_stack(settings: Settings) -> None:
         raise SystemExit(code)
 
 
+def _clerk_from_registry(settings: Settings) -> None:
+    """The stubs' auto-clerk works the queues the registry gives it (an operator's variable still wins)."""
+    if CLERK_ENV in os.environ:
+        return
+    things = load_catalog(catalog_folder(settings)).all()
+    os.environ[CLERK_ENV] = ",".join(auto_clerk_departments(load_registry(settings), things))
+
+
 def _run(manager: ProcessManager, settings: Settings, data_dir: Path) -> int:
     print(f"output of each part goes to {manager.log_dir}/<part>.log", flush=True)
     try:
@@ -127,7 +140,7 @@ def _run(manager: ProcessManager, settings: Settings, data_dir: Path) -> int:
             f"\n  citizen portal    {settings.api_url}/   (sign in as a demo resident)\n"
             f"  API docs          {settings.api_url}/docs\n"
             f"  Temporal UI       http://{ui_host}:{settings.temporal_ui_port}\n"
-            f"  department stubs  {settings.departments_url}/stub/records\n"
+            f"  department stubs  {settings.departments_url}/admin/records\n"
             f"  data              {data_dir} (databases, temporal.db, logs/)\n"
             "\nCtrl-C stops everything.\n",
             flush=True,

@@ -12,7 +12,7 @@ import re
 
 from pydantic import TypeAdapter, ValidationError
 
-from one_things.schema import ApplicantKind, Code
+from one_things.schema import ApplicantKind, Code, IntegrationMode
 
 _CODE = TypeAdapter(Code)
 """The schema's own rule for codes, so `things new` refuses exactly what `things validate` would."""
@@ -114,7 +114,7 @@ items:
     name: {{zh: 待填写 事项名称, en: TODO item name}}
     # 市民拿到的结果(可不写)。What the applicant receives (optional).
     result_name: {{zh: 待填写 办理结果, en: TODO result}}
-    mode: standard_module
+    mode: {mode}
     statutory_days: 20
     promised_days: 5
     depends_on: []
@@ -219,7 +219,14 @@ _INPUTS = {
 }
 
 
-def scaffold(code: str, applicant: ApplicantKind, *, schema_ref: str, file_name: str) -> str:
+def scaffold(
+    code: str,
+    applicant: ApplicantKind,
+    *,
+    schema_ref: str,
+    file_name: str,
+    mode: IntegrationMode = IntegrationMode.STANDARD_MODULE,
+) -> str:
     """The new definition's text. `schema_ref` is the JSON Schema's path as seen from the file's folder
     (for the editor line), `file_name` how the author names the file on the command line."""
     problem = code_problem(code)
@@ -228,5 +235,11 @@ def scaffold(code: str, applicant: ApplicantKind, *, schema_ref: str, file_name:
     form = _PERSON_FORM if applicant is ApplicantKind.PERSON else _LEGAL_PERSON_FORM
     inputs = "\n".join(f"      {line}" for line in _INPUTS[applicant])
     return _HEADER.format(
-        schema=schema_ref, code=code, file=file_name, applicant=applicant.value, inputs=inputs, form=form
+        schema=schema_ref,
+        code=code,
+        file=file_name,
+        applicant=applicant.value,
+        inputs=inputs,
+        form=form,
+        mode=mode.value,
     )

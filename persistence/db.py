@@ -20,6 +20,7 @@ from persistence import (  # noqa: F401
     data_access,
     definitions,
     department_calls,
+    department_keys,
     enterprises,
     escalations,
     licences,

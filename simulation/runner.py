@@ -171,13 +171,13 @@ class _Clocks:
     async def follow(self) -> datetime:
         now = await self._env.get_current_time()
         self._align(now)
-        response = await self._stubs.put("/stub/clock", json={"now": now.isoformat()})
+        response = await self._stubs.put("/admin/clock", json={"now": now.isoformat()})
         response.raise_for_status()
         deadline = time.monotonic() + SETTLE_SECONDS
         # Decisions that came due go out as callbacks; the next skip must not overtake them.
         while response.json()["callbacks_owed"] and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
-            response = await self._stubs.get("/stub/clock")
+            response = await self._stubs.get("/admin/clock")
         return now
 
 

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ItemApplication,
         ItemState,
         ItemStatus,
+        MaterialRef,
         StaffDecision,
         SupervisorEscalation,
         Supplement,
@@ -61,6 +62,7 @@ class OneThingWorkflow:
         self.thing_code = bundle.thing.code
         self.yellow_before_days = bundle.thing.sla.yellow_before_days
         self._form = dict(bundle.form)
+        self._materials = list(bundle.thing.materials)
         self._state = CaseState(
             case_no=bundle.case_no,
             thing=bundle.thing.code,
@@ -150,6 +152,13 @@ class OneThingWorkflow:
             self._state.status = CaseStatus.WAITING_CITIZEN if waiting else CaseStatus.RUNNING
         self._projection.mark_dirty()
         self._notices.observe(self._state.items)
+
+    def materials_for(self, item: Item) -> list[MaterialRef]:
+        return [
+            MaterialRef(code=material.code, source=material.source.value)
+            for material in self._materials
+            if item.code in material.items
+        ]
 
     def resolve_inputs(self, item: Item) -> dict[str, Any]:
         outputs = {code: run.state.output or {} for code, run in self._runs.items()}

@@ -210,6 +210,15 @@ class Deadline(BaseModel):
     yellow_at: datetime
 
 
+class MaterialRef(BaseModel):
+    """A material the item needs, as the definition names it: the gateway sends the upload (by signed URL or
+    inline) or, for an exempt one, the reference to the licence or register record it comes from."""
+
+    code: str
+    source: str
+    """citizen, shared_data or licence_library (one_things.schema.MaterialSource)."""
+
+
 class Submission(BaseModel):
     department: str
     idempotency_key: str
@@ -218,6 +227,8 @@ class Submission(BaseModel):
     mode: IntegrationMode
     payload: dict[str, Any]
     outputs: list[str]
+    materials: list[MaterialRef] = Field(default_factory=list)
+    """Empty in submissions scheduled before materials travelled with them (replayed histories)."""
 
 
 class DepartmentReply(BaseModel):

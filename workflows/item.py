@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         ItemState,
         ItemStatus,
         Light,
+        MaterialRef,
         ShiftRequest,
         Submission,
         SubmissionRef,
@@ -49,6 +50,8 @@ class CaseContext(Protocol):
     def changed(self) -> None: ...
 
     def resolve_inputs(self, item: Item) -> dict[str, Any]: ...
+
+    def materials_for(self, item: Item) -> list[MaterialRef]: ...
 
     def apply_supplement(self, supplement: Supplement) -> None: ...
 
@@ -338,6 +341,7 @@ class ItemRun:
             mode=self.item.mode,
             payload=self.case.resolve_inputs(self.item),
             outputs=list(self.item.outputs),
+            materials=self.case.materials_for(self.item),
         )
 
     def _set(self, **changes: Any) -> None:

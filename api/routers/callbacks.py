@@ -18,11 +18,13 @@ from pydantic import BaseModel, ValidationError
 
 from api.callback_failures import CallbackFailures, callback_failures
 from api.capped_body import read_capped
-from api.deps import CaseGatewayDep, SettingsDep
+from api.deps import CaseGatewayDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
 from api.problems import ProblemError
-from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, verify
+from core.signing import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from services.department_keys import verifying_key
 from services.errors import ConflictError, InvalidError, NotFoundError
+from services.in_thread import committed
 from workflows.contracts import DepartmentCallback, DepartmentResult
 
 router = APIRouter(prefix="/callbacks", tags=["department callbacks"])
@@ -40,14 +42,31 @@ class CallbackReceipt(BaseModel):
 FailuresDep = Annotated[CallbackFailures, Depends(callback_failures)]
 
 
-async def signed_body(department: str, request: Request, settings: SettingsDep, failures: FailuresDep) -> bytes:
+async def signed_body(
+    department: str,
+    request: Request,
+    settings: SettingsDep,
+    failures: FailuresDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> bytes:
     """The raw body, once its size and signature are good. A dependency listed before the case gateway, so a
     body is judged (413, 401, 429) even while the case engine is down."""
     address = request.client.host if request.client else "unknown"
     await failures.refuse_if_over(department, address)
     body = await read_capped(request, settings.callback_max_bytes, what="department callback body")
+    # The key id header picks which of the department's keys (two during a rotation) must have signed. Looked up
+    # in the thread pool and committed there: no connection is held while the case engine is called.
+    key_id = request.headers.get(KEY_ID_HEADER, "")
+    key = await committed(
+        session, verifying_key, session, settings, department=department, key_id=key_id, now=clock.now()
+    )
+    if key is None:
+        await failures.count(department, address)
+        detail = f"{KEY_ID_HEADER} names no key of department {department} that verifies now (unknown or expired)"
+        raise ProblemError(401, "Bad signature", detail)
     refusal = verify(
-        department_key(settings.secret_key, department),
+        key,
         request.headers.get(TIMESTAMP_HEADER, ""),
         request.headers.get(SIGNATURE_HEADER, ""),
         body,

@@ -51,7 +51,7 @@ async def test_correction_request_waits_for_the_citizen_and_resumes(dev_env, dat
             f"/api/v1/applications/{case_no}/supplements", json={"item_code": "birth_certificate", "form": {}}
         )
         assert again.status_code == 409  # nothing is waiting for a correction any more
-        records = (await stack.stubs.get("/stub/health/records")).json()
+        records = (await stack.stubs.get("/admin/health/records")).json()
         keys = sorted(r["idempotency_key"] for r in records if r["case_no"] == case_no)
         assert keys == [f"{case_no}:birth_certificate", f"{case_no}:birth_certificate:r1"]
 
@@ -70,7 +70,9 @@ async def test_withdrawal_stops_the_case_and_tells_the_departments(dev_env, data
         assert statuses["birth_certificate"] == "completed"
         assert statuses["hukou_registration"] == "withdrawn"
         assert statuses["social_security_card"] == "withdrawn"
-        record = (await stack.stubs.get(f"/stub/public_security/submissions/{case_no}:hukou_registration")).json()
+        record = (
+            await stack.stubs.get(f"/departments/public_security/submissions/{case_no}:hukou_registration")
+        ).json()
         assert record["status"] == "withdrawn"
         repeat = await citizen.post(f"/api/v1/applications/{case_no}/withdraw")
         assert repeat.status_code == 409

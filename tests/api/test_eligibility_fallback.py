@@ -63,7 +63,7 @@ async def test_ineligible_applicant_is_told_why_and_applies_item_by_item(dev_env
         assert corrected.status_code == 202, corrected.text
         case = await stack.wait_case(mother, case_no, {"completed"})
         assert [item["code"] for item in case["items"]] == ["hukou_registration"]
-        records = (await stack.stubs.get("/stub/public_security/records")).json()
+        records = (await stack.stubs.get("/admin/public_security/records")).json()
         mine = sorted((r["idempotency_key"], r["status"]) for r in records if r["case_no"] == case_no)
         assert mine == [
             (f"{case_no}:hukou_registration", "correction_requested"),

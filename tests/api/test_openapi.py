@@ -25,6 +25,7 @@ PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Probl
 NOT_JSON = {
     ("get", "/api/v1/stats/things.csv"): "text/csv",
     ("get", "/api/v1/licences/{licence_id}/qr.svg"): "image/svg+xml",
+    ("get", "/api/v1/department-materials/{case_no}/{material}"): "application/octet-stream",
     ("get", "/contracts/department/v1.yaml"): "application/yaml",
 }
 # Exactly what these operations send, worked out by hand from their dependencies and services.
@@ -46,6 +47,8 @@ EXPECTED = {
     ("post", "/api/v1/applications/{case_no}/withdraw"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/api/v1/callbacks/{department}"): {401, 404, 409, 413, 422, 429, 503},
     ("post", "/api/v1/staff/items/{case_no}/{item_code}/claim"): {401, 403, 404, 409, 422},  # no body, bounded
+    # The signed URL is the credential: no sign-in; a bad or expired URL is 403, its bounded params checked (422).
+    ("get", "/api/v1/department-materials/{case_no}/{material}"): {403, 404, 422},
     ("post", "/api/v1/messages/{message_id}/read"): {401, 403, 404, 422},  # an int id
     ("get", "/api/v1/supervision/cases/at-risk"): {401, 403, 422},  # bounded optional filters
     ("get", "/api/v1/supervision/board"): {401, 403, 422},

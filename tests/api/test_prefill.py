@@ -163,6 +163,7 @@ def test_production_seeds_nothing(data_dir: Path) -> None:
         environment="production",
         secret_key="a-production-secret-for-this-test",
         codec_key="cHJvZHVjdGlvbi10ZXN0LWNvZGVjLWtleS0zMmJ5dGU=",
+        callback_keys_key="cHJvZHVjdGlvbi10ZXN0LWNhbGxiYWNrLWtleS0zMmI=",
         oidc_issuer="https://id.example.gov.cn",
         oidc_client_secret="a-production-client-secret",
         oidc_redirect_url="https://onething.example.gov.cn/auth/callback",

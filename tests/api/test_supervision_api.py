@@ -76,7 +76,7 @@ async def test_board_roles_drill_down_and_escalation(dev_env, data_dir: Path) ->
         assert sample((await stack.api.get("/metrics")).text, ESCALATIONS, department="cdc") == pushed_before + 1
 
         for _ in range(100):
-            notices = (await stack.stubs.get("/stub/cdc/escalations")).json()
+            notices = (await stack.stubs.get("/admin/cdc/escalations")).json()
             if notices:
                 break
             await asyncio.sleep(0.2)

@@ -79,7 +79,9 @@ def alt(tmp_path: Path, *faults: str) -> ThreadedServer:
 
 def test_the_stubs_conform(stubs: str) -> None:
     key = department_key(SECRET, "health").hex()
-    status, stdout, stderr = run_kit(f"{stubs}/stub/health", "health", "--callback-key", key, "--key-id", "derived")
+    status, stdout, stderr = run_kit(
+        f"{stubs}/departments/health", "health", "--callback-key", key, "--key-id", "derived"
+    )
     assert verdicts(stdout) == dict.fromkeys(CHECKS, "PASS"), stdout
     assert status == 0
     assert "[11/11] timeouts PASS" in stderr  # progress, check by check
@@ -130,7 +132,7 @@ def test_a_department_that_signs_wrongly_fails_the_callback_check(tmp_path: Path
 def test_a_callback_under_another_key_id_fails(stubs: str) -> None:
     key = department_key(SECRET, "health").hex()
     status, stdout, _ = run_kit(
-        f"{stubs}/stub/health", "health", "--callback-key", key, "--key-id", "k-new", "--mode", "async_callback"
+        f"{stubs}/departments/health", "health", "--callback-key", key, "--key-id", "k-new", "--mode", "async_callback"
     )
     assert status == 1
     assert verdicts(stdout)["callback-signed"] == "FAIL"
@@ -138,7 +140,7 @@ def test_a_callback_under_another_key_id_fails(stubs: str) -> None:
 
 
 def test_a_sync_only_department_needs_no_key_and_skips_the_callback_checks(stubs: str) -> None:
-    status, stdout, _ = run_kit(f"{stubs}/stub/health", "health", "--mode", "sync_rest")
+    status, stdout, _ = run_kit(f"{stubs}/departments/health", "health", "--mode", "sync_rest")
     rows = verdicts(stdout)
     assert status == 0, stdout
     assert {name for name, verdict in rows.items() if verdict == "SKIP"} == {
@@ -149,7 +151,7 @@ def test_a_sync_only_department_needs_no_key_and_skips_the_callback_checks(stubs
 
 
 def test_async_checks_without_a_key_fail_saying_which_option_gives_it(stubs: str) -> None:
-    status, stdout, _ = run_kit(f"{stubs}/stub/health", "health", "--mode", "async_callback")
+    status, stdout, _ = run_kit(f"{stubs}/departments/health", "health", "--mode", "async_callback")
     assert status == 1
     assert verdicts(stdout)["callback-signed"] == "FAIL"
     assert "--callback-key" in flat(stdout)

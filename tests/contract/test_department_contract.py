@@ -23,6 +23,7 @@ from departments.callbacks import callback_body
 from departments.models import (
     EscalationIn,
     EscalationOut,
+    MaterialIn,
     StubRecord,
     SubmissionIn,
     SubmissionOut,
@@ -95,6 +96,7 @@ def model_fields(model: type[BaseModel]) -> tuple[set[str], set[str]]:
     ("model", "schema"),
     [
         (SubmissionIn, "SubmissionRequest"),
+        (MaterialIn, "Material"),
         (SubmissionOut, "Submission"),
         (EscalationIn, "EscalationRequest"),
         (EscalationOut, "Escalation"),
@@ -105,7 +107,7 @@ def test_the_bodies_the_code_reads_and_sends_are_the_contract_s(model: type[Base
     fields, required = model_fields(model)
     contract_fields, contract_required = properties(schema)
     assert fields == contract_fields
-    if model in (SubmissionIn, EscalationIn):  # what the stubs insist on, the platform always sends
+    if model in (SubmissionIn, MaterialIn, EscalationIn):  # what the stubs insist on, the platform always sends
         assert required == contract_required
         assert contract()["components"]["schemas"][schema]["additionalProperties"] is False
 
@@ -132,7 +134,7 @@ def stubs(tmp_path: Path) -> Iterator[httpx.Client]:
     )
     with (
         ThreadedServer(create_stubs(Settings(data_dir=tmp_path), config)) as server,
-        httpx.Client(base_url=f"{server.url}/stub/health", timeout=10) as http,
+        httpx.Client(base_url=f"{server.url}/departments/health", timeout=10) as http,
     ):
         yield http
 

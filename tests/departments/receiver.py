@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, verify
+from core.signing import DERIVED_KEY_ID, KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, department_key, verify
 
 
 @dataclass
@@ -22,6 +22,8 @@ class Receiver:
     """Answers to give, in order; once used up every callback gets 200."""
     received: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
+    issued: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    """Keys issued to departments (key id, key); the others sign with the demo key."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def app(self) -> FastAPI:
@@ -30,8 +32,10 @@ class Receiver:
         @app.post("/api/v1/callbacks/{department}")
         async def callback(department: str, request: Request) -> Response:
             body = await request.body()
-            refusal = verify(
-                department_key(self.secret, department),
+            key_id, key = self.issued.get(department, (DERIVED_KEY_ID, department_key(self.secret, department)))
+            refusal = "wrong key id" if request.headers.get(KEY_ID_HEADER) != key_id else None
+            refusal = refusal or verify(
+                key,
                 request.headers.get(TIMESTAMP_HEADER, ""),
                 request.headers.get(SIGNATURE_HEADER, ""),
                 body,

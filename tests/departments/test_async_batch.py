@@ -8,7 +8,7 @@ import httpx
 
 from core.settings import Settings
 from departments.app import create_app
-from departments.behaviour import DepartmentBehaviour
+from departments.behaviour import CallbackKey, DepartmentBehaviour
 from departments.models import CallbackState
 from departments.store import get_record, make_engine
 from tests.departments.conftest import SECRET, fast_config, serve, submission
@@ -21,11 +21,11 @@ async def test_async_callback_is_signed_and_retried_until_taken(settings: Settin
         async with httpx.AsyncClient(base_url=stub) as client:
             body = submission("A1:vacc", mode="async_callback", outputs=["vaccination_cert_no"])
             body["callback_url"] = f"{platform}/api/v1/callbacks/cdc"
-            reply = (await client.post("/stub/cdc/submissions", json=body)).json()
+            reply = (await client.post("/departments/cdc/submissions", json=body)).json()
             assert reply["status"] == "accepted"
             assert reply["output"] is None
             await eventually(lambda: receiver.received)
-            final = (await client.get("/stub/cdc/submissions/A1:vacc")).json()
+            final = (await client.get("/departments/cdc/submissions/A1:vacc")).json()
     assert receiver.attempts == 3
     [callback] = receiver.received
     assert callback["department"] == "cdc"
@@ -45,7 +45,7 @@ async def test_callback_refused_with_4xx_stops_retrying(settings: Settings) -> N
     with serve(receiver.app()) as platform, serve(create_app(settings, fast_config())) as stub:
         async with httpx.AsyncClient(base_url=stub) as client:
             body = submission("A2:vacc", mode="async_callback", callback_url=f"{platform}/api/v1/callbacks/cdc")
-            await client.post("/stub/cdc/submissions", json=body)
+            await client.post("/departments/cdc/submissions", json=body)
             await eventually(lambda: receiver.attempts >= 1)
             await asyncio.sleep(0.5)  # ten backoff periods: a retry would have happened by now
     assert receiver.attempts == 1
@@ -65,12 +65,13 @@ async def test_restart_resumes_pending_callbacks(settings: Settings) -> None:
             async with httpx.AsyncClient(base_url=stub) as client:
                 # decided at once, delivery failing:
                 await client.post(
-                    "/stub/cdc/submissions", json=submission("R1:x", "async_callback", callback_url=callback_url)
+                    "/departments/cdc/submissions", json=submission("R1:x", "async_callback", callback_url=callback_url)
                 )
                 # still undecided when the stub stops:
                 callback_slow = callback_url.replace("/cdc", "/slow")
                 await client.post(
-                    "/stub/slow/submissions", json=submission("R2:x", "async_callback", callback_url=callback_slow)
+                    "/departments/slow/submissions",
+                    json=submission("R2:x", "async_callback", callback_url=callback_slow),
                 )
                 await eventually(lambda: receiver.attempts >= 2)
         assert receiver.received == []
@@ -87,14 +88,30 @@ async def test_batch_is_decided_by_the_processor_and_pulled(settings: Settings) 
     with serve(create_app(settings, config)) as stub:
         async with httpx.AsyncClient(base_url=stub) as client:
             body = submission("B1:yb", mode="batch", outputs=["medical_insurance_no"])
-            reply = (await client.post("/stub/medical/submissions", json=body)).json()
+            reply = (await client.post("/departments/medical/submissions", json=body)).json()
             assert reply["status"] == "accepted"
-            assert (await client.get("/stub/medical/submissions/B1:yb")).json()["status"] == "accepted"
+            assert (await client.get("/departments/medical/submissions/B1:yb")).json()["status"] == "accepted"
             final = await eventually(lambda: _pull(client, "B1:yb"))
     assert final["receipt_no"] == reply["receipt_no"]
     assert final["output"]["medical_insurance_no"].startswith("YB")
 
 
 async def _pull(client: httpx.AsyncClient, key: str) -> dict[str, object] | None:
-    reply: dict[str, object] = (await client.get(f"/stub/medical/submissions/{key}")).json()
+    reply: dict[str, object] = (await client.get(f"/departments/medical/submissions/{key}")).json()
     return reply if reply["status"] == "completed" else None
+
+
+ISSUED_KEY = "c0" * 32
+"""An issued key as the department is given it: 64 hex characters."""
+
+
+async def test_a_department_with_an_issued_key_signs_with_it_and_names_it(settings: Settings) -> None:
+    receiver = Receiver(SECRET, issued={"cdc": ("dk_0123456789abcdef", bytes.fromhex(ISSUED_KEY))})
+    config = fast_config()
+    config.callback_keys["cdc"] = CallbackKey(key_id="dk_0123456789abcdef", key=ISSUED_KEY)
+    with serve(receiver.app()) as platform, serve(create_app(settings, config)) as stub:
+        async with httpx.AsyncClient(base_url=stub) as client:
+            body = submission("K1:vacc", mode="async_callback", callback_url=f"{platform}/api/v1/callbacks/cdc")
+            await client.post("/departments/cdc/submissions", json=body)
+            await eventually(lambda: receiver.received)
+    assert receiver.attempts == 1  # verified with the issued key at the first delivery

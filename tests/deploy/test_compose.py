@@ -130,11 +130,12 @@ def test_the_stubs_run_only_in_the_demo_profile_and_clerk_through_the_api(
 
 def test_secrets_come_from_the_env_file(services: dict[str, dict[str, Any]], compose: dict[str, Any]) -> None:
     environment = compose["x-onething"]["environment"]
-    for key in ("ONETHING_SECRET_KEY", "ONETHING_CODEC_KEY"):
+    for key in ("ONETHING_SECRET_KEY", "ONETHING_CODEC_KEY", "ONETHING_CALLBACK_KEYS_KEY"):
         assert re.fullmatch(r"\$\{" + key + r":\?.+\}", environment[key]), f"{key}: required from .env"
     assert "${POSTGRES_PASSWORD:?" in services["postgres"]["environment"]["POSTGRES_PASSWORD"]
     example = (ROOT / "deploy" / "env.example").read_text(encoding="utf-8")
-    for key in ("ONETHING_SECRET_KEY", "ONETHING_CODEC_KEY", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD"):
+    keys = ("ONETHING_SECRET_KEY", "ONETHING_CODEC_KEY", "ONETHING_CALLBACK_KEYS_KEY", "POSTGRES_PASSWORD")
+    for key in (*keys, "GRAFANA_ADMIN_PASSWORD"):
         assert f"\n{key}=\n" in example  # listed, with no value to copy
 
 

@@ -282,9 +282,9 @@ def test_refuses_to_start_over_a_running_part(tmp_path: Path) -> None:
 def test_dev_parts_order_and_commands(tmp_path: Path) -> None:
     parts = dev_parts(Settings(data_dir=tmp_path), tmp_path)
     assert [part.name for part in parts] == ["temporal", "departments", "worker", "api"]
-    for part, command in zip(parts[1:], ["departments", "worker", "api"], strict=True):
+    for part, command in zip(parts[1:], [["departments", "stubs"], ["worker"], ["api"]], strict=True):
         assert part.argv[0] == sys.executable
-        assert part.argv[-1] == command
+        assert list(part.argv[-len(command) :]) == command
     assert parts[2].ready_check is None
 
 
@@ -308,7 +308,7 @@ def test_run_dev_stack_stops_on_sigterm(
     printed = capsys.readouterr().out
     assert "http://127.0.0.1:8000/docs" in printed
     assert "http://127.0.0.1:8233" in printed
-    assert "http://127.0.0.1:8100/stub/records" in printed
+    assert "http://127.0.0.1:8100/admin/records" in printed
     assert str(tmp_path / "data" / "logs") in printed
 
 
@@ -337,6 +337,21 @@ def test_real_temporal_dev_server_starts_and_stops(tmp_path: Path) -> None:
         manager.stop_all()
     assert manager.pid("temporal") is None
     assert not port_open("127.0.0.1", port)()
+
+
+def test_the_dev_stack_gives_the_stubs_clerk_the_queues_the_registry_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ONETHING_CLERK_DEPARTMENTS", raising=False)
+    devstack.stack._clerk_from_registry(Settings(data_dir=tmp_path))
+    clerks = os.environ["ONETHING_CLERK_DEPARTMENTS"].split(",")
+    monkeypatch.delenv("ONETHING_CLERK_DEPARTMENTS")  # set by the function, not by monkeypatch: undone here
+    assert "cdc" in clerks
+    assert "health" not in clerks  # its staff work the queue in the demo
+
+    monkeypatch.setenv("ONETHING_CLERK_DEPARTMENTS", "")  # an operator's choice (none) wins
+    devstack.stack._clerk_from_registry(Settings(data_dir=tmp_path))
+    assert os.environ["ONETHING_CLERK_DEPARTMENTS"] == ""
 
 
 def test_a_restarted_part_that_never_gets_ready_is_reported_once(tmp_path: Path) -> None:

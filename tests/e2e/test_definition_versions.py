@@ -142,10 +142,10 @@ async def test_running_case_finishes_on_v1_while_new_cases_use_v2(dev_env, data_
     departments = create_departments(v1, StubConfig(clerk_departments=[]))
     with ThreadedServer(departments, port=v1.departments_port):
         stubs = httpx.AsyncClient(base_url=v1.departments_url, timeout=30)
-        police = (await stubs.get("/stub/public_security/config")).json()
+        police = (await stubs.get("/admin/public_security/config")).json()
         now = datetime.now(UTC)
         outage = {"start": (now - timedelta(minutes=1)).isoformat(), "end": (now + timedelta(hours=1)).isoformat()}
-        (await stubs.put("/stub/public_security/config", json={**police, "outages": [outage]})).raise_for_status()
+        (await stubs.put("/admin/public_security/config", json={**police, "outages": [outage]})).raise_for_status()
 
         async with platform(client, v1):
             citizen = user(v1, Role.CITIZEN, "citizen-versions")
@@ -160,7 +160,7 @@ async def test_running_case_finishes_on_v1_while_new_cases_use_v2(dev_env, data_
             citizen = user(v2, Role.CITIZEN, "citizen-versions")
             cdc = user(v2, Role.STAFF, "clerk-versions", department="cdc")
             # The police system is back: the card and insurance items start now, on the v2 worker.
-            (await stubs.put("/stub/public_security/config", json={**police, "outages": []})).raise_for_status()
+            (await stubs.put("/admin/public_security/config", json={**police, "outages": []})).raise_for_status()
             # The old case, shown by the v2 platform, still has v1's items and names.
             shown = items_of((await citizen.get(f"/api/v1/applications/{old}")).json())
             assert shown[VACCINATION]["name"] == "预防接种证办理"

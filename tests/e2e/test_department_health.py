@@ -41,7 +41,9 @@ async def test_an_outage_shows_for_its_department_only(dev_env, data_dir: Path) 
             await stack.configure(department, latency_ms=50, jitter_ms=0, batch_interval_ms=200)
         since = datetime.now(UTC)
         outage_end = since + timedelta(seconds=6)  # attempts about 0, 1 and 3 s in fail, the one at 7 s answers
-        await stack.configure("health", outages=[{"start": since.isoformat(), "end": outage_end.isoformat()}])
+        # Unannounced (no Retry-After): the worker's own backoff paces the attempts that make the outage visible.
+        outage = {"start": since.isoformat(), "end": outage_end.isoformat(), "announced": False}
+        await stack.configure("health", outages=[outage])
         api_before = (await stack.api.get("/metrics")).text
         citizen = stack.as_user(Role.CITIZEN, "citizen-health-1")
         stop = asyncio.Event()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
 from datetime import date, datetime
@@ -14,7 +15,8 @@ from sqlmodel import Session, select
 from core.auth import Role
 from core.database import create_sql_engine
 from one_things.catalog import load_catalog
-from one_things.demo import demo_request
+from one_things.demo import DEMO_PHOTO, demo_request
+from persistence.data_access import PersonalDataRead
 from persistence.db import make_engine
 from persistence.tables import ApplicationRequest
 from tests.support.histories import record_history
@@ -84,9 +86,36 @@ async def test_newborn_completes_with_five_results_under_one_case_number(dev_env
         for code, (department, _output) in NEWBORN_ITEMS.items():
             if code == "vaccination_certificate":
                 continue  # standard handling module: handled inside the platform, no department system
-            records = (await stack.stubs.get(f"/stub/{department}/records")).json()
+            records = (await stack.stubs.get(f"/admin/{department}/records")).json()
             mine = [record for record in records if record["case_no"] == case_no]
             assert [record["idempotency_key"] for record in mine] == [f"{case_no}:{code}"]
+
+        # Materials travel with the submission: the social security card's department downloaded the
+        # newborn's photo by its signed URL, intact; exempt materials came as references to their registers.
+        received = (await stack.stubs.get("/admin/human_resources/materials")).json()
+        photo = [m for m in received if m["idempotency_key"] == f"{case_no}:social_security_card"]
+        assert photo == [
+            {
+                "idempotency_key": f"{case_no}:social_security_card",
+                "code": "newborn_photo",
+                "source": "citizen",
+                "how": "downloaded",
+                "sha256": hashlib.sha256(DEMO_PHOTO).hexdigest(),
+                "size": len(DEMO_PHOTO),
+                "content_type": "image/png",
+                "reference": None,
+            }
+        ]
+        police = (await stack.stubs.get("/admin/public_security/materials")).json()
+        exempt = {m["code"]: m["reference"] for m in police if m["idempotency_key"] == f"{case_no}:hukou_registration"}
+        assert exempt["marriage_certificate"] == "licence_library:marriage_certificate"
+        assert exempt["household_register"] == "shared_data:household_register"
+        # The download is on the personal-data access log, as the department's system.
+        with Session(create_sql_engine(stack.settings.projection_url)) as session:
+            reads = session.exec(select(PersonalDataRead).where(PersonalDataRead.case_no == case_no)).all()
+        assert [(r.reader, r.what) for r in reads if r.role == "department_system"] == [
+            ("system:human_resources", "materials")
+        ]
 
 
 async def test_history_shows_no_plaintext_personal_data(dev_env, data_dir: Path) -> None:

@@ -83,7 +83,7 @@ async def test_sigkilled_worker_resumes_every_case_without_duplicate_records(dev
             worker.wait(timeout=30)
 
         for department in DEPARTMENTS:
-            records = (await stack.stubs.get(f"/stub/{department}/records")).json()
+            records = (await stack.stubs.get(f"/admin/{department}/records")).json()
             per_item = Counter((r["case_no"], r["item_code"]) for r in records if r["case_no"] in statuses)
             assert len(per_item) == BUNDLES, department
             assert max(per_item.values()) == 1, f"{department} holds a duplicate record"
@@ -107,7 +107,7 @@ def _series(metrics: str, name: str, *labels: str) -> list[str]:
 
 async def _wait_for_records(stack, minimum: int) -> None:  # type: ignore[no-untyped-def]
     for _ in range(600):
-        records = (await stack.stubs.get("/stub/health/records")).json()
+        records = (await stack.stubs.get("/admin/health/records")).json()
         if len(records) >= minimum:
             return
         await asyncio.sleep(0.1)

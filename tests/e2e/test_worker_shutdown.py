@@ -67,7 +67,7 @@ async def test_sigterm_finishes_the_department_call_in_flight(dev_env, data_dir:
 
 
 async def _records(stack, case_no: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    records = (await stack.stubs.get("/stub/health/records")).json()
+    records = (await stack.stubs.get("/admin/health/records")).json()
     return [record for record in records if record["case_no"] == case_no]
 
 

@@ -120,6 +120,7 @@ PRODUCTION = {
     "environment": "production",
     "secret_key": "a-production-secret-for-this-test",
     "codec_key": "cHJvZHVjdGlvbi10ZXN0LWNvZGVjLWtleS0zMmJ5dGU=",
+    "callback_keys_key": "cHJvZHVjdGlvbi10ZXN0LWNhbGxiYWNrLWtleS0zMmI=",
     "oidc_issuer": "https://id.example.invalid",
     "oidc_client_secret": "a-production-client-secret",
     "oidc_redirect_url": "https://onething.example.invalid/auth/callback",

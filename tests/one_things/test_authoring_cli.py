@@ -123,3 +123,15 @@ def test_graph_of_an_unknown_code_or_broken_file(in_tmp: Path) -> None:
     assert broken.exit_code == 1
     assert "bad.yaml:" in broken.output
     assert not (in_tmp / "bad.svg").exists()
+
+
+def test_new_asks_who_handles_the_item_rather_than_assuming_clerks(in_tmp: Path) -> None:
+    result = runner.invoke(things_app, ["new", "wedding", "--mode", "sync_rest"])
+    assert result.exit_code == 0, result.output
+    thing, errors = parse_file(in_tmp / "wedding.yaml")
+    assert errors == []
+    assert thing is not None
+    assert thing.items[0].mode.value == "sync_rest"
+    assert "registry" in result.output
+    clerks = runner.invoke(things_app, ["new", "funeral", "--mode", "standard_module"])
+    assert "clerk-handled" in clerks.output

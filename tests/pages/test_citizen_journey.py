@@ -175,7 +175,7 @@ async def walk(page: Page, journey: Journey, stack: Stack) -> None:
     await page.get_by_role("link", name="Elder mode").click()
     await expect(page.locator("body")).to_have_class(re.compile("elder"))
     await journey.snap("elder-english")
-    records = (await stack.stubs.get("/stub/medical_insurance/records")).json()
+    records = (await stack.stubs.get("/admin/medical_insurance/records")).json()
     assert [record["idempotency_key"] for record in records if record["idempotency_key"].startswith(case_no)] == [
         f"{case_no}:medical_insurance",
         f"{case_no}:medical_insurance:r1",

@@ -73,7 +73,7 @@ async def test_supervisor_sees_red_drills_down_and_escalates(skipping_env: Workf
 
         levels: set[str] = set()
         for _ in range(100):
-            notices = (await stack.stubs.get("/stub/cdc/escalations")).json()
+            notices = (await stack.stubs.get("/admin/cdc/escalations")).json()
             levels = {notice["level"] for notice in notices if notice["case_no"] == case_no}
             if "supervisor" in levels:
                 break

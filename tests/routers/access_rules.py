@@ -121,6 +121,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/messages/{message_id}/read"): OWN,
     # --- department systems --------------------------------------------------------------------------------
     ("POST", "/api/v1/callbacks/{department}"): NOBODY,
+    # A department system downloads a material with the signed URL its submission carried, never a session.
+    ("GET", "/api/v1/department-materials/{case_no}/{material}"): NOBODY,
     # --- department staff ----------------------------------------------------------------------------------
     ("GET", "/staff"): STAFF,
     ("GET", "/staff/items/{case_no}/{item_code}"): ITEM_STAFF,

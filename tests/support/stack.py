@@ -65,8 +65,8 @@ class Stack:
         raise AssertionError(f"case {case_no} did not reach {statuses}; last seen {body}")
 
     async def configure(self, department: str, **behaviour: Any) -> None:
-        current = (await self.stubs.get(f"/stub/{department}/config")).json()
-        response = await self.stubs.put(f"/stub/{department}/config", json={**current, **behaviour})
+        current = (await self.stubs.get(f"/admin/{department}/config")).json()
+        response = await self.stubs.put(f"/admin/{department}/config", json={**current, **behaviour})
         response.raise_for_status()
 
 

@@ -103,8 +103,8 @@ class Harness:
         )
 
     async def configure(self, department: str, **behaviour: Any) -> None:
-        current = (await self.stubs.get(f"/stub/{department}/config")).json()
-        (await self.stubs.put(f"/stub/{department}/config", json={**current, **behaviour})).raise_for_status()
+        current = (await self.stubs.get(f"/admin/{department}/config")).json()
+        (await self.stubs.put(f"/admin/{department}/config", json={**current, **behaviour})).raise_for_status()
 
 
 async def until(

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 from activities.messages import Outgoing
 from activities.registry import build_activities
 from one_things.catalog import catalog_folder
+from one_things.department_registry import load_registry
 from one_things.live import LiveCatalog
 from persistence.db import make_engine
 from persistence.messages import InboxMessage, list_outgoing
@@ -70,7 +71,8 @@ async def test_a_notice_that_cannot_be_sent_never_fails_the_case(
             http=http,
             engine=engine,
             catalog=LiveCatalog(catalog_folder(h.settings)),
-            departments_url=h.settings.departments_url,
+            registry=load_registry(h.settings),
+            settings=h.settings,
             api_url=h.settings.api_url,
             transport=BrokenGateway(),
         )

@@ -157,7 +157,7 @@ async def test_definition_completes_in_every_branch(catalog_stack: Harness, code
         await asyncio.gather(*(drive(engine, thing, *pair) for pair in zip(handles, case_nos, strict=True)))
     finally:
         engine.dispose()
-    records = (await h.stubs.get("/stub/records")).json()
+    records = (await h.stubs.get("/admin/records")).json()
     replayer = Replayer(workflows=WORKFLOWS, data_converter=h.env.client.data_converter)
     for plan, handle in zip(plans, handles, strict=True):
         result = await handle.result()

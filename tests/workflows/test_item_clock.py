@@ -43,7 +43,7 @@ async def test_item_turns_yellow_then_red_is_escalated_and_still_completes(
         state = await until(handle, lambda s: s.item("second").light == "red")
         assert state.status == "running"  # a breach is recorded, never a failure of the case
         assert state.item("second").breached_at is not None
-        escalations = (await h.stubs.get("/stub/beta/escalations")).json()
+        escalations = (await h.stubs.get("/admin/beta/escalations")).json()
         assert [(e["case_no"], e["item_code"]) for e in escalations] == [("LIGHTS-1", "second")]
 
         await handle.execute_update(
@@ -82,7 +82,7 @@ async def test_correction_stops_the_clock_until_the_citizen_answers(
         assert first.round == 1
         assert first.due_at == datetime(2027, 3, 16, 0, 0, tzinfo=SH)
         assert first.light == "green"
-        records = (await h.stubs.get("/stub/alpha/records")).json()
+        records = (await h.stubs.get("/admin/alpha/records")).json()
         keys = sorted(record["idempotency_key"] for record in records)
         assert keys == ["PAUSE-1:first", "PAUSE-1:first:r1"]
         await handle.execute_update(
@@ -105,7 +105,7 @@ async def test_withdrawal_cancels_outstanding_items_and_tells_the_departments(
         result = await handle.result()
         assert result.status == "withdrawn"
         assert [item.status for item in result.items] == ["withdrawn", "withdrawn"]
-        record = (await h.stubs.get("/stub/alpha/submissions/WITHDRAW-1:first")).json()
+        record = (await h.stubs.get("/departments/alpha/submissions/WITHDRAW-1:first")).json()
         assert record["status"] == "withdrawn"
         await record_history(handle, "withdrawal")
 

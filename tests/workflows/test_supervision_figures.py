@@ -128,7 +128,7 @@ async def test_lights_rates_clock_days_and_forecast(skipping_env: WorkflowEnviro
             due_soon = attention_items(session, now=now, lights=["yellow"])
             finished_lights = {case_no: case_light(session, case_no) for case_no in ("SV-A", "SV-B", "SV-C")}
         engine.dispose()
-        escalations = (await h.stubs.get("/stub/beta/escalations")).json()
+        escalations = (await h.stubs.get("/admin/beta/escalations")).json()
 
     alpha, beta = by_department["alpha"], by_department["beta"]
     assert (alpha.finished, alpha.on_time, alpha.median_days, alpha.p90_days) == (5, 5, 0, 0)

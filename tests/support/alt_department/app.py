@@ -46,6 +46,22 @@ class AltConfig:
     """`new-record-on-repeat`, `wrong-signature`, `slow-escalations` (2 s): a deliberately broken department."""
 
 
+class MaterialBody(BaseModel):
+    """A material of the submission (contract 1.1): checked for shape; this system downloads none of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64)
+    source: Literal["citizen", "shared_data", "licence_library"]
+    content_type: str | None = Field(default=None, max_length=64)
+    size: int | None = Field(default=None, ge=0)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    url: str | None = Field(default=None, max_length=2000)
+    expires_at: int | None = None
+    content_base64: str | None = None
+    reference: str | None = Field(default=None, max_length=200)
+
+
 class SubmissionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -56,6 +72,7 @@ class SubmissionBody(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict)
     outputs: list[str] = Field(default_factory=list)
     callback_url: str | None = None
+    materials: list[MaterialBody] = Field(default_factory=list, max_length=50)
 
 
 class NoticeBody(BaseModel):

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from one_things.schema import OneThing
@@ -94,6 +95,10 @@ class Cases:
                 raw = described.raw_description
                 busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
                 if not busy or time.monotonic() > deadline:
-                    await handle.terminate("test over")
+                    try:
+                        await handle.terminate("test over")
+                    except RPCError:  # it may have finished between the describe and the terminate
+                        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                            raise
                     break
                 await asyncio.sleep(0.02)
