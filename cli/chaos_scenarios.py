@@ -143,7 +143,7 @@ def count_outcomes(outcome: Outcome, case_nos: set[str], statuses: dict[str, str
 async def department_records(stack: ChaosStack, case_nos: set[str]) -> tuple[int, int]:
     """(duplicate records, repeated submissions the departments' idempotency absorbed) for these cases."""
     async with stack.stubs() as stubs:
-        records = (await stubs.get("/stub/records")).json()
+        records = (await stubs.get("/admin/records")).json()
     ours = [record for record in records if record["case_no"] in case_nos]
     per_item = Counter((record["department"], record["case_no"], record["item_code"]) for record in ours)
     duplicates = sum(count - 1 for count in per_item.values())
@@ -181,8 +181,8 @@ def add_one_case_per_key(outcome: Outcome, stack: ChaosStack, keys: list[str], a
 
 async def configure(stack: ChaosStack, department: str, **behaviour: Any) -> None:
     async with stack.stubs() as stubs:
-        current = (await stubs.get(f"/stub/{department}/config")).json()
-        response = await stubs.put(f"/stub/{department}/config", json={**current, **behaviour})
+        current = (await stubs.get(f"/admin/{department}/config")).json()
+        response = await stubs.put(f"/admin/{department}/config", json={**current, **behaviour})
         response.raise_for_status()
 
 

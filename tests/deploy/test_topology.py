@@ -179,7 +179,7 @@ async def test_two_apis_and_two_workers_on_one_database_do_everything_once(dev_e
             for process in started:
                 await until_ready(http, process)
             for department in DEPARTMENTS:
-                config = f"{shared.departments_url}/stub/{department}/config"
+                config = f"{shared.departments_url}/admin/{department}/config"
                 current = (await http.get(config)).json()
                 (await http.put(config, json={**current, "latency_ms": 50, "jitter_ms": 0})).raise_for_status()
 
@@ -222,7 +222,7 @@ async def test_two_apis_and_two_workers_on_one_database_do_everything_once(dev_e
                 assert ready.status_code == 200, f"{process.name}: {ready.text}"
 
             for department in DEPARTMENTS:
-                records = (await http.get(f"{shared.departments_url}/stub/{department}/records")).json()
+                records = (await http.get(f"{shared.departments_url}/admin/{department}/records")).json()
                 per_item = Counter((r["case_no"], r["item_code"]) for r in records if r["case_no"] in statuses)
                 assert len(per_item) == BUNDLES, department
                 assert max(per_item.values()) == 1, f"{department} holds a duplicate record"
