@@ -14,11 +14,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from cli.conformance_batch import check_batch_files
 from cli.conformance_receiver import CALLBACK_PATH, CallbackReceiver, Delivery
 from cli.conformance_verdicts import (
     DECIDED,
@@ -57,6 +59,8 @@ class Options:
     callback_port: int = 0
     callback_url: str | None = None
     """The receiver's address as the department reaches it; None: http://callback_host:port."""
+    exchange: Path | None = None
+    """The department's exchange folder (outbox/, inbox/) for the batch-files check; None skips it."""
 
 
 @dataclass
@@ -73,6 +77,8 @@ class Kit:
     receiver: CallbackReceiver
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10].upper())
     timings: dict[str, _Timing] = field(default_factory=dict)
+    note: Callable[[str], None] = lambda _text: None
+    """Where a long wait says how far it is."""
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -94,6 +100,12 @@ class Kit:
             "callback_url": self.receiver.url + CALLBACK_PATH.format(department=self.options.department),
         }
         return {**body, **changes}
+
+    @property
+    def material(self) -> dict[str, Any]:
+        """An exempt material (contract 1.1): a department must accept the field, and needs nothing to fetch it."""
+        code = "conformance_licence"
+        return {"code": code, "source": "licence_library", "reference": f"licence_library:{code}"}
 
     async def call(self, method: str, path: str, body: object = None, *, operation: str) -> httpx.Response:
         """One request, bounded by the contract's answer time for `operation` (a path of the contract)."""
@@ -117,7 +129,8 @@ class Kit:
 
     async def submit(self, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.call("POST", "/submissions", body, operation="/submissions")
-        return record_of(response, f"POST /submissions ({body['mode']})")
+        with_materials = ", with materials" if body.get("materials") else ""
+        return record_of(response, f"POST /submissions ({body['mode']}{with_materials})")
 
     async def status(self, key: str) -> httpx.Response:
         return await self.call("GET", f"/submissions/{quote(key, safe='')}", operation="/submissions/{idempotency_key}")
@@ -139,7 +152,7 @@ class Kit:
     async def check_submit(self) -> str:
         seen = []
         for mode in self.options.modes:
-            record = await self.submit(self.submission(f"submit_{mode}", mode))
+            record = await self.submit(self.submission(f"submit_{mode}", mode, materials=[self.material]))
             same_key(record, self.key(f"submit_{mode}"))
             if mode == "sync_rest" and record["status"] not in DECIDED:
                 raise CheckFailedError(f"sync_rest must be decided within the call; it answered {record['status']!r}")
@@ -254,6 +267,10 @@ class Kit:
         outputs_complete(record)
         return f"decided {record['status']}"
 
+    async def check_batch_files(self) -> str:
+        assert self.options.exchange is not None  # planned only with one
+        return await check_batch_files(self, self.options.exchange)
+
     async def check_callback(self) -> str:
         if self.options.callback_key is None:
             raise CheckFailedError(
@@ -316,9 +333,10 @@ Progress = Callable[[int, int, Outcome | None, str], None]
 """Called before each check (outcome None) and after it: (position, total, outcome, check name)."""
 
 
-def plan(kit: Kit) -> list[tuple[str, Callable[[], Awaitable[str]] | None]]:
-    """The checks in order; None where the modes checked make a check not applicable."""
+def plan(kit: Kit) -> list[tuple[str, Callable[[], Awaitable[str]] | str | None]]:
+    """The checks in order; None where the modes checked make a check not applicable, or why it is skipped."""
     modes = kit.options.modes
+    batch_files = kit.check_batch_files if kit.options.exchange is not None else "no --exchange folder given"
     return [
         ("submit", kit.check_submit),
         ("idempotent-repeat", kit.check_idempotent_repeat),
@@ -328,19 +346,24 @@ def plan(kit: Kit) -> list[tuple[str, Callable[[], Awaitable[str]] | None]]:
         ("withdraw", kit.check_withdraw),
         ("escalation", kit.check_escalation),
         ("batch-pull", kit.check_batch_pull if "batch" in modes else None),
+        ("batch-files", batch_files if "batch" in modes else None),
         ("callback-signed", kit.check_callback if "async_callback" in modes else None),
         ("callback-retry", kit.check_callback_retry if "async_callback" in modes else None),
         ("timeouts", kit.check_timeouts),
     ]
 
 
-async def run_conformance(options: Options, progress: Progress | None = None) -> list[Outcome]:
+async def run_conformance(
+    options: Options, progress: Progress | None = None, note: Callable[[str], None] | None = None
+) -> list[Outcome]:
     receiver = CallbackReceiver(key=options.callback_key, key_id=options.key_id)
     async with (
         receiver.serving(options.callback_host, options.callback_port, options.callback_url),
         httpx.AsyncClient(headers={"User-Agent": "onething-conformance"}) as http,
     ):
         kit = Kit(options=options, http=http, receiver=receiver)
+        if note is not None:
+            kit.note = note
         checks = plan(kit)
         outcomes: list[Outcome] = []
         for position, (name, check) in enumerate(checks, start=1):
@@ -353,9 +376,11 @@ async def run_conformance(options: Options, progress: Progress | None = None) ->
         return outcomes
 
 
-async def _run_one(name: str, check: Callable[[], Awaitable[str]] | None, modes: str) -> Outcome:
+async def _run_one(name: str, check: Callable[[], Awaitable[str]] | str | None, modes: str) -> Outcome:
     if check is None:
         return Outcome(name, None, f"not applicable to the modes checked ({modes})", 0.0)
+    if isinstance(check, str):
+        return Outcome(name, None, check, 0.0)
     started = time.monotonic()
     try:
         detail = await check()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -38,6 +39,14 @@ def conformance_command(
         str | None,
         typer.Option(help="The receiver's address as the system reaches it, if not http://HOST:PORT (NAT, proxy)"),
     ] = None,
+    exchange: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your exchange folder for batch files (outbox/, inbox/): the kit writes batches signed with "
+            "--callback-key/--key-id and reads your result files; without it batch-files is skipped",
+            file_okay=False,
+        ),
+    ] = None,
     result_wait: Annotated[
         float, typer.Option(help="Seconds a decision may take to arrive by callback or batch pull")
     ] = 60.0,
@@ -59,6 +68,7 @@ def conformance_command(
         callback_host=callback_host,
         callback_port=callback_port,
         callback_url=callback_url,
+        exchange=exchange,
     )
     progress_out = Console(stderr=True)
 
@@ -68,7 +78,10 @@ def conformance_command(
         else:
             progress_out.print(f"[{position:>2}/{total}] {name} {VERDICT[outcome.passed]} ({outcome.seconds:.1f} s)")
 
-    outcomes = asyncio.run(run_conformance(options, progress))
+    def note(text: str) -> None:
+        progress_out.print(f"      {text}", highlight=False)
+
+    outcomes = asyncio.run(run_conformance(options, progress, note))
     Console(width=max(120, Console().width)).print(_table(url, department, outcomes))
     failed = [outcome.name for outcome in outcomes if outcome.passed is False]
     if failed:

@@ -1,8 +1,11 @@
-"""`onething departments conformance` over real HTTP: it passes the stubs and the second implementation,
-and fails a deliberately broken department naming the check, with a non-zero exit status."""
+"""`onething departments conformance` over real HTTP and real exchange folders: it passes the stubs and the
+second implementation, and fails a deliberately broken department naming the check, with a non-zero exit status."""
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from core.batch_files import batches, read_batch, set_aside, write_batch
 from core.settings import Settings
-from core.signing import department_key
+from core.signing import DERIVED_KEY_ID, department_key
 from departments.app import create_app as create_stubs
 from departments.behaviour import DepartmentBehaviour, StubConfig
 from tests.support.alt_department.app import AltConfig, SigningKey, create_alt_department
@@ -28,6 +32,7 @@ CHECKS = [
     "withdraw",
     "escalation",
     "batch-pull",
+    "batch-files",
     "callback-signed",
     "callback-retry",
     "timeouts",
@@ -77,14 +82,27 @@ def alt(tmp_path: Path, *faults: str) -> ThreadedServer:
     return ThreadedServer(create_alt_department(config))
 
 
-def test_the_stubs_conform(stubs: str) -> None:
+def test_the_stubs_conform_over_http_and_their_exchange_folder(stubs: str, tmp_path: Path) -> None:
     key = department_key(SECRET, "health").hex()
+    exchange = tmp_path / "exchange" / "health"  # the stubs' exchange folder for health (Settings.exchange_dir)
     status, stdout, stderr = run_kit(
-        f"{stubs}/departments/health", "health", "--callback-key", key, "--key-id", "derived"
+        f"{stubs}/departments/health",
+        "health",
+        "--callback-key",
+        key,
+        "--key-id",
+        "derived",
+        "--exchange",
+        str(exchange),
     )
     assert verdicts(stdout) == dict.fromkeys(CHECKS, "PASS"), stdout
     assert status == 0
-    assert "[11/11] timeouts PASS" in stderr  # progress, check by check
+    assert "[12/12] timeouts PASS" in stderr  # progress, check by check
+    assert "answered once each" in flat(stdout)
+    # The kit wrote two batches as the platform does; the stubs took both and the kit ingested their results.
+    assert len(batches(exchange / "outbox" / "taken")) == 2
+    assert batches(exchange / "inbox" / "ingested")
+    assert not batches(exchange / "outbox")
     assert "health at " in flat(stdout)
     assert "conforms to the department contract" in stdout
 
@@ -93,8 +111,100 @@ def test_the_second_implementation_conforms_with_its_key_from_the_environment(tm
     env = {"ONETHING_CONFORMANCE_CALLBACK_KEY": ALT_KEY.secret.hex(), "ONETHING_CONFORMANCE_KEY_ID": ALT_KEY.key_id}
     with alt(tmp_path) as server:
         status, stdout, _ = run_kit(f"{server.url}/hr-system/human_resources", "human_resources", env=env)
-    assert verdicts(stdout) == dict.fromkeys(CHECKS, "PASS"), stdout
+    assert verdicts(stdout) == {**dict.fromkeys(CHECKS, "PASS"), "batch-files": "SKIP"}, stdout
+    assert "no --exchange folder given" in flat(stdout)
     assert status == 0
+
+
+def test_a_department_that_refuses_materials_fails_the_submit_check(tmp_path: Path) -> None:
+    with alt(tmp_path, "refuses-materials") as server:
+        status, stdout, _ = run_kit(f"{server.url}/hr-system/human_resources", "human_resources", "--mode", "sync_rest")
+    assert status == 1
+    assert verdicts(stdout)["submit"] == "FAIL"
+    assert "with materials) answered 422" in flat(stdout)
+    assert verdicts(stdout)["idempotent-repeat"] == "PASS"
+
+
+class BrokenBatchResponder:
+    """A department's batch job that gets the files right but not idempotency: `fault` new-record-on-repeat
+    answers a repeated key with a new receipt; answers-twice answers each submission twice."""
+
+    def __init__(self, exchange: Path, key: bytes, fault: str) -> None:
+        self.exchange, self.key, self.fault = exchange, key, fault
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def __enter__(self) -> BrokenBatchResponder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            for path in batches(self.exchange / "outbox"):
+                lines = read_batch(path, lambda key_id: self.key if key_id == DERIVED_KEY_ID else None)
+                set_aside(path, self.exchange / "outbox" / "taken")
+                results = [
+                    {
+                        "idempotency_key": line["idempotency_key"],
+                        "case_no": line["case_no"],
+                        "item_code": line["item_code"],
+                        "receipt_no": f"R-{uuid.uuid4().hex[:8]}",  # a new record every time: the fault
+                        "status": "completed",
+                        "output": dict.fromkeys(line["outputs"], "OK-1"),
+                    }
+                    for line in lines
+                ]
+                if self.fault == "answers-twice":
+                    results += results
+                name = f"results-{int(time.time())}-{uuid.uuid4().hex[:8]}"
+                write_batch(
+                    self.exchange / "inbox", name, results, key_id=DERIVED_KEY_ID, key=self.key, now=time.time()
+                )
+
+
+@pytest.mark.parametrize(
+    ("fault", "complaint"),
+    [
+        ("new-record-on-repeat", "the repeated batch made a new record or changed a decision"),
+        ("answers-twice", "2 submission(s) of one batch were answered more than once"),
+    ],
+)
+def test_a_batch_job_that_is_not_idempotent_fails_the_batch_files_check(
+    stubs: str, tmp_path: Path, fault: str, complaint: str
+) -> None:
+    key = department_key(SECRET, "health")
+    exchange = tmp_path / "broken-exchange"
+    with BrokenBatchResponder(exchange, key, fault):
+        status, stdout, stderr = run_kit(
+            f"{stubs}/departments/health",
+            "health",
+            *("--callback-key", key.hex(), "--key-id", "derived", "--mode", "batch", "--exchange", str(exchange)),
+        )
+    assert status == 1
+    rows = verdicts(stdout)
+    assert rows["batch-files"] == "FAIL", stdout
+    assert complaint in flat(stdout)
+    assert rows["batch-pull"] == "PASS"  # only what is broken fails
+    assert stderr.splitlines()[-1] == "FAILED: batch-files"
+
+
+def test_a_batch_signed_with_a_key_the_department_does_not_hold_is_refused_and_fails(
+    stubs: str, tmp_path: Path
+) -> None:
+    exchange = tmp_path / "exchange" / "health"
+    wrong = department_key("another-secret-of-32-bytes-or-more-0000", "health").hex()
+    status, stdout, _ = run_kit(
+        f"{stubs}/departments/health",
+        "health",
+        *("--callback-key", wrong, "--key-id", "derived", "--mode", "batch", "--exchange", str(exchange)),
+    )
+    assert status == 1
+    assert verdicts(stdout)["batch-files"] == "FAIL"
+    assert "moved the kit's batch to outbox/refused/" in flat(stdout)
 
 
 def test_a_department_that_makes_a_new_record_on_a_repeated_key_fails_idempotency(tmp_path: Path) -> None:
@@ -145,6 +255,7 @@ def test_a_sync_only_department_needs_no_key_and_skips_the_callback_checks(stubs
     assert status == 0, stdout
     assert {name for name, verdict in rows.items() if verdict == "SKIP"} == {
         "batch-pull",
+        "batch-files",
         "callback-signed",
         "callback-retry",
     }

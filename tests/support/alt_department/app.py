@@ -118,6 +118,8 @@ class Department:
     def submit(self, department: str, body: SubmissionBody) -> Row:
         if body.mode == "async_callback" and not body.callback_url:
             raise Refusal(422, "callback_url is required", "Send callback_url with mode async_callback.")
+        if body.materials and "refuses-materials" in self.config.faults:  # a system still on contract 1.0
+            raise Refusal(422, "unknown field materials", "Accept the materials field of contract 1.1.")
         data = body.model_dump()
         found = self.ledger.find(department, body.idempotency_key)
         if found is not None and "new-record-on-repeat" not in self.config.faults:
