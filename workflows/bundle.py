@@ -44,6 +44,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.result_rules import content_refusal, refused
 
 STAFF_DECISION_ANSWERS_TAKEN_STATE = "staff-decision-answers-taken-state"
+STAFF_DECISION_WOKEN_DIRECTLY = "staff-decision-woken-directly"
+"""Patch: the decision's update waits for the item's handover by a future, not a condition (ItemRun.staff_handover)."""
 """Patch: histories recorded before it answered a staff decision with the item's state before the item took it
 (still running, still with staff), which the clerk's client then showed."""
 
@@ -255,7 +257,10 @@ class OneThingWorkflow:
             )
         )
         if workflow.patched(STAFF_DECISION_ANSWERS_TAKEN_STATE):
-            await workflow.wait_condition(lambda: run.state.holder is not Holder.STAFF)
+            if workflow.patched(STAFF_DECISION_WOKEN_DIRECTLY):
+                await run.staff_handover()
+            else:
+                await workflow.wait_condition(lambda: run.state.holder is not Holder.STAFF)
         return run.state
 
     @staff_decision.validator

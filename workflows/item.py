@@ -67,6 +67,7 @@ class ItemRun:
         self._clock_version = 0
         """Bumped whenever the deadline moves, so the SLA watcher re-arms its timer."""
         self._task: asyncio.Task[None] | None = None
+        self._awaiting_staff_handover: list[asyncio.Future[None]] = []
 
     # --- messages routed in by the case -----------------------------------------------------------
 
@@ -85,6 +86,20 @@ class ItemRun:
             return False
         self._reply = reply
         return True
+
+    async def staff_handover(self) -> None:
+        """Returns once the item has left the staff's hands (decided, or back with the citizen).
+
+        Woken directly by the state change, not by `workflow.wait_condition`: a condition wakes in the order
+        conditions were registered, and on replay the SDK may fold a workflow task that produced no commands
+        (a projection write finishing) into the next one, registering the projection writer's condition
+        before or after this one. Woken directly, the decision's update completes before any condition
+        check of its activation, live and on replay alike (temporalio/sdk-python#1591 is this family).
+        """
+        if self.state.holder is Holder.STAFF:
+            handed_over = asyncio.get_running_loop().create_future()
+            self._awaiting_staff_handover.append(handed_over)
+            await handed_over
 
     def accepts_supplement(self) -> bool:
         return self.state.status is ItemStatus.WAITING_CITIZEN and self._supplement is None
@@ -348,6 +363,11 @@ class ItemRun:
         for name, value in changes.items():
             setattr(self.state, name, value)
         self.case.changed()
+        if self.state.holder is not Holder.STAFF:
+            waiting, self._awaiting_staff_handover = self._awaiting_staff_handover, []
+            for handed_over in waiting:
+                if not handed_over.done():
+                    handed_over.set_result(None)
 
 
 def item_payload(item: Item, form: Mapping[str, Any], outputs: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:

@@ -43,6 +43,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.projection import PROJECTION_AS_ACTIVITY
 
+LAST_UPDATE_PROJECTED = "rectification-last-update-projected"
+"""Patch: a rectification that finishes projects the update that finished it, even mid-write."""
+
 REPLY_WORKING_DAYS = 15
 CITIZEN_WINDOW = timedelta(days=15)
 MAX_CONTESTS = 1
@@ -104,6 +107,10 @@ class RectificationWorkflow:
                 await self._await_citizen()
                 continue
             await workflow.wait_condition(functools.partial(self._news_since, projected))
+        if self._updates != projected and workflow.patched(LAST_UPDATE_PROJECTED):
+            # An update that landed while the previous write was in flight (the citizen's confirmation, say)
+            # finished the rectification before the loop came back to project it.
+            await self._project()
         watcher.cancel()
         return self._state
 
