@@ -20,6 +20,7 @@ from api.callback_failures import CallbackFailures, callback_failures
 from api.capped_body import read_capped
 from api.deps import CaseGatewayDep, ClockDep, SessionDep, SettingsDep
 from api.openapi import problems
+from api.params import Code
 from api.problems import ProblemError
 from core.signing import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from services.department_keys import verifying_key
@@ -43,7 +44,7 @@ FailuresDep = Annotated[CallbackFailures, Depends(callback_failures)]
 
 
 async def signed_body(
-    department: str,
+    department: Code,
     request: Request,
     settings: SettingsDep,
     failures: FailuresDep,
@@ -80,7 +81,7 @@ async def signed_body(
 # The body is read raw, as the signature covers its bytes: its 401, 413, 422 and 429 are this router's own.
 @router.post("/{department}", responses=problems(401, 413, 422, 429, NotFoundError, ConflictError, InvalidError))
 async def department_callback(
-    department: str, body: Annotated[bytes, Depends(signed_body)], cases: CaseGatewayDep
+    department: Code, body: Annotated[bytes, Depends(signed_body)], cases: CaseGatewayDep
 ) -> CallbackReceipt:
     try:
         result = CallbackBody.model_validate_json(body)

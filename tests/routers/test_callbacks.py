@@ -198,3 +198,17 @@ async def test_size_and_signature_are_judged_even_while_the_case_engine_is_down(
         assert assert_problem(await send(api, result()), 503)
     finally:
         api.fresh_gateway()
+
+
+async def test_a_department_path_beyond_the_code_bounds_is_a_422_and_reaches_no_case(
+    api: InProcessApi, gateway: FakeCaseGateway
+) -> None:
+    # Each bad signature is counted per department path: an unbounded path would let a sender make counters at will.
+    await engine_only_case(api, gateway)
+    async with api.client() as client:
+        overlong = await client.post(f"/api/v1/callbacks/{'d' * 65}", content=result())
+        problem = assert_problem(overlong, 422)
+        assert "department" in json.dumps(problem)
+        control = await client.post("/api/v1/callbacks/cdc%0A", content=result())
+        assert_problem(control, 422)
+    assert gateway.messages(Method.DEPARTMENT_RESULT) == []

@@ -30,8 +30,7 @@ ROLE_BY_PREFIX = [
     ("/api/v1/counter", (Role.CLERK, "window-1", "xuhui-centre")),
 ]
 CITIZEN = (Role.CITIZEN, "citizen-boundaries", None)
-# Department callbacks are bounded by their own work (signature first, body cap, rate limit: issue 12).
-NOT_YET_BOUNDED = {"POST /api/v1/callbacks/{department} department"}
+NOT_YET_BOUNDED: set[str] = set()
 NOT_YET_BOUNDED_BODIES: set[tuple[str, str, str]] = set()
 
 
