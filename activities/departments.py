@@ -27,9 +27,32 @@ from persistence.db import session_scope
 from persistence.department_calls import OK, REFUSED, UNAVAILABLE, record_call
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
 from workflows.policies import REFUSED as REFUSED_ERROR
+from workflows.result_rules import reply_refusal
 
 log = logging.getLogger("onething.departments")
 T = TypeVar("T")
+
+
+REPLY_BROKEN = "DepartmentReplyBroken"
+"""A department's synchronous or batch reply that breaks the contract: retried (the department may fix its
+system; the idempotency key makes a resubmission safe) and, meanwhile, counted as the system not serving."""
+
+
+def as_contracted(reply: DepartmentReply, key: str, item_code: str, outputs: list[str]) -> DepartmentReply:
+    """The reply, if it is one the contract allows for this submission; the rules are those of a signed
+    callback (workflows/result_rules.py), so no mode can complete an item without its declared outputs."""
+    if reply.idempotency_key != key:
+        raise ApplicationError(
+            f"the reply is for another submission than {key} (idempotency_key)",
+            {"rule": "own-submission", "field": "idempotency_key"},
+            type=REPLY_BROKEN,
+        )
+    if reply.status == "accepted":
+        return reply  # nothing decided yet: the result comes later, and is checked then
+    refusal = reply_refusal(item_code, outputs, reply)
+    if refusal is not None:
+        raise ApplicationError(f"the reply breaks the contract: {refusal.message}", *refusal.details, type=REPLY_BROKEN)
+    return reply
 
 
 class DepartmentActivities:
@@ -42,13 +65,25 @@ class DepartmentActivities:
     @activity.defn
     async def submit_to_department(self, submission: Submission) -> DepartmentReply:
         gateway = self._gateways.for_mode(submission.department, submission.mode)
-        return await self._call(gateway, "submit", lambda: gateway.submit(submission))
+
+        async def submit() -> DepartmentReply:
+            reply = await gateway.submit(submission)
+            return as_contracted(reply, submission.idempotency_key, submission.item_code, submission.outputs)
+
+        return await self._call(gateway, "submit", submit)
 
     @activity.defn
     async def await_batch_result(self, ref: SubmissionRef) -> DepartmentReply:
         """Pull a data-pipeline result; 'not ready yet' is an error so the retry policy paces the polling."""
         gateway = self._gateways.for_mode(ref.department, IntegrationMode.BATCH)
-        reply = await self._call(gateway, "pull", lambda: gateway.result(ref))
+
+        async def pull() -> DepartmentReply:
+            reply = await gateway.result(ref)
+            if ref.item_code is None or ref.outputs is None:
+                return reply  # a pull scheduled before results were checked here (replayed histories)
+            return as_contracted(reply, ref.idempotency_key, ref.item_code, ref.outputs)
+
+        reply = await self._call(gateway, "pull", pull)
         if reply.status == "accepted":
             # Benign: "not yet" is how the polling works, not a fault; the SDK logs it at DEBUG, not a traceback
             # per attempt.

@@ -243,6 +243,10 @@ class DepartmentReply(BaseModel):
 class SubmissionRef(BaseModel):
     department: str
     idempotency_key: str
+    item_code: str | None = None
+    outputs: list[str] | None = None
+    """The item and its declared outputs, for pulls whose result is checked against them; None in pulls
+    scheduled before (replayed histories) and in withdrawals, which need neither."""
 
 
 class SupervisorEscalation(BaseModel):

@@ -220,7 +220,12 @@ class ItemRun:
         try:
             return await workflow.execute_activity_method(
                 DepartmentActivities.await_batch_result,
-                SubmissionRef(department=self.item.department, idempotency_key=self.idempotency_key),
+                SubmissionRef(
+                    department=self.item.department,
+                    idempotency_key=self.idempotency_key,
+                    item_code=self.item.code,
+                    outputs=self.item.outputs,
+                ),
                 **policies.BATCH_POLL.options(),
             )
         except ActivityError as error:

@@ -7,10 +7,12 @@ problem+json a department's integrator can act on without reading our code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from temporalio.exceptions import ApplicationError
 
 from one_things.schema import Item
-from workflows.contracts import RESULT_REFUSED, DepartmentResult
+from workflows.contracts import RESULT_REFUSED, DepartmentReply, DepartmentResult
 
 
 def refused(rule: str, field: str, message: str) -> ApplicationError:
@@ -19,24 +21,32 @@ def refused(rule: str, field: str, message: str) -> ApplicationError:
 
 
 def content_refusal(item: Item, result: DepartmentResult) -> ApplicationError | None:
+    """The rules below for a signed callback's result on `item`."""
+    return reply_refusal(item.code, item.outputs, result)
+
+
+def reply_refusal(
+    item_code: str, outputs: Sequence[str], result: DepartmentResult | DepartmentReply
+) -> ApplicationError | None:
     """Declared outputs are text, every one present and not blank on a completed result, nothing undeclared;
-    a rejection or correction request says why, as the citizen must be able to act on it."""
+    a rejection or correction request says why, as the citizen must be able to act on it. The same rules hold
+    whether the result comes by callback, in a synchronous reply or from a batch."""
     output = result.output or {}
-    undeclared = sorted(set(output) - set(item.outputs))
+    undeclared = sorted(set(output) - set(outputs))
     if undeclared:
-        declared = ", ".join(item.outputs) or "none"
+        declared = ", ".join(outputs) or "none"
         return refused(
             "undeclared-output",
             f"output.{undeclared[0]}",
-            f"{item.code} declares the outputs {declared}; leave out {', '.join(undeclared)}",
+            f"{item_code} declares the outputs {declared}; leave out {', '.join(undeclared)}",
         )
     if result.status == "completed":
-        missing = [name for name in item.outputs if not output.get(name, "").strip()]
+        missing = [name for name in outputs if not output.get(name, "").strip()]
         if missing:
             return refused(
                 "declared-outputs",
                 f"output.{missing[0]}",
-                f"a completed {item.code} needs its declared outputs: {', '.join(missing)} "
+                f"a completed {item_code} needs its declared outputs: {', '.join(missing)} "
                 "(each a non-blank text under output)",
             )
     elif not (result.reason or "").strip():
