@@ -55,6 +55,25 @@ def as_contracted(reply: DepartmentReply, key: str, item_code: str, outputs: lis
     return reply
 
 
+async def _heartbeating(call: Awaitable[T]) -> T:
+    """`call`, telling Temporal the activity is alive while it waits on the department: if the worker dies
+    mid-call, the call is retried elsewhere after the heartbeat timeout (10 s), not after start_to_close (60 s)."""
+    timeout = activity.info().heartbeat_timeout
+    if not timeout:
+        return await call
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(timeout.total_seconds() / 3)
+
+    beating = asyncio.create_task(beat())
+    try:
+        return await call
+    finally:
+        beating.cancel()
+
+
 class DepartmentActivities:
     """The activities the workflows call; each hands its work to the gateway the registry chooses."""
 
@@ -114,7 +133,7 @@ class DepartmentActivities:
         called_at, started = activity.info().started_time, time.monotonic()
         outcome: str | None = UNAVAILABLE
         try:
-            result = await call()
+            result = await _heartbeating(call())
             outcome = OK
             return result
         except ApplicationError as error:

@@ -20,6 +20,12 @@ class ActivityOptions(TypedDict):
     retry_policy: RetryPolicy
 
 
+class RemoteCallOptions(ActivityOptions):
+    """A call that waits on another system also says how often it must heartbeat (local activities cannot)."""
+
+    heartbeat_timeout: timedelta
+
+
 @dataclass(frozen=True)
 class CallPolicy:
     start_to_close: timedelta
@@ -35,13 +41,23 @@ class CallPolicy:
         )
 
 
+@dataclass(frozen=True)
+class RemoteCallPolicy(CallPolicy):
+    heartbeat: timedelta = timedelta(seconds=10)
+    """A worker that dies mid-call is noticed after this, not after start_to_close: the activity heartbeats
+    while it waits on the department (activities/departments.py)."""
+
+    def options(self) -> RemoteCallOptions:
+        return RemoteCallOptions(**super().options(), heartbeat_timeout=self.heartbeat)
+
+
 CALENDAR = CallPolicy(
     start_to_close=timedelta(seconds=10),
     schedule_to_close=timedelta(minutes=10),
     retry=RetryPolicy(maximum_interval=timedelta(seconds=10)),
 )
 
-DEPARTMENT_CALL = CallPolicy(
+DEPARTMENT_CALL = RemoteCallPolicy(
     # A department back-end may be slow or down for a while: keep trying for a day (the idempotency key
     # makes retries safe), then surface the failure rather than retry forever.
     start_to_close=timedelta(seconds=60),
@@ -54,7 +70,7 @@ DEPARTMENT_CALL = CallPolicy(
     ),
 )
 
-BATCH_POLL = CallPolicy(
+BATCH_POLL = RemoteCallPolicy(
     # Polling a data pipeline by activity retry costs no history events until the result is there.
     start_to_close=timedelta(seconds=30),
     schedule_to_close=timedelta(days=90),

@@ -1,10 +1,14 @@
 """A department's synchronous or batch reply is held to the contract a signed callback is held to: an item
-cannot be completed without its declared outputs, whatever the integration mode. Real HTTP to a department
-written for the test; the activity runs in the SDK's activity environment."""
+cannot be completed without its declared outputs, whatever the integration mode; and a call in flight
+heartbeats. Real HTTP to a department written for the test; the activity runs in the SDK's activity
+environment."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +32,14 @@ class Answering:
 
     def __init__(self) -> None:
         self.reply: dict[str, Any] = {}
+        self.delay = 0.0
 
     def app(self) -> FastAPI:
         app = FastAPI()
 
         @app.post("/gov/police/submissions")
         async def submit(body: dict[str, Any]) -> dict[str, Any]:
+            await asyncio.sleep(self.delay)
             return {"receipt_no": "R-1", "idempotency_key": body["idempotency_key"], **self.reply}
 
         @app.get("/gov/police/submissions/{key}")
@@ -51,7 +57,9 @@ def police(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Answering, str]]:
         yield system, server.url
 
 
-async def run(url: str, tmp_path: Path, call: str, argument: Any) -> DepartmentReply:
+async def run(
+    url: str, tmp_path: Path, call: str, argument: Any, environment: ActivityEnvironment | None = None
+) -> DepartmentReply:
     async with httpx.AsyncClient() as client:
         # No exchange folder: the batch mode pulls over the contract's GET.
         plain = registry(url)
@@ -60,7 +68,7 @@ async def run(url: str, tmp_path: Path, call: str, argument: Any) -> DepartmentR
         gateways = Gateways(plain, GatewayContext(DepartmentHttp(client), "https://platform.example"))
         activities = DepartmentActivities(gateways, migrated_engine(tmp_path))
         method = getattr(activities, call)
-        result: DepartmentReply = await ActivityEnvironment().run(method, argument)
+        result: DepartmentReply = await (environment or ActivityEnvironment()).run(method, argument)
         return result
 
 
@@ -117,3 +125,19 @@ async def test_a_pull_scheduled_before_the_check_existed_is_taken_as_it_comes(
     system.reply = {"status": "completed"}
     old = SubmissionRef(department="police", idempotency_key="C1:hukou")
     assert (await run(url, tmp_path, PULL, old)).status == "completed"
+
+
+async def test_a_call_in_flight_heartbeats_so_a_dead_worker_is_noticed_early(
+    police: tuple[Answering, str], tmp_path: Path
+) -> None:
+    # Temporal retries a call whose worker died once its heartbeat timeout passes (policies.DEPARTMENT_CALL:
+    # 10 s), instead of its 60 s start_to_close; that holds only if a live call keeps heartbeating.
+    system, url = police
+    system.reply = {"status": "accepted"}
+    system.delay = 1.0
+    environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(environment.info, heartbeat_timeout=timedelta(seconds=0.3))
+    beats: list[object] = []
+    environment.on_heartbeat = lambda *details: beats.append(details)
+    await run(url, tmp_path, SUBMIT, submission(IntegrationMode.SYNC_REST), environment)
+    assert len(beats) >= 3  # every 0.1 s through a 1 s call
