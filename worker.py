@@ -30,8 +30,8 @@ from core.settings import Settings
 from core.temporal import connect
 from core.tracing import instrument_httpx, provider_from_settings, temporal_interceptors
 from one_things.catalog import catalog_folder
-from one_things.department_registry import load_registry
 from one_things.live import LiveCatalog
+from one_things.live_registry import live_registry
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
 from workflows.registry import WORKFLOWS
@@ -57,7 +57,7 @@ def worker_activities(
         http=http,
         engine=engine,
         catalog=catalog,
-        registry=load_registry(settings),
+        registry=live_registry(settings),
         api_url=settings.api_url,
         settings=settings,
         department_http=department_http,

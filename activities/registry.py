@@ -23,6 +23,7 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.settings import Settings
 from one_things.department_registry import Registry
 from one_things.live import LiveCatalog
+from one_things.live_registry import LiveRegistry
 
 
 def build_activities(
@@ -30,7 +31,7 @@ def build_activities(
     http: httpx.AsyncClient,
     engine: Engine,
     catalog: LiveCatalog,
-    registry: Registry,
+    registry: Registry | LiveRegistry,
     api_url: str,
     settings: Settings,
     department_http: DepartmentHttp | None = None,

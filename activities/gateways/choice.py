@@ -8,6 +8,7 @@ from activities.gateways.data_pipeline import DataPipelineGateway
 from activities.gateways.standard_module import StandardModuleGateway
 from activities.gateways.sync_rest import SyncRestGateway
 from one_things.department_registry import HTTP_MODES, Registry
+from one_things.live_registry import LiveRegistry
 from one_things.schema import IntegrationMode
 
 GATEWAY_CLASSES: dict[IntegrationMode, type[DepartmentGateway]] = {
@@ -17,18 +18,28 @@ GATEWAY_CLASSES: dict[IntegrationMode, type[DepartmentGateway]] = {
 
 
 class Gateways:
-    """The gateways of one worker process, built on first use and kept (their HTTP clients and rate limits)."""
+    """The gateways of one worker process, built on first use and kept (their HTTP clients and rate limits)
+    until the registry changes: a live registry's new version is used from the next call on."""
 
-    def __init__(self, registry: Registry, context: GatewayContext) -> None:
-        self._registry = registry
+    def __init__(self, registry: Registry | LiveRegistry, context: GatewayContext) -> None:
+        self._live = registry if isinstance(registry, LiveRegistry) else None
+        self._registry = registry.current() if isinstance(registry, LiveRegistry) else registry
         self._context = context
         self._built: dict[tuple[str, IntegrationMode], DepartmentGateway] = {}
 
+    def _current(self) -> Registry:
+        if self._live is not None:
+            registry = self._live.current()
+            if registry is not self._registry:
+                self._registry, self._built = registry, {}
+        return self._registry
+
     def for_mode(self, department: str, mode: IntegrationMode) -> DepartmentGateway:
         key = (department, mode)
+        registry = self._current()
         if key not in self._built:
             try:
-                connection = self._registry.connection(department)
+                connection = registry.connection(department)
             except LookupError:
                 raise NotRegisteredError(department) from None
             self._built[key] = GATEWAY_CLASSES[mode](department, connection, self._context)
@@ -37,7 +48,7 @@ class Gateways:
     def for_notices(self, department: str) -> DepartmentGateway:
         """Withdrawals and escalations carry no mode: they go to the department's system when it has one."""
         try:
-            connection = self._registry.connection(department)
+            connection = self._current().connection(department)
         except LookupError:
             raise NotRegisteredError(department) from None
         system_modes = [mode for mode in connection.modes if mode in HTTP_MODES]
