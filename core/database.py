@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,31 @@ def create_sql_engine(url: str, pool: PoolLimits | None = None) -> Engine:
         "pool_timeout": pool.timeout_seconds,
     }
     if not url.startswith("sqlite:///"):
-        return create_engine(url, pool_pre_ping=True, **limits)
+        engine = create_engine(url, pool_pre_ping=True, **limits)
+        event.listen(engine, "handle_error", _without_row_values)
+        return engine
     Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **limits)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+HIDDEN_DETAIL = "DETAIL: (hidden: it may name personal data)"
+
+
+def _without_row_values(context: ExceptionContext) -> None:
+    """PostgreSQL's error text names the row's values in its DETAIL line (`Key (id_no)=(…) already exists.`),
+    which `hide_parameters` cannot reach: the line is replaced in the texts that errors and logs show (the
+    driver's and SQLAlchemy's, which copied it). The driver's structured diagnostics (`orig.diag`, `sqlstate`)
+    stay, for code that tells errors apart."""
+    details = [line for line in str(context.original_exception).splitlines() if line.startswith("DETAIL:")]
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is None or not error.args or not isinstance(error.args[0], str):
+            continue
+        message = error.args[0]
+        for detail in details:
+            message = message.replace(detail, HIDDEN_DETAIL)
+        error.args = (message, *error.args[1:])
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

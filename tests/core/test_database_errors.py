@@ -23,3 +23,15 @@ def test_a_unique_key_violation_does_not_carry_the_inserted_values(tmp_path: Pat
         connection.execute(text("INSERT INTO people (id_no) VALUES (:id_no)"), {"id_no": ID_NO})
     assert "INSERT INTO people" in str(raised.value)
     assert ID_NO not in str(raised.value)
+
+
+def test_the_error_stays_one_code_can_tell_apart(tmp_path: Path) -> None:
+    # Races are told apart by the error's class (IntegrityError); on PostgreSQL the hidden detail is only text.
+    engine = create_sql_engine(database_url(tmp_path))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE people (id_no VARCHAR(18) PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO people (id_no) VALUES (:id_no)"), {"id_no": ID_NO})
+    with pytest.raises(IntegrityError) as raised, engine.begin() as connection:
+        connection.execute(text("INSERT INTO people (id_no) VALUES (:id_no)"), {"id_no": ID_NO})
+    assert "people" in str(raised.value.orig)  # the constraint or table it broke is still named
+    assert ID_NO not in str(raised.value.orig)

@@ -11,12 +11,15 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from core.settings import get_settings
-from tests.support.db import migrate_data_dir
+from tests.support.db import process_environment, settings_for
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("ONETHING_DATA_DIR", str(migrate_data_dir(tmp_path / "data")))
+    # The CLI reads its settings from the environment: the data folder, and this run's database (PostgreSQL
+    # in scripts/test's second pass).
+    for name, value in process_environment(settings_for(tmp_path / "data")).items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
