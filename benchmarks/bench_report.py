@@ -28,7 +28,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def report_lines(result: dict[str, Any]) -> Iterator[str]:
     meta = result["meta"]
     yield (
-        f"onething bench ({meta['profile']}), {meta['when']}: departments at {meta['department_latency_ms']} ms; "
+        f"onething bench ({meta['profile']}), {meta['when']}: departments at {meta['department_latency_ms']} ms "
+        f"(critical path {meta['critical_path_s']:.3f} s); "
         f"{meta['clerk_item']}; bare activities {meta['bare_activities']}; "
         f"{meta['cpus']} CPUs, load average at the end {', '.join(f'{x:.1f}' for x in meta['load_average_at_end'])}"
     )

@@ -50,6 +50,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
 def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, Any], str, Path]) -> None:
     result, stdout, _ = quick_run
     assert [level["in_flight"] for level in result["levels"]] == [1, 10, 25]
+    # birth certificate -> hukou -> social security card / medical insurance, each department at 50 ms
+    assert result["meta"]["critical_path_s"] == pytest.approx(0.15)
     for level in result["levels"]:
         assert finite_positive(level["product_over_bare"])
         for kind in ("bare", "product"):
