@@ -25,7 +25,7 @@ from core.calendar import adjustments_from
 from core.clock import SYSTEM_CLOCK, Clock
 from core.health_server import Ready, health_server
 from core.logging import configure_logging
-from core.metrics import HISTOGRAM_BUCKETS
+from core.metrics import HISTOGRAM_BUCKETS, SQL_STATEMENTS, SQL_TRANSACTIONS
 from core.settings import Settings
 from core.temporal import connect
 from core.tracing import instrument_httpx, provider_from_settings, temporal_interceptors
@@ -34,6 +34,7 @@ from one_things.live import LiveCatalog
 from one_things.live_registry import live_registry
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
+from persistence.sql_counts import count_sql
 from workflows.registry import WORKFLOWS
 from workflows.schedules import ensure_schedules
 
@@ -71,6 +72,7 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
     """A worker with its HTTP client, database engine and thread pool, all closed on exit; `clock` stamps
     what its activities write (a simulation passes the clock that follows its time-skipping server)."""
     engine = make_engine(settings.projection_url)
+    _count_sql_in_metrics(engine, client.service_client.config.runtime or Runtime.default())
     timeout = httpx.Timeout(50.0, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
         department_http = DepartmentHttp(http, clock)
@@ -89,6 +91,18 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
         finally:
             await department_http.aclose()
     engine.dispose()
+
+
+def _count_sql_in_metrics(engine: Engine, runtime: Runtime) -> None:
+    """The worker's SQL counts on its one Prometheus endpoint (the runtime's meter), as the API's on its own."""
+    meter = runtime.metric_meter
+    transactions = meter.create_counter(SQL_TRANSACTIONS, "Transactions begun on the projection")
+    statements = meter.create_counter(SQL_STATEMENTS, "Statements sent to the projection")
+    count_sql(
+        engine,
+        transaction=lambda: transactions.add(1),
+        statement=lambda verb: statements.add(1, {"statement": verb}),
+    )
 
 
 @asynccontextmanager

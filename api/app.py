@@ -56,6 +56,8 @@ from one_things.live import CHECK_EVERY_SECONDS, LiveCatalog
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data_once
+from persistence.sql_counts import count_sql
+from services.metrics import record_sql_statement, record_sql_transaction
 from services.outbox import Starter
 
 log = logging.getLogger("onething.api")
@@ -90,6 +92,7 @@ def create_app(
         to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         pool = PoolLimits(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds)
         app.state.engine = make_engine(settings.projection_url, pool)
+        count_sql(app.state.engine, transaction=record_sql_transaction, statement=record_sql_statement)
         app.state.metrics = metrics_registry(app.state.engine, clock)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.

@@ -20,7 +20,7 @@ from core.clock import Clock
 from persistence.live_counts import open_rectification_counts
 from persistence.outbox import backlog
 from persistence.supervision import item_lights
-from services.metrics import BUNDLES_STARTED, ESCALATIONS
+from services.metrics import BUNDLES_STARTED, ESCALATIONS, SQL_STATEMENTS, SQL_TRANSACTIONS
 
 
 class ProjectionCollector(Collector):
@@ -69,5 +69,7 @@ def metrics_registry(engine: Engine, clock: Clock) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BUNDLES_STARTED)
     registry.register(ESCALATIONS)
+    registry.register(SQL_TRANSACTIONS)
+    registry.register(SQL_STATEMENTS)
     registry.register(ProjectionCollector(engine, clock))
     return registry

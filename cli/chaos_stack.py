@@ -15,7 +15,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -26,7 +26,7 @@ from temporalio.client import Client
 from core.auth import Principal, Role, issue_token
 from core.settings import Settings
 from core.temporal import connect
-from devstack.processes import ProcessManager
+from devstack.processes import Part, ProcessManager
 from devstack.stack import dev_parts
 from persistence.migrate import upgrade
 
@@ -53,11 +53,11 @@ callback_backoff_max_ms: 2000
 """
 
 
-def stack_environment(data_dir: Path) -> dict[str, str]:
+def stack_environment(data_dir: Path, departments_config: str = DEPARTMENTS_CONFIG) -> dict[str, str]:
     """ONETHING_* settings of a stack of its own: loopback only, free ports, `data_dir` for every file."""
     data_dir.mkdir(parents=True, exist_ok=True)
     departments = data_dir / "departments.yaml"
-    departments.write_text(DEPARTMENTS_CONFIG, encoding="utf-8")
+    departments.write_text(departments_config, encoding="utf-8")
     return {
         "ONETHING_ENVIRONMENT": "development",
         "ONETHING_DATA_DIR": str(data_dir),
@@ -80,12 +80,20 @@ def stack_environment(data_dir: Path) -> dict[str, str]:
 
 
 class ChaosStack:
-    def __init__(self, data_dir: Path, log: TextIO) -> None:
+    """The stack; `onething bench` reuses it with departments of its own latency and a part of its own."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        log: TextIO,
+        departments_config: str = DEPARTMENTS_CONFIG,
+        extra_parts: Callable[[Settings], list[Part]] = lambda _settings: [],
+    ) -> None:
         self.data_dir = data_dir
-        os.environ.update(stack_environment(data_dir))
+        os.environ.update(stack_environment(data_dir, departments_config))
         self.settings = Settings()
         self._manager = ProcessManager(
-            dev_parts(self.settings, data_dir),
+            [*dev_parts(self.settings, data_dir), *extra_parts(self.settings)],
             data_dir / "logs",
             out=log,
             backoff=0.5,

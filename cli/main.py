@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from cli.bench import bench_command
 from cli.chaos import chaos_command
 from cli.db import db_app, require_current_schema
 from cli.departments import departments_app
@@ -19,6 +20,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(departments_app, name="departments")
 app.command("example")(example_command)
 app.command("chaos")(chaos_command)
+app.command("bench")(bench_command)
 
 
 @app.command()

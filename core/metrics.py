@@ -14,6 +14,7 @@ no command to it:
 - `onething_bundles_completed_total{thing, outcome}`: cases that finished; outcome is the case status
   (`completed`, `rejected`, `withdrawn`).
 - `onething_bundle_duration_seconds{thing, outcome}`: a case's acceptance to its end.
+- `onething_sql_transactions_total`, `onething_sql_statements_total{statement}`: see the API's below.
 
 API (`GET /metrics` on the API port):
 
@@ -25,6 +26,10 @@ API (`GET /metrics` on the API port):
 - `onething_open_rectifications{department}`: rectifications waiting for the department's reply, from the
   projection when scraped.
 - `onething_overdue_rectifications{department}`: those of them past their reply deadline.
+- `onething_sql_transactions_total`: transactions this process began on the projection (committed or rolled
+  back; the scrape's own gauge queries included); the worker counts its own the same way.
+- `onething_sql_statements_total{statement}`: statements sent to the projection; statement is `select`,
+  `insert`, `update`, `delete` or `other`. `onething bench` divides both by the bundles it ran.
 - `onething_outbox_commands`: accepted commands (an application's start) still waiting to reach Temporal; above 0
   for more than a minute means the case engine is unreachable from the API (services/outbox.py).
 
@@ -48,6 +53,8 @@ ITEMS_BREACHED = "onething_items_breached_total"
 ITEM_DURATION = "onething_item_duration_seconds"
 BUNDLES_COMPLETED = "onething_bundles_completed_total"
 BUNDLE_DURATION = "onething_bundle_duration_seconds"
+SQL_TRANSACTIONS = "onething_sql_transactions_total"
+SQL_STATEMENTS = "onething_sql_statements_total"
 
 BUNDLES_STARTED = "onething_bundles_started_total"
 ESCALATIONS = "onething_escalations_total"
@@ -64,6 +71,8 @@ WORKER_METRICS = (
     ITEM_DURATION,
     BUNDLES_COMPLETED,
     BUNDLE_DURATION,
+    SQL_TRANSACTIONS,
+    SQL_STATEMENTS,
 )
 API_METRICS = (
     BUNDLES_STARTED,
@@ -72,6 +81,8 @@ API_METRICS = (
     OPEN_RECTIFICATIONS,
     OVERDUE_RECTIFICATIONS,
     OUTBOX_COMMANDS,
+    SQL_TRANSACTIONS,
+    SQL_STATEMENTS,
 )
 
 _DAY = 86400.0

@@ -1,0 +1,101 @@
+"""`onething bench --quick`: a stack of its own, bare DAG and product side by side, every figure in its JSON.
+
+Asserts that each figure is there and plausible (counts above zero, ratios finite, quantiles ordered),
+never how fast anything was: the figures are for people to read (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.bench import PROCESSES
+from tests.support.db import postgres_server
+
+pytestmark = [
+    pytest.mark.e2e,
+    # Its stack is the embedded default (SQLite), whatever the test run's database, as the fault suite's.
+    pytest.mark.skipif(
+        postgres_server() is not None, reason="runs the embedded (SQLite) stack: covered by the SQLite pass"
+    ),
+]
+
+ONETHING = [sys.executable, "-c", "from cli.main import main; main()"]
+NEWBORN_ITEMS = 5
+
+
+def onething(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*ONETHING, *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def finite_positive(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, Path]:
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    run = onething("bench", "--quick", "--out", str(out), timeout=600)  # a bound: the run prints its own seconds
+    print(run.stdout[-6000:])
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return json.loads(out.read_text(encoding="utf-8")), run.stdout, out
+
+
+def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, Any], str, Path]) -> None:
+    result, stdout, _ = quick_run
+    assert [level["in_flight"] for level in result["levels"]] == [1, 10, 25]
+    # birth certificate -> hukou -> social security card / medical insurance, each department at 50 ms
+    assert result["meta"]["critical_path_s"] == pytest.approx(0.15)
+    for level in result["levels"]:
+        assert finite_positive(level["product_over_bare"])
+        for kind in ("bare", "product"):
+            phase = level[kind]
+            assert phase["bundles"] > 0
+            assert phase["failed"] == 0
+            assert finite_positive(phase["bundles_per_s"])
+            assert 0 < phase["p50_s"] <= phase["p95_s"] <= phase["p99_s"] < math.inf
+            assert set(phase["cpu_ms_per_bundle"]) == {*PROCESSES, "bench"}
+            per = phase["per_bundle"]
+            assert {"local_activities", "sql_select", "sql_insert", "sql_update", "sql_delete"} <= set(per)
+            assert finite_positive(per["workflow_tasks"])
+            assert finite_positive(per["history_events"])
+        bare, product = level["bare"], level["product"]
+        assert bare["per_bundle"]["activities"] == NEWBORN_ITEMS  # one per newborn item, nothing else
+        assert product["per_bundle"]["activities"] >= NEWBORN_ITEMS
+        assert finite_positive(product["per_bundle"]["sql_transactions"])
+        for part in ("temporal", "worker", "api", "departments"):
+            assert finite_positive(product["cpu_ms_per_bundle"][part]), part
+        assert finite_positive(bare["cpu_ms_per_bundle"]["bare_worker"])
+    assert "product ÷ bare" in stdout
+
+
+def test_status_reads_are_sent_at_each_rate(quick_run: tuple[dict[str, Any], str, Path]) -> None:
+    result, _, _ = quick_run
+    reads = result["status_reads"]
+    assert len(reads) == 2
+    assert reads[0]["target_per_s"] < reads[1]["target_per_s"]
+    for figures in reads:
+        assert figures["scheduled"] == figures["sent"] + figures["missed"]
+        assert figures["errors"] == 0
+        assert finite_positive(figures["achieved_per_s"])
+        assert 0 < figures["p50_ms"] <= figures["p99_ms"] < math.inf
+
+
+def test_two_runs_compare_figure_by_figure(quick_run: tuple[dict[str, Any], str, Path], tmp_path: Path) -> None:
+    result, _, first = quick_run
+    faster = json.loads(json.dumps(result))
+    faster["levels"][2]["product"]["bundles_per_s"] *= 2
+    second = tmp_path / "faster.json"
+    second.write_text(json.dumps(faster), encoding="utf-8")
+    compared = onething("bench", "--compare", str(first), str(second), timeout=60)
+    assert compared.returncode == 0, compared.stderr
+    row = next(line for line in compared.stdout.splitlines() if line.startswith("| @25.product.bundles_per_s |"))
+    assert row.endswith("| +100 % |")
+    unchanged = next(line for line in compared.stdout.splitlines() if line.startswith("| @25.bare.bundles_per_s |"))
+    assert unchanged.endswith("| +0 % |")
