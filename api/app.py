@@ -90,7 +90,7 @@ def create_app(
         to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         pool = PoolLimits(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds)
         app.state.engine = make_engine(settings.projection_url, pool)
-        app.state.metrics = metrics_registry(app.state.engine, clock)
+        app.state.metrics = metrics_registry(app.state.engine, clock, settings.calendar_folder)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
             seed_demo_data_once(app.state.engine)  # several API processes may start at once
