@@ -199,13 +199,13 @@ def store_year(folder: Path, source_file: Path) -> YearSchedule:
 def stored_years(folder: Path) -> dict[int, YearSchedule]:
     """Every year loaded into `folder`, read again only when a file in it changed."""
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-    return _read_folder(tuple((path, path.stat().st_mtime_ns) for path in files))
+    return _read_folder(tuple((path, path.stat().st_mtime_ns, path.stat().st_size) for path in files))
 
 
 @cache
-def _read_folder(files: tuple[tuple[Path, int], ...]) -> dict[int, YearSchedule]:
+def _read_folder(files: tuple[tuple[Path, int, int], ...]) -> dict[int, YearSchedule]:
     years = {}
-    for path, _ in files:
+    for path, _, _ in files:
         schedule = read_year(path)
         if path.stem != str(schedule.year):
             raise CalendarFileError([YearProblem(str(path), None, "holds another year", "load it with calendar load")])
