@@ -90,8 +90,10 @@ def parse_year(text: str, path: str) -> tuple[YearSchedule | None, list[YearProb
     keys = _keys(root, problem)
     year = _year(root, keys, problem)
     lists = {name: _days(keys[name], year, name, problem) if name in keys else {} for name in ("days_off", "workdays")}
-    if "days_off" not in keys and year is not None:
-        problem(_line(root), "days_off is missing: every year has public holidays", f"add them, e.g. {_EXAMPLE}")
+    days_off = keys.get("days_off")
+    if year is not None and (days_off is None or (isinstance(days_off, yaml.SequenceNode) and not days_off.value)):
+        where = _line(days_off) if days_off is not None else _line(root)
+        problem(where, "days_off is missing or empty: every year has public holidays", f"add them, e.g. {_EXAMPLE}")
     for day, line in lists["workdays"].items():
         if day in lists["days_off"]:
             problem(line, f"{day} is both a day off and a workday", "keep it in one of the two lists")
@@ -231,9 +233,11 @@ def next_year_missing(folder: Path, now: datetime) -> int | None:
     if today.month != 12:
         return None
     year = today.year + 1
-    if year in stored_years(folder) or published_by_package(year):
-        return None
-    return year
+    try:
+        loaded = stored_years(folder)
+    except CalendarFileError:
+        return year  # a file in the folder no longer reads (edited by hand): as good as missing, say so
+    return None if year in loaded or published_by_package(year) else year
 
 
 def missing_warning(year: int) -> str:

@@ -104,6 +104,7 @@ colour: red
         ("days_off: [2027-01-01]\n", "f.yaml:1: year is missing"),
         ("year: next\ndays_off: [2027-01-01]\n", "f.yaml:1: year must be a number"),
         ("year: 2027\nworkdays: [2027-02-13]\n", "f.yaml:1: days_off is missing"),
+        ("year: 2027\ndays_off: []\n", "f.yaml:2: days_off is missing or empty"),
         ("year: 2027\ndays_off: 2027-01-01\n", "f.yaml:2: days_off must be a list of days"),
     ],
 )
@@ -138,5 +139,7 @@ def test_next_year_is_missed_from_december_until_it_is_loaded(tmp_path: Path) ->
     assert next_year_missing(folder, december) == 2027
     store_year(folder, write(tmp_path, "2027-announcement.yaml", GOOD_2027))
     assert next_year_missing(folder, december) is None
+    (folder / "2027.yaml").write_text("year: 2027\ndays_off: [not a day]\n", encoding="utf-8")  # edited by hand
+    assert next_year_missing(folder, december) == 2027
     # December 2025: the installed package already carries 2026, nothing to load.
     assert next_year_missing(tmp_path / "empty", datetime(2025, 12, 10, tzinfo=TZ)) is None
