@@ -13,11 +13,14 @@ from html import unescape
 
 from activities.calendar import CalendarActivities
 from core.auth import Role
-from core.calendar import TZ
+from core.calendar import TZ, add_working_days
+from persistence.db import session_scope
+from persistence.rectifications import project_rectification
 from tests.routers.test_staff_workbench import page_client
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.inprocess import InProcessApi
-from workflows.contracts import DeadlineRequest, Holder, ItemStatus, Light
+from workflows.contracts import CaseStatus, DeadlineRequest, Holder, ItemStatus, Light, RectificationState
+from workflows.rectification import rectification_id
 
 ITEM = "vaccination_certificate"  # handled by the CDC's clerks on the platform's own workbench
 SUNDAY = datetime(2026, 11, 15, 10, 30, tzinfo=TZ)
@@ -93,3 +96,32 @@ async def test_the_json_keeps_the_instant_and_adds_the_day(api: InProcessApi, ga
     assert (row["due_at"], row["due_on"]) == (instant, MONDAY)
     [supervised] = [i for i in detail["case"]["items"] if i["code"] == ITEM]
     assert supervised["due_on"] == MONDAY
+
+
+async def test_the_citizen_reads_a_rectifications_last_day(api: InProcessApi, gateway: FakeCaseGateway) -> None:
+    """A department's reply to a bad rating is due in 15 working days: from Sunday 15 November, Friday 4 December
+    (its instant is 00:00 Saturday 5 December)."""
+    case_no = await sunday_case(api, gateway, "citizen-sunday-rating")
+    await gateway.put(case_no, status=CaseStatus.COMPLETED, finished_at=SUNDAY)
+    due_at = add_working_days(SUNDAY, 15)
+    state = RectificationState(
+        id=rectification_id(case_no, "cdc"),
+        case_no=case_no,
+        thing="newborn",
+        department="cdc",
+        owner="citizen-sunday-rating",
+        score=1,
+        comment="慢",
+        started_at=SUNDAY,
+        due_at=due_at,
+        seq=1,
+    )
+    with session_scope(api.engine) as session:
+        project_rectification(session, state=state, now=SUNDAY)
+    citizen, _ = page_client(api, Role.CITIZEN, "citizen-sunday-rating")
+    async with citizen:
+        page = await citizen.get(f"/cases/{case_no}")
+    assert page.status_code == 200, page.text[:300]
+    [card] = re.findall(r'<div class="card rectification".*?</p>', page.text, flags=re.S)
+    assert "2026-12-04" in text(card)
+    assert "2026-12-05" not in text(card)
