@@ -22,7 +22,7 @@ from temporalio.worker import Worker
 
 from activities.gateways import DepartmentHttp
 from activities.registry import build_activities
-from core.calendar_year import CalendarFileError, calendar_for, missing_warning, next_year_missing
+from core.calendar_year import CalendarFileError, calendar_for, missing_warning, next_year_missing, stored_years
 from core.clock import SYSTEM_CLOCK, Clock
 from core.health_server import Ready, health_server
 from core.logging import configure_logging
@@ -137,7 +137,12 @@ async def serve(settings: Settings) -> None:
 
 
 def check_calendar(settings: Settings, clock: Clock) -> int | None:
-    """Logs a warning from December 1st while next year's holidays are not loaded; returns that year."""
+    """Logs a warning from December 1st while next year's holidays are not loaded; returns that year. A year file
+    edited by hand into something unreadable is logged as an error (deadlines wait until it is fixed)."""
+    try:
+        stored_years(settings.calendar_folder)
+    except CalendarFileError as error:
+        log.error("calendar: a loaded year no longer reads; load it again with `onething calendar load`:\n%s", error)
     missing = next_year_missing(settings.calendar_folder, clock.now())
     if missing is not None:
         log.warning("calendar: %s", missing_warning(missing))
@@ -151,7 +156,7 @@ async def watch_calendar(
     while not stopping.is_set():
         try:
             await asyncio.to_thread(check_calendar, settings, clock)
-        except (OSError, CalendarFileError):  # a folder unreadable for a moment: say so, look again tomorrow
+        except OSError:  # a folder unreadable for a moment: say so, look again tomorrow
             log.exception("calendar: reading %s failed", settings.calendar_folder)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), every)

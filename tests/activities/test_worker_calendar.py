@@ -43,6 +43,11 @@ def test_the_check_warns_in_december_only_and_not_once_the_year_is_loaded(
     assert check_calendar(settings, clock_at(datetime(2026, 12, 7, 9, tzinfo=TZ))) is None
     assert WARNING not in caplog.text
 
+    (settings.calendar_folder / "2027.yaml").write_text("year: 2027\ndays_off: [soon]\n", encoding="utf-8")
+    assert check_calendar(settings, clock_at(datetime(2026, 6, 1, tzinfo=TZ))) is None  # June: no warning due
+    [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "2027.yaml:2: 'soon' is not a day" in error.getMessage()
+
 
 async def test_the_watch_checks_at_start_and_again_each_period_until_the_worker_stops(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
