@@ -16,7 +16,7 @@ RUN uv sync --locked --no-dev --extra postgres
 # Not root: the processes own nothing but their data folder (the stubs' SQLite file in the demo profile).
 RUN groupadd --system --gid 10001 onething \
     && useradd --system --uid 10001 --gid onething --home-dir /app --shell /usr/sbin/nologin onething \
-    && mkdir -p /data && chown onething:onething /data
+    && mkdir -p /data/calendar && chown -R onething:onething /data
 USER 10001:10001
 
 ENV PATH="/app/.venv/bin:$PATH" ONETHING_DATA_DIR=/data PYTHONUNBUFFERED=1

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from temporalio.worker import Worker
 
 from activities.gateways import DepartmentHttp
 from activities.registry import build_activities
-from core.calendar import adjustments_from
+from core.calendar_year import CalendarFileError, calendar_for, missing_warning, next_year_missing, stored_years
 from core.clock import SYSTEM_CLOCK, Clock
 from core.health_server import Ready, health_server
 from core.logging import configure_logging
@@ -41,6 +42,7 @@ from workflows.schedules import ensure_schedules
 log = logging.getLogger("onething.worker")
 
 READINESS_TIMEOUT_SECONDS = 3.0
+CALENDAR_CHECK_SECONDS = 24 * 3600.0
 
 
 def worker_activities(
@@ -62,7 +64,7 @@ def worker_activities(
         api_url=settings.api_url,
         settings=settings,
         department_http=department_http,
-        calendar_adjustments=adjustments_from(settings.calendar_adjustments),
+        calendar_adjustments=partial(calendar_for, settings),
         clock=clock,
     )
 
@@ -139,8 +141,39 @@ async def serve(settings: Settings) -> None:
             # Not asyncio.run's default KeyboardInterrupt: that cancels every running activity at once.
             loop.add_signal_handler(stop_signal, lambda: asyncio.ensure_future(_drain(worker, settings, stopping)))
         log.info("worker polling task queue %s", settings.task_queue)
-        await worker.run()
+        calendar_watch = asyncio.create_task(watch_calendar(settings, SYSTEM_CLOCK, stopping))
+        try:
+            await worker.run()
+        finally:
+            stopping.set()  # already set by a drain; set here too when the worker ends on an error
+            await calendar_watch
     log.info("worker stopped")
+
+
+def check_calendar(settings: Settings, clock: Clock) -> int | None:
+    """Logs a warning from December 1st while next year's holidays are not loaded; returns that year. A year file
+    edited by hand into something unreadable is logged as an error (deadlines wait until it is fixed)."""
+    try:
+        stored_years(settings.calendar_folder)
+    except CalendarFileError as error:
+        log.error("calendar: a loaded year no longer reads; load it again with `onething calendar load`:\n%s", error)
+    missing = next_year_missing(settings.calendar_folder, clock.now())
+    if missing is not None:
+        log.warning("calendar: %s", missing_warning(missing))
+    return missing
+
+
+async def watch_calendar(
+    settings: Settings, clock: Clock, stopping: asyncio.Event, every: float = CALENDAR_CHECK_SECONDS
+) -> None:
+    """`check_calendar` when the worker starts and then once a day, until it stops."""
+    while not stopping.is_set():
+        try:
+            await asyncio.to_thread(check_calendar, settings, clock)
+        except OSError:  # a folder unreadable for a moment: say so, look again tomorrow
+            log.exception("calendar: reading %s failed", settings.calendar_folder)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), every)
 
 
 def readiness(client: Client, worker: Worker, stopping: asyncio.Event) -> Ready:

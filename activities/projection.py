@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
-from core.calendar import NONE, Adjustments
+from core.calendar import NONE, Adjustments, CalendarSource, fixed
 from core.clock import SYSTEM_CLOCK, Clock
 from core.sla import PlannedItem, clock_days_used, forecast_completion
 from persistence.cases import CaseFigures, project_case
@@ -17,14 +17,16 @@ from workflows.contracts import CaseState, ItemState, Light
 
 
 class ProjectionActivities:
-    def __init__(self, engine: Engine, calendar_adjustments: Adjustments = NONE, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self, engine: Engine, calendar_adjustments: CalendarSource = fixed(NONE), clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self._engine = engine
         self._clock = clock
-        self._adjust = calendar_adjustments
+        self._calendar = calendar_adjustments
 
     @activity.defn
     def project_case_state(self, state: CaseState) -> bool:
-        figures = case_figures(state, self._adjust)
+        figures = case_figures(state, self._calendar())
         with session_scope(self._engine) as session:
             applied = project_case(session, state=state, now=self._clock.now(), figures=figures)
             # Results reach the wallet in the same transaction as the case, so no extra activity runs

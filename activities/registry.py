@@ -18,7 +18,7 @@ from activities.licence_reminders import LicenceReminderActivities
 from activities.messages import MessageActivities, RecordingTransport, Transport
 from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
-from core.calendar import NONE, Adjustments
+from core.calendar import NONE, CalendarSource, fixed
 from core.clock import SYSTEM_CLOCK, Clock
 from core.settings import Settings
 from one_things.department_registry import Registry
@@ -35,7 +35,7 @@ def build_activities(
     api_url: str,
     settings: Settings,
     department_http: DepartmentHttp | None = None,
-    calendar_adjustments: Adjustments = NONE,
+    calendar_adjustments: CalendarSource = fixed(NONE),
     transport: Transport | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> list[Callable[..., Any]]:

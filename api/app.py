@@ -93,7 +93,7 @@ def create_app(
         pool = PoolLimits(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds)
         app.state.engine = make_engine(settings.projection_url, pool)
         count_sql(app.state.engine, transaction=record_sql_transaction, statement=record_sql_statement)
-        app.state.metrics = metrics_registry(app.state.engine, clock)
+        app.state.metrics = metrics_registry(app.state.engine, clock, settings.calendar_folder)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
             seed_demo_data_once(app.state.engine)  # several API processes may start at once

@@ -8,6 +8,7 @@ collector over its own database.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core import metrics
+from core.calendar_year import next_year_missing
 from core.clock import Clock
 from persistence.live_counts import open_rectification_counts
 from persistence.outbox import backlog
@@ -65,11 +67,29 @@ class ProjectionCollector(Collector):
         yield GaugeMetricFamily(metrics.OUTBOX_COMMANDS, "")
 
 
-def metrics_registry(engine: Engine, clock: Clock) -> CollectorRegistry:
+class CalendarCollector(Collector):
+    """1 from December 1st while next year's holidays and make-up workdays are not loaded, else 0: an alert on it
+    reaches the operator before deadlines start to run into that year."""
+
+    def __init__(self, folder: Path, clock: Clock) -> None:
+        self._folder = folder
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        missing = next_year_missing(self._folder, self._clock.now())
+        help_text = "1 when next year's official holidays and make-up workdays are due but not loaded"
+        yield GaugeMetricFamily(metrics.CALENDAR_NEXT_YEAR_MISSING, help_text, value=0 if missing is None else 1)
+
+    def describe(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(metrics.CALENDAR_NEXT_YEAR_MISSING, "")
+
+
+def metrics_registry(engine: Engine, clock: Clock, calendar_folder: Path) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BUNDLES_STARTED)
     registry.register(ESCALATIONS)
     registry.register(SQL_TRANSACTIONS)
     registry.register(SQL_STATEMENTS)
     registry.register(ProjectionCollector(engine, clock))
+    registry.register(CalendarCollector(calendar_folder, clock))
     return registry

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.bench import bench_command
+from cli.calendar import calendar_app
 from cli.chaos import chaos_command
 from cli.db import db_app, require_current_schema
 from cli.departments import departments_app
@@ -18,6 +19,7 @@ app = typer.Typer(help="onething: get one thing done for a citizen.", no_args_is
 app.add_typer(things_app, name="things")
 app.add_typer(db_app, name="db")
 app.add_typer(departments_app, name="departments")
+app.add_typer(calendar_app, name="calendar")
 app.command("example")(example_command)
 app.command("chaos")(chaos_command)
 app.command("bench")(bench_command)

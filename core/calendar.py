@@ -13,10 +13,14 @@ the package can change results for such years, which is why deadlines are comput
 Time limit rules (the usual legal reading of 行政许可法 and local regulations):
 - the day of acceptance does not count: a limit of N working days counts from the next working day;
 - a limit ends at the end of its Nth working day, i.e. at 00:00 Asia/Shanghai of the following calendar day.
+
+People never read that instant: it is the midnight that *ends* the last day on time, so its calendar day is
+one day late. Every page, message, CSV and JSON meant for people shows `last_day_on_time(deadline)`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -55,6 +59,14 @@ class Adjustments:
 
 NONE = Adjustments()
 
+CalendarSource = Callable[[], Adjustments]
+"""Where an activity reads the announcements each time it counts days: a year loaded while a worker runs
+(`onething calendar load`) counts from its next deadline on, without a restart."""
+
+
+def fixed(adjustments: Adjustments) -> CalendarSource:
+    return lambda: adjustments
+
 
 @cache
 def adjustments_from(path: Path | None) -> Adjustments:
@@ -63,8 +75,30 @@ def adjustments_from(path: Path | None) -> Adjustments:
     return Adjustments.from_file(path) if path else NONE
 
 
+def last_day_on_time(deadline: datetime) -> date:
+    """The last day (Asia/Shanghai) on which work due by `deadline` is on time: what a person reads as the deadline.
+
+    A deadline from `add_working_days` or `shift_for_pause` is 00:00 of the day after its last working day, so
+    this is that working day (a Sunday acceptance with 1 working day: Monday, not Tuesday). A deadline at any
+    other instant (a limit of 0 days, handled at once) is on time during its own day.
+    """
+    if deadline.tzinfo is None or deadline.utcoffset() is None:
+        raise ValueError("calendar functions take timezone-aware datetimes only")
+    return (deadline.astimezone(TZ) - timedelta(microseconds=1)).date()
+
+
+def day_on_time(deadline: datetime | None) -> date | None:
+    """`last_day_on_time` of a deadline that may not be set (an item not started, a 0-day limit not computed)."""
+    return last_day_on_time(deadline) if deadline is not None else None
+
+
 def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def package_schedule(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """(days off, make-up workdays) of `year` as the installed `holidays` package has them."""
+    return _year_schedule(year)
 
 
 @cache
@@ -75,6 +109,12 @@ def _year_schedule(year: int) -> tuple[frozenset[date], frozenset[date]]:
     # weekend_workdays is not filtered by `years`: it also carries a few historic dates.
     workdays = frozenset(day for day in china.weekend_workdays if day.year == year)
     return days_off, workdays
+
+
+def published_by_package(year: int) -> bool:
+    """Whether the installed `holidays` package carries `year`'s 调休 schedule (it has make-up workdays then;
+    for a year not yet published it knows only the statutory festivals)."""
+    return bool(_year_schedule(year)[1])
 
 
 def is_working_day(day: date, adjustments: Adjustments = NONE) -> bool:

@@ -33,7 +33,11 @@ API (`GET /metrics` on the API port):
 - `onething_outbox_commands`: accepted commands (an application's start) still waiting to reach Temporal; above 0
   for more than a minute means the case engine is unreachable from the API (services/outbox.py).
 
-The four gauges come from the one database, so every API replica reports the same whole figure: dashboards
+- `onething_calendar_next_year_missing`: 1 from December 1st (Asia/Shanghai) while next year's official
+  holidays and make-up workdays are neither loaded (`onething calendar load`) nor in the installed `holidays`
+  package, else 0 (docs/calendar.md). Alert on `== 1`.
+
+The four projection gauges come from the one database, so every API replica reports the same whole figure: dashboards
 and alerts aggregate them over replicas with `max`, never `sum` (counters are per process and are summed).
 Any replica being scraped keeps them, with no process singled out.
 
@@ -62,6 +66,7 @@ RUNNING_ITEMS = "onething_running_items"
 OPEN_RECTIFICATIONS = "onething_open_rectifications"
 OVERDUE_RECTIFICATIONS = "onething_overdue_rectifications"
 OUTBOX_COMMANDS = "onething_outbox_commands"
+CALENDAR_NEXT_YEAR_MISSING = "onething_calendar_next_year_missing"
 
 WORKER_METRICS = (
     DEPARTMENT_CALLS,
@@ -83,6 +88,7 @@ API_METRICS = (
     OUTBOX_COMMANDS,
     SQL_TRANSACTIONS,
     SQL_STATEMENTS,
+    CALENDAR_NEXT_YEAR_MISSING,
 )
 
 _DAY = 86400.0

@@ -58,8 +58,11 @@ class Settings(BaseSettings):
     """The department registry (YAML: base URL, credentials, timeouts, field mapping per department); empty means
     the package's demo registry, which reaches the stubs (docs/departments.md)."""
 
+    calendar_dir: Path | None = None
+    """Where `onething calendar load` keeps each year's official 调休 schedule (one file a year), read by the API
+    and the workers; empty means data_dir/calendar. Shared by every process, like the database."""
     calendar_adjustments: Path | None = None
-    """YAML of official 调休 announcements newer than the holidays package (days_off, workdays)."""
+    """An older single YAML of extra days (days_off, workdays), still counted; prefer `onething calendar load`."""
 
     database_url: str = ""
     """SQLAlchemy URL of the projection; empty means a SQLite file in data_dir."""
@@ -178,6 +181,10 @@ class Settings(BaseSettings):
     @property
     def projection_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'onething.db'}"
+
+    @property
+    def calendar_folder(self) -> Path:
+        return self.calendar_dir or self.data_dir / "calendar"
 
     @property
     def exchange_dir(self) -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
+from core.calendar import day_on_time
 from persistence.outcomes import ItemOutcomeDay
 from persistence.tables import CaseRecord, ItemRecord
 
@@ -62,6 +63,8 @@ class AttentionItem:
     started_at: datetime | None
     due_at: datetime | None
     breached_at: datetime | None
+    due_on: date | None = None
+    """The last day on time (Asia/Shanghai), as people read the deadline; `due_at` is the instant ending it."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class AtRiskCase:
     promised_at: datetime | None
     forecast_at: datetime | None
     light: str
+    promised_on: date | None = None
+    """The last day on time of the promise (Asia/Shanghai), as people read it."""
+    forecast_on: date | None = None
 
 
 def item_light(now: datetime) -> ColumnElement[Any]:
@@ -235,7 +241,8 @@ def attention_items(
         if value is not None:
             query = query.where(col(column) == value)
     query = query.order_by(col(ItemRecord.due_at), col(ItemRecord.case_no)).limit(limit)
-    return [AttentionItem(*row) for row in session.execute(query).all()]
+    found = [AttentionItem(*row) for row in session.execute(query).all()]
+    return [replace(item, due_on=day_on_time(item.due_at)) for item in found]
 
 
 def at_risk_cases(
@@ -260,4 +267,8 @@ def at_risk_cases(
     if district is not None:
         query = query.where(col(CaseRecord.district) == district)
     query = query.order_by(col(CaseRecord.promised_at), col(CaseRecord.case_no)).limit(limit)
-    return [AtRiskCase(*row) for row in session.execute(query).all()]
+    found = [AtRiskCase(*row) for row in session.execute(query).all()]
+    return [
+        replace(risk, promised_on=day_on_time(risk.promised_at), forecast_on=day_on_time(risk.forecast_at))
+        for risk in found
+    ]

@@ -3,13 +3,14 @@ withdraw); shared by the JSON API and the pages."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from sqlmodel import Session
 
 from core.auth import Principal, Role
+from core.calendar import day_on_time
 from one_things.catalog import Catalog
 from one_things.eligibility import individual_definition
 from one_things.forms import validate_fields
@@ -55,6 +56,18 @@ class ItemView(BaseModel):
     round: int
     output: dict[str, Any] | None
     reason: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def due_on(self) -> date | None:
+        """The last day on time (Asia/Shanghai), as people read the deadline; `due_at` is the instant ending it."""
+        return day_on_time(self.due_at)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def statutory_due_on(self) -> date | None:
+        """The statutory limit's last day on time (Asia/Shanghai); `statutory_due_at` is the instant ending it."""
+        return day_on_time(self.statutory_due_at)
 
 
 class CaseView(BaseModel):

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from sqlmodel import Session
 from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from core.auth import Principal
 from core.bounds import MultiLine
+from core.calendar import day_on_time
 from one_things.catalog import Catalog
 from persistence.rectifications import case_rectifications, department_rectifications, get_rectification
 from services.cases import department_name
@@ -54,6 +55,12 @@ class RectificationView(BaseModel):
     contest_note: str | None
     citizen_note: str | None
     closed_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def due_on(self) -> date | None:
+        """The last day on time (Asia/Shanghai), as people read the deadline; `due_at` is the instant ending it."""
+        return day_on_time(self.due_at)
 
 
 class ReplyIn(BaseModel):

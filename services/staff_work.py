@@ -6,13 +6,14 @@ department's items: anything else is answered as if it did not exist.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from sqlmodel import Session
 
 from core.auth import Principal
+from core.calendar import day_on_time
 from core.privacy import mask_id_no, mask_name, mask_phone
 from one_things.catalog import Catalog
 from one_things.schema import FieldType, FormField, Item, Names, OneThing
@@ -44,6 +45,12 @@ class QueueEntry(BaseModel):
     accepted_at: datetime
     claimed_by: str | None = None
     claimed_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def due_on(self) -> date | None:
+        """The last day on time (Asia/Shanghai), as people read the deadline; `due_at` is the instant ending it."""
+        return day_on_time(self.due_at)
 
 
 def queue(session: Session, catalog: Catalog, staff: Principal, now: datetime) -> list[QueueEntry]:
@@ -158,6 +165,12 @@ class Workbench(BaseModel):
     light: str | None
     paused: bool
     history: list[HistoryRow]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def due_on(self) -> date | None:
+        """The last day on time (Asia/Shanghai), as people read the deadline; `due_at` is the instant ending it."""
+        return day_on_time(self.due_at)
 
 
 async def application(

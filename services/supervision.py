@@ -6,11 +6,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 from sqlmodel import Session
 
 from core.auth import Principal
-from core.calendar import TZ
+from core.calendar import TZ, day_on_time
 from core.ids import workflow_id
 from core.settings import Settings
 from one_things.catalog import Catalog
@@ -112,6 +112,12 @@ class OpenRectification(View):
     due_at: datetime | None
     score: int
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def due_on(self) -> date | None:
+        """The last day on time (Asia/Shanghai), as people read the deadline; `due_at` is the instant ending it."""
+        return day_on_time(self.due_at)
+
 
 class RectificationReport(View):
     departments: list[RectificationFiguresView]
@@ -128,6 +134,18 @@ class SupervisedCase(View):
     rectifications: list[RectificationRecord]
     temporal_url: str
     """The case's workflow in the Temporal UI."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def promised_on(self) -> date | None:
+        """The last day on time (Asia/Shanghai), as people read the deadline; `promised_at` is the instant ending it."""
+        return day_on_time(self.promised_at)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def forecast_on(self) -> date | None:
+        """The last day on time (Asia/Shanghai), as people read the deadline; `forecast_at` is the instant ending it."""
+        return day_on_time(self.forecast_at)
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,7 @@ def rectification_report(session: Session, *, span: Period, now: datetime) -> di
         "departments": [{**vars(row), "on_time_rate": row.on_time_rate} for row in figures],
         "open": [
             {key: getattr(r, key) for key in ("id", "case_no", "department", "status", "light", "due_at", "score")}
+            | {"due_on": day_on_time(r.due_at)}
             for r in open_rectifications(session)
         ],
     }

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from api.pages.rendering import Page
+from api.pages.rendering import Page, due_day
 from core.calendar import TZ
 from one_things.catalog import Catalog
 from one_things.schema import FieldType, OneThing
@@ -20,11 +20,6 @@ INPUT_TYPES = {FieldType.DATE: "date", FieldType.PHONE: "tel"}
 
 def local_day(moment: datetime | None) -> str | None:
     return moment.astimezone(TZ).date().isoformat() if moment else None
-
-
-def deadline_day(due_at: datetime | None) -> str | None:
-    """The last day that is on time, in Shanghai: a deadline is stored as the midnight that ends that day."""
-    return (due_at - timedelta(microseconds=1)).astimezone(TZ).date().isoformat() if due_at else None
 
 
 def local_time(moment: datetime | None) -> str | None:
@@ -60,7 +55,7 @@ def _item(page: Page, thing: OneThing | None, item: ItemRecord) -> dict[str, Any
         "status": item.status,
         "holder": item.holder,
         "light": item.light if item.status not in FINISHED | {"cancelled", "pending"} else None,
-        "due": deadline_day(item.due_at),
+        "due": due_day(item.due_at),
         "finished": local_time(item.finished_at),
         "reason": item.reason,
         "output_text": " ".join(str(value) for value in (item.output or {}).values()),

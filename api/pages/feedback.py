@@ -10,8 +10,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
-from api.pages.case_view import local_day
-from api.pages.rendering import CitizenPageDep, Page, control_characters
+from api.pages.rendering import CitizenPageDep, Page, control_characters, due_day
 from api.params import CaseNo, Code
 from api.problems import from_domain
 from one_things.catalog import Catalog
@@ -32,7 +31,7 @@ def feedback_context(
     rating = rating_view(catalog, case, items, get_rating(session, case_no=case.case_no))
     targets = [{"code": d.department, "label": d.department_name} for d in rating.departments]
     rectifications = [
-        {**r.model_dump(), "due": local_day(r.due_at)} for r in case_rectification_views(session, catalog, case.case_no)
+        {**r.model_dump(), "due": due_day(r.due_at)} for r in case_rectification_views(session, catalog, case.case_no)
     ]
     return {"rating": rating, "rating_targets": targets, "rectifications": rectifications}
 

@@ -404,6 +404,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "da_purpose_agent": ("代为办理", "Acting for you"),
     "da_purpose_counter": ("窗口代为办理", "Counter service"),
     "sv_data_access": ("个人信息查看记录", "Personal data access log"),
+    "sv_calendar_missing": (
+        "尚未载入{year}年节假日和调休安排:跨入{year}年的办理时限可能计算有误。请运维人员载入国务院公布的安排。",
+        "The {year} holidays and make-up workdays are not loaded: time limits reaching into {year} may be counted "
+        "wrongly. Ask the operator to load the State Council's announcement.",
+    ),
     "ct_title": ("综合窗口 · 一窗受理", "Counter · one window for every matter"),
     "ct_verify": ("核验身份", "Verify identity"),
     "ct_verify_hint": (

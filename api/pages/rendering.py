@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,11 +15,19 @@ from api.pages.i18n import Lang, translate
 from api.sessions import CSRF_FIELD, csrf_matches, csrf_token, session_token
 from core.auth import InvalidTokenError, Principal, Role, read_token
 from core.bounds import multi_line, single_line
+from core.calendar import last_day_on_time
 from core.identity import IdentityRefusedError, check_principal
 from core.privacy import mask_id_no, mask_name, mask_phone
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
-TEMPLATES.env.filters.update(mask_id=mask_id_no, mask_name=mask_name, mask_phone=mask_phone)
+
+
+def due_day(deadline: datetime | None) -> str | None:
+    """A deadline as people read it: the last day on time (`{{ item.due_at | due_day }}` in a template)."""
+    return last_day_on_time(deadline).isoformat() if deadline else None
+
+
+TEMPLATES.env.filters.update(mask_id=mask_id_no, mask_name=mask_name, mask_phone=mask_phone, due_day=due_day)
 LANG_COOKIE = "onething_lang"
 ELDER_COOKIE = "onething_elder"
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep
-from api.pages.case_view import deadline_day, local_time
+from api.pages.case_view import local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page, control_characters
 from api.pages.supervision import Labels
@@ -36,7 +36,6 @@ def queue_page(
         done=done,
         department=page.principal.department,
         label=Labels(page, catalog),
-        day=deadline_day,
         moment=local_time,
     )
 
@@ -60,7 +59,6 @@ async def workbench_page(
         "staff_item.html",
         a=found,
         label=Labels(page, catalog),
-        day=deadline_day,
         moment=local_time,
         kib=lambda size: max(1, round(size / 1024)),
     )

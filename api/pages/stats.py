@@ -20,7 +20,7 @@ from api.pages.officials import official_page
 from api.pages.rendering import Page
 from core.auth import Role
 from core.bounds import FIRST_DAY, LAST_DAY
-from core.calendar import adjustments_from
+from core.calendar_year import calendar_for
 from one_things.catalog import Catalog
 from persistence.stats import FINISHED, Span
 from services.statistics import (
@@ -157,9 +157,7 @@ def _review_chart(page: Page, catalog: Catalog, weeks: list[ReviewWeek]) -> Mark
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(page: LeaderPageDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep) -> Response:
     span, typed, errors = _span(page)
-    report = things_report(
-        session, catalog=catalog, span=span, adjustments=adjustments_from(settings.calendar_adjustments)
-    )
+    report = things_report(session, catalog=catalog, span=span, adjustments=calendar_for(settings))
     volumes = volume_weeks(session, catalog=catalog, span=span)
     reviews = review_weeks(session, catalog=catalog, span=span)
     query = urlencode({key: str(value) for key, value in (("from", span.first), ("to", span.last)) if value})

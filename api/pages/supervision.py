@@ -12,12 +12,14 @@ from markupsafe import Markup
 
 from api.charts import Series, grouped_bar_chart, stacked_bar_chart
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
-from api.pages.case_view import local_day, local_time
+from api.pages.case_view import local_time
 from api.pages.officials import official_page
 from api.pages.rendering import Page, control_characters
 from api.params import CaseNo, Code, CodeFilter
 from core.auth import Role
 from core.bounds import Day
+from core.calendar_year import next_year_missing
+from core.settings import Settings
 from one_things.catalog import Catalog
 from persistence.supervision import LightName, attention_items
 from services import audit
@@ -101,7 +103,14 @@ def _percent(rate: float | None) -> float | None:
 
 
 def _render_board(
-    page: Page, session: Any, catalog: Catalog, since: date | None, until: date | None, template: str, now: datetime
+    page: Page,
+    session: Any,
+    catalog: Catalog,
+    since: date | None,
+    until: date | None,
+    template: str,
+    now: datetime,
+    settings: Settings,
 ) -> Response:
     span = period(since, until, now)
     figures = board(session, now=now, span=span)
@@ -111,8 +120,8 @@ def _render_board(
         b=figures,
         charts=board_charts(page, figures, label),
         label=label,
-        day=local_day,
         moment=local_time,
+        calendar_missing=next_year_missing(settings.calendar_folder, now),
         query=urlencode({k: v for k, v in (("since", since), ("until", until)) if v}),
     )
 
@@ -123,10 +132,11 @@ def board_page(
     page: SupervisorPage,
     session: SessionDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
     since: Day | None = None,
     until: Day | None = None,
 ) -> Response:
-    return _render_board(page, session, catalog, since, until, "supervision.html", clock.now())
+    return _render_board(page, session, catalog, since, until, "supervision.html", clock.now(), settings)
 
 
 @router.get("/supervision/live", response_class=HTMLResponse)
@@ -135,11 +145,12 @@ def board_live(
     page: SupervisorPage,
     session: SessionDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
     since: Day | None = None,
     until: Day | None = None,
 ) -> Response:
     """The board's figures alone, fetched every few seconds by the page so lights change without a reload."""
-    return _render_board(page, session, catalog, since, until, "supervision_board.html", clock.now())
+    return _render_board(page, session, catalog, since, until, "supervision_board.html", clock.now(), settings)
 
 
 @router.get("/supervision/items", response_class=HTMLResponse)
@@ -171,7 +182,6 @@ def items_page(
         lights=light,
         filters={k: v for k, v in filters.items() if v is not None},
         label=Labels(page, catalog),
-        day=local_day,
     )
 
 
@@ -193,7 +203,6 @@ def case_page(
         reads=audit.search(session, case_no=case_no, limit=CASE_PAGE_READS).entries,
         escalated=escalated,
         label=Labels(page, catalog),
-        day=local_day,
         moment=local_time,
     )
 

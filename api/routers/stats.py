@@ -19,7 +19,7 @@ from api.params import DAYS
 from api.stats_csv import things_csv
 from core.auth import Principal, Role
 from core.bounds import Day
-from core.calendar import adjustments_from
+from core.calendar_year import calendar_for
 from persistence.stats import GOOD_SCORE, Span
 from services.errors import InvalidError
 from services.statistics import (
@@ -67,9 +67,7 @@ def things(
     _official: OfficialDep, span: SpanDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> ThingsReport:
     """Every one-thing side by side: its baseline, the measured figures and the reduction in percent."""
-    return things_report(
-        session, catalog=catalog, span=span, adjustments=adjustments_from(settings.calendar_adjustments)
-    )
+    return things_report(session, catalog=catalog, span=span, adjustments=calendar_for(settings))
 
 
 @router.get(
@@ -79,9 +77,7 @@ def things_as_csv(
     _official: OfficialDep, span: SpanDep, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
 ) -> Response:
     """The same table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese names)."""
-    report = things_report(
-        session, catalog=catalog, span=span, adjustments=adjustments_from(settings.calendar_adjustments)
-    )
+    report = things_report(session, catalog=catalog, span=span, adjustments=calendar_for(settings))
     name = f"onething-stats_{span.first or 'start'}_{span.last or 'latest'}"
     return Response(
         "\ufeff" + things_csv(report),

@@ -60,7 +60,8 @@ async def test_two_replicas_scraped_together_count_each_item_once(tmp_path: Path
             await api.submit(citizen)  # the fake engine projects its running items
         # What a second API process builds: its own registry over the same database.
         # A year on, every item is past its promised date: the red figures are not zero.
-        scrapes = [generate_latest(metrics_registry(api.engine, AYearOn())).decode() for _ in range(2)]
+        registries = [metrics_registry(api.engine, AYearOn(), tmp_path / "calendar") for _ in range(2)]
+        scrapes = [generate_latest(registry).decode() for registry in registries]
     series = input_series(scrapes[0], "api-1:8000") + input_series(scrapes[1], "api-2:8000")
     red = [s for s in series if s["series"].startswith(metrics.RUNNING_ITEMS) and 'light="red"' in s["series"]]
     assert red, "no red item was counted: the comparison would prove nothing"
