@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from limits import parse
 from pydantic import Field, field_validator, model_validator
@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     callback_keys_key: str = DEV_CALLBACK_KEYS_KEY
     """Fernet key (`Fernet.generate_key()`) sealing the departments' callback keys in the database."""
 
-    licence_reminder_days: list[int] = Field(default=[90, 30], min_length=1, max_length=5)
+    licence_reminder_days: list[Annotated[int, Field(ge=1, le=366)]] = Field(
+        default=[90, 30], min_length=1, max_length=5
+    )
     """Days before a licence's last valid day on which its holder is reminded (JSON list, e.g. [90, 30]);
     the daily reminder schedule takes them when a worker starts."""
 
