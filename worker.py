@@ -113,7 +113,7 @@ async def started_worker(client: Client, settings: Settings) -> AsyncIterator[Wo
 
     Kept out of `build_worker`, which tests also run on the time-skipping server (no schedules there).
     """
-    await ensure_schedules(client, task_queue=settings.task_queue)
+    await ensure_schedules(client, task_queue=settings.task_queue, reminder_lead_days=settings.licence_reminder_days)
     async with build_worker(client, settings) as worker:
         yield worker
 

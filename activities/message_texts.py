@@ -34,9 +34,18 @@ def without_id_numbers(text: str) -> str:
     return _ID_NUMBER.sub(_HIDDEN, text)
 
 
-def expiry_round(expires_on: date) -> int:
-    """licence_expiring messages use the expiry date as their round: one notice per licence and expiry."""
-    return int(expires_on.strftime("%Y%m%d"))
+def expiry_round(last_valid_day: date, lead_days: int | None = None) -> int:
+    """licence_expiring messages use the last valid day and the lead as their round: one notice per
+    licence, expiry and lead (YYYYMMDD * 1000 + lead, e.g. 20271205090); without a lead (notices sent
+    before leads existed) the day alone."""
+    day = int(last_valid_day.strftime("%Y%m%d"))
+    return day if lead_days is None else day * 1000 + lead_days
+
+
+def expiry_of_round(round: int) -> str:
+    """The last valid day a licence_expiring round names, as YYYY-MM-DD."""
+    digits = str(round // 1000 if round > 99_999_999 else round)
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}" if len(digits) == 8 else digits
 
 
 def render(message: Message) -> Text:
@@ -77,11 +86,10 @@ def render(message: Message) -> Text:
                 f"Everything in {thing_en} (case {case_no}) is done. Please rate the service and each department.",
             )
         case MessageKind.LICENCE_EXPIRING:
-            expires = str(message.round)
-            expires = f"{expires[:4]}-{expires[4:6]}-{expires[6:]}" if len(expires) == 8 else expires
+            last_day = expiry_of_round(message.round)
             return Text(
                 f"证照即将到期:{item_zh}",
                 f"Licence expiring: {item_en}",
-                f"您的「{item_zh}」将于 {expires} 到期,请及时办理续期。",
-                f"Your {item_en} expires on {expires}; please renew it in time.",
+                f"您的「{item_zh}」有效期至 {last_day},请及时办理续期。",
+                f"Your {item_en} is valid until {last_day}; please renew it in time.",
             )

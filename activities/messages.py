@@ -101,7 +101,14 @@ def deliver_message(engine: Engine, transport: Transport, message: Message, *, n
 
 
 def licence_expiring(
-    *, owner: str, case_no: str, item_code: str, thing_name: Names, licence_name: Names, expires_on: date
+    *,
+    owner: str,
+    case_no: str,
+    item_code: str,
+    thing_name: Names,
+    licence_name: Names,
+    last_valid_day: date,
+    lead_days: int | None = None,
 ) -> Message:
     """The licence wallet's notice; pass it to `deliver_message` or `MessageActivities.send_message`."""
     return Message(
@@ -109,7 +116,7 @@ def licence_expiring(
         case_no=case_no,
         kind=MessageKind.LICENCE_EXPIRING,
         item_code=item_code,
-        round=expiry_round(expires_on),
+        round=expiry_round(last_valid_day, lead_days),
         thing_name=thing_name,
         item_name=licence_name,
     )

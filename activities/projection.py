@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -10,19 +11,29 @@ from temporalio import activity
 from core.calendar import NONE, Adjustments, CalendarSource, fixed
 from core.clock import SYSTEM_CLOCK, Clock
 from core.sla import PlannedItem, clock_days_used, forecast_completion
+from one_things.live import LiveCatalog
+from one_things.validity import expires_at
 from persistence.cases import CaseFigures, project_case
 from persistence.db import session_scope
 from persistence.licences import issue_case_licences
 from workflows.contracts import CaseState, ItemState, Light
 
+log = logging.getLogger("onething.projection")
+
 
 class ProjectionActivities:
     def __init__(
-        self, engine: Engine, calendar_adjustments: CalendarSource = fixed(NONE), clock: Clock = SYSTEM_CLOCK
+        self,
+        engine: Engine,
+        calendar_adjustments: CalendarSource = fixed(NONE),
+        clock: Clock = SYSTEM_CLOCK,
+        catalog: LiveCatalog | None = None,
     ) -> None:
+        """`catalog` declares how long each item's licence is valid; without it licences never expire."""
         self._engine = engine
         self._clock = clock
         self._calendar = calendar_adjustments
+        self._catalog = catalog
 
     @activity.defn
     def project_case_state(self, state: CaseState) -> bool:
@@ -31,8 +42,26 @@ class ProjectionActivities:
             applied = project_case(session, state=state, now=self._clock.now(), figures=figures)
             # Results reach the wallet in the same transaction as the case, so no extra activity runs
             # and a retried or replayed write finds them there (issuing is idempotent, not seq-gated).
-            issue_case_licences(session, state=state)
+            issue_case_licences(session, state=state, expiries=self._expiries(state))
             return applied
+
+    def _expiries(self, state: CaseState) -> dict[str, datetime]:
+        """When each finished item's licence expires, by the validity of the definition the case runs on."""
+        if self._catalog is None:
+            return {}
+        try:
+            definition = self._catalog.current().get(state.thing, state.version)
+        except KeyError:
+            # A definition neither published nor stored: its licences are issued without an expiry
+            # rather than not at all (the case number is safe in a log; nothing personal is).
+            log.warning("case %s: no definition %s@%s for licence validity", state.case_no, state.thing, state.version)
+            return {}
+        valid_for = {item.code: item.result_valid_for for item in definition.items if item.result_valid_for}
+        return {
+            item.code: expires_at(valid_for[item.code], item.finished_at)
+            for item in state.items
+            if item.code in valid_for and item.finished_at is not None
+        }
 
 
 def case_figures(state: CaseState, adjustments: Adjustments = NONE) -> CaseFigures:

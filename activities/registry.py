@@ -15,7 +15,8 @@ from activities.gateways import DepartmentHttp, GatewayContext, Gateways
 from activities.gateways.keys import KeyRing
 from activities.gateways.materials import MaterialsDesk
 from activities.licence_reminders import LicenceReminderActivities
-from activities.messages import MessageActivities, RecordingTransport, Transport
+from activities.message_gateways import message_transport
+from activities.messages import MessageActivities, Transport
 from activities.projection import ProjectionActivities
 from activities.rectifications import RectificationActivities
 from core.calendar import NONE, CalendarSource, fixed
@@ -51,9 +52,8 @@ def build_activities(
     )
     departments = DepartmentActivities(Gateways(registry, context), engine)
     calendar = CalendarActivities(calendar_adjustments)
-    projection = ProjectionActivities(engine, calendar_adjustments, clock)
-    # The real SMS/e-mail gateway is not ours: until it is wired in, outgoing messages are recorded.
-    transport = transport or RecordingTransport(engine, clock)
+    projection = ProjectionActivities(engine, calendar_adjustments, clock, catalog)
+    transport = transport or message_transport(settings, engine, clock)
     messages = MessageActivities(engine, transport, clock)
     reminders = LicenceReminderActivities(engine, transport, catalog, clock)
     rectifications = RectificationActivities(engine, clock)

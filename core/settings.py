@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from limits import parse
 from pydantic import Field, field_validator, model_validator
@@ -122,6 +122,32 @@ class Settings(BaseSettings):
     callback_keys_key: str = DEV_CALLBACK_KEYS_KEY
     """Fernet key (`Fernet.generate_key()`) sealing the departments' callback keys in the database."""
 
+    licence_reminder_days: list[Annotated[int, Field(ge=1, le=366)]] = Field(
+        default=[90, 30], min_length=1, max_length=5
+    )
+    """Days before a licence's last valid day on which its holder is reminded (JSON list, e.g. [90, 30]);
+    the daily reminder schedule takes them when a worker starts."""
+
+    # Citizen notices (SMS and e-mail, docs/operations.md#citizen-notices). `record` keeps what would have
+    # been sent in the outgoing_messages table; `gateway` sends e-mail over SMTP and SMS to an HTTP gateway.
+    message_transport: Literal["record", "gateway"] = "record"
+    message_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    """The longest one send may take (connect and answer) before it fails and the activity retries it."""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    """Upgrade the connection with STARTTLS before logging in (the relay's certificate is verified)."""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "noreply@onething.invalid"
+    smtp_recipient_domain: str = "notify.onething.invalid"
+    """E-mail goes to <account id>@this domain: the government mail relay resolves the account to the
+    citizen's address, so no address is kept or logged here."""
+    sms_url: str = ""
+    """The SMS gateway's send endpoint (POST JSON); required with message_transport=gateway."""
+    sms_token: str = ""
+    """Bearer token for the SMS gateway."""
+
     session_minutes: int = 120
     """How long a browser session lasts after signing in; then the person signs in again."""
 
@@ -202,6 +228,14 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("write it as COUNT/PERIOD, e.g. 20/minute or 100/hour") from None
         return value
+
+    @model_validator(mode="after")
+    def _a_gateway_needs_an_sms_endpoint(self) -> Settings:
+        if self.message_transport == "gateway" and not self.sms_url.startswith(("https://", "http://")):
+            raise ValueError(
+                "ONETHING_SMS_URL: set the SMS gateway's send URL to use ONETHING_MESSAGE_TRANSPORT=gateway"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Code = Annotated[
     str,
@@ -139,6 +139,20 @@ class Material(Strict):
         return self.source is not MaterialSource.CITIZEN
 
 
+class Validity(Strict):
+    """How long a licence stays valid after the day it is issued; at least one part is more than zero."""
+
+    years: int = Field(default=0, ge=0, le=100, description="Whole years")
+    months: int = Field(default=0, ge=0, le=1200, description="Whole months")
+    days: int = Field(default=0, ge=0, le=36500, description="Whole days")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Validity:
+        if not (self.years or self.months or self.days):
+            raise ValueError("a validity needs years, months or days above 0; leave result_valid_for out for none")
+        return self
+
+
 class Item(Strict):
     """A service item (事项) handled by one department."""
 
@@ -147,6 +161,10 @@ class Item(Strict):
     department: Code = Field(description="The code of the department (under departments) that handles it")
     name: Names = Field(description="The item's name in the item catalogue")
     result_name: Names | None = Field(default=None, description="What the citizen receives, e.g. 出生医学证明")
+    result_valid_for: Validity | None = Field(
+        default=None,
+        description="How long the licence this item issues is valid, e.g. {years: 5}; leave out for no expiry",
+    )
     mode: IntegrationMode = Field(description="How the department is connected (受办分离)")
     statutory_days: int = Field(ge=1, description="法定时限, working days")
     promised_days: int = Field(ge=1, description="承诺时限, working days; not more than statutory_days")

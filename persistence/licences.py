@@ -7,7 +7,7 @@ as items complete, and a later one-thing reads them instead of asking for paper 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
@@ -45,15 +45,20 @@ class Licence(SQLModel, table=True):
     issuer: str = Field(max_length=64)
     """The issuing department's code."""
     issued_at: datetime = Field(sa_type=UTCDateTime)
-    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    """The instant it stops being valid (00:00 Shanghai after its last valid day); None: never expires.
+    Indexed because the daily reminder sweep selects by it across every wallet."""
     verification_code: str = Field(default_factory=new_verification_code, unique=True, max_length=40)
 
 
-def issue_case_licences(session: Session, *, state: CaseState) -> list[Licence]:
+def issue_case_licences(
+    session: Session, *, state: CaseState, expiries: Mapping[str, datetime] | None = None
+) -> list[Licence]:
     """Put each completed item's result in the case owner's wallet; returns the licences new this time.
 
     Called on every projection write: replays and retries find the licences already there and add
-    nothing. Only an item that completed with an output issues a licence.
+    nothing. Only an item that completed with an output issues a licence. `expiries` holds, by item code,
+    when the licence of an item with a declared validity expires; the others never expire.
     """
     issued = [item for item in state.items if _has_result(item)]
     if not issued:
@@ -63,7 +68,8 @@ def issue_case_licences(session: Session, *, state: CaseState) -> list[Licence]:
             select(Licence.item_code).where(Licence.thing == state.thing, Licence.case_no == state.case_no)
         ).all()
     )
-    added = [_licence(state, item) for item in issued if item.code not in held]
+    expiries = expiries or {}
+    added = [_licence(state, item, expiries.get(item.code)) for item in issued if item.code not in held]
     session.add_all(added)
     return added
 
@@ -78,7 +84,7 @@ def _number(item: ItemState) -> str:
     return next((value for value in (item.output or {}).values() if value), "")
 
 
-def _licence(state: CaseState, item: ItemState) -> Licence:
+def _licence(state: CaseState, item: ItemState, expires_at: datetime | None) -> Licence:
     assert item.finished_at is not None  # checked by _has_result
     return Licence(
         holder=state.owner,
@@ -89,6 +95,7 @@ def _licence(state: CaseState, item: ItemState) -> Licence:
         number=_number(item),
         issuer=item.department,
         issued_at=item.finished_at,
+        expires_at=expires_at,
     )
 
 

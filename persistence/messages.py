@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint, func
+from sqlalchemy import BigInteger, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from persistence.tables import UTCDateTime
@@ -24,7 +24,8 @@ class InboxMessage(SQLModel, table=True):
     case_no: str = Field(max_length=40)
     kind: str = Field(max_length=32)
     item_code: str = Field(default="", max_length=64)
-    round: int = 0
+    round: int = Field(default=0, sa_type=BigInteger)
+    """The item's submission round; for licence_expiring YYYYMMDD * 1000 + lead days, beyond 32 bits."""
     title_zh: str
     title_en: str
     body_zh: str
@@ -34,7 +35,8 @@ class InboxMessage(SQLModel, table=True):
 
 
 class OutgoingMessage(SQLModel, table=True):
-    """What the development transport "sent": one row per message and channel, never the phone number."""
+    """What was sent to a gateway (or, with the development transport, would have been): one row per message
+    and channel, never the phone number or address."""
 
     __tablename__ = "outgoing_messages"
 
@@ -118,10 +120,15 @@ def mark_read(session: Session, *, owner: str, message_id: int, now: datetime) -
     return message
 
 
+def was_sent(session: Session, *, key: str) -> bool:
+    return session.get(OutgoingMessage, key) is not None
+
+
 def record_outgoing(
     session: Session, *, key: str, owner: str, case_no: str, channel: str, text: str, now: datetime
 ) -> bool:
-    """The development transport's "send": one row per key. Returns whether it was new."""
+    """What was sent on a channel (the development transport's "send"): one row per key. Returns whether
+    it was new."""
     if session.get(OutgoingMessage, key) is not None:
         return False
     session.add(OutgoingMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from one_things.schema import IntegrationMode, Names, OneThing
 
@@ -369,14 +369,35 @@ class RectificationState(BaseModel):
 # --- licence expiry reminders ----------------------------------------------------------------------
 
 
+DEFAULT_REMINDER_LEADS = (90, 30)
+"""Days before the last valid day on which a holder is reminded. 90: most renewals can be applied for
+from three months before expiry (a resident ID card, a driving licence) and some need an appointment or a
+medical check first; 30: a last call for those who did not act on the first."""
+
+
+def _leads(value: list[int]) -> list[int]:
+    # Largest first, no repeats: the sweep looks for the smallest lead a licence has reached.
+    return sorted(set(value), reverse=True)
+
+
+ReminderLeads = Annotated[
+    list[Annotated[int, Field(ge=1, le=366)]], Field(min_length=1, max_length=5), AfterValidator(_leads)
+]
+
+
 class ReminderRun(BaseModel):
     """LicenceReminderWorkflow's input: fixed when the schedule is created, so it carries no date."""
 
     within_days: int = Field(default=30, ge=1)
+    """Only read by runs started before lead_days existed (patch licence-reminder-leads)."""
+    lead_days: ReminderLeads = Field(default_factory=lambda: list(DEFAULT_REMINDER_LEADS))
 
 
 class ReminderRequest(BaseModel):
-    """Remind holders of licences expiring after `today` and at most `within_days` later (Shanghai dates)."""
+    """Remind holders of licences whose last valid day is `today` or later, at most the largest lead
+    (else `within_days`) later, in Shanghai dates."""
 
     today: date
     within_days: int = Field(default=30, ge=1)
+    lead_days: ReminderLeads | None = None
+    """One notice per lead a licence reaches; None (runs before this field): one notice within `within_days`."""

@@ -1,6 +1,6 @@
 """LicenceReminderWorkflow: one daily sweep of the licence wallet, started by a Temporal Schedule.
 
-The workflow only fixes the day (a Shanghai calendar date, from workflow time so a replay sees the
+The workflow only fixes the day and the leads (a Shanghai calendar date, from workflow time so a replay sees the
 same day) and calls the activity; the activity's notices are idempotent, so a manual trigger on top of
 the daily run, or a run caught up after an outage, reminds no one twice.
 """
@@ -21,8 +21,12 @@ class LicenceReminderWorkflow:
     @workflow.run
     async def run(self, run: ReminderRun) -> int:
         today = workflow.now().astimezone(TZ).date()
+        request = ReminderRequest(today=today, within_days=run.within_days)
+        if workflow.patched("licence-reminder-leads"):
+            # A notice at each lead (90 and 30 days before by default) instead of one inside a window.
+            request = ReminderRequest(today=today, lead_days=run.lead_days)
         return await workflow.execute_activity_method(
             LicenceReminderActivities.remind_expiring_licences,
-            ReminderRequest(today=today, within_days=run.within_days),
+            request,
             **policies.REMINDERS.options(),
         )

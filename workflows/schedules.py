@@ -34,11 +34,11 @@ LICENCE_REMINDERS = "licence-expiry-reminders"
 """Schedule id, and the prefix of the ids of the workflows it starts (Temporal appends the time)."""
 
 
-def licence_reminder_schedule(task_queue: str) -> Schedule:
+def licence_reminder_schedule(task_queue: str, lead_days: list[int] | None = None) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
             LicenceReminderWorkflow.run,
-            ReminderRun(),
+            ReminderRun() if lead_days is None else ReminderRun(lead_days=lead_days),
             id=LICENCE_REMINDERS,
             task_queue=task_queue,
             # A run never lingers into the next day's.
@@ -58,8 +58,8 @@ def licence_reminder_schedule(task_queue: str) -> Schedule:
     )
 
 
-async def ensure_schedules(client: Client, *, task_queue: str) -> None:
-    await ensure_schedule(client, LICENCE_REMINDERS, licence_reminder_schedule(task_queue))
+async def ensure_schedules(client: Client, *, task_queue: str, reminder_lead_days: list[int] | None = None) -> None:
+    await ensure_schedule(client, LICENCE_REMINDERS, licence_reminder_schedule(task_queue, reminder_lead_days))
 
 
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:

@@ -12,9 +12,10 @@ from api.pages.rendering import CitizenPageDep, PageDep
 from api.params import Code, RowId
 from api.qr import qr_svg
 from api.rate_limits import limited
+from persistence.licences import Licence
 from services import inbox, licences
 from services.errors import NotFoundError
-from services.licences import verify_page_path
+from services.licences import LicenceView, verify_page_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,20 +25,30 @@ def wallet_page(clock: ClockDep, page: CitizenPageDep, session: SessionDep, cata
     assert page.principal is not None
     now = clock.now()
     base = str(page.request.base_url).rstrip("/")
-    shown = []
-    for licence, view in licences.wallet(session, catalog, holder=page.principal.subject, now=now):
-        # The SVG is drawn here, from our own segno output: safe to inline, and no image request per licence.
-        svg = qr_svg(base + verify_page_path(licence.verification_code)).decode()
-        shown.append(
+    people = []
+    for person in licences.wallet_by_person(session, catalog, holder=page.principal.subject, now=now):
+        kinds = [
             {
-                **view.model_dump(),
-                "issued": local_day(view.issued_at),
-                "expires": local_day(view.expires_at),
-                "verify": verify_page_path(licence.verification_code),
-                "qr": Markup(svg[svg.index("<svg") :]),  # noqa: S704 - our own SVG, no user input in it
+                "kind": group.kind,
+                "name": group.name,
+                "licences": [shown(base, lic, view) for lic, view in group.licences],
             }
-        )
-    return page.render("wallet.html", licences=shown)
+            for group in person.kinds
+        ]
+        people.append({"holder": person.holder_masked, "kinds": kinds})
+    return page.render("wallet.html", people=people)
+
+
+def shown(base: str, licence: Licence, view: LicenceView) -> dict[str, object]:
+    # The SVG is drawn here, from our own segno output: safe to inline, and no image request per licence.
+    svg = qr_svg(base + verify_page_path(licence.verification_code)).decode()
+    return {
+        **view.model_dump(),
+        "issued": local_day(view.issued_at),
+        "valid_until": view.valid_until.isoformat() if view.valid_until else None,
+        "verify": verify_page_path(licence.verification_code),
+        "qr": Markup(svg[svg.index("<svg") :]),  # noqa: S704 - our own SVG, no user input in it
+    }
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse, dependencies=[Depends(limited("verify"))])

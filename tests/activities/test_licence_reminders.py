@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from temporalio.exceptions import ApplicationError
 
 from activities.licence_reminders import LicenceReminderActivities
-from activities.messages import RecordingTransport
+from activities.messages import Outgoing, RecordingTransport
 from core.calendar import TZ
 from one_things.catalog import CATALOG_DIR
 from one_things.live import LiveCatalog
@@ -130,11 +131,76 @@ def test_a_renewed_licence_is_reminded_again_for_its_new_expiry_date(
 def test_the_window_is_in_shanghai_days_and_ends_on_its_last_day(
     engine: Engine, activities: LicenceReminderActivities
 ) -> None:
+    # A licence expiring at 00:00 was last valid the day before: that day is what counts and is shown.
     last_minute = datetime.combine(TODAY + timedelta(days=30), time(23, 59), tzinfo=TZ)
-    just_after = datetime.combine(TODAY + timedelta(days=31), time(0, 0), tzinfo=TZ)
+    at_midnight_after = datetime.combine(TODAY + timedelta(days=31), time(0, 0), tzinfo=TZ)
+    a_day_too_late = datetime.combine(TODAY + timedelta(days=31), time(0, 1), tzinfo=TZ)
     expired_at_midnight = datetime.combine(TODAY, time(0, 0), tzinfo=TZ)
     with session_scope(engine) as session:
-        for number, expires in (("A", last_minute), ("B", just_after), ("C", expired_at_midnight)):
+        for number, expires in (
+            ("A", last_minute),
+            ("B", at_midnight_after),
+            ("C", expired_at_midnight),
+            ("D", a_day_too_late),
+        ):
             passport(session, number, expires.astimezone(UTC))
-    assert activities.remind_expiring_licences(ReminderRequest(today=TODAY, within_days=30)) == 1
-    assert [message.round for message in inbox(engine)] == [20310701]
+    assert activities.remind_expiring_licences(ReminderRequest(today=TODAY, within_days=30)) == 2
+    assert [message.round for message in inbox(engine)] == [20310701, 20310701]
+    assert all("2031-07-01" in message.body_zh for message in inbox(engine))
+
+
+def test_each_lead_reminds_once_and_a_late_first_sight_gets_only_the_nearest(
+    engine: Engine, activities: LicenceReminderActivities
+) -> None:
+    last_day = TODAY + timedelta(days=100)
+    late_day = last_day - timedelta(days=60)
+    with session_scope(engine) as session:
+        early_id = passport(session, "EARLY", datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=TZ)).id
+
+    def run(days_before: int) -> int:
+        today = last_day - timedelta(days=days_before)
+        return activities.remind_expiring_licences(ReminderRequest(today=today, lead_days=[30, 90]))
+
+    assert run(91) == 0
+    assert run(90) == 1  # the 90-day notice of EARLY
+    assert run(90) == 0  # a second run the same day
+    assert run(89) == 0
+    with session_scope(engine) as session:
+        # First seen 20 days before its last day (imported late, or the sweep was off): one notice, not two.
+        late_id = passport(session, "LATE", datetime.combine(late_day + timedelta(days=1), time.min, tzinfo=TZ)).id
+    assert run(80) == 1  # LATE's 30-day notice only
+    assert run(31) == 0
+    assert run(30) == 1  # the 30-day notice of EARLY
+    assert run(1) == 0
+    rounds = sorted((message.case_no, message.round) for message in inbox(engine))
+    assert rounds == sorted(
+        [
+            (early_id, int(last_day.strftime("%Y%m%d")) * 1000 + 90),
+            (early_id, int(last_day.strftime("%Y%m%d")) * 1000 + 30),
+            (late_id, int(late_day.strftime("%Y%m%d")) * 1000 + 30),
+        ]
+    )
+    assert all(f"有效期至 {last_day.isoformat()}" in m.body_zh for m in inbox(engine) if m.case_no == early_id)
+
+
+class RefusingFor:
+    """A gateway that refuses every message of one licence, as an SMS gateway does an unknown account."""
+
+    def __init__(self, engine: Engine, case_no: str) -> None:
+        self._recorded = RecordingTransport(engine)
+        self._case_no = case_no
+
+    def send(self, outgoing: Outgoing) -> None:
+        if outgoing.case_no == self._case_no:
+            raise ApplicationError("refused (400)", non_retryable=True)
+        self._recorded.send(outgoing)
+
+
+def test_a_refused_notice_does_not_hold_back_the_others(engine: Engine) -> None:
+    ids = seed(engine)
+    refusing = RefusingFor(engine, ids["caseless"])
+    activities = LicenceReminderActivities(engine, refusing, LiveCatalog(CATALOG_DIR))
+    assert activities.remind_expiring_licences(ReminderRequest(today=TODAY, lead_days=[30])) == 1
+    with Session(engine) as session:
+        sent = {row.case_no for row in session.exec(select(OutgoingMessage)).all()}
+    assert sent == {"20210601-ABCDEFGH"}

@@ -46,10 +46,28 @@ def test_licence_expiring_is_one_notice_per_licence_and_expiry_date() -> None:
         item_code="social_security_card",
         thing_name=NEWBORN,
         licence_name=Names(zh="社会保障卡", en="Social security card"),
-        expires_on=date(2037, 3, 1),
+        last_valid_day=date(2037, 3, 1),
     )
     assert message.round == 20370301
     text = render(message)
     assert "2037-03-01" in text.body_zh
     assert "Social security card" in text.body_en
     assert text.for_channel(Channel.SMS).startswith("【一网通办】")
+
+
+def test_each_lead_is_its_own_notice_and_still_names_the_last_valid_day() -> None:
+    rounds = set()
+    for lead in (90, 30):
+        message = licence_expiring(
+            owner="acc-1",
+            case_no="20270301-ABCDEFGH",
+            item_code="social_security_card",
+            thing_name=NEWBORN,
+            licence_name=Names(zh="社会保障卡", en="Social security card"),
+            last_valid_day=date(2037, 3, 1),
+            lead_days=lead,
+        )
+        rounds.add(message.round)
+        assert "有效期至 2037-03-01" in render(message).body_zh
+        assert "valid until 2037-03-01" in render(message).body_en
+    assert rounds == {20370301090, 20370301030}
