@@ -51,6 +51,9 @@ def definition_json_schema() -> dict[str, Any]:
         definition = schema["$defs"].get(enum.__name__)
         if definition is not None and definition.get("enum") == [member.value for member in enum]:
             definition["enumDescriptions"] = enum_descriptions(enum)
+    # The loader fills a material's name from the registry of licences and materials (one_things.namespaces),
+    # so a file leaves it out: the model requires it, the file does not.
+    schema["$defs"]["Material"]["required"].remove("name")
     return {
         "$schema": DIALECT,
         "title": "onething definition (一件事)",

@@ -16,17 +16,18 @@ OTHER_ISSUERS: dict[str, Names] = {
 
 
 def licence_name(catalog: Catalog, *, kind: str, thing: str | None) -> Names:
-    """The item's result_name (a case's result) or the material's name; the kind code if neither."""
-    for definition in catalog.every_version():
-        if thing is not None and definition.code != thing:
-            continue
-        for item in definition.items:
-            if item.code == kind:
-                return item.result_name or item.name
-        for material in definition.materials:
-            if material.code == kind:
-                return material.name
-    return Names(zh=kind, en=kind)
+    """A case's result: the result_name (else name) of the item `kind` of its own one-thing `thing`; any other
+    licence (seeded, imported, or a kind no item of `thing` has): the registry's name; the kind code if neither.
+
+    Never another one-thing's item or material: the first file to use a code used to name it for everyone."""
+    if thing is not None:
+        for definition in catalog.every_version():
+            if definition.code != thing:
+                continue
+            for item in definition.items:
+                if item.code == kind:
+                    return item.result_name or item.name
+    return catalog.registry.name(kind) or Names(zh=kind, en=kind)
 
 
 def issuer_name(catalog: Catalog, issuer: str) -> Names:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from one_things.catalog import Catalog, catalog_files, load_catalog
 from one_things.problems import CatalogError, DefinitionError
+from one_things.registry_file import registry_path
 from one_things.versions import EarlierVersions
 
 log = logging.getLogger("onething.catalog")
@@ -34,10 +35,11 @@ CHECK_EVERY_SECONDS = 1.0
 
 
 def _fingerprint(folder: Path) -> str:
-    """Changes with any change to the content, name, number or readability of the definition files in `folder`."""
+    """Changes with any change to the content, name, number or readability of the definition files in `folder`
+    and of the registry of licences and materials they are checked against."""
     digest = hashlib.sha256()
     try:
-        files = catalog_files([folder])
+        files = [*catalog_files([folder]), registry_path(folder)]
     except OSError:
         return "unreadable folder"  # loading it says why
     for path in files:

@@ -16,7 +16,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from one_things.hints import closest, fix_for, message_for, model_at
+from one_things.namespaces import resolve_registry_names
 from one_things.problems import CatalogError, DefinitionError
+from one_things.registry import Registry
 from one_things.schema import OneThing
 from one_things.validation import Loc, check_definition, describe
 from one_things.yaml_errors import explain
@@ -83,42 +85,70 @@ def written_at(root: yaml.Node, loc: Loc) -> str | None:
     return node.value if found and isinstance(node, yaml.ScalarNode) else None
 
 
-def parse_file(path: Path) -> tuple[OneThing | None, list[DefinitionError]]:
-    """The definition in `path` and every error in it; the definition is None if there is any error."""
+def parse_file(path: Path, *, registry: Registry | None = None) -> tuple[OneThing | None, list[DefinitionError]]:
+    """The definition in `path` and every error in it; the definition is None if there is any error.
+
+    Checked against `registry`, else the registry of licences and materials of the file's folder (its own
+    `_registry.yaml`, else the package's)."""
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fix = "check the path and save the file as UTF-8"
         return None, [DefinitionError(shown, None, "", f"cannot read the file ({type(exc).__name__})", fix)]
-    return parse_text(text, shown)
+    if registry is None:
+        # Imported here: reading the registry file uses this module's YAML reading.
+        from one_things.registry_file import read_registry, registry_path
+
+        registry, errors = read_registry(registry_path(path.parent))
+        if registry is None:
+            return None, errors
+    return parse_text(text, shown, registry=registry)
 
 
-def load_definition(path: Path) -> OneThing:
+def load_definition(path: Path, *, registry: Registry | None = None) -> OneThing:
     """The definition in `path`; raises CatalogError with all its errors."""
-    thing, errors = parse_file(path)
+    thing, errors = parse_file(path, registry=registry)
     if thing is None:
         raise CatalogError(errors)
     return thing
 
 
-def parse_text(text: str, path: str = "<definition>") -> tuple[OneThing | None, list[DefinitionError]]:
-    """Like `parse_file` for text already in memory; `path` is only used in messages."""
+def read_document(
+    text: str, path: str, *, empty_fix: str = "start from a copy of one_things/catalog/newborn.yaml"
+) -> tuple[yaml.Node, Any, list[DefinitionError]] | list[DefinitionError]:
+    """The YAML document's node tree (for lines), its data and its duplicate keys; or why it cannot be read."""
     try:
         try:
-            root, data = _compose(_FastLoader, text)
+            root, data = compose(_FastLoader, text)
         except yaml.YAMLError:
-            root, data = _compose(_Loader, text)  # raises again, with the marks `explain` reads
+            root, data = compose(_Loader, text)  # raises again, with the marks `explain` reads
     except yaml.MarkedYAMLError as exc:
         problem = explain(exc, text)
-        return None, [DefinitionError(path, problem.line, "", problem.message, problem.fix)]
+        return [DefinitionError(path, problem.line, "", problem.message, problem.fix)]
     except yaml.YAMLError as exc:
-        return None, [DefinitionError(path, None, "", f"not valid YAML: {exc}", "check the file's syntax")]
+        return [DefinitionError(path, None, "", f"not valid YAML: {exc}", "check the file's syntax")]
     if root is None:
-        fix = "start from a copy of one_things/catalog/newborn.yaml"
-        return None, [DefinitionError(path, 1, "", "the file is empty", fix)]
-    errors = _duplicate_keys(path, root, data)
+        return [DefinitionError(path, 1, "", "the file is empty", empty_fix)]
+    return root, data, _duplicate_keys(path, root, data)
+
+
+def parse_text(
+    text: str, path: str = "<definition>", *, registry: Registry | None = None
+) -> tuple[OneThing | None, list[DefinitionError]]:
+    """Like `parse_file` for text already in memory; `path` is only used in messages.
+
+    With `registry`, materials and licence pre-fills must name its codes, and a material's name, which the
+    file may leave out, is the registry's (`one_things.namespaces`); without it, the file names them itself.
+    """
+    read = read_document(text, path)
+    if isinstance(read, list):
+        return None, read
+    root, data, errors = read
     locate = partial(node_line, root)
+    if registry is not None:
+        data, found = resolve_registry_names(data, registry, path=path, locate=locate)
+        errors += found
     try:
         thing = OneThing.model_validate(data)
     except ValidationError as exc:
@@ -127,7 +157,7 @@ def parse_text(text: str, path: str = "<definition>") -> tuple[OneThing | None, 
     return (None if errors else thing), _by_line(errors)
 
 
-def _compose(loader_class: type[yaml.SafeLoader], text: str) -> tuple[yaml.Node | None, Any]:
+def compose(loader_class: type[yaml.SafeLoader], text: str) -> tuple[yaml.Node | None, Any]:
     """The document's node tree (for line numbers) and its data."""
     loader = loader_class(text)
     try:

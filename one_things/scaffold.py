@@ -135,11 +135,11 @@ form:
 #   source  citizen 申请人提供 (the applicant provides it), shared_data 共享数据, licence_library 电子证照
 #           (shared_data 与 licence_library 由政府自行获取,免于提交 the government fetches these itself).
 #   items   需要这份材料的事项。The items that need it.
+#   code    材料和证照的代码与名称统一登记在目录文件夹的 _registry.yaml,这里只写代码(名称自动取登记的)。
+#           新材料先在 _registry.yaml 登记。Codes and names live in _registry.yaml beside the definitions:
+#           write the code only (the registered name is shown); register a new material there first.
 materials:
-  - code: material_one
-    name: {{zh: 待填写 材料名称, en: TODO material name}}
-    source: shared_data
-    items: [item_one]
+{material}
 
 # 情形引导(可不写):问题的回答决定办哪些事项。Guidance questions (optional): answers decide the items.
 #   例 e.g.
@@ -213,6 +213,12 @@ _LEGAL_PERSON_FORM = """\
     type: phone
     personal: true"""
 
+_MATERIAL = {
+    ApplicantKind.PERSON: "  - code: id_card\n    source: shared_data\n    items: [item_one]",
+    ApplicantKind.LEGAL_PERSON: "  - code: business_licence\n    source: licence_library\n    items: [item_one]",
+}
+"""A registered material the placeholder item needs, so the new file is valid as written."""
+
 _INPUTS = {
     ApplicantKind.PERSON: ("applicant_name: form.applicant_name", "contact_phone: form.contact_phone"),
     ApplicantKind.LEGAL_PERSON: ("credit_code: form.credit_code", "contact_phone: form.contact_phone"),
@@ -241,5 +247,6 @@ def scaffold(
         applicant=applicant.value,
         inputs=inputs,
         form=form,
+        material=_MATERIAL[applicant],
         mode=mode.value,
     )

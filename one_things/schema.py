@@ -128,8 +128,13 @@ class Department(Strict):
 class Material(Strict):
     """A material (材料) an item needs, and where it comes from."""
 
-    code: Code = Field(description="The material's key (for a licence_library material: the e-licence kind)")
-    name: Names = Field(description="The material's name as the applicant knows it")
+    code: Code = Field(
+        description="A code of the registry of licences and materials (_registry.yaml beside the definitions); "
+        "for a licence_library material, a licence type"
+    )
+    name: Names = Field(
+        description="Leave it out: the registry's name is filled in. Written, it must be the registry's name"
+    )
     source: MaterialSource = Field(description="Who provides it: the applicant, shared data or the licence library")
     items: list[Code] = Field(default_factory=list, description="Items that need this material")
 

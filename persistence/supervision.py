@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, null, or_
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
@@ -36,6 +36,8 @@ class LightCount:
     green: int
     yellow: int
     red: int
+    thing: str | None = None
+    """By item: the item's one-thing. An item is (thing, item): two one-things' items with one code are two rows."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Performance:
     statutory_rate: float | None
     median_days: int | None
     p90_days: int | None
+    thing: str | None = None
+    """By item: the item's one-thing, as in LightCount."""
 
 
 @dataclass(frozen=True)
@@ -110,28 +114,32 @@ def _item_key(by: Dimension) -> Any:
 
 
 def _joined(query: Any, by: Dimension) -> Any:
-    """Grouping items by thing or district reads their case."""
-    if by in ("thing", "district"):
+    """Grouping items by item, thing or district reads their case (an item is identified with its thing)."""
+    if by != "department":
         query = query.join(CaseRecord, col(CaseRecord.case_no) == col(ItemRecord.case_no))
     return query
 
 
 def _counts(rows: Sequence[Any]) -> list[LightCount]:
-    table: dict[str, dict[str, int]] = {}
-    for key, light, count in rows:
-        table.setdefault(key or "", {})[light] = count
+    """Rows of (thing or None, key, light, count) as one LightCount per (thing, key)."""
+    table: dict[tuple[str, str], dict[str, int]] = {}
+    for thing, key, light, count in rows:
+        table.setdefault((thing or "", key or ""), {})[light] = count
     return [
-        LightCount(key, sum(c.values()), c.get("green", 0), c.get("yellow", 0), c.get("red", 0))
-        for key, c in sorted(table.items())
+        LightCount(key, sum(c.values()), c.get("green", 0), c.get("yellow", 0), c.get("red", 0), thing or None)
+        for (thing, key), c in sorted(table.items())
     ]
 
 
 def item_lights(session: Session, *, by: Dimension, now: datetime) -> list[LightCount]:
-    """Items being handled (started, not finished), counted by light, per department, item, thing or district."""
+    """Items being handled (started, not finished), counted by light, per department, (thing, item), thing or
+    district."""
     light = item_light(now)
     key = _item_key(by)
-    query = select(key, light, func.count()).where(col(ItemRecord.status).in_(OPEN))
-    query = _joined(query, by).group_by(key, light)
+    groups = (col(CaseRecord.thing), key) if by == "item" else (key,)
+    thing = col(CaseRecord.thing) if by == "item" else null()
+    query = select(thing, key, light, func.count()).where(col(ItemRecord.status).in_(OPEN))
+    query = _joined(query, by).group_by(*groups, light)
     return _counts(session.exec(query).all())
 
 
@@ -139,8 +147,8 @@ def case_lights(session: Session, *, by: Literal["thing", "district"], now: date
     """Bundles still open, by light: the bundle's own light includes the forecast of its remaining items."""
     light = case_light(now)
     key = col(CaseRecord.thing) if by == "thing" else col(CaseRecord.district)
-    query = select(key, light, func.count()).where(col(CaseRecord.status).in_(OPEN)).group_by(key, light)
-    return _counts(session.exec(query).all())
+    query = select(null(), key, light, func.count()).where(col(CaseRecord.status).in_(OPEN))
+    return _counts(session.exec(query.group_by(key, light)).all())
 
 
 def performance(session: Session, *, by: Dimension, first: date, last: date) -> list[Performance]:
@@ -153,8 +161,12 @@ def performance(session: Session, *, by: Dimension, first: date, last: date) -> 
         "district": col(ItemOutcomeDay.district),
     }[by]
     days = col(ItemOutcomeDay.clock_days)
+    # An item is identified with its one-thing: items of two one-things sharing a code are two rows.
+    thing = col(ItemOutcomeDay.thing) if by == "item" else null()
+    keys = (col(ItemOutcomeDay.thing), key) if by == "item" else (key,)
     query = (
         select_rows(
+            thing,
             key,
             days,
             func.sum(ItemOutcomeDay.finished),
@@ -162,15 +174,15 @@ def performance(session: Session, *, by: Dimension, first: date, last: date) -> 
             func.sum(ItemOutcomeDay.on_time_statutory),
         )
         .where(col(ItemOutcomeDay.day) >= first, col(ItemOutcomeDay.day) <= last)
-        .group_by(key, days)
+        .group_by(*keys, days)
     )
-    groups: dict[str, list[tuple[int | None, int, int, int]]] = {}
-    for group, clock, count, timely, lawful in session.execute(query).all():
-        groups.setdefault(group or "", []).append((None if clock < 0 else clock, count, timely, lawful))
-    return [_performance(group, rows) for group, rows in sorted(groups.items())]
+    groups: dict[tuple[str, str], list[tuple[int | None, int, int, int]]] = {}
+    for of, group, clock, count, timely, lawful in session.execute(query).all():
+        groups.setdefault((of or "", group or ""), []).append((None if clock < 0 else clock, count, timely, lawful))
+    return [_performance(group, rows, of or None) for (of, group), rows in sorted(groups.items())]
 
 
-def _performance(key: str, rows: list[tuple[int | None, int, int, int]]) -> Performance:
+def _performance(key: str, rows: list[tuple[int | None, int, int, int]], thing: str | None) -> Performance:
     histogram = sorted((days, count) for days, count, _, _ in rows if days is not None)
     finished = sum(count for _, count, _, _ in rows)
     on_time = sum(timely for _, _, timely, _ in rows)
@@ -184,6 +196,7 @@ def _performance(key: str, rows: list[tuple[int | None, int, int, int]]) -> Perf
         statutory_rate=lawful / finished if finished else None,
         median_days=percentile(histogram, 0.5),
         p90_days=percentile(histogram, 0.9),
+        thing=thing,
     )
 
 

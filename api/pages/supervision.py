@@ -32,21 +32,30 @@ SupervisorPage = Annotated[Page, Depends(official_page(Role.SUPERVISOR))]
 
 class Labels:
     """Names of departments, items and one-things in the page's language, from the whole catalogue: current
-    names first, then those only earlier versions still used by running cases have (a removed item)."""
+    names first, then those only earlier versions still used by running cases have (a removed item).
+
+    An item is named by its own one-thing (`thing`), in the case's `version` when given: two one-things may
+    have items with one code (newborn's and employee hiring's social_security_card) and different names."""
 
     def __init__(self, page: Page, catalog: Catalog) -> None:
-        self._names: dict[tuple[str, str], str] = {}
+        self._names: dict[tuple[str, ...], str] = {}
+        self._items: dict[tuple[str, int | None, str], str] = {}
         for thing in catalog.every_version():
             self._names.setdefault(("thing", thing.code), page.name(thing.name))
             for department in thing.departments:
                 self._names.setdefault(("department", department.code), page.name(department.name))
             for item in thing.items:
-                self._names.setdefault(("item", item.code), page.name(item.name))
+                self._items[(thing.code, thing.version, item.code)] = page.name(item.name)
+                self._items.setdefault((thing.code, None, item.code), page.name(item.name))
         self._none = page.t("sv_district_none")
 
-    def __call__(self, kind: str, code: str) -> str:
+    def __call__(self, kind: str, code: str, thing: str | None = None, version: int | None = None) -> str:
         if kind == "district":
             return code or self._none
+        if kind == "item":
+            if thing is None:
+                return code  # no one-thing, no name: another one-thing's would be a guess
+            return self._items.get((thing, version, code)) or self._items.get((thing, None, code), code)
         return self._names.get((kind, code), code)
 
 

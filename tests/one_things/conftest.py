@@ -66,7 +66,6 @@ form:
     choices: [male, female]
 materials:
   - code: photo
-    name: {zh: 照片, en: Photo}
     source: citizen
     items: [card]
 questions:

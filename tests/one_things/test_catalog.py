@@ -76,6 +76,8 @@ def test_dependency_order(newborn: OneThing) -> None:
 
 def test_dependency_order_refuses_a_cycle() -> None:
     looped = MINI.replace("    inputs:\n      child", "    depends_on: [card]\n    inputs:\n      child")
-    thing = OneThing.model_validate(yaml.safe_load(looped))
+    data = yaml.safe_load(looped)
+    data["materials"][0]["name"] = {"zh": "照片", "en": "Photo"}  # the loader would take it from the registry
+    thing = OneThing.model_validate(data)
     with pytest.raises(ValueError, match="cycle"):
         dependency_order(thing)

@@ -67,7 +67,7 @@ def test_diff_of_two_files_lists_changes_and_effects_and_exits_1(broken: Breaker
     assert added in lines
     changed = lines.index("  ~ changed hukou 户口 / Hukou")
     assert lines[changed + 1] == "      promised_days: 5 → 4"
-    photo = lines.index("  ~ changed photo 照片 / Photo")
+    photo = lines.index("  ~ changed photo 近期二寸免冠照片(电子版) / Recent passport photo (digital)")
     assert lines[photo + 1 : photo + 4] == [
         "      source: citizen → shared_data",
         "      items: +cert -card",

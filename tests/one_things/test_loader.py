@@ -7,6 +7,7 @@ import pytest
 from one_things.catalog import CATALOG_DIR
 from one_things.loader import load_definition, parse_file, parse_text
 from one_things.problems import CatalogError, DefinitionError
+from one_things.registry_file import package_registry
 from tests.one_things.conftest import MINI, Breaker, line_of
 
 
@@ -43,7 +44,7 @@ def test_newborn_items_have_the_agreed_modes_and_links() -> None:
 
 
 def test_mini_definition_is_valid() -> None:
-    thing, errors = parse_text(MINI, "mini.yaml")
+    thing, errors = parse_text(MINI, "mini.yaml", registry=package_registry())
     assert errors == []
     assert thing is not None
 
