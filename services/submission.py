@@ -113,7 +113,8 @@ def checked_application(thing: OneThing, body: ApplicationIn, *, now: datetime) 
         plan = make_plan(thing, {} if body.individual_item else body.answers)
     except PlanError as error:
         errors.extend(problem.model_dump() for problem in error.problems)
-    form, problems = validate_form(thing, body.form, today=local_today(now))
+    answers = plan.answers if plan is not None else None
+    form, problems = validate_form(thing, body.form, today=local_today(now), answers=answers)
     errors.extend(problem.model_dump() for problem in problems)
     if errors or plan is None:
         raise invalid_application(errors)
