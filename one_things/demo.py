@@ -96,10 +96,10 @@ def demo_materials(thing: OneThing) -> dict[str, str]:
     return {material.code: photo for material in thing.materials if material.source is MaterialSource.CITIZEN}
 
 
-def demo_request(thing: OneThing, today: date) -> dict[str, object]:
+def demo_request(thing: OneThing, today: date, answers: Mapping[str, Answer] | None = None) -> dict[str, object]:
     """An API body for any applicant the definition admits: what the government holds is left out (the
     platform fills it in from the registers, 两个免于提交), and the applicant's materials are included."""
-    body = demo_application(thing, today)
+    body = demo_application(thing, today, answers)
     form = body["form"]
     assert isinstance(form, dict)
     typed = {code: value for code, value in form.items() if not _held(thing, code)}

@@ -225,8 +225,9 @@ def answers_from_query(thing: OneThing, pairs: Iterable[tuple[str, str]]) -> dic
         if question is None:
             continue
         if question.multiple:
+            # The page sends an empty value before the boxes: answered, even with no box ticked.
             previous = answers.get(key, [])
-            answers[key] = [*(previous if isinstance(previous, list) else [previous]), value]
+            answers[key] = [*(previous if isinstance(previous, list) else [previous]), *([value] if value else [])]
         else:
             answers[key] = value
     return answers

@@ -382,7 +382,7 @@ def _record(
         case_no=case_no,
         thing=thing,
         included=plan.included,
-        answers=body.answers,
+        answers=plan.answers,  # defaults filled in: an item may read any answer (answers.<question>)
         form=form,
         owner=owner,
         accepted_at=existing.created_at if existing else now,
