@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from one_things.catalog import catalog_files, catalog_folder, check_files
@@ -16,18 +15,32 @@ from one_things.loader import display_path
 from one_things.scaffold import code_problem, scaffold
 from one_things.schema import ApplicantKind, IntegrationMode
 
-_MODE_QUESTION = (
-    "Who handles the first item? standard_module = the department's clerks, in the platform's own queue;\n"
-    "sync_rest / async_callback / batch = the department's own system (connected in the department registry)"
+_CLERK_QUESTION = (
+    "Is the first item handled by a clerk of the department, in the platform's own queue "
+    "(事项由部门工作人员在平台标准办理模块中办理)? Answer n if the department's own system handles it"
 )
+_SYSTEM_QUESTION = (
+    "How is the department's system connected? sync_rest = it answers at once; async_callback = it answers "
+    "later with a signed callback; batch = data pipeline (files)"
+)
+_SYSTEM_MODES = [mode.value for mode in IntegrationMode if mode is not IntegrationMode.STANDARD_MODULE]
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
 
 
 def _ask_mode() -> IntegrationMode:
     """Asked, not assumed: a clerk-handled item waits for a person, a system's item does not."""
-    if not sys.stdin.isatty():
+    if not _interactive():
         return IntegrationMode.STANDARD_MODULE  # scripted: the file's comments explain how to change it
-    choice = typer.prompt(_MODE_QUESTION, type=click.Choice([mode.value for mode in IntegrationMode]))
-    return IntegrationMode(choice)
+    if typer.confirm(_CLERK_QUESTION, default=True):
+        return IntegrationMode.STANDARD_MODULE
+    # Checked here rather than with click.Choice: typer's prompt (its own vendored click) cannot take a type
+    # from the click package, which is what made this question fail before anyone could answer it.
+    while (answer := str(typer.prompt(_SYSTEM_QUESTION)).strip()) not in _SYSTEM_MODES:
+        typer.echo(f"answer one of: {', '.join(_SYSTEM_MODES)}")
+    return IntegrationMode(answer)
 
 
 def _codes_in_catalogue() -> dict[str, Path]:

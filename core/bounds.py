@@ -59,8 +59,8 @@ Code = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(single_
 """A code of the catalogue (one-thing, item, question, field, material) or of the department registry."""
 ShortLine = Annotated[str, Field(max_length=200), AfterValidator(single_line)]
 """A short value: a guidance answer's option, a licence number a clerk types."""
-Answers = Annotated[dict[Code, ShortLine], Field(max_length=100)]
-"""Guidance answers: question code -> option."""
+Answers = Annotated[dict[Code, ShortLine | Annotated[list[ShortLine], Field(max_length=50)]], Field(max_length=100)]
+"""Guidance answers: question code -> option, or a list of options for a multi-select question."""
 
 
 def _within_days(value: datetime) -> datetime:

@@ -7,11 +7,12 @@ validation; they are built deterministically (same input, same number) so test o
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from stdnum.cn import ric, uscc
 
+from one_things.answers import Answer, field_asked
 from one_things.schema import FieldType, FormField, MaterialSource, OneThing
 
 # 徐汇区: a region code valid for every birth year (some codes, like 浦东新区, only exist since 1992).
@@ -69,14 +70,18 @@ def _value(field: FormField, index: int, today: date) -> object:
     return text[: field.max_length] if field.max_length else text
 
 
-def demo_application(thing: OneThing, today: date) -> dict[str, object]:
+def demo_application(thing: OneThing, today: date, answers: Mapping[str, Answer] | None = None) -> dict[str, object]:
     """An application body `{"thing", "answers", "form"}` that passes make_plan and validate_form.
 
-    Answers take each question's default, else its first option (in the newborn bundle: all items).
+    Answers are `answers`, else each question's default, else its first option (in the newborn bundle: all
+    items); the form holds the fields those answers ask for.
     """
-    answers = {q.code: q.default if q.default is not None else q.options[0].value for q in thing.questions}
-    form = {field.code: _value(field, index, today) for index, field in enumerate(thing.form)}
-    return {"thing": thing.code, "answers": answers, "form": form}
+    if answers is None:
+        answers = {q.code: q.default if q.default is not None else q.options[0].value for q in thing.questions}
+    form = {
+        field.code: _value(field, index, today) for index, field in enumerate(thing.form) if field_asked(field, answers)
+    }
+    return {"thing": thing.code, "answers": dict(answers), "form": form}
 
 
 # A 1×1 PNG: the smallest file that is what it says (materials are checked by their content, not their name).
@@ -91,10 +96,10 @@ def demo_materials(thing: OneThing) -> dict[str, str]:
     return {material.code: photo for material in thing.materials if material.source is MaterialSource.CITIZEN}
 
 
-def demo_request(thing: OneThing, today: date) -> dict[str, object]:
+def demo_request(thing: OneThing, today: date, answers: Mapping[str, Answer] | None = None) -> dict[str, object]:
     """An API body for any applicant the definition admits: what the government holds is left out (the
     platform fills it in from the registers, 两个免于提交), and the applicant's materials are included."""
-    body = demo_application(thing, today)
+    body = demo_application(thing, today, answers)
     form = body["form"]
     assert isinstance(form, dict)
     typed = {code: value for code, value in form.items() if not _held(thing, code)}

@@ -110,7 +110,7 @@ def critical_path(thing: OneThing) -> list[str]:
     before: dict[str, str | None] = {}
     for code in dependency_order(thing):
         item = thing.item(code)
-        previous = max(item.depends_on, key=lambda dep: finish[dep], default=None)
+        previous = max(item.waits_for, key=lambda dep: finish[dep], default=None)
         before[code] = previous
         finish[code] = (finish[previous] if previous else 0) + item.promised_days
     last: str | None = max(finish, key=lambda code: finish[code], default=None)

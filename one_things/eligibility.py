@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from one_things.schema import FieldType, FormField, Item, Names, OneThing
+from one_things.answers import Answer, chosen
+from one_things.schema import FieldType, FormField, Item, Names, OneThing, Question
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,13 @@ class Ineligible:
 
 
 def check_eligibility(
-    thing: OneThing, *, answers: Mapping[str, str], form: Mapping[str, object], today: date
+    thing: OneThing, *, answers: Mapping[str, Answer], form: Mapping[str, object], today: date
 ) -> list[Ineligible]:
     """Every eligibility rule the applicant fails. A rule whose input is missing is not failed: the form's
     own checks ask for what is missing."""
     failed = []
     for rule in thing.eligibility:
-        if rule.question is not None and answers.get(rule.question) in rule.not_in:
+        if rule.question is not None and set(chosen(answers.get(rule.question))) & set(rule.not_in):
             failed.append(Ineligible(rule.code, rule.reason))
         if rule.field is not None and rule.within_days is not None:
             day = _as_date(form.get(rule.field))
@@ -60,8 +61,18 @@ def individual_definition(thing: OneThing, item_code: str) -> OneThing:
     for name, source in item.inputs.items():
         kind, _, rest = source.partition(".")
         if kind == "form":
-            form[rest] = fields[rest]
+            # A field the bundle asks only for some answers is asked whenever this item, which reads it, is.
+            field = fields[rest]
+            if field.required_when:
+                field = field.model_copy(update={"required": True, "required_when": []})
+            form[rest] = field
             inputs[name] = source
+            continue
+        if kind == "answers":
+            # Applied for on its own the item has no guidance questions: the answer it reads is asked on the form.
+            question = next(q for q in thing.questions if q.code == rest)
+            form.setdefault(rest, _question_field(question))
+            inputs[name] = f"form.{rest}"
             continue
         producer, _, output = rest.partition(".")
         label = thing.item(producer).result_name or thing.item(producer).name
@@ -75,7 +86,8 @@ def individual_definition(thing: OneThing, item_code: str) -> OneThing:
             ),
         )
         inputs[name] = f"form.{output}"
-    single = Item.model_validate({**item.model_dump(), "depends_on": [], "inputs": inputs})
+    alone = {"depends_on": [], "depends_on_if_included": [], "inputs": inputs}
+    single = Item.model_validate({**item.model_dump(), **alone})
     return thing.model_copy(
         update={
             "items": [single],
@@ -85,4 +97,13 @@ def individual_definition(thing: OneThing, item_code: str) -> OneThing:
             "questions": [],
             "eligibility": [],
         }
+    )
+
+
+def _question_field(question: Question) -> FormField:
+    """A guidance question as a form field: a choice of its options (a multi-select one's as text)."""
+    if question.multiple:
+        return FormField(code=question.code, name=question.text, type=FieldType.TEXT, max_length=200)
+    return FormField(
+        code=question.code, name=question.text, type=FieldType.CHOICE, choices=[o.value for o in question.options]
     )

@@ -13,6 +13,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from core.bounds import INT64_MAX, LAST_DAY, single_line
+from one_things.answers import Answer, field_asked, field_required
 from one_things.problems import FieldProblem
 from one_things.schema import FieldType, FormField, OneThing
 
@@ -31,11 +32,13 @@ class _RuleError(Exception):
 
 
 def validate_form(
-    thing: OneThing, form: Mapping[str, object], *, today: date
+    thing: OneThing, form: Mapping[str, object], *, today: date, answers: Mapping[str, Answer] | None = None
 ) -> tuple[dict[str, object], list[FieldProblem]]:
     """Normalised values (ISO dates, upper-case ID numbers) and every problem, by `form.<code>`.
 
-    `today` is passed in so a workflow or a test decides what "today" is.
+    `today` is passed in so a workflow or a test decides what "today" is. With the guidance `answers`, a
+    field with `required_when` is required when an answer says so and refused when none does (it was not
+    asked); without them (a correction), such a field is optional.
     """
     fields = {field.code: field for field in thing.form}
     problems = [
@@ -46,8 +49,14 @@ def validate_form(
     values: dict[str, object] = {}
     for field in thing.form:
         raw = form.get(field.code)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            if field.required:
+        empty = raw is None or (isinstance(raw, str) and not raw.strip())
+        if not field_asked(field, answers):
+            if not empty:
+                message = f"{_label(field)}: not asked with these answers; leave it out"
+                problems.append(FieldProblem(field=f"form.{field.code}", message=message))
+            continue
+        if empty:
+            if field_required(field, answers):
                 problems.append(FieldProblem(field=f"form.{field.code}", message=f"required: enter {_label(field)}"))
             continue
         try:

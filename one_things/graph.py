@@ -20,7 +20,7 @@ def dependency_order(thing: OneThing, included: Iterable[str] | None = None) -> 
     pending = [item for item in thing.items if item.code in chosen]
     done: list[str] = []
     while pending:
-        ready = [item for item in pending if all(d in done or d not in chosen for d in item.depends_on)]
+        ready = [item for item in pending if all(d in done or d not in chosen for d in item.waits_for)]
         if not ready:
             raise ValueError(f"dependency cycle among: {', '.join(item.code for item in pending)}")
         done.extend(item.code for item in ready)
@@ -35,7 +35,7 @@ def finish_days(thing: OneThing, included: Iterable[str]) -> dict[str, int]:
     finish: dict[str, int] = {}
     for code in dependency_order(thing, chosen):
         item = thing.item(code)
-        start = max((finish[d] for d in item.depends_on if d in chosen), default=0)
+        start = max((finish[d] for d in item.waits_for if d in chosen), default=0)
         finish[code] = start + item.promised_days
     return finish
 
@@ -63,7 +63,7 @@ def critical_path(thing: OneThing, included: Iterable[str]) -> list[str]:
         item = thing.item(chain[-1])
         # The dependency this item waited for is the one that finished when it started.
         start = finish[item.code] - item.promised_days
-        waited = [d for d in item.depends_on if d in finish and finish[d] == start]
+        waited = [d for d in item.waits_for if d in finish and finish[d] == start]
         if not waited:
             break
         chain.append(min(waited, key=position.__getitem__))

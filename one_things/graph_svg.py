@@ -98,7 +98,7 @@ def depths(thing: OneThing, included: Iterable[str]) -> dict[str, int]:
     chosen = set(included)
     depth: dict[str, int] = {}
     for code in dependency_order(thing, chosen):
-        deps = [d for d in thing.item(code).depends_on if d in chosen]
+        deps = [d for d in thing.item(code).waits_for if d in chosen]
         depth[code] = 1 + max(depth[d] for d in deps) if deps else 0
     return depth
 
@@ -141,7 +141,7 @@ def dependency_svg(
     days_line = words["days"].format(critical=critical_days, sequential=one_by_one)
     width = max(graph_w, text_width(title, _TITLE_SIZE), text_width(days_line, _SMALL_SIZE)) + 2 * _MARGIN
     # An arrow that skips a column would cross the boxes in between: it runs in a lane of its own above them.
-    long_edges = [(d, i.code) for i in items for d in i.depends_on if d in depth and depth[i.code] - depth[d] > 1]
+    long_edges = [(d, i.code) for i in items for d in i.waits_for if d in depth and depth[i.code] - depth[d] > 1]
     lanes = {edge: _HEADER_H + _LANE_H * (n + 0.5) for n, edge in enumerate(long_edges)}
     graph_top = _HEADER_H + _LANE_H * len(long_edges)
     height = graph_top + graph_h + _LEGEND_H + _MARGIN
@@ -169,7 +169,7 @@ def dependency_svg(
         _text(_MARGIN, 48, days_line, _SMALL_SIZE, _MUTED),
     ]
     for item in items:
-        for dep in item.depends_on:
+        for dep in item.waits_for:
             if dep in boxes:
                 edge = (dep, item.code)
                 parts.append(_edge(boxes[dep], boxes[item.code], edge in critical_edges, svg_id, lanes.get(edge)))
@@ -193,7 +193,7 @@ def _description(thing: OneThing, items: list[Item], path: list[str], lang: Lang
 
     sentences = []
     for item in items:
-        deps = [name(d) for d in item.depends_on if d in shown]
+        deps = [name(d) for d in item.waits_for if d in shown]
         after = words["desc_after"].format(deps=words["join"].join(deps)) if deps else words["desc_first"]
         department = _say(thing.department(item.department).name, lang)
         sentences.append(

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from one_things.answers import Answer, chosen
 from one_things.graph import critical_path_days, sequential_days
 from one_things.problems import FieldProblem
-from one_things.schema import Material, OneThing, Question
+from one_things.schema import Material, Names, OneThing, Question
 
 
 class Plan(BaseModel):
@@ -19,8 +20,9 @@ class Plan(BaseModel):
 
     thing: str
     version: int
-    answers: dict[str, str]
-    """Every question's answer, defaults filled in: what the case records as the applicant's situation."""
+    answers: dict[str, Answer]
+    """Every question's answer, defaults filled in: what the case records as the applicant's situation
+    (a list of option values for a multi-select question)."""
     included: list[str]
     """Item codes in definition order."""
     excluded: list[str]
@@ -31,6 +33,8 @@ class Plan(BaseModel):
     """Working days along the critical path: independent items run in parallel."""
     sequential_days: int
     """Working days if the same items ran one after another, for the before/after comparison."""
+    notices: list[Names] = Field(default_factory=list)
+    """What the chosen answers tell the applicant (options' `notice`), in question order."""
 
 
 class PlanError(ValueError):
@@ -45,11 +49,12 @@ def _allowed(question: Question) -> str:
     return ", ".join(option.value for option in question.options)
 
 
-def resolve_answers(thing: OneThing, answers: Mapping[str, str]) -> dict[str, str]:
+def resolve_answers(thing: OneThing, answers: Mapping[str, Answer]) -> dict[str, Answer]:
     """Every question's chosen option value (the answer, else the default); PlanError lists all problems.
 
-    Answer values are option codes, not personal data, but they are still not echoed back: a client
-    could put anything there.
+    A multi-select question's answer is a list of distinct option values (a single value is taken as a list
+    of one); any other question's is one value. Answer values are option codes, not personal data, but
+    they are still not echoed back: a client could put anything there.
     """
     problems: list[FieldProblem] = []
     questions = {question.code: question for question in thing.questions}
@@ -59,36 +64,62 @@ def resolve_answers(thing: OneThing, answers: Mapping[str, str]) -> dict[str, st
             problems.append(
                 FieldProblem(field=f"answers.{code}", message=f"not a question of {thing.code}; allowed: {known}")
             )
-    chosen: dict[str, str] = {}
+    resolved: dict[str, Answer] = {}
     for question in thing.questions:
         value = answers.get(question.code, question.default)
-        if value is None:
-            message = f"please answer: {question.text.en}; allowed: {_allowed(question)}"
-            problems.append(FieldProblem(field=f"answers.{question.code}", message=message))
-        elif value not in {option.value for option in question.options}:
-            message = f"not an allowed answer; allowed: {_allowed(question)}"
-            problems.append(FieldProblem(field=f"answers.{question.code}", message=message))
+        problem = _answer_problem(question, value)
+        if problem is not None:
+            problems.append(FieldProblem(field=f"answers.{question.code}", message=problem))
+        elif question.multiple:
+            resolved[question.code] = chosen(value)
         else:
-            chosen[question.code] = value
+            assert isinstance(value, str)  # checked by _answer_problem
+            resolved[question.code] = value
     if problems:
         raise PlanError(problems)
-    return chosen
+    return resolved
 
 
-def make_plan(thing: OneThing, answers: Mapping[str, str]) -> Plan:
+def _answer_problem(question: Question, value: Answer | None) -> str | None:
+    options = {option.value for option in question.options}
+    if value is None:
+        return f"please answer: {question.text.en}; allowed: {_allowed(question)}"
+    if not question.multiple:
+        if not isinstance(value, str):
+            return f"choose one answer; allowed: {_allowed(question)}"
+        return None if value in options else f"not an allowed answer; allowed: {_allowed(question)}"
+    values = chosen(value)
+    if any(v not in options for v in values):
+        return f"not an allowed answer; choose any of: {_allowed(question)}"
+    if len(set(values)) != len(values):
+        return "an answer is chosen twice; choose each at most once"
+    return None
+
+
+def make_plan(thing: OneThing, answers: Mapping[str, Answer]) -> Plan:
     """The plan for these answers; raises PlanError when an answer is unknown, invalid or missing."""
-    chosen = resolve_answers(thing, answers)
-    # Start from every item; each question's option then adds and removes items, in question order,
+    resolved = resolve_answers(thing, answers)
+    # Start from every item; each question's chosen options then add and remove items, in question order,
     # so a later question can re-include what an earlier one removed (the file's order is the rule).
     included = {item.code for item in thing.items}
+    notices: list[Names] = []
     for question in thing.questions:
-        option = next(o for o in question.options if o.value == chosen[question.code])
-        included |= set(option.include)
-        included -= set(option.exclude)
+        picked = chosen(resolved[question.code])
+        if question.multiple:
+            # In a multi-select question an option's items come with the choice: a utility the applicant
+            # does not ask to transfer is not transferred.
+            included -= {code for option in question.options for code in option.include}
+        for option in question.options:
+            if option.value in picked:
+                included |= set(option.include)
+                included -= set(option.exclude)
+                if option.notice is not None:
+                    notices.append(option.notice)
     # An item cannot run without the results of what it depends on: with no hukou registered here
     # there is no hukou number for the social security card or the medical insurance, so dependants
     # of an excluded item are excluded too, transitively. Definition authors see this in `make_plan`
-    # output rather than as a case stuck waiting for an item that will never run.
+    # output rather than as a case stuck waiting for an item that will never run. A conditional
+    # dependency (`depends_on_if_included`) is only waited for: its absence drops nothing.
     changed = True
     while changed:
         changed = False
@@ -105,11 +136,12 @@ def make_plan(thing: OneThing, answers: Mapping[str, str]) -> Plan:
     return Plan(
         thing=thing.code,
         version=thing.version,
-        answers=chosen,
+        answers=resolved,
         included=order,
         excluded=[item.code for item in thing.items if item.code not in included],
         materials_to_provide=[m for m in needed if not m.exempt],
         materials_exempt=[m for m in needed if m.exempt],
         promised_days=critical_path_days(thing, included),
         sequential_days=sequential_days(thing, included),
+        notices=notices,
     )

@@ -55,6 +55,10 @@ _HEADER = """\
 # 名称同时写中文(zh)和英文(en)。Every name is given in Chinese (zh) and English (en).
 # 缩进只用空格(每级两个),不用 Tab。Indent with spaces only (two per level), never tabs.
 
+# 格式:2(当前格式,可写按情形的依赖、按回答必填的字段、多选问题等)。
+# Format: 2 (the current one: conditional dependencies, fields required by an answer, multi-select questions).
+format: 2
+
 # 代码:这件事的引用键,文件名与之相同。The one-thing's reference key; name the file after it.
 code: {code}
 

@@ -8,7 +8,7 @@ references, inputs nobody produces) live in `one_things.validation`, which can n
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -90,6 +90,13 @@ class FieldType(StrEnum):
     """A whole number."""
 
 
+class AnswerIs(Strict):
+    """A condition on the guidance answers: question `question` was answered with one of `answers`."""
+
+    question: Code = Field(description="A guidance question's code")
+    answers: list[Code] = Field(min_length=1, description="Any of these answers meets the condition")
+
+
 class FormField(Strict):
     """One field of the one form (一表申请), shared by every item that needs it."""
 
@@ -115,6 +122,11 @@ class FormField(Strict):
         default=False,
         description="A pre-filled value the applicant may replace (e.g. a contact number); any other pre-filled "
         "value is the register's and a differing typed value is refused",
+    )
+    required_when: list[AnswerIs] = Field(
+        default_factory=list,
+        description="Format 2: with `required: false`, the field is asked for and required only when one of these "
+        "answers is given (e.g. the loan contract number when there is a mortgage)",
     )
 
 
@@ -173,14 +185,28 @@ class Item(Strict):
     mode: IntegrationMode = Field(description="How the department is connected (受办分离)")
     statutory_days: int = Field(ge=1, description="法定时限, working days")
     promised_days: int = Field(ge=1, description="承诺时限, working days; not more than statutory_days")
-    depends_on: list[Code] = Field(default_factory=list, description="Items that must finish first")
+    depends_on: list[Code] = Field(
+        default_factory=list,
+        description="Items that must finish first; when one of them is left out by the answers, so is this item",
+    )
+    depends_on_if_included: list[Code] = Field(
+        default_factory=list,
+        description="Format 2: items that must finish first when the answers include them; when the answers leave "
+        "one out, this item does not wait for it (and still applies)",
+    )
     inputs: dict[Code, str] = Field(
         default_factory=dict,
-        description="Submission field -> source: `form.<field>` or `items.<item>.<output>`",
+        description="Submission field -> source: `form.<field>`, `items.<item>.<output>` or (format 2) "
+        "`answers.<question>`",
     )
     outputs: list[Code] = Field(
         default_factory=list, description="Fields the department returns, e.g. a licence number"
     )
+
+    @property
+    def waits_for(self) -> list[Code]:
+        """Every item this one waits for when both are included: hard and conditional dependencies."""
+        return [*self.depends_on, *(code for code in self.depends_on_if_included if code not in self.depends_on)]
 
 
 class Option(Strict):
@@ -188,8 +214,15 @@ class Option(Strict):
 
     value: Code = Field(description='The answer\'s key (quote yes / no: "yes")')
     label: Names = Field(description="The answer as the applicant reads it")
-    include: list[Code] = Field(default_factory=list, description="Items this answer adds")
+    include: list[Code] = Field(
+        default_factory=list,
+        description="Items this answer adds (in a multi-select question: items that apply only when it is chosen)",
+    )
     exclude: list[Code] = Field(default_factory=list, description="Items this answer removes")
+    notice: Names | None = Field(
+        default=None,
+        description="Format 2: what the applicant is told when they give this answer, in the one notice (一次告知)",
+    )
 
 
 class Question(Strict):
@@ -198,8 +231,14 @@ class Question(Strict):
     code: Code = Field(description="The question's key")
     text: Names = Field(description="The question as the applicant reads it")
     options: list[Option] = Field(min_length=2, description="The possible answers, at least two")
-    default: Code | None = Field(
-        default=None, description="The answer assumed until the applicant chooses; none: must be answered"
+    multiple: bool = Field(
+        default=False,
+        description="Format 2: the applicant may choose several answers (or none); the answer is then a list",
+    )
+    default: Code | list[Code] | None = Field(
+        default=None,
+        description="The answer assumed until the applicant chooses (a list for a multi-select question); "
+        "none: must be answered",
     )
 
 
@@ -263,6 +302,12 @@ class SlaPolicy(Strict):
 class OneThing(Strict):
     """A one-thing (一件事): several departments' items bundled for one life event."""
 
+    format: Literal[1, 2] = Field(
+        default=1,
+        description="The format the file is written in: 1 (the default) or 2, which adds depends_on_if_included, "
+        "required_when, multiple, option notices and answers.<question> inputs. A format 1 file means the same "
+        "under either",
+    )
     code: Code = Field(description="The one-thing's key; name the file after it (newborn.yaml: code: newborn)")
     version: int = Field(ge=1, description="Raise it when the meaning changes; running cases keep their version")
     name: Names = Field(description="The name citizens see, e.g. 新生儿出生一件事")

@@ -7,64 +7,19 @@ Whether an included item still depends on an excluded one is decided per applica
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 
+from one_things.checks import Collector as _Collector
+from one_things.checks import Loc, Locator, describe
+from one_things.checks import allowed as _allowed
+from one_things.checks import use as _use
+from one_things.format2 import check_format_2
 from one_things.hints import did_you_mean
 from one_things.problems import DefinitionError
+from one_things.registers import check_prefill_sources
 from one_things.schema import ApplicantKind, FieldType, Item, OneThing
 
-Loc = tuple[str | int, ...]
-Locator = Callable[[Loc], int | None]
-
-
-def describe(thing: object, loc: Loc) -> str:
-    """`items[2] (hukou_registration).depends_on[0]`: the index plus the entry's code, for humans.
-
-    `thing` is a parsed model or the raw YAML data; both are walked the same way.
-    """
-    text = ""
-    node: object = thing
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-            in_range = isinstance(node, Sequence) and not isinstance(node, str) and 0 <= part < len(node)
-            node = node[part] if in_range else None  # type: ignore[index]
-            code = _get(node, "code") or _get(node, "value")
-            if isinstance(code, str):
-                text += f" ({code})"
-        else:
-            text += f".{part}" if text else part
-            node = _get(node, part)
-    return text
-
-
-def _get(node: object, key: str) -> object:
-    return node.get(key) if isinstance(node, dict) else getattr(node, key, None)
-
-
-class _Collector:
-    def __init__(self, thing: OneThing, path: str, locate: Locator | None) -> None:
-        self.thing, self.path, self.locate = thing, path, locate
-        self.errors: list[DefinitionError] = []
-
-    def add(self, loc: Loc, message: str, fix: str, *, at: Loc = ()) -> None:
-        """`loc` names the entry in the message; `at` (keys inside it) narrows the line number."""
-        line = self.locate((*loc, *at)) if self.locate else None
-        self.errors.append(DefinitionError(self.path, line, describe(self.thing, loc), message, fix))
-
-    def first_at(self, loc: Loc) -> str:
-        line = self.locate(loc) if self.locate else None
-        return f" (first at line {line})" if line is not None else ""
-
-
-def _allowed(codes: Iterable[str]) -> str:
-    return ", ".join(dict.fromkeys(codes)) or "(none declared)"
-
-
-def _use(wrong: str, codes: Iterable[str]) -> str:
-    """The fix for a reference to something undeclared: the likely intended code first, then every option."""
-    options = list(codes)
-    return f"{did_you_mean(wrong, options)}use one of: {_allowed(options)}"
+__all__ = ["Loc", "Locator", "check_definition", "describe"]
 
 
 def check_definition(
@@ -81,8 +36,9 @@ def check_definition(
     _check_materials(c)
     _check_questions(c)
     _check_eligibility(c)
-    _check_prefill_sources(c)
+    check_prefill_sources(c)
     _check_parties(c)
+    check_format_2(c)
     return c.errors
 
 
@@ -131,7 +87,7 @@ def _check_items(c: _Collector) -> None:
 def _check_cycles(c: _Collector) -> None:
     """Report each dependency cycle once, as the path that closes it (a -> b -> a)."""
     index = {item.code: i for i, item in enumerate(c.thing.items)}
-    deps = {item.code: [d for d in item.depends_on if d in index] for item in c.thing.items}
+    deps = {item.code: [d for d in item.waits_for if d in index] for item in c.thing.items}
     state: dict[str, str] = {}  # "active" while on the DFS stack, "done" after
     reported: set[frozenset[str]] = set()
 
@@ -160,10 +116,12 @@ def _report_cycle(c: _Collector, loop: list[str], index: dict[str, int]) -> None
     first = min(range(len(loop)), key=lambda i: index[loop[i]])
     path = loop[first:] + loop[:first]
     start = c.thing.items[index[path[0]]]
-    entry = start.depends_on.index(path[1] if len(path) > 1 else path[0])
+    following = path[1] if len(path) > 1 else path[0]
+    key = "depends_on" if following in start.depends_on else "depends_on_if_included"
+    entry = getattr(start, key).index(following)
     message = f"dependency cycle: {' -> '.join([*path, path[0]])}"
-    fix = "remove one of these depends_on entries; items must form a chain without loops"
-    c.add(("items", index[path[0]]), message, fix, at=("depends_on", entry))
+    fix = f"remove one of these {key} entries; items must form a chain without loops"
+    c.add(("items", index[path[0]]), message, fix, at=(key, entry))
 
 
 def _codes(c: _Collector) -> list[str]:
@@ -203,9 +161,16 @@ def _check_inputs(c: _Collector, index: int, item: Item) -> None:
                 c.add(loc, f"source '{source}' names no form field", fix)
         elif parts[0] == "items" and len(parts) == 3:
             _check_item_source(c, loc, item, source, items.get(parts[1]), parts[2])
+        elif parts[0] == "answers" and len(parts) == 2:
+            questions = [q.code for q in c.thing.questions]
+            if parts[1] not in questions:
+                c.add(loc, f"source '{source}' names no guidance question", _use(parts[1], questions))
         else:
-            fix = "write `form.<field>` or `items.<item>.<output>`, e.g. items.birth_certificate.birth_cert_no"
-            c.add(loc, f"source '{source}' is neither form.<field> nor items.<item>.<output>", fix)
+            fix = (
+                "write `form.<field>`, `items.<item>.<output>` or `answers.<question>`, "
+                "e.g. items.birth_certificate.birth_cert_no"
+            )
+            c.add(loc, f"source '{source}' is neither form.<field>, items.<item>.<output> nor answers.<question>", fix)
 
 
 def _check_item_source(c: _Collector, loc: Loc, item: Item, source: str, producer: Item | None, output: str) -> None:
@@ -224,7 +189,13 @@ def _check_item_source(c: _Collector, loc: Loc, item: Item, source: str, produce
         c.add(loc, f"item '{producer.code}' declares no output '{output}'", fix)
     elif _broken_chain(c, item):
         pass  # a misspelt depends_on entry on the way is reported already; this would repeat that mistake
-    elif producer.code not in _ancestors(c, item):
+    elif producer.code in _ancestors(c, item):
+        pass  # waited for through depends_on: its output exists whenever this item runs
+    elif producer.code in item.depends_on_if_included:
+        fix = f"move {producer.code} to depends_on (then {item.code} is left out with it), or read it from the form"
+        message = f"source '{source}' reads '{producer.code}', which the answers may leave out (depends_on_if_included)"
+        c.add(loc, message, fix)
+    else:
         fix = f"add {producer.code} to depends_on of {item.code}"
         message = f"source '{source}' reads item '{producer.code}', which {item.code} does not wait for"
         c.add(loc, message, fix)
@@ -259,7 +230,7 @@ def _check_questions(c: _Collector) -> None:
     items = [i.code for i in c.thing.items]
     for qi, question in enumerate(c.thing.questions):
         values = [o.value for o in question.options]
-        if question.default is not None and question.default not in values:
+        if isinstance(question.default, str) and question.default not in values:
             fix = _use(question.default, values)
             c.add(("questions", qi), f"default '{question.default}' is not an option", fix, at=("default",))
         for oi, option in enumerate(question.options):
@@ -309,23 +280,6 @@ def _check_eligibility(c: _Collector) -> None:
                     )
             if not rule.not_in:
                 c.add(loc, "an answer rule needs not_in", "list the answers that rule the bundle out under not_in")
-
-
-PREFILL_SOURCES = {
-    ApplicantKind.PERSON: ("population_register", "licence_library"),
-    ApplicantKind.LEGAL_PERSON: ("enterprise_register", "licence_library"),
-}
-
-
-def _check_prefill_sources(c: _Collector) -> None:
-    allowed = PREFILL_SOURCES[c.thing.applicant]
-    for index, field in enumerate(c.thing.form):
-        source = (field.prefill or "").partition(".")[0]
-        if field.prefill and source not in allowed:
-            fix = f"for applicant: {c.thing.applicant.value}, use {' or '.join(f'{s}.<attribute>' for s in allowed)}"
-            c.add(
-                ("form", index), f"prefill source '{source}' does not hold data of this applicant", fix, at=("prefill",)
-            )
 
 
 def _check_parties(c: _Collector) -> None:

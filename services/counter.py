@@ -26,6 +26,7 @@ from core.auth import Principal
 from core.bounds import SingleLine
 from core.privacy import mask_id_no, mask_name
 from core.settings import Settings
+from one_things.answers import Answer
 from one_things.catalog import Catalog
 from one_things.graph import critical_path_days
 from persistence.cases import get_case
@@ -220,7 +221,7 @@ def prefilled_for(
     visit_id: str,
     code: str,
     item: str | None,
-    answers: Mapping[str, str],
+    answers: Mapping[str, Answer],
     now: datetime,
 ) -> PrefilledForm:
     """The citizen's own pre-filled form, shown to the clerk: a read of the register, logged under the visit

@@ -9,10 +9,12 @@ the same figures from real cases.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from one_things.answers import Answer
 from one_things.catalog import Catalog
 from one_things.plan import Plan, PlanError, make_plan
 from one_things.schema import Baseline, Material, MaterialSource, Names, OneThing
@@ -65,7 +67,10 @@ class Notice(View):
     version: int
     name: Names
     summary: Names | None
-    answers: dict[str, str]
+    answers: dict[str, str | list[str]]
+    """A list for a multi-select question."""
+    notices: list[Names]
+    """What the chosen answers tell the applicant (format 2 options' `notice`), in question order."""
     items: list[NoticeItem]
     excluded: list[str]
     promised_days: int | None
@@ -85,7 +90,9 @@ class OptionView(View):
 class QuestionView(View):
     code: str
     text: Names
-    default: str | None
+    multiple: bool = False
+    """Several answers may be chosen (format 2); the answer is then a list."""
+    default: str | list[str] | None
     options: list[OptionView]
 
 
@@ -148,7 +155,7 @@ def _items(thing: OneThing, included: list[str]) -> list[dict[str, Any]]:
                 "department_name": department.name.model_dump(),
                 "promised_days": item.promised_days,
                 "statutory_days": item.statutory_days,
-                "depends_on": [dep for dep in item.depends_on if dep in included],
+                "depends_on": [dep for dep in item.waits_for if dep in included],
             }
         )
     return views
@@ -173,6 +180,7 @@ def notice(thing: OneThing, plan: Plan | None) -> dict[str, Any]:
         "name": thing.name.model_dump(),
         "summary": thing.summary.model_dump() if thing.summary else None,
         "answers": plan.answers if plan else {},
+        "notices": [text.model_dump() for text in plan.notices] if plan else [],
         "items": _items(thing, included),
         "excluded": [item.code for item in thing.items if item.code not in included],
         "promised_days": promised,
@@ -185,7 +193,7 @@ def notice(thing: OneThing, plan: Plan | None) -> dict[str, Any]:
     }
 
 
-def plan_for(thing: OneThing, answers: dict[str, str]) -> Plan:
+def plan_for(thing: OneThing, answers: Mapping[str, Answer]) -> Plan:
     """情形引导: the plan for these answers; every unanswered or unknown question named in the error."""
     try:
         return make_plan(thing, answers)
@@ -199,8 +207,27 @@ def question_views(thing: OneThing) -> list[dict[str, Any]]:
         {
             "code": question.code,
             "text": question.text.model_dump(),
+            "multiple": question.multiple,
             "default": question.default,
             "options": [{"value": o.value, "label": o.label.model_dump()} for o in question.options],
         }
         for question in thing.questions
     ]
+
+
+def answers_from_query(thing: OneThing, pairs: Iterable[tuple[str, str]]) -> dict[str, Answer]:
+    """Guidance answers from a query string or a posted form: a multi-select question's answer is every value
+    given under its code (`?utilities=water&utilities=gas`), any other question's the last one."""
+    questions = {question.code: question for question in thing.questions}
+    answers: dict[str, Answer] = {}
+    for key, value in pairs:
+        question = questions.get(key)
+        if question is None:
+            continue
+        if question.multiple:
+            # The page sends an empty value before the boxes: answered, even with no box ticked.
+            previous = answers.get(key, [])
+            answers[key] = [*(previous if isinstance(previous, list) else [previous]), *([value] if value else [])]
+        else:
+            answers[key] = value
+    return answers

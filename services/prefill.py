@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from core.privacy import mask_id_no
+from one_things.answers import Answer, field_asked, field_required
 from one_things.plan import make_plan
 from one_things.schema import ApplicantKind, FormField, Material, MaterialSource, OneThing
 from persistence.enterprises import get_enterprise
@@ -74,7 +75,7 @@ class PrefilledForm(BaseModel):
     version: int
     fields: list[PrefilledField]
     counts: FormCounts
-    answers: dict[str, str]
+    answers: dict[str, Answer]
     """Every answer with defaults filled in; only the given ones if some are still unanswered."""
     unanswered: list[str]
     included: list[str] | None
@@ -82,7 +83,7 @@ class PrefilledForm(BaseModel):
 
 
 def prefill_form(
-    session: Session, *, thing: OneThing, subject: str, answers: Mapping[str, str], now: datetime
+    session: Session, *, thing: OneThing, subject: str, answers: Mapping[str, Answer], now: datetime
 ) -> PrefilledForm:
     """The form for `subject` with what the government holds filled in, and the materials of the plan.
 
@@ -92,14 +93,15 @@ def prefill_form(
     """
     # This form leaves the server: ID numbers only masked (one may be a spouse's). The raw values are
     # read by `prefill_fields` alone, where the server fills them into the application itself.
+    unanswered = [q.code for q in thing.questions if q.default is None and q.code not in answers]
+    plan = None if unanswered else make_plan(thing, answers)
+    known = plan.answers if plan is not None else None
     fields = [
         field.model_copy(update={"value": mask_id_no(field.value)})
         if field.type == "resident_id" and field.value
         else field
-        for field in prefill_fields(session, thing=thing, subject=subject, now=now)
+        for field in prefill_fields(session, thing=thing, subject=subject, now=now, answers=known)
     ]
-    unanswered = [q.code for q in thing.questions if q.default is None and q.code not in answers]
-    plan = None if unanswered else make_plan(thing, answers)
     materials = None
     if plan is not None:
         materials = [_need(session, subject, m, now) for m in plan.materials_exempt + plan.materials_to_provide]
@@ -123,15 +125,22 @@ def prefill_form(
     )
 
 
-def prefill_fields(session: Session, *, thing: OneThing, subject: str, now: datetime) -> list[PrefilledField]:
-    """Every form field of `thing`, in order, with its value where the government holds it."""
+def prefill_fields(
+    session: Session, *, thing: OneThing, subject: str, now: datetime, answers: Mapping[str, Answer] | None = None
+) -> list[PrefilledField]:
+    """Every form field of `thing` the answers ask for (all while they are not known), in order, with its value
+    where the government holds it; `required` as the answers make it (format 2 `required_when`)."""
     if thing.applicant is ApplicantKind.LEGAL_PERSON:
         registers = {ENTERPRISES: enterprise_values(get_enterprise(session, subject=subject))}
     else:
         resident = get_resident(session, subject=subject)
         spouse = get_spouse(session, resident=resident) if resident else None
         registers = {REGISTER: _register_values(resident, spouse)}
-    return [_field(session, field, subject, registers, now) for field in thing.form]
+    return [
+        _field(session, field, subject, registers, now).model_copy(update={"required": field_required(field, answers)})
+        for field in thing.form
+        if field_asked(field, answers)
+    ]
 
 
 def _field(

@@ -113,7 +113,8 @@ def checked_application(thing: OneThing, body: ApplicationIn, *, now: datetime) 
         plan = make_plan(thing, {} if body.individual_item else body.answers)
     except PlanError as error:
         errors.extend(problem.model_dump() for problem in error.problems)
-    form, problems = validate_form(thing, body.form, today=local_today(now))
+    answers = plan.answers if plan is not None else None
+    form, problems = validate_form(thing, body.form, today=local_today(now), answers=answers)
     errors.extend(problem.model_dump() for problem in problems)
     if errors or plan is None:
         raise invalid_application(errors)
@@ -381,7 +382,7 @@ def _record(
         case_no=case_no,
         thing=thing,
         included=plan.included,
-        answers=body.answers,
+        answers=plan.answers,  # defaults filled in: an item may read any answer (answers.<question>)
         form=form,
         owner=owner,
         accepted_at=existing.created_at if existing else now,

@@ -49,6 +49,9 @@ STAFF_DECISION_WOKEN_DIRECTLY = "staff-decision-woken-directly"
 """Patch: histories recorded before it answered a staff decision with the item's state before the item took it
 (still running, still with staff), which the clerk's client then showed."""
 
+CONDITIONAL_DEPENDENCIES = "conditional-dependencies"
+"""Patch: items wait for their format 2 `depends_on_if_included` items too, when the case includes them."""
+
 STAFF_DECISION_STATUS: dict[str, Literal["completed", "rejected", "correction_requested"]] = {
     "approve": "completed",
     "reject": "rejected",
@@ -64,6 +67,7 @@ class OneThingWorkflow:
         self.thing_code = bundle.thing.code
         self.yellow_before_days = bundle.thing.sla.yellow_before_days
         self._form = dict(bundle.form)
+        self._answers = dict(bundle.answers)
         self._materials = list(bundle.thing.materials)
         self._state = CaseState(
             case_no=bundle.case_no,
@@ -77,7 +81,7 @@ class OneThingWorkflow:
                     department=item.department,
                     mode=item.mode,
                     promised_days=item.promised_days,
-                    depends_on=[code for code in item.depends_on if code in bundle.included],
+                    depends_on=[code for code in item.waits_for if code in bundle.included],
                 )
                 for item in bundle.thing.items
                 if item.code in bundle.included
@@ -85,6 +89,7 @@ class OneThingWorkflow:
         )
         self._runs = {state.code: ItemRun(self, bundle.thing.item(state.code), state) for state in self._state.items}
         self._withdrawal: Withdrawal | None = None
+        self._conditional_dependencies = False
         self._projection = CaseProjector(self._state)
         self._notices = Notices(bundle)
 
@@ -94,6 +99,9 @@ class OneThingWorkflow:
     async def run(self, bundle: BundleInput) -> CaseState:
         self._notices.start()
         self._projection.start()
+        # Decided once, before any item starts: histories recorded before format 2 never waited for a
+        # conditional dependency (their definitions had none), and replay must take the path they took.
+        self._conditional_dependencies = workflow.patched(CONDITIONAL_DEPENDENCIES)
         for run in self._runs.values():
             run.start(ready=functools.partial(self._dependencies_done, run.item))
         await workflow.wait_condition(lambda: self._all_finished() or self._stopping())
@@ -107,7 +115,10 @@ class OneThingWorkflow:
         return self._state
 
     def _dependencies_done(self, item: Item) -> bool:
-        return all(self._runs[dep].state.status is ItemStatus.COMPLETED for dep in item.depends_on if dep in self._runs)
+        """Whether every included item this one waits for is done. An excluded one is not waited for: the plan
+        keeps an item only if its `depends_on` are included, while a `depends_on_if_included` may be left out."""
+        waits_for = item.waits_for if self._conditional_dependencies else item.depends_on
+        return all(self._runs[dep].state.status is ItemStatus.COMPLETED for dep in waits_for if dep in self._runs)
 
     def _all_finished(self) -> bool:
         return all(run.state.finished for run in self._runs.values())
@@ -164,7 +175,7 @@ class OneThingWorkflow:
 
     def resolve_inputs(self, item: Item) -> dict[str, Any]:
         outputs = {code: run.state.output or {} for code, run in self._runs.items()}
-        return item_payload(item, self._form, outputs)
+        return item_payload(item, self._form, outputs, self._answers)
 
     def apply_supplement(self, supplement: Supplement) -> None:
         self._form.update(supplement.form)

@@ -57,7 +57,8 @@ class BundleInput(BaseModel):
     thing: OneThing
     """The definition snapshot the case runs on, whatever the catalogue says later."""
     included: list[str]
-    answers: dict[str, str] = Field(default_factory=dict)
+    answers: dict[str, str | list[str]] = Field(default_factory=dict)
+    """Guidance answers: an option value, or a list of them for a multi-select question (format 2)."""
     form: dict[str, Any]
     owner: str
     """The applicant's opaque account id."""

@@ -375,13 +375,21 @@ class ItemRun:
                     handed_over.set_result(None)
 
 
-def item_payload(item: Item, form: Mapping[str, Any], outputs: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    """The submission body: each input read from the form (`form.x`) or an earlier item (`items.a.x`)."""
+def item_payload(
+    item: Item,
+    form: Mapping[str, Any],
+    outputs: Mapping[str, Mapping[str, str]],
+    answers: Mapping[str, str | list[str]] | None = None,
+) -> dict[str, Any]:
+    """The submission body: each input read from the form (`form.x`), an earlier item (`items.a.x`) or a
+    guidance answer (`answers.q`, format 2: an option value, or a list of them for a multi-select question)."""
     payload: dict[str, Any] = {}
     for name, source in item.inputs.items():
         kind, _, rest = source.partition(".")
         if kind == "form":
             payload[name] = form.get(rest)
+        elif kind == "answers":
+            payload[name] = (answers or {}).get(rest)
         else:
             producer, _, output = rest.partition(".")
             payload[name] = outputs.get(producer, {}).get(output)

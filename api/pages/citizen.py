@@ -23,6 +23,7 @@ from api.pages.uploads import ACCEPT, read_upload
 from api.params import CaseNo, Code, CodeFilter
 from api.problems import field_errors, from_domain
 from api.schemas import WithdrawIn
+from one_things.answers import Answer
 from one_things.catalog import Catalog
 from one_things.plan import PlanError
 from one_things.schema import OneThing
@@ -30,6 +31,7 @@ from persistence.materials import uploaded_materials
 from services.cases import case_list, load_case, send_supplement, shown_status, withdraw_case
 from services.errors import DomainError, InvalidError, NotAllowedError
 from services.materials import mb
+from services.notice import answers_from_query
 from services.prefill import PrefilledForm, prefill_form
 from services.submission import (
     ApplicationIn,
@@ -45,7 +47,9 @@ router = APIRouter(include_in_schema=False)
 ActingFor = Annotated[str | None, Query(alias="for", max_length=128)]
 
 
-def _prefilled(session: Any, thing: OneThing, answers: dict[str, str], now: datetime, *, owner: str) -> PrefilledForm:
+def _prefilled(
+    session: Any, thing: OneThing, answers: dict[str, Answer], now: datetime, *, owner: str
+) -> PrefilledForm:
     return prefill_form(session, thing=thing, subject=owner, answers=answers, now=now)
 
 
@@ -102,8 +106,7 @@ def apply_page(
     for_: ActingFor = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
-    asked = {question.code for question in thing.questions}
-    answers = {key: value for key, value in page.request.query_params.items() if key in asked}
+    answers = answers_from_query(thing, page.request.query_params.multi_items())
     try:  # before any of the principal's held data is read
         owner = applicant(session, page, thing, for_, clock.now())
     except NotAllowedError as error:
@@ -114,7 +117,7 @@ def apply_page(
         form = None
     if form is None or form.unanswered:  # the questions first
         acting = {"for": for_} if for_ else {}
-        return RedirectResponse(f"/things/{code}?{urlencode({**answers, **acting})}", status_code=303)
+        return RedirectResponse(f"/things/{code}?{urlencode({**answers, **acting}, doseq=True)}", status_code=303)
     return render_form(page, thing, form, individual_item=item, on_behalf_of=_acting(page, owner))
 
 
@@ -123,11 +126,12 @@ def _acting(page: Page, owner: str) -> str | None:
     return owner if owner != page.principal.subject else None
 
 
-def posted_application(posted: FormData) -> tuple[str | None, dict[str, str], dict[str, str], str]:
+def posted_application(posted: FormData) -> tuple[str | None, list[tuple[str, str]], dict[str, str], str]:
     """The apply form as posted (by the citizen, or at the counter): the item applied for alone, the guidance
-    answers, the typed fields and the Idempotency-Key the page was rendered with."""
+    answers (as posted pairs: `answers_from_query` reads them once the definition is known), the typed fields
+    and the Idempotency-Key the page was rendered with."""
     item = str(posted.get("individual_item") or "") or None
-    answers = {k.removeprefix("answer."): str(v) for k, v in posted.items() if k.startswith("answer.")}
+    answers = [(k.removeprefix("answer."), str(v)) for k, v in posted.multi_items() if k.startswith("answer.")]
     typed = {k.removeprefix("field."): str(v).strip() for k, v in posted.items() if k.startswith("field.")}
     key = str(posted.get("idempotency_key") or uuid.uuid4().hex)[:128]
     return item, answers, typed, key
@@ -145,8 +149,9 @@ async def apply(
 ) -> Response:
     """One submission: what the government holds is taken from the register again, never from the page."""
     posted = await page.request.form()
-    item, answers, typed, key = posted_application(posted)
+    item, pairs, typed, key = posted_application(posted)
     thing = definition_for(catalog, code, item)
+    answers = answers_from_query(thing, pairs)
     acting_for = str(posted.get("on_behalf_of") or "")[:128] or None
     # The SQL below runs in the thread pool (run_in_threadpool), as every query of an async route must.
     try:  # checked first: the form re-rendered below carries the principal's held data

@@ -39,7 +39,7 @@ from services.counter import (
     visit_view,
 )
 from services.errors import ConflictError, InvalidError, NotAllowedError
-from services.notice import question_views
+from services.notice import answers_from_query, question_views
 from services.submission import definition_for
 
 router = APIRouter(include_in_schema=False)
@@ -136,8 +136,7 @@ def form_page(
     item: CodeFilter = None,
 ) -> Response:
     thing = definition_for(catalog, code, item)
-    asked = {question.code for question in thing.questions}
-    answers = {key: value for key, value in page.request.query_params.items() if key in asked}
+    answers = answers_from_query(thing, page.request.query_params.multi_items())
     try:
         form = prefilled_for(
             session, clerk=_clerk(page), catalog=catalog, visit_id=visit, code=code, item=item, answers=answers,
@@ -169,8 +168,9 @@ async def submit_page(
 ) -> Response:
     """Like the citizen's own submission: held data from the register again, never from the page."""
     posted = await page.request.form()
-    item, answers, typed, key = posted_application(posted)
+    item, pairs, typed, key = posted_application(posted)
     thing = definition_for(catalog, code, item)
+    answers = answers_from_query(thing, pairs)
     clerk, now = _clerk(page), clock.now()
     try:
         form = await run_in_threadpool(  # SQL: in the thread pool, as every query of an async route
@@ -191,7 +191,9 @@ async def submit_page(
     except NotAllowedError as error:
         return page.render("error.html", status_code=403, message=rule_message(page, error))
     except PlanError:
-        return RedirectResponse(f"/counter/visits/{visit}/things/{code}?{urlencode(answers)}", status_code=303)
+        return RedirectResponse(
+            f"/counter/visits/{visit}/things/{code}?{urlencode(answers, doseq=True)}", status_code=303
+        )
     values: dict[str, Any] = {f.code: typed[f.code] for f in form.fields if not f.prefilled and typed.get(f.code)}
     uploads, upload_errors = await checked_uploads(page, form, posted)
     action = page.request.url.path

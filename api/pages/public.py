@@ -16,7 +16,7 @@ from api.params import Code, NextUrl
 from one_things.graph_svg import dependency_svg
 from one_things.plan import PlanError, make_plan
 from one_things.search import search
-from services.notice import default_plan, find_thing, notice, question_views
+from services.notice import answers_from_query, default_plan, find_thing, notice, question_views
 
 router = APIRouter(include_in_schema=False)
 YEAR = 365 * 24 * 3600
@@ -33,8 +33,7 @@ def home(page: PageDep, catalog: CatalogDep, q: Annotated[str, Query(max_length=
 def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
     """一次告知 with 情形引导: the query string carries the answers, so the page works without scripts."""
     thing = find_thing(catalog, code)
-    asked = {q.code for q in thing.questions}
-    answers = {key: value for key, value in page.request.query_params.items() if key in asked}
+    answers = answers_from_query(thing, page.request.query_params.multi_items())
     plan, errors = None, []
     try:
         plan = make_plan(thing, answers)
@@ -50,7 +49,7 @@ def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
         n=view,
         questions=question_views(thing),
         answers=answers,
-        answers_query=urlencode(plan.answers if plan else answers),
+        answers_query=urlencode(plan.answers if plan else answers, doseq=True),
         plan_errors=errors,
         excluded_names=excluded,
         graph=graph,

@@ -10,7 +10,7 @@ from api.params import Code
 from api.problems import invalid_input
 from one_things.plan import PlanError
 from services.errors import NotFoundError
-from services.notice import find_thing
+from services.notice import answers_from_query, find_thing
 from services.prefill import PrefilledForm, prefill_form
 
 router = APIRouter(tags=["citizen data"])
@@ -26,8 +26,7 @@ def prefilled_form(
     materials apply. Unanswered questions without a default leave `materials` empty (null).
     """
     thing = find_thing(catalog, code)
-    asked = {question.code for question in thing.questions}
-    answers = {key: value for key, value in request.query_params.items() if key in asked}
+    answers = answers_from_query(thing, request.query_params.multi_items())
     try:
         return prefill_form(session, thing=thing, subject=principal.subject, answers=answers, now=clock.now())
     except PlanError as error:

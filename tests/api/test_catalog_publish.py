@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from core.auth import Role
+from one_things.catalog import CATALOG_DIR
 from one_things.loader import load_definition
 from persistence.db import session_scope
 from persistence.definitions import record_definition
@@ -23,6 +24,9 @@ from tests.support.catalog import TWINS, catalogue_with_twins, publish_copy
 from tests.support.db import settings_for
 from tests.support.servers import free_port
 from tests.support.stack import token
+
+PACKAGE = len(list(CATALOG_DIR.glob("*.yaml")))
+"""The package's own definitions, which the test's folder starts from (beside the twins)."""
 
 TRIPLETS = "newborn_triplets"
 TRIPLETS_NAME = "三胞胎出生一件事"
@@ -80,7 +84,7 @@ async def test_a_definition_dropped_in_is_served_without_a_restart(running: Runn
     assert shown.json()["name"]["zh"] == TRIPLETS_NAME
     assert TRIPLETS in {thing["code"] for thing in (await running.api.get("/api/v1/things")).json()}
     health = (await running.api.get("/healthz")).json()
-    assert health == {"status": "ok", "catalog": {"status": "ok", "definitions": 17, "errors": 0}}
+    assert health == {"status": "ok", "catalog": {"status": "ok", "definitions": PACKAGE + 2, "errors": 0}}
 
 
 async def test_an_edit_that_kept_an_accepted_version_is_refused_and_the_old_one_served(
@@ -110,10 +114,10 @@ async def test_a_broken_file_leaves_the_last_good_catalogue_served_and_reported(
     broken.write_text("code: broken\nversion: 1\nname: {zh: 坏\n", encoding="utf-8")
     with caplog.at_level(logging.ERROR, logger="onething.catalog"):
         health = await running.until("/healthz", refused)
-    assert health.json()["catalog"]["definitions"] == 16
+    assert health.json()["catalog"]["definitions"] == PACKAGE + 1
     assert (await running.api.get(f"/api/v1/things/{TWINS}")).status_code == 200
-    assert len((await running.api.get("/api/v1/things")).json()) == 16
-    assert "still serving the last good one (16 definitions)" in caplog.text
+    assert len((await running.api.get("/api/v1/things")).json()) == PACKAGE + 1
+    assert f"still serving the last good one ({PACKAGE + 1} definitions)" in caplog.text
     assert "broken.yaml:3: " in caplog.text
 
     broken.unlink()

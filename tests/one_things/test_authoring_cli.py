@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import things_new
 from cli.things import things_app
 from one_things.jsonschema import SCHEMA_PATH
 from one_things.loader import parse_file
@@ -135,3 +136,27 @@ def test_new_asks_who_handles_the_item_rather_than_assuming_clerks(in_tmp: Path)
     assert "registry" in result.output
     clerks = runner.invoke(things_app, ["new", "funeral", "--mode", "standard_module"])
     assert "clerk-handled" in clerks.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "mode"),
+    [
+        ("\n", "standard_module"),
+        ("y\n", "standard_module"),
+        ("n\nasync_callback\n", "async_callback"),
+        ("n\nrest\nbatch\n", "batch"),  # a wrong answer is asked again
+    ],
+)
+def test_new_asks_at_a_terminal_whether_a_clerk_or_the_departments_system_handles_the_item(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, typed: str, mode: str
+) -> None:
+    monkeypatch.setattr(things_new, "_interactive", lambda: True)
+    result = runner.invoke(things_app, ["new", "wedding"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "handled by a clerk" in result.output
+    assert ("How is the department's system connected?" in result.output) == (mode != "standard_module")
+    thing, errors = parse_file(in_tmp / "wedding.yaml")
+    assert errors == []
+    assert thing is not None
+    assert thing.items[0].mode.value == mode
+    assert thing.format == 2

@@ -113,8 +113,8 @@ CASES = [
         [("child: form.child_name", "child: child_name")],
         ("child: child_name", 1),
         "items[0] (cert).inputs.child",
-        "source 'child_name' is neither form.<field> nor items.<item>.<output>",
-        "write `form.<field>` or `items.<item>.<output>`",
+        "source 'child_name' is neither form.<field>, items.<item>.<output> nor answers.<question>",
+        "write `form.<field>`, `items.<item>.<output>` or `answers.<question>`",
     ),
     (
         "unknown form field",

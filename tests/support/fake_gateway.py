@@ -186,7 +186,7 @@ class FakeCaseGateway:
         for supplement in self.messages(Method.SUPPLEMENT, case_no):
             form.update(supplement.form)
         outputs = {item.code: item.output or {} for item in state.items}
-        inputs = item_payload(bundle.thing.item(item_code), form, outputs)
+        inputs = item_payload(bundle.thing.item(item_code), form, outputs, bundle.answers)
         return ItemApplication(item_code=item_code, round=state.item(item_code).round, inputs=inputs, form=form)
 
     # --- the engine's answers, as TemporalCaseGateway maps them -----------------------------------
