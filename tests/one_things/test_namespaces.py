@@ -41,7 +41,8 @@ def test_a_new_file_renaming_the_marriage_certificate_is_refused_on_its_line(fol
     assert "(marriage_certificate): would rename 'marriage_certificate' for every one-thing" in output
     assert f"the registry (catalog/{REGISTRY_FILE}:{registry_line}) names it 结婚证 / Marriage certificate" in output
     assert "fix: remove `name:` here (the registry's name is used)" in output
-    assert "16 file(s) checked, 1 with errors, 1 error(s) in all" in output
+    definitions = len([p for p in folder.glob("*.yaml") if not p.name.startswith("_")])
+    assert f"{definitions} file(s) checked, 1 with errors, 1 error(s) in all" in output
     with pytest.raises(CatalogError):  # and a running platform does not publish it
         load_catalog(folder)
 
