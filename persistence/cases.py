@@ -70,8 +70,10 @@ def record_accepted_case(
     district: str = "",
     channel: str = "bundle",
     acted_by: str | None = None,
+    simulated: bool = False,
 ) -> None:
-    """The case as accepted, before its workflow's first write (seq 1 and up replaces it).
+    """The case as accepted, before its workflow's first write (seq 1 and up replaces it; `channel` and
+    `simulated` are written here only).
 
     Written with the application, so the citizen's case page and case list show the case the instant
     it is accepted, not only once the workflow has run its first task.
@@ -86,6 +88,7 @@ def record_accepted_case(
                 acted_by=acted_by,
                 district=district,
                 channel=channel,
+                simulated=simulated,
                 status=CaseStatus.RUNNING,
                 accepted_at=accepted_at,
                 seq=0,

@@ -114,6 +114,9 @@ class ThingStats(BaseModel):
 class ThingsReport(BaseModel):
     from_: date | None = Field(serialization_alias="from")
     to: date | None
+    with_simulated: bool = Field(
+        default=False, description="Whether cases made by `onething simulate` are counted (left out by default)"
+    )
     things: list[ThingStats]
 
 
@@ -255,15 +258,16 @@ def thing_stats(
     )
 
 
-def date_span(first: date | None, last: date | None) -> Span:
-    """Acceptance dates from `first` to `last`, both included; either may be open."""
+def date_span(first: date | None, last: date | None, *, with_simulated: bool = False) -> Span:
+    """Acceptance dates from `first` to `last`, both included; either may be open. Simulated cases only when
+    `with_simulated`: a leader's figures describe what citizens lived."""
     if first is not None and last is not None and first > last:
         raise InvalidError(
             f"'from' ({first}) is after 'to' ({last}); swap them or leave one out.",
             [{"field": "from", "message": "must not be after 'to'"}],
             title="Invalid date range",
         )
-    return Span(first, last)
+    return Span(first, last, with_simulated)
 
 
 def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments: Adjustments = NONE) -> ThingsReport:
@@ -289,7 +293,7 @@ def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments
         )
         for thing in catalog.all()
     ]
-    return ThingsReport(from_=span.first, to=span.last, things=things)
+    return ThingsReport(from_=span.first, to=span.last, with_simulated=span.with_simulated, things=things)
 
 
 def iso_week(monday: date) -> str:
