@@ -7,17 +7,21 @@ with the definitions below, which the page and docs/statistics.md repeat:
 - steps: what the citizen had to do for a case: 1 for the application (the one form, with its uploads,
   submitted once), plus 1 for each correction (补正) answered (every item's `round`). Results arrive as
   e-licences without a step; a rating is optional feedback and does not count. Mean per completed case.
-- calendar days: completion date minus acceptance date (Shanghai); 0 when done the same day.
+- calendar days: completion date minus acceptance date (the Shanghai dates of the recorded instants); 0 when
+  done the same day. The baseline's days are calendar days too, so before and after are in one unit.
 - working days: the working days after the acceptance date up to and including the completion date, on the
   same Chinese calendar as the time limits; i.e. the smallest N with "done within N working days".
-- materials provided: files the citizen uploaded, mean per completed case. Exempt: the definition's
-  materials the government already holds (shared data, licence library) that the case's items need.
+- materials provided: files the citizen really uploaded (form page, API or counter scan: one acceptance path
+  stores them all), mean per completed case. Exempt: the definition's materials the government already holds
+  (shared data, licence library) that the case's items need; shown apart, not counted as provided.
   Steps and materials are counted on the latest 10,000 completed cases of the range (all of them in
   smaller ranges); durations and counts always on every case.
 - trips: visits in person, mean per completed case. Every step online counts 0; a case filed at a counter
   (一窗受理, channel `counter`) counts the one visit. Counter cases are bundles and measured with them.
 - median and p90: linear interpolation between the closest ranks (numpy's default).
 - reduction: (baseline − measured) / baseline in percent; days compare the median calendar days.
+- simulated cases (`onething simulate`) are left out unless the span asks for them (`with_simulated`).
+Each figure's definition for people: docs/figures.md (served at /figures, linked from the pages).
 - good-review rate: overall ratings (department "") with a score of 4 or 5, among the overall ratings
   given in the date range, by the date they were given.
 - weeks: ISO weeks (Monday to Sunday) in Shanghai; accepted by acceptance date, the outcomes by the date
