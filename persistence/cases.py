@@ -54,8 +54,11 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
         record.sqlmodel_update(values)
         session.add(record)
     district = record.district if record is not None else ""
+    simulated = record.simulated if record is not None else False
     for item in state.items:
-        _project_item(session, state=state, district=district, item=item, clock_days=figures.clock_days)
+        _project_item(
+            session, state=state, district=district, simulated=simulated, item=item, clock_days=figures.clock_days
+        )
     return True
 
 
@@ -98,7 +101,7 @@ def record_accepted_case(
 
 
 def _project_item(
-    session: Session, *, state: CaseState, district: str, item: ItemState, clock_days: dict[str, int]
+    session: Session, *, state: CaseState, district: str, simulated: bool, item: ItemState, clock_days: dict[str, int]
 ) -> None:
     case_no = state.case_no
     values = item.model_dump(mode="python", exclude={"code", "depends_on"})
@@ -122,6 +125,7 @@ def _project_item(
             due_at=item.due_at,
             statutory_due_at=item.statutory_due_at,
             clock_days=values["clock_days"],
+            simulated=simulated,
         )
     if record is None:
         session.add(ItemRecord(case_no=case_no, code=item.code, **values))

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from persistence.days import day_number, day_of, shanghai_day, week_of
 from persistence.materials import MaterialUpload
 from persistence.ratings import OVERALL, RatingRecord
-from persistence.tables import CaseRecord, ItemRecord
+from persistence.tables import CaseRecord, ItemRecord, simulated_cases
 from workflows.contracts import CaseStatus
 
 FINISHED = ("completed", "rejected", "withdrawn")
@@ -238,8 +238,7 @@ def _rated_cases_counted(span: Span) -> list[ColumnElement[bool]]:
     """Ratings of simulated cases are left out with their cases (few of those, so the list is short)."""
     if span.with_simulated:
         return []
-    simulated = select(CaseRecord.case_no).where(col(CaseRecord.simulated).is_(True))
-    return [col(RatingRecord.case_no).not_in(simulated)]
+    return [col(RatingRecord.case_no).not_in(simulated_cases())]
 
 
 def weekly_ratings(session: Session, *, things: Sequence[str], span: Span) -> list[WeekRatings]:

@@ -5,7 +5,7 @@ judged at query time from the stored deadlines as well as the stored light, so a
 date has just passed shows red even before its workflow has written the breach, and so does its bundle.
 Cases `onething simulate` made are left out unless a caller asks for them (`with_simulated`). On-time rates,
 medians and p90s come from the daily rollup of decided items (persistence/outcomes.py): a histogram of whole
-working days, which stays small however many items there are (it does not tell simulated items apart).
+working days, which stays small however many items there are (simulated items in rows of their own).
 """
 
 from __future__ import annotations
@@ -184,9 +184,11 @@ def case_lights(
     return _counts(session.exec(query).all())
 
 
-def performance(session: Session, *, by: Dimension, first: date, last: date) -> list[Performance]:
+def performance(
+    session: Session, *, by: Dimension, first: date, last: date, with_simulated: bool = False
+) -> list[Performance]:
     """Items decided from day `first` to `last` (Shanghai, both included), from the daily rollup: on time
-    against promised and statutory limits, clock days."""
+    against promised and statutory limits, clock days; simulated cases' items only `with_simulated`."""
     key = {
         "department": col(ItemOutcomeDay.department),
         "item": col(ItemOutcomeDay.item),
@@ -203,6 +205,7 @@ def performance(session: Session, *, by: Dimension, first: date, last: date) -> 
             func.sum(ItemOutcomeDay.on_time_statutory),
         )
         .where(col(ItemOutcomeDay.day) >= first, col(ItemOutcomeDay.day) <= last)
+        .where(*([] if with_simulated else [col(ItemOutcomeDay.simulated).is_(False)]))
         .group_by(key, days)
     )
     groups: dict[str, list[tuple[int | None, int, int, int]]] = {}

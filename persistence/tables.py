@@ -9,7 +9,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from one_things.schema import IntegrationMode
 from persistence.days import shanghai_day
@@ -91,6 +92,12 @@ class CaseRecord(SQLModel, table=True):
     reason: str | None = None
     seq: int = 0
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def simulated_cases() -> SelectOfScalar[str]:
+    """The case numbers of simulated cases: few (a development database's), so `NOT IN` this stays cheap where
+    figures of other tables (ratings, rectifications, escalations) leave them out."""
+    return select(col(CaseRecord.case_no)).where(col(CaseRecord.simulated).is_(True))
 
 
 class ItemRecord(SQLModel, table=True):

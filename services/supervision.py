@@ -170,15 +170,17 @@ def board(session: Session, *, now: datetime, span: Period, with_simulated: bool
         "period": {"since": span.first, "until": span.last},
         "item_lights": {by: item_lights(session, by=by, now=now, with_simulated=sim) for by in ("department", "item")},
         "case_lights": {by: case_lights(session, by=by, now=now, with_simulated=sim) for by in ("thing", "district")},
-        "performance": {by: performance(session, by=by, first=span.first, last=span.last) for by in DIMENSIONS},
+        "performance": {
+            by: performance(session, by=by, first=span.first, last=span.last, with_simulated=sim) for by in DIMENSIONS
+        },
         "overdue": attention_items(session, now=now, lights=("red",), limit=50, with_simulated=sim),
         "due_soon": attention_items(session, now=now, lights=("yellow",), limit=50, with_simulated=sim),
         "at_risk": at_risk_cases(session, now=now, limit=50, with_simulated=sim),
-        "escalations": escalations_by_department(session, since=span.since, until=span.until),
+        "escalations": escalations_by_department(session, since=span.since, until=span.until, with_simulated=sim),
         "health": department_health(session, since=span.since, until=min(span.until, now), now=now),
         "rectifications": [
             {**asdict(row), "on_time_rate": row.on_time_rate}
-            for row in rectification_figures(session, since=span.since, until=span.until, now=now)
+            for row in rectification_figures(session, since=span.since, until=span.until, now=now, with_simulated=sim)
         ],
     }
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from api.pages.rendering import PageDep
@@ -25,6 +24,9 @@ SOURCES = {"en": DOCS / "figures.md", "zh": DOCS / "figures.zh.md"}
 
 @cache
 def definitions(lang: str) -> Markup:
+    # Imported on first use: the parser costs half a second of every process's start otherwise.
+    from markdown_it import MarkdownIt
+
     # html=True: the anchors are written as <a id="…"></a> in our own files; nothing here comes from a user.
     text = SOURCES[lang].read_text(encoding="utf-8")
     return Markup(MarkdownIt("commonmark", {"html": True}).enable("table").render(text))  # noqa: S704

@@ -90,10 +90,11 @@ def get_performance(
     by: Annotated[Dimension, Query()] = "department",
     since: Since = None,
     until: Until = None,
+    simulated: Simulated = False,
 ) -> list[Performance]:
     """Items decided in the period: on-time rates (promised and statutory) and clock days (median, p90)."""
     span = period(since, until, clock.now())
-    return performance(session, by=by, first=span.first, last=span.last)
+    return performance(session, by=by, first=span.first, last=span.last, with_simulated=simulated)
 
 
 @router.get("/items")

@@ -35,8 +35,11 @@ async def api(tmp_path: Path) -> AsyncIterator[InProcessApi]:
 
 
 async def complete(api: InProcessApi, case_no: str, finished_at: datetime | None = None) -> None:
-    """What the workflow writes when the last item is done."""
-    await api.gateway.put(case_no, status=CaseStatus.COMPLETED, finished_at=finished_at or datetime.now(UTC))
+    """What the workflow writes when the last item is done (here the birth certificate's decision stands for
+    every item's: it is counted in the supervisors' decided figures)."""
+    done = finished_at or datetime.now(UTC)
+    await api.gateway.put(case_no, "birth_certificate", status=ItemStatus.COMPLETED, finished_at=done)
+    await api.gateway.put(case_no, status=CaseStatus.COMPLETED, finished_at=done)
 
 
 def official_browser(api: InProcessApi, role: Role, lang: str = "zh") -> httpx.AsyncClient:
@@ -108,6 +111,9 @@ async def test_simulated_cases_are_left_out_unless_asked_for(tmp_path: Path) -> 
         [open_default] = [r for r in board["case_lights"]["thing"] if r["key"] == THING]
         [open_all] = [r for r in board_all["case_lights"]["thing"] if r["key"] == THING]
         assert (open_default["running"], open_all["running"]) == (1, 2)
+        [decided] = [r for r in board["performance"]["department"] if r["key"] == "health"]
+        [decided_all] = [r for r in board_all["performance"]["department"] if r["key"] == "health"]
+        assert (decided["finished"], decided_all["finished"]) == (1, 3)  # the birth certificates decided
         assert (board["with_simulated"], board_all["with_simulated"]) == (False, True)
         assert "包含模拟数据:以下数字含模拟程序生成的办件。" in board_page
 
