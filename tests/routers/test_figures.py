@@ -22,7 +22,9 @@ from api.sessions import SESSION_COOKIE
 from core.auth import Principal, Role, issue_token
 from core.calendar import TZ, is_working_day
 from persistence.cases import CaseFigures, project_case
+from persistence.register import get_resident
 from tests.support.inprocess import InProcessApi, in_process_api
+from tests.support.people import register_parents
 from workflows.contracts import CaseStatus, ItemStatus, Light
 
 THING = "newborn"
@@ -48,6 +50,20 @@ def official_browser(api: InProcessApi, role: Role, lang: str = "zh") -> httpx.A
     return api.client({"Cookie": f"{SESSION_COOKIE}={token}; {LANG_COOKIE}={lang}"})
 
 
+async def file_at_counter(api: InProcessApi, clerk: httpx.AsyncClient, citizen: str) -> str:
+    register_parents(api.engine, citizen)
+    with Session(api.engine) as session:
+        resident = get_resident(session, subject=citizen)
+    assert resident is not None
+    verified = await clerk.post("/api/v1/counter/verifications", json={"id_no": resident.id_no, "name": resident.name})
+    visit = verified.json()["id"]
+    await clerk.post(f"/api/v1/counter/verifications/{visit}/consent", json={"agreed": True})
+    filed = await clerk.post("/api/v1/counter/applications", json={**api.newborn(), "visit": visit})
+    assert filed.status_code == 201, filed.text
+    case_no: str = filed.json()["case_no"]
+    return case_no
+
+
 async def newborn_row(api: InProcessApi, **params: str) -> dict:  # type: ignore[type-arg]
     async with api.as_user(Role.LEADER, "leader-figures") as leader:
         response = await leader.get("/api/v1/stats/things", params=params)
@@ -65,6 +81,14 @@ async def test_materials_sent_through_the_api_are_what_stats_shows(api: InProces
     assert row["measured"]["materials_provided"] == 1  # the photo each citizen uploaded, not 0
     assert row["measured"]["materials_exempt"] == 4  # held by the government: shown apart, not "provided"
     assert row["reduction"]["materials"] == 66.7  # 3 before → 1
+    assert row["measured"]["trips"] == 0
+
+    # A counter clerk files a third one with the scanned photo: the same material, and the one visit.
+    async with api.as_user(Role.CLERK, "counter-figures", "xuhui-centre") as clerk:
+        await complete(api, await file_at_counter(api, clerk, "citizen-counter-figures"))
+    row = await newborn_row(api)
+    assert (row["cases"]["completed"], row["measured"]["materials_provided"]) == (3, 1)
+    assert row["measured"]["trips"] == 0.33
 
     async with official_browser(api, Role.LEADER) as leader:
         page = (await leader.get("/stats")).text
