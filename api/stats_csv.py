@@ -1,4 +1,6 @@
 """The per-thing statistics as CSV, for spreadsheets: one row per one-thing, the same figures as the JSON.
+Days before and after are both calendar days (docs/figures.md#days); `simulated_included` says whether cases
+made by `onething simulate` are in the figures.
 
 Presentation, so it stays in api: the figures are computed by `services/statistics.py`."""
 
@@ -15,6 +17,7 @@ COLUMNS = (
     "name_en",
     "from",
     "to",
+    "simulated_included",
     "accepted",
     "completed",
     "rejected",
@@ -23,12 +26,12 @@ COLUMNS = (
     "steps_before",
     "steps_after",
     "steps_reduction_pct",
-    "days_before",
+    "calendar_days_before",
     "calendar_days_median",
     "calendar_days_p90",
     "working_days_median",
     "working_days_p90",
-    "days_reduction_pct",
+    "calendar_days_reduction_pct",
     "materials_before",
     "materials_provided",
     "materials_exempt",
@@ -58,6 +61,7 @@ def things_csv(report: ThingsReport) -> str:
                 row.name.en,
                 report.from_,
                 report.to,
+                "yes" if report.with_simulated else "no",
                 row.cases.accepted,
                 row.cases.completed,
                 row.cases.rejected,

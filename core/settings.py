@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     """Licence checks (the public /verify page and its API) one client address may make per window."""
     material_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     """The largest material (a photo, a scan) an applicant may upload, in bytes; checked before any parsing."""
+    simulated: bool = False
+    """Cases this API accepts are marked simulated (`onething simulate` sets it for its own API; an operator
+    never needs to): the leaders' figures and the board's totals leave them out unless asked (docs/figures.md)."""
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)
     """The largest request body the API reads (413 beyond): room for a form with a few materials in base64."""
 

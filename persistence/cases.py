@@ -54,8 +54,11 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
         record.sqlmodel_update(values)
         session.add(record)
     district = record.district if record is not None else ""
+    simulated = record.simulated if record is not None else False
     for item in state.items:
-        _project_item(session, state=state, district=district, item=item, clock_days=figures.clock_days)
+        _project_item(
+            session, state=state, district=district, simulated=simulated, item=item, clock_days=figures.clock_days
+        )
     return True
 
 
@@ -70,8 +73,10 @@ def record_accepted_case(
     district: str = "",
     channel: str = "bundle",
     acted_by: str | None = None,
+    simulated: bool = False,
 ) -> None:
-    """The case as accepted, before its workflow's first write (seq 1 and up replaces it).
+    """The case as accepted, before its workflow's first write (seq 1 and up replaces it; `channel` and
+    `simulated` are written here only).
 
     Written with the application, so the citizen's case page and case list show the case the instant
     it is accepted, not only once the workflow has run its first task.
@@ -86,6 +91,7 @@ def record_accepted_case(
                 acted_by=acted_by,
                 district=district,
                 channel=channel,
+                simulated=simulated,
                 status=CaseStatus.RUNNING,
                 accepted_at=accepted_at,
                 seq=0,
@@ -95,7 +101,7 @@ def record_accepted_case(
 
 
 def _project_item(
-    session: Session, *, state: CaseState, district: str, item: ItemState, clock_days: dict[str, int]
+    session: Session, *, state: CaseState, district: str, simulated: bool, item: ItemState, clock_days: dict[str, int]
 ) -> None:
     case_no = state.case_no
     values = item.model_dump(mode="python", exclude={"code", "depends_on"})
@@ -119,6 +125,7 @@ def _project_item(
             due_at=item.due_at,
             statutory_due_at=item.statutory_due_at,
             clock_days=values["clock_days"],
+            simulated=simulated,
         )
     if record is None:
         session.add(ItemRecord(case_no=case_no, code=item.code, **values))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from persistence.tables import UTCDateTime
+from persistence.tables import UTCDateTime, simulated_cases
 
 
 class EscalationRecord(SQLModel, table=True):
@@ -38,10 +38,14 @@ def case_escalations(session: Session, *, case_no: str) -> list[EscalationRecord
     return list(session.exec(query).all())
 
 
-def escalations_by_department(session: Session, *, since: datetime, until: datetime) -> dict[str, int]:
+def escalations_by_department(
+    session: Session, *, since: datetime, until: datetime, with_simulated: bool = False
+) -> dict[str, int]:
+    """督办 per department in [since, until); those about simulated cases only `with_simulated`."""
     query = (
         select(EscalationRecord.department, func.count())
         .where(col(EscalationRecord.at) >= since, col(EscalationRecord.at) < until)
+        .where(*([] if with_simulated else [col(EscalationRecord.case_no).not_in(simulated_cases())]))
         .group_by(EscalationRecord.department)
     )
     return dict(session.exec(query).all())

@@ -1,7 +1,8 @@
 """Decided items counted per Shanghai day, so on-time rates and clock-day percentiles over any period read a
 few thousand rollup rows however many millions of items the projection holds.
 
-A row counts the items of one (day, thing, district, department, item, clock days): how many were decided,
+A row counts the items of one (day, thing, district, department, item, clock days, simulated): how many were
+decided,
 how many within the promised and the statutory deadline. An item is counted in the same transaction that
 first projects it as decided with a known deadline, so retries and replays of the projection, which find it
 already counted, never count it twice.
@@ -30,6 +31,8 @@ class ItemOutcomeDay(SQLModel, table=True):
     item: str = Field(primary_key=True, max_length=64)
     clock_days: int = Field(primary_key=True)
     """-1 when the item carried no promise to count against (a state from before items did)."""
+    simulated: bool = Field(default=False, primary_key=True)
+    """Items of cases `onething simulate` made: the board leaves them out unless asked for."""
     finished: int = 0
     on_time: int = 0
     on_time_statutory: int = 0
@@ -46,6 +49,7 @@ def count_decided_item(
     due_at: datetime,
     statutory_due_at: datetime | None,
     clock_days: int | None,
+    simulated: bool = False,
 ) -> None:
     counts = {
         "finished": 1,
@@ -59,6 +63,7 @@ def count_decided_item(
         "department": department,
         "item": item,
         "clock_days": -1 if clock_days is None else clock_days,
+        "simulated": simulated,
     }
     # One statement that inserts or adds: two items of one day decided at once in two transactions both count.
     # A read-then-insert let the second transaction's insert fail on the primary key (seen on PostgreSQL).

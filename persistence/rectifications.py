@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from persistence.tables import UTCDateTime
+from persistence.tables import UTCDateTime, simulated_cases
 from workflows.contracts import RectificationState
 
 
@@ -100,13 +100,16 @@ OPEN_STATUSES = ("open", "contested")
 
 
 def rectification_figures(
-    session: Session, *, since: datetime, until: datetime, now: datetime
+    session: Session, *, since: datetime, until: datetime, now: datetime, with_simulated: bool = False
 ) -> list[RectificationFigures]:
     """Per department, for rectifications opened in [since, until). Bad reviews are few, so rows are read
-    and judged here: a reply is on time when the first one came by the deadline."""
+    and judged here: a reply is on time when the first one came by the deadline. Those of simulated cases
+    (`onething simulate`) only `with_simulated`."""
     query = select(RectificationRecord).where(
         col(RectificationRecord.started_at) >= since, col(RectificationRecord.started_at) < until
     )
+    if not with_simulated:
+        query = query.where(col(RectificationRecord.case_no).not_in(simulated_cases()))
     tallies: dict[str, list[int]] = {}
     for record in session.exec(query).all():
         tally = tallies.setdefault(record.department, [0, 0, 0, 0, 0, 0])

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from persistence.days import day_number, day_of, shanghai_day, week_of
 from persistence.materials import MaterialUpload
 from persistence.ratings import OVERALL, RatingRecord
-from persistence.tables import CaseRecord, ItemRecord
+from persistence.tables import CaseRecord, ItemRecord, simulated_cases
 from workflows.contracts import CaseStatus
 
 FINISHED = ("completed", "rejected", "withdrawn")
@@ -34,10 +34,16 @@ uploads however many cases the range holds (durations and counts always cover ev
 
 @dataclass(frozen=True)
 class Span:
-    """Shanghai dates from `first` to `last`, both included; None leaves that end open."""
+    """The cases a figure is measured on: accepted (or finished) on Shanghai dates from `first` to `last`, both
+    included (None leaves that end open); simulated ones (`onething simulate`) only `with_simulated`."""
 
     first: date | None = None
     last: date | None = None
+    with_simulated: bool = False
+
+    def counted(self) -> list[ColumnElement[bool]]:
+        """Conditions on a case: simulated ones are left out unless asked for."""
+        return [] if self.with_simulated else [col(CaseRecord.simulated).is_(False)]
 
     def holds(self, day: ColumnElement[int]) -> list[ColumnElement[bool]]:
         """Conditions on a `shanghai_day` expression: the day lies in the span."""
@@ -63,18 +69,19 @@ def _finished_day() -> ColumnElement[int]:
     return shanghai_day(CaseRecord.finished_at)
 
 
-def _of(things: Sequence[str]) -> ColumnElement[bool]:
+def _of(things: Sequence[str], span: Span) -> ColumnElement[bool]:
     # Naming the things puts the leading column of the indexes in the query, so the database searches them
     # in their order instead of falling back to a one-column index and a sort. Only bundles: an item applied
     # for on its own by someone the bundle ruled out is the old way, counted apart (individual_cases).
-    return and_(col(CaseRecord.thing).in_(things), col(CaseRecord.channel).in_((BUNDLE, COUNTER)))
+    return and_(col(CaseRecord.thing).in_(things), col(CaseRecord.channel).in_((BUNDLE, COUNTER)), *span.counted())
 
 
 def individual_cases(session: Session, *, things: Sequence[str], span: Span) -> dict[str, int]:
     """thing -> items applied for one by one (分别办理) in `span` by applicants its eligibility ruled out."""
     query = (
         select(CaseRecord.thing, func.count())
-        .where(col(CaseRecord.thing).in_(things), col(CaseRecord.channel) == INDIVIDUAL, *span.holds(_accepted_day()))
+        .where(col(CaseRecord.thing).in_(things), col(CaseRecord.channel) == INDIVIDUAL, *span.counted())
+        .where(*span.holds(_accepted_day()))
         .group_by(CaseRecord.thing)
     )
     return dict(session.exec(query).all())
@@ -84,7 +91,7 @@ def counter_completed(session: Session, *, things: Sequence[str], span: Span) ->
     """thing -> completed bundles accepted in `span` that were filed at a counter: a trip in person each."""
     query = (
         select(CaseRecord.thing, func.count())
-        .where(_of(things), col(CaseRecord.channel) == COUNTER, CaseRecord.status == "completed")
+        .where(_of(things, span), col(CaseRecord.channel) == COUNTER, CaseRecord.status == "completed")
         .where(*span.holds(_accepted_day()))
         .group_by(CaseRecord.thing)
     )
@@ -101,7 +108,7 @@ def outcomes(session: Session, *, things: Sequence[str], span: Span) -> dict[str
     """thing -> case status -> number of cases accepted in `span` (the cohort the table describes)."""
     query = (
         select(CaseRecord.thing, CaseRecord.status, func.count())
-        .where(_of(things), _any_status(), *span.holds(_accepted_day()))
+        .where(_of(things, span), _any_status(), *span.holds(_accepted_day()))
         .group_by(CaseRecord.thing, CaseRecord.status)
     )
     result: dict[str, Counter[str]] = {}
@@ -118,7 +125,7 @@ def completion_days(session: Session, *, things: Sequence[str], span: Span) -> d
     accepted, finished = _accepted_day(), _finished_day()
     query = (
         select(CaseRecord.thing, accepted, finished, func.count())
-        .where(_of(things), CaseRecord.status == "completed", finished.is_not(None), *span.holds(accepted))
+        .where(_of(things, span), CaseRecord.status == "completed", finished.is_not(None), *span.holds(accepted))
         .group_by(CaseRecord.thing, accepted, finished)
     )
     result: dict[str, Counter[tuple[date, date]]] = {}
@@ -153,7 +160,7 @@ def citizen_sample(
     accepted = _accepted_day()
     sample = (
         select(CaseRecord.case_no)
-        .where(_of([thing]), CaseRecord.status == "completed", *span.holds(accepted))
+        .where(_of([thing], span), CaseRecord.status == "completed", *span.holds(accepted))
         .order_by(accepted.desc())
         .limit(limit)
         .subquery()
@@ -196,12 +203,17 @@ def weekly_volumes(session: Session, *, things: Sequence[str], span: Span) -> li
     # Grouped by status too, in the index's order; the statuses of accepted cases are summed below.
     accepted = (
         select(CaseRecord.thing, CaseRecord.status, accepted_day, func.count())
-        .where(_of(things), _any_status(), *span.holds(accepted_day))
+        .where(_of(things, span), _any_status(), *span.holds(accepted_day))
         .group_by(CaseRecord.thing, CaseRecord.status, accepted_day)
     )
     finished = (
         select(CaseRecord.thing, CaseRecord.status, finished_day, func.count())
-        .where(_of(things), col(CaseRecord.status).in_(FINISHED), finished_day.is_not(None), *span.holds(finished_day))
+        .where(
+            _of(things, span),
+            col(CaseRecord.status).in_(FINISHED),
+            finished_day.is_not(None),
+            *span.holds(finished_day),
+        )
         .group_by(CaseRecord.thing, CaseRecord.status, finished_day)
     )
     weeks: Counter[tuple[str, date, str]] = Counter()
@@ -222,6 +234,13 @@ class WeekRatings:
     """Ratings with a score of GOOD_SCORE or more."""
 
 
+def _rated_cases_counted(span: Span) -> list[ColumnElement[bool]]:
+    """Ratings of simulated cases are left out with their cases (few of those, so the list is short)."""
+    if span.with_simulated:
+        return []
+    return [col(RatingRecord.case_no).not_in(simulated_cases())]
+
+
 def weekly_ratings(session: Session, *, things: Sequence[str], span: Span) -> list[WeekRatings]:
     """Overall ratings (department "") given per week, and how many were good (score >= GOOD_SCORE)."""
     day = shanghai_day(RatingRecord.created_at)
@@ -229,6 +248,7 @@ def weekly_ratings(session: Session, *, things: Sequence[str], span: Span) -> li
     query = (
         select(RatingRecord.thing, day, func.count(), good)
         .where(RatingRecord.department == OVERALL, col(RatingRecord.thing).in_(things), *span.holds(day))
+        .where(*_rated_cases_counted(span))
         .group_by(RatingRecord.thing, day)
     )
     given: Counter[tuple[str, date]] = Counter()

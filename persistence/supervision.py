@@ -2,9 +2,10 @@
 
 Everything is aggregated in the database with portable SQL (SQLite and PostgreSQL alike). Lights are
 judged at query time from the stored deadlines as well as the stored light, so an item whose promised
-date has just passed shows red even before its workflow has written the breach. On-time rates, medians and
-p90s come from the daily rollup of decided items (persistence/outcomes.py): a histogram of whole working
-days, which stays small however many items there are.
+date has just passed shows red even before its workflow has written the breach, and so does its bundle.
+Cases `onething simulate` made are left out unless a caller asks for them (`with_simulated`). On-time rates,
+medians and p90s come from the daily rollup of decided items (persistence/outcomes.py): a histogram of whole
+working days, which stays small however many items there are (simulated items in rows of their own).
 """
 
 from __future__ import annotations
@@ -95,13 +96,53 @@ def item_light(now: datetime) -> ColumnElement[Any]:
     )
 
 
+def _has_open_item(light: LightName, now: datetime) -> ColumnElement[bool]:
+    """The case has an open item that is `light` now, judged from its deadlines (item_light)."""
+    return (
+        select_rows(col(ItemRecord.case_no))
+        .where(
+            col(ItemRecord.case_no) == col(CaseRecord.case_no),
+            col(ItemRecord.status).in_(OPEN),
+            item_light(now) == light,
+        )
+        .exists()
+    )
+
+
 def case_light(now: datetime) -> ColumnElement[Any]:
-    """An open bundle's light now: the stored one (forecast included), red once its promise has passed."""
+    """An open bundle's light now, judged when read, not when the case was last written: red once an open item
+    is red now (its deadline passed overnight, with no write since) or the promise has passed; yellow once an
+    open item is yellow now or the stored forecast misses the promise. The stored light is kept as a floor.
+
+    The stored forecast can only be stale by a running item outliving its deadline (it assumed that item would
+    finish by then), and such an item is red, which makes the bundle red whatever the forecast says."""
     return case(
-        (or_(col(CaseRecord.light) == "red", col(CaseRecord.promised_at) <= now), "red"),
-        (col(CaseRecord.light) == "yellow", "yellow"),
+        (
+            or_(col(CaseRecord.light) == "red", col(CaseRecord.promised_at) <= now, _has_open_item("red", now)),
+            "red",
+        ),
+        (
+            or_(
+                col(CaseRecord.light) == "yellow",
+                col(CaseRecord.forecast_at) > col(CaseRecord.promised_at),
+                _has_open_item("yellow", now),
+            ),
+            "yellow",
+        ),
         else_="green",
     )
+
+
+def light_now(session: Session, *, case_no: str, now: datetime) -> str | None:
+    """One open bundle's light now (case_light); None for a finished one or an unknown case number."""
+    query = select(case_light(now)).where(col(CaseRecord.case_no) == case_no, col(CaseRecord.status).in_(OPEN))
+    light: str | None = session.exec(query).first()
+    return light
+
+
+def counted(with_simulated: bool) -> list[ColumnElement[bool]]:
+    """Conditions on a case: those `onething simulate` made are left out of the board's figures unless asked."""
+    return [] if with_simulated else [col(CaseRecord.simulated).is_(False)]
 
 
 def _item_key(by: Dimension) -> Any:
@@ -113,11 +154,12 @@ def _item_key(by: Dimension) -> Any:
     }[by]
 
 
-def _joined(query: Any, by: Dimension) -> Any:
-    """Grouping items by item, thing or district reads their case (an item is identified with its thing)."""
-    if by != "department":
+def _joined(query: Any, by: Dimension, with_simulated: bool) -> Any:
+    """Grouping items by item, thing or district (an item is identified with its thing), or leaving simulated
+    cases out, reads their case."""
+    if by != "department" or not with_simulated:
         query = query.join(CaseRecord, col(CaseRecord.case_no) == col(ItemRecord.case_no))
-    return query
+    return query.where(*counted(with_simulated))
 
 
 def _counts(rows: Sequence[Any]) -> list[LightCount]:
@@ -131,7 +173,7 @@ def _counts(rows: Sequence[Any]) -> list[LightCount]:
     ]
 
 
-def item_lights(session: Session, *, by: Dimension, now: datetime) -> list[LightCount]:
+def item_lights(session: Session, *, by: Dimension, now: datetime, with_simulated: bool = False) -> list[LightCount]:
     """Items being handled (started, not finished), counted by light, per department, (thing, item), thing or
     district."""
     light = item_light(now)
@@ -139,21 +181,29 @@ def item_lights(session: Session, *, by: Dimension, now: datetime) -> list[Light
     groups = (col(CaseRecord.thing), key) if by == "item" else (key,)
     thing = col(CaseRecord.thing) if by == "item" else null()
     query = select(thing, key, light, func.count()).where(col(ItemRecord.status).in_(OPEN))
-    query = _joined(query, by).group_by(*groups, light)
+    query = _joined(query, by, with_simulated).group_by(*groups, light)
     return _counts(session.exec(query).all())
 
 
-def case_lights(session: Session, *, by: Literal["thing", "district"], now: datetime) -> list[LightCount]:
-    """Bundles still open, by light: the bundle's own light includes the forecast of its remaining items."""
+def case_lights(
+    session: Session, *, by: Literal["thing", "district"], now: datetime, with_simulated: bool = False
+) -> list[LightCount]:
+    """Bundles still open, by light now (case_light): the forecast of their remaining items included."""
     light = case_light(now)
     key = col(CaseRecord.thing) if by == "thing" else col(CaseRecord.district)
-    query = select(null(), key, light, func.count()).where(col(CaseRecord.status).in_(OPEN))
-    return _counts(session.exec(query.group_by(key, light)).all())
+    query = (
+        select(null(), key, light, func.count())
+        .where(col(CaseRecord.status).in_(OPEN), *counted(with_simulated))
+        .group_by(key, light)
+    )
+    return _counts(session.exec(query).all())
 
 
-def performance(session: Session, *, by: Dimension, first: date, last: date) -> list[Performance]:
+def performance(
+    session: Session, *, by: Dimension, first: date, last: date, with_simulated: bool = False
+) -> list[Performance]:
     """Items decided from day `first` to `last` (Shanghai, both included), from the daily rollup: on time
-    against promised and statutory limits, clock days."""
+    against promised and statutory limits, clock days; simulated cases' items only `with_simulated`."""
     key = {
         "department": col(ItemOutcomeDay.department),
         "item": col(ItemOutcomeDay.item),
@@ -174,6 +224,7 @@ def performance(session: Session, *, by: Dimension, first: date, last: date) -> 
             func.sum(ItemOutcomeDay.on_time_statutory),
         )
         .where(col(ItemOutcomeDay.day) >= first, col(ItemOutcomeDay.day) <= last)
+        .where(*([] if with_simulated else [col(ItemOutcomeDay.simulated).is_(False)]))
         .group_by(*keys, days)
     )
     groups: dict[tuple[str, str], list[tuple[int | None, int, int, int]]] = {}
@@ -225,6 +276,7 @@ def attention_items(
     thing: str | None = None,
     district: str | None = None,
     limit: int = 200,
+    with_simulated: bool = False,
 ) -> list[AttentionItem]:
     """Open items in the given lights, the most overdue first: the drill-down behind a dashboard cell."""
     light = item_light(now)
@@ -243,7 +295,7 @@ def attention_items(
             col(ItemRecord.breached_at),
         )
         .join(CaseRecord, col(CaseRecord.case_no) == col(ItemRecord.case_no))
-        .where(col(ItemRecord.status).in_(OPEN), light.in_(list(lights)))
+        .where(col(ItemRecord.status).in_(OPEN), light.in_(list(lights)), *counted(with_simulated))
     )
     for column, value in (
         (ItemRecord.department, department),
@@ -259,9 +311,16 @@ def attention_items(
 
 
 def at_risk_cases(
-    session: Session, *, now: datetime, thing: str | None = None, district: str | None = None, limit: int = 200
+    session: Session,
+    *,
+    now: datetime,
+    thing: str | None = None,
+    district: str | None = None,
+    limit: int = 200,
+    with_simulated: bool = False,
 ) -> list[AtRiskCase]:
-    """Open bundles whose forecast misses their promise, or that are already late, the latest forecast first."""
+    """Open bundles whose forecast misses their promise, or that are late now (case_light: an item past its
+    deadline counts when read, written or not), the earliest promise first."""
     light = case_light(now)
     query = select_rows(
         col(CaseRecord.case_no),
@@ -274,6 +333,7 @@ def at_risk_cases(
     ).where(
         col(CaseRecord.status).in_(OPEN),
         or_(col(CaseRecord.forecast_at) > col(CaseRecord.promised_at), light == "red"),
+        *counted(with_simulated),
     )
     if thing is not None:
         query = query.where(col(CaseRecord.thing) == thing)

@@ -9,7 +9,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from one_things.schema import IntegrationMode
 from persistence.days import shanghai_day
@@ -72,9 +73,13 @@ class CaseRecord(SQLModel, table=True):
     acted_by: str | None = Field(default=None, index=True, max_length=128)
     """The agent (代办, 法人授权) who filed the case for the owner; None when the owner filed it."""
     district: str = Field(default="", index=True, max_length=30)
-    channel: str = Field(default="bundle", max_length=12)
-    """`bundle`, or `individual` for one item applied for on its own (分别办理) by someone the bundle ruled out."""
     """The applicant's hukou district at acceptance (e.g. 徐汇区): a supervision dimension, not an address."""
+    channel: str = Field(default="bundle", max_length=12)
+    """`bundle`, `counter`, or `individual` for one item applied for on its own (分别办理) by someone the bundle
+    ruled out."""
+    simulated: bool = Field(default=False)
+    """Made by `onething simulate`, not by a citizen: left out of the leaders' figures and
+    the board's totals unless they are asked for (docs/figures.md#simulated)."""
     status: CaseStatus = Field(index=True, sa_type=EnumText(CaseStatus, 24))
     accepted_at: datetime = Field(index=True, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -87,6 +92,12 @@ class CaseRecord(SQLModel, table=True):
     reason: str | None = None
     seq: int = 0
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def simulated_cases() -> SelectOfScalar[str]:
+    """The case numbers of simulated cases: few (a development database's), so `NOT IN` this stays cheap where
+    figures of other tables (ratings, rectifications, escalations) leave them out."""
+    return select(col(CaseRecord.case_no)).where(col(CaseRecord.simulated).is_(True))
 
 
 class ItemRecord(SQLModel, table=True):

@@ -7,17 +7,21 @@ with the definitions below, which the page and docs/statistics.md repeat:
 - steps: what the citizen had to do for a case: 1 for the application (the one form, with its uploads,
   submitted once), plus 1 for each correction (补正) answered (every item's `round`). Results arrive as
   e-licences without a step; a rating is optional feedback and does not count. Mean per completed case.
-- calendar days: completion date minus acceptance date (Shanghai); 0 when done the same day.
+- calendar days: completion date minus acceptance date (the Shanghai dates of the recorded instants); 0 when
+  done the same day. The baseline's days are calendar days too, so before and after are in one unit.
 - working days: the working days after the acceptance date up to and including the completion date, on the
   same Chinese calendar as the time limits; i.e. the smallest N with "done within N working days".
-- materials provided: files the citizen uploaded, mean per completed case. Exempt: the definition's
-  materials the government already holds (shared data, licence library) that the case's items need.
+- materials provided: files the citizen really uploaded (form page, API or counter scan: one acceptance path
+  stores them all), mean per completed case. Exempt: the definition's materials the government already holds
+  (shared data, licence library) that the case's items need; shown apart, not counted as provided.
   Steps and materials are counted on the latest 10,000 completed cases of the range (all of them in
   smaller ranges); durations and counts always on every case.
 - trips: visits in person, mean per completed case. Every step online counts 0; a case filed at a counter
   (一窗受理, channel `counter`) counts the one visit. Counter cases are bundles and measured with them.
 - median and p90: linear interpolation between the closest ranks (numpy's default).
 - reduction: (baseline − measured) / baseline in percent; days compare the median calendar days.
+- simulated cases (`onething simulate`) are left out unless the span asks for them (`with_simulated`).
+Each figure's definition for people: docs/figures.md (served at /figures, linked from the pages).
 - good-review rate: overall ratings (department "") with a score of 4 or 5, among the overall ratings
   given in the date range, by the date they were given.
 - weeks: ISO weeks (Monday to Sunday) in Shanghai; accepted by acceptance date, the outcomes by the date
@@ -114,6 +118,9 @@ class ThingStats(BaseModel):
 class ThingsReport(BaseModel):
     from_: date | None = Field(serialization_alias="from")
     to: date | None
+    with_simulated: bool = Field(
+        default=False, description="Whether cases made by `onething simulate` are counted (left out by default)"
+    )
     things: list[ThingStats]
 
 
@@ -255,15 +262,16 @@ def thing_stats(
     )
 
 
-def date_span(first: date | None, last: date | None) -> Span:
-    """Acceptance dates from `first` to `last`, both included; either may be open."""
+def date_span(first: date | None, last: date | None, *, with_simulated: bool = False) -> Span:
+    """Acceptance dates from `first` to `last`, both included; either may be open. Simulated cases only when
+    `with_simulated`: a leader's figures describe what citizens lived."""
     if first is not None and last is not None and first > last:
         raise InvalidError(
             f"'from' ({first}) is after 'to' ({last}); swap them or leave one out.",
             [{"field": "from", "message": "must not be after 'to'"}],
             title="Invalid date range",
         )
-    return Span(first, last)
+    return Span(first, last, with_simulated)
 
 
 def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments: Adjustments = NONE) -> ThingsReport:
@@ -289,7 +297,7 @@ def things_report(session: Session, *, catalog: Catalog, span: Span, adjustments
         )
         for thing in catalog.all()
     ]
-    return ThingsReport(from_=span.first, to=span.last, things=things)
+    return ThingsReport(from_=span.first, to=span.last, with_simulated=span.with_simulated, things=things)
 
 
 def iso_week(monday: date) -> str:

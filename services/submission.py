@@ -405,6 +405,7 @@ def _record(
         accepted_at=now,
         district=district,
         channel=_channel(body, counter=at_counter_for is not None),
+        simulated=settings.simulated,
     )
     for material in materials:
         save_upload(

@@ -34,6 +34,7 @@ from persistence.supervision import (
     attention_items,
     case_lights,
     item_lights,
+    light_now,
     performance,
 )
 from services.audit import DataCategory, Purpose, record_read
@@ -90,6 +91,8 @@ class RectificationFiguresView(View):
 
 class Board(View):
     now: datetime
+    with_simulated: bool
+    """Whether cases made by `onething simulate` are in the figures (left out by default)."""
     period: PeriodView
     item_lights: ItemLights
     case_lights: CaseLights
@@ -175,22 +178,27 @@ def period(since: date | None, until: date | None, now: datetime) -> Period:
     return Period(first, last)
 
 
-def board(session: Session, *, now: datetime, span: Period) -> dict[str, Any]:
-    """Everything the dashboard shows in one read: lights now, performance over the period, attention lists."""
+def board(session: Session, *, now: datetime, span: Period, with_simulated: bool = False) -> dict[str, Any]:
+    """Everything the dashboard shows in one read: lights now (judged as read, not as last written), performance
+    over the period, attention lists; cases `onething simulate` made only `with_simulated`."""
+    sim = with_simulated
     return {
         "now": now,
+        "with_simulated": sim,
         "period": {"since": span.first, "until": span.last},
-        "item_lights": {by: item_lights(session, by=by, now=now) for by in ("department", "item")},
-        "case_lights": {by: case_lights(session, by=by, now=now) for by in ("thing", "district")},
-        "performance": {by: performance(session, by=by, first=span.first, last=span.last) for by in DIMENSIONS},
-        "overdue": attention_items(session, now=now, lights=("red",), limit=50),
-        "due_soon": attention_items(session, now=now, lights=("yellow",), limit=50),
-        "at_risk": at_risk_cases(session, now=now, limit=50),
-        "escalations": escalations_by_department(session, since=span.since, until=span.until),
+        "item_lights": {by: item_lights(session, by=by, now=now, with_simulated=sim) for by in ("department", "item")},
+        "case_lights": {by: case_lights(session, by=by, now=now, with_simulated=sim) for by in ("thing", "district")},
+        "performance": {
+            by: performance(session, by=by, first=span.first, last=span.last, with_simulated=sim) for by in DIMENSIONS
+        },
+        "overdue": attention_items(session, now=now, lights=("red",), limit=50, with_simulated=sim),
+        "due_soon": attention_items(session, now=now, lights=("yellow",), limit=50, with_simulated=sim),
+        "at_risk": at_risk_cases(session, now=now, limit=50, with_simulated=sim),
+        "escalations": escalations_by_department(session, since=span.since, until=span.until, with_simulated=sim),
         "health": department_health(session, since=span.since, until=min(span.until, now), now=now),
         "rectifications": [
             {**asdict(row), "on_time_rate": row.on_time_rate}
-            for row in rectification_figures(session, since=span.since, until=span.until, now=now)
+            for row in rectification_figures(session, since=span.since, until=span.until, now=now, with_simulated=sim)
         ],
     }
 
@@ -228,7 +236,7 @@ def case_detail(
     return {
         "case": case_view(catalog, case, items),
         "district": case.district,
-        "light": case.light,
+        "light": light_now(session, case_no=case_no, now=now) or case.light,
         "promised_at": case.promised_at,
         "forecast_at": case.forecast_at,
         "escalations": case_escalations(session, case_no=case_no),

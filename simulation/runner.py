@@ -75,6 +75,7 @@ def run_settings(settings: Settings, temporal: Client, folder: Path) -> Settings
             "metrics_port": free_port(),
             "task_queue": f"onething-simulation-{uuid.uuid4().hex[:8]}",
             "departments_database_url": f"sqlite:///{folder / 'departments.db'}",
+            "simulated": True,  # every case it accepts is marked: the leaders' figures leave them out by default
         }
     )
 

@@ -9,7 +9,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import citizen, counter, data_access, feedback, public, signin, staff, stats, supervision, wallet
+from api.pages import (
+    citizen,
+    counter,
+    data_access,
+    feedback,
+    figures,
+    public,
+    signin,
+    staff,
+    stats,
+    supervision,
+    wallet,
+)
 from api.pages.rendering import CsrfRejectedError, SignInRequiredError, get_page
 from api.problems import ProblemError
 
@@ -28,6 +40,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(staff.router)
     app.include_router(counter.router)
     app.include_router(stats.router)
+    app.include_router(figures.router)
 
     @app.exception_handler(SignInRequiredError)
     async def _sign_in(_request: Request, error: SignInRequiredError) -> Response:

@@ -310,8 +310,8 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "st_after": ("改革后(实测)", "after (measured)"),
     "st_steps": ("办事环节", "Steps"),
-    "st_calendar_days": ("办理天数(自然日,中位数)", "Days (calendar, median)"),
-    "st_working_days": ("工作日(中位数)", "Working days (median)"),
+    "st_calendar_days": ("办理天数(自然日:改革前 → 实测中位数)", "Days (calendar days: before → measured median)"),
+    "st_working_days": ("工作日(实测中位数,仅供参考)", "Working days (measured median, for reference)"),
     "st_materials": ("提交材料", "Materials provided"),
     "st_exempt": ("免于提交 {exempt} 份", "{exempt} exempt"),
     "st_trips": ("跑动次数", "Trips"),
@@ -334,29 +334,33 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "st_def_days_term": ("办理天数", "Days"),
     "st_def_days": (
-        "自然日:办结日期减受理日期(上海时间),当天办结为 0。与改革前基线(自然日)比较中位数。",
-        "Calendar days: completion date minus acceptance date (Shanghai); 0 when done the same day. The median "
-        "is compared with the baseline, which is in calendar days.",
+        "改革前后都按自然日:实测为办结日期减受理日期(上海时间),当天办结为 0;与改革前基线(自然日)比较中位数。",
+        "Calendar days on both sides: measured as completion date minus acceptance date (Shanghai), 0 when done "
+        "the same day; the median is compared with the baseline, which is in calendar days.",
     ),
     "st_def_working_term": ("工作日", "Working days"),
     "st_def_working": (
-        "受理次日起至办结当日的工作日数,按法定节假日和调休计算,与办理时限的算法一致。",
+        "受理次日起至办结当日的工作日数,按法定节假日和调休计算,与办理时限的算法一致。改革前基线没有工作日口径,"
+        "因此不与基线比较。",
         "Working days after the acceptance date up to and including the completion date, on the Chinese "
-        "calendar with holidays and make-up workdays, as the time limits count them.",
+        "calendar with holidays and make-up workdays, as the time limits count them. The baseline has no working "
+        "days, so this is not compared with it.",
     ),
     "st_def_materials_term": ("材料", "Materials"),
     "st_def_materials": (
-        "提交材料:群众上传的文件数;免于提交:政府已掌握(共享数据、电子证照库)且本件所办事项需要的材料数。"
+        "提交材料:群众实际上传的文件数,无论通过网页、接口还是窗口扫描提交;免于提交:政府已掌握(共享数据、电子证照库)"
+        "且本件所办事项需要的材料数,单列显示,不计入提交材料。与改革前基线比较的是提交材料。"
         "环节与材料按该时段最近 10,000 件办结件统计。",
-        "Provided: files the citizen uploaded. Exempt: the definition's materials the government already holds "
-        "(shared data, licence library) that the case's items need. Steps and materials are counted on the "
-        "latest 10,000 completed cases of the range.",
+        "Provided: files the citizen really uploaded, through the page, the API or a counter's scan. Exempt: the "
+        "definition's materials the government already holds (shared data, licence library) that the case's items "
+        "need, shown apart and not counted as provided. The baseline is compared with the provided ones. Steps and "
+        "materials are counted on the latest 10,000 completed cases of the range.",
     ),
     "st_def_trips_term": ("跑动次数", "Trips"),
     "st_def_trips": (
-        "到现场的次数。本平台的申请、补正和结果领取全部在网上完成,每件计 0 次。",
-        "Visits in person. Application, correction and results are all online on this platform, so every case "
-        "counts 0.",
+        "到现场的次数:网上办理(申请、补正、结果领取)每件计 0 次,在综合窗口受理的每件计 1 次。",
+        "Visits in person: a case done online (application, correction, results) counts 0, a case filed at a "
+        "counter counts 1.",
     ),
     "st_def_percentiles_term": ("中位数与 p90", "Median and p90"),
     "st_def_percentiles": (
@@ -375,6 +379,16 @@ WORDS: dict[str, tuple[str, str]] = {
         "ISO 周(周一至周日,上海时间);受理量按受理日期,办结情况按办结日期。",
         "ISO weeks (Monday to Sunday, Shanghai); accepted by acceptance date, outcomes by the date the case finished.",
     ),
+    # --- figures' definitions (/figures, docs/figures.md) and simulated data ---
+    "fig_title": ("统计口径", "How the figures are defined"),
+    "fig_all_definitions": ("全部统计口径", "How every figure is defined"),
+    "fig_simulated_on": (
+        "包含模拟数据:以下数字含模拟程序生成的办件。",
+        "Including simulated data: these figures count the cases the simulation made.",
+    ),
+    "fig_simulated_off": ("不含模拟数据。", "Simulated data left out."),
+    "fig_simulated_include": ("包含模拟数据", "Include simulated data"),
+    "fig_simulated_exclude": ("不含模拟数据", "Leave simulated data out"),
     # --- the personal-data access log (PIPL): docs/privacy.md ---
     "nav_data_access": ("谁查看了我的数据", "Who viewed my data"),
     "da_intro": (

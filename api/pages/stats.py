@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from api.charts import Series, grouped_bar_chart, line_chart, number, stacked_bar_chart
 from api.deps import CatalogDep, SessionDep, SettingsDep
+from api.pages.figures import link
 from api.pages.officials import official_page
 from api.pages.rendering import Page
 from core.auth import Role
@@ -52,7 +53,8 @@ def cut(percent: float | None) -> Markup:
 
 
 def _span(page: Page) -> tuple[Span, dict[str, str], list[str]]:
-    """The range from the query string, what was typed (to show it again) and what is wrong with it."""
+    """The range from the query string, what was typed (to show it again) and what is wrong with it; simulated
+    cases only with `simulated=true`."""
     typed = {key: page.request.query_params.get(key, "").strip() for key in ("from", "to")}
     parsed: dict[str, date | None] = {}
     errors = []
@@ -68,7 +70,8 @@ def _span(page: Page) -> tuple[Span, dict[str, str], list[str]]:
     if first and last and first > last:
         errors.append(page.t("st_from_after_to"))
         first = last = None
-    return Span(first, last), typed, errors
+    with_simulated = page.request.query_params.get("simulated", "").lower() in ("true", "1", "on")
+    return Span(first, last, with_simulated), typed, errors
 
 
 def _measure_charts(page: Page, report: ThingsReport) -> list[Markup]:
@@ -160,7 +163,9 @@ def stats_page(page: LeaderPageDep, session: SessionDep, catalog: CatalogDep, se
     report = things_report(session, catalog=catalog, span=span, adjustments=calendar_for(settings))
     volumes = volume_weeks(session, catalog=catalog, span=span)
     reviews = review_weeks(session, catalog=catalog, span=span)
-    query = urlencode({key: str(value) for key, value in (("from", span.first), ("to", span.last)) if value})
+    dates = {key: str(value) for key, value in (("from", span.first), ("to", span.last)) if value}
+    query = urlencode({**dates, **({"simulated": "true"} if span.with_simulated else {})})
+    toggle = urlencode({**dates, **({} if span.with_simulated else {"simulated": "true"})})
     context: dict[str, Any] = {
         "report": report,
         "fig": fig,
@@ -168,6 +173,9 @@ def stats_page(page: LeaderPageDep, session: SessionDep, catalog: CatalogDep, se
         "typed": typed,
         "errors": errors,
         "csv_url": "/api/v1/stats/things.csv" + (f"?{query}" if query else ""),
+        "with_simulated": span.with_simulated,
+        "toggle_url": "/stats" + (f"?{toggle}" if toggle else ""),
+        "definition": link,
         "measure_charts": _measure_charts(page, report),
         "volume_charts": _volume_charts(page, catalog, volumes) if volumes else [],
         "review_chart": _review_chart(page, catalog, reviews) if reviews else None,

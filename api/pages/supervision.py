@@ -13,6 +13,7 @@ from markupsafe import Markup
 from api.charts import Series, grouped_bar_chart, stacked_bar_chart
 from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsDep
 from api.pages.case_view import local_time
+from api.pages.figures import link
 from api.pages.officials import official_page
 from api.pages.rendering import Page, control_characters
 from api.params import CaseNo, Code, CodeFilter
@@ -28,6 +29,7 @@ from services.supervision import board, case_detail, escalate, period
 router = APIRouter(include_in_schema=False)
 CASE_PAGE_READS = 50
 SupervisorPage = Annotated[Page, Depends(official_page(Role.SUPERVISOR))]
+Simulated = Annotated[bool, Query(description="Count the cases made by `onething simulate` too")]
 
 
 class Labels:
@@ -62,46 +64,56 @@ class Labels:
 LIGHT_COLOURS = {"green": "#1e7b34", "yellow": "#9a6700", "red": "#b42318"}
 
 
-def board_charts(page: Page, figures: dict[str, Any], label: Labels) -> list[Markup]:
-    """The board's figures a supervisor reads at a glance: open items by light, on-time rate, clock days."""
+def board_charts(page: Page, figures: dict[str, Any], label: Labels) -> list[tuple[Markup, str]]:
+    """The board's figures a supervisor reads at a glance: open items by light, on-time rate, clock days; each
+    with the anchor of its definition (/figures)."""
     lights = figures["item_lights"]["department"]
     decided = figures["performance"]["department"]
-    charts = []
+    charts: list[tuple[Markup, str]] = []
     if lights:
         charts.append(
-            stacked_bar_chart(
-                chart_id="chart-lights",
-                title=page.t("sv_lights_department"),
-                categories=[label("department", row.key) for row in lights],
-                series=[
-                    Series(page.t(f"l_{light}"), [getattr(row, light) for row in lights], colour)
-                    for light, colour in LIGHT_COLOURS.items()
-                ],
+            (
+                stacked_bar_chart(
+                    chart_id="chart-lights",
+                    title=page.t("sv_lights_department"),
+                    categories=[label("department", row.key) for row in lights],
+                    series=[
+                        Series(page.t(f"l_{light}"), [getattr(row, light) for row in lights], colour)
+                        for light, colour in LIGHT_COLOURS.items()
+                    ],
+                ),
+                "sv-item-lights",
             )
         )
     if decided:
         names = [label("department", row.key) for row in decided]
         charts.append(
-            grouped_bar_chart(
-                chart_id="chart-on-time",
-                title=f"{page.t('sv_performance')} · %",
-                categories=names,
-                series=[
-                    Series(page.t("sv_on_time"), [_percent(row.on_time_rate) for row in decided]),
-                    Series(page.t("sv_statutory"), [_percent(row.statutory_rate) for row in decided]),
-                ],
-                unit="%",
+            (
+                grouped_bar_chart(
+                    chart_id="chart-on-time",
+                    title=f"{page.t('sv_performance')} · %",
+                    categories=names,
+                    series=[
+                        Series(page.t("sv_on_time"), [_percent(row.on_time_rate) for row in decided]),
+                        Series(page.t("sv_statutory"), [_percent(row.statutory_rate) for row in decided]),
+                    ],
+                    unit="%",
+                ),
+                "sv-on-time",
             )
         )
         charts.append(
-            grouped_bar_chart(
-                chart_id="chart-clock-days",
-                title=f"{page.t('sv_median')} / {page.t('sv_p90')} · {page.t('sv_days_unit')}",
-                categories=names,
-                series=[
-                    Series(page.t("sv_median"), [row.median_days for row in decided]),
-                    Series(page.t("sv_p90"), [row.p90_days for row in decided]),
-                ],
+            (
+                grouped_bar_chart(
+                    chart_id="chart-clock-days",
+                    title=f"{page.t('sv_median')} / {page.t('sv_p90')} · {page.t('sv_days_unit')}",
+                    categories=names,
+                    series=[
+                        Series(page.t("sv_median"), [row.median_days for row in decided]),
+                        Series(page.t("sv_p90"), [row.p90_days for row in decided]),
+                    ],
+                ),
+                "sv-clock-days",
             )
         )
     return charts
@@ -120,10 +132,12 @@ def _render_board(
     template: str,
     now: datetime,
     settings: Settings,
+    simulated: bool = False,
 ) -> Response:
     span = period(since, until, now)
-    figures = board(session, now=now, span=span)
+    figures = board(session, now=now, span=span, with_simulated=simulated)
     label = Labels(page, catalog)
+    period_query = {k: v for k, v in (("since", since), ("until", until)) if v}
     return page.render(
         template,
         b=figures,
@@ -131,7 +145,9 @@ def _render_board(
         label=label,
         moment=local_time,
         calendar_missing=next_year_missing(settings.calendar_folder, now),
-        query=urlencode({k: v for k, v in (("since", since), ("until", until)) if v}),
+        query=urlencode({**period_query, **({"simulated": "true"} if simulated else {})}),
+        toggle_query=urlencode({**period_query, **({} if simulated else {"simulated": "true"})}),
+        definition=link,
     )
 
 
@@ -144,8 +160,9 @@ def board_page(
     settings: SettingsDep,
     since: Day | None = None,
     until: Day | None = None,
+    simulated: Simulated = False,
 ) -> Response:
-    return _render_board(page, session, catalog, since, until, "supervision.html", clock.now(), settings)
+    return _render_board(page, session, catalog, since, until, "supervision.html", clock.now(), settings, simulated)
 
 
 @router.get("/supervision/live", response_class=HTMLResponse)
@@ -157,9 +174,12 @@ def board_live(
     settings: SettingsDep,
     since: Day | None = None,
     until: Day | None = None,
+    simulated: Simulated = False,
 ) -> Response:
     """The board's figures alone, fetched every few seconds by the page so lights change without a reload."""
-    return _render_board(page, session, catalog, since, until, "supervision_board.html", clock.now(), settings)
+    return _render_board(
+        page, session, catalog, since, until, "supervision_board.html", clock.now(), settings, simulated
+    )
 
 
 @router.get("/supervision/items", response_class=HTMLResponse)
@@ -173,6 +193,7 @@ def items_page(
     item: CodeFilter = None,
     thing: CodeFilter = None,
     district: CodeFilter = None,
+    simulated: Simulated = False,
 ) -> Response:
     rows = attention_items(
         session,
@@ -183,6 +204,7 @@ def items_page(
         thing=thing,
         district=district,
         limit=500,
+        with_simulated=simulated,
     )
     filters = {"department": department, "item": item, "thing": thing, "district": district}
     return page.render(
@@ -190,6 +212,8 @@ def items_page(
         rows=rows,
         lights=light,
         filters={k: v for k, v in filters.items() if v is not None},
+        with_simulated=simulated,
+        definition=link,
         label=Labels(page, catalog),
     )
 
@@ -211,6 +235,7 @@ def case_page(
         d=detail,
         reads=audit.search(session, case_no=case_no, limit=CASE_PAGE_READS).entries,
         escalated=escalated,
+        definition=link,
         label=Labels(page, catalog),
         moment=local_time,
     )

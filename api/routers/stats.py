@@ -1,7 +1,8 @@
 """Leaders' statistics as JSON and CSV: what each one-thing saves, weekly volumes, good reviews.
 
 Leaders and supervisors only. Every route takes `from` and `to` (Shanghai dates, both included, either
-may be left out); the figures' definitions are in services/statistics.py and docs/statistics.md.
+may be left out) and `simulated` (count simulated cases too); the figures' definitions are in
+services/statistics.py and docs/figures.md.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ def query_span(
         Day | None, Query(alias="from", description=f"First acceptance date, e.g. 2027-01-01, {DAYS}")
     ] = None,
     last: Annotated[Day | None, Query(alias="to", description=f"Last date, included, {DAYS}")] = None,
+    simulated: Annotated[
+        bool, Query(description="Count the cases made by `onething simulate` too (left out by default)")
+    ] = False,
 ) -> Span:
-    return date_span(first, last)
+    return date_span(first, last, with_simulated=simulated)
 
 
 SpanDep = Annotated[Span, Depends(query_span)]
@@ -79,6 +83,7 @@ def things_as_csv(
     """The same table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese names)."""
     report = things_report(session, catalog=catalog, span=span, adjustments=calendar_for(settings))
     name = f"onething-stats_{span.first or 'start'}_{span.last or 'latest'}"
+    name += "_with-simulated" if span.with_simulated else ""
     return Response(
         "\ufeff" + things_csv(report),
         media_type="text/csv; charset=utf-8",

@@ -46,6 +46,7 @@ SupervisorDep = Annotated[Principal, Depends(require(Role.SUPERVISOR))]
 ReaderDep = Annotated[Principal, Depends(require(Role.SUPERVISOR, Role.LEADER))]
 Since = Annotated[Day | None, Query(description=f"First day (Shanghai), YYYY-MM-DD, {DAYS}; default 29 days before")]
 Until = Annotated[Day | None, Query(description=f"Last day (Shanghai), YYYY-MM-DD, included, {DAYS}; default today")]
+Simulated = Annotated[bool, Query(description="Count the cases made by `onething simulate` too (left out by default)")]
 
 
 class EscalationIn(BaseModel):
@@ -54,22 +55,31 @@ class EscalationIn(BaseModel):
 
 @router.get("/board", responses=problems(InvalidError))
 def get_board(
-    clock: ClockDep, _reader: ReaderDep, session: SessionDep, since: Since = None, until: Until = None
+    clock: ClockDep,
+    _reader: ReaderDep,
+    session: SessionDep,
+    since: Since = None,
+    until: Until = None,
+    simulated: Simulated = False,
 ) -> Board:
     """The whole dashboard in one read."""
     now = clock.now()
-    return Board.model_validate(board(session, now=now, span=period(since, until, now)))
+    return Board.model_validate(board(session, now=now, span=period(since, until, now), with_simulated=simulated))
 
 
 @router.get("/lights")
 def lights(
-    clock: ClockDep, _reader: ReaderDep, session: SessionDep, by: Annotated[Dimension, Query()] = "department"
+    clock: ClockDep,
+    _reader: ReaderDep,
+    session: SessionDep,
+    by: Annotated[Dimension, Query()] = "department",
+    simulated: Simulated = False,
 ) -> list[LightCount]:
     """Open work by light now: items per department or item; bundles (with their forecast) per thing or district."""
     now = clock.now()
     if by in ("thing", "district"):
-        return case_lights(session, by=by, now=now)
-    return item_lights(session, by=by, now=now)
+        return case_lights(session, by=by, now=now, with_simulated=simulated)
+    return item_lights(session, by=by, now=now, with_simulated=simulated)
 
 
 @router.get("/performance", responses=problems(InvalidError))
@@ -80,10 +90,11 @@ def get_performance(
     by: Annotated[Dimension, Query()] = "department",
     since: Since = None,
     until: Until = None,
+    simulated: Simulated = False,
 ) -> list[Performance]:
     """Items decided in the period: on-time rates (promised and statutory) and clock days (median, p90)."""
     span = period(since, until, clock.now())
-    return performance(session, by=by, first=span.first, last=span.last)
+    return performance(session, by=by, first=span.first, last=span.last, with_simulated=simulated)
 
 
 @router.get("/items")
@@ -97,6 +108,7 @@ def items(
     thing: CodeFilter = None,
     district: CodeFilter = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    simulated: Simulated = False,
 ) -> list[AttentionItem]:
     """The drill-down: open items in the given lights (red = overdue, yellow = due soon), most overdue first."""
     return attention_items(
@@ -108,15 +120,21 @@ def items(
         thing=thing,
         district=district,
         limit=limit,
+        with_simulated=simulated,
     )
 
 
 @router.get("/cases/at-risk")
 def at_risk(
-    clock: ClockDep, _reader: ReaderDep, session: SessionDep, thing: CodeFilter = None, district: CodeFilter = None
+    clock: ClockDep,
+    _reader: ReaderDep,
+    session: SessionDep,
+    thing: CodeFilter = None,
+    district: CodeFilter = None,
+    simulated: Simulated = False,
 ) -> list[AtRiskCase]:
-    """Open bundles whose forecast misses the promise or that are late, even while no single item is."""
-    return at_risk_cases(session, now=clock.now(), thing=thing, district=district)
+    """Open bundles whose forecast misses the promise or that are late now, even while no single item is."""
+    return at_risk_cases(session, now=clock.now(), thing=thing, district=district, with_simulated=simulated)
 
 
 @router.get("/cases/{case_no}", responses=problems(NotFoundError))

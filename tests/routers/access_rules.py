@@ -77,6 +77,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/demo-idp/logout"): PUBLIC,
     # --- public pages: the catalogue, preferences, verifying a licence ---------------------------------
     ("GET", "/"): PUBLIC,
+    ("GET", "/figures"): PUBLIC,  # how the figures are defined: nothing about anyone
     ("GET", "/things/{code}"): PUBLIC,
     ("GET", "/prefs/{name}/{value}"): PUBLIC,
     ("GET", "/verify/{code}"): PUBLIC,

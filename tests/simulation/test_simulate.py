@@ -56,6 +56,7 @@ async def test_a_small_run_fills_the_projection_with_consistent_figures(tmp_path
 
     assert len(accepted) == 20
     assert set(cases) == accepted == set(outcome.cases)  # every accepted case is projected
+    assert all(case.simulated for case in cases.values())  # so the leaders' figures leave them out by default
     statuses = {case.status for case in cases.values()}
     assert "completed" in statuses
     for case in cases.values():
