@@ -26,8 +26,14 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class FieldError(BaseModel):
+    """Some errors add the rule as data (`rule`, with its values as further members, e.g. `limit`): the pages
+    word it in their language from it."""
+
+    model_config = ConfigDict(extra="allow")
+
     field: str = Field(description="The field, dotted for nested ones (e.g. form.birth_date, Idempotency-Key)")
-    message: str = Field(description="What is wrong with it")
+    message: str = Field(description="What is wrong with it, in English")
+    rule: str | None = Field(default=None, description="The rule broken, e.g. required, max_length, date_format")
 
 
 class Problem(BaseModel):
@@ -156,9 +162,15 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
 
 def field_errors(issues: Sequence[Any]) -> list[dict[str, str]]:
     """Pydantic's issues as `errors`: its own messages name the field; the input value is left out, as it may be
-    personal data. For a page that builds a body from a posted form, as for the JSON API."""
+    personal data. For a page that builds a body from a posted form, as for the JSON API. `rule` is pydantic's
+    error type (with its limits, e.g. `max_length`), which the pages word in their own language."""
     return [
-        {"field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body", "message": issue["msg"]}
+        {
+            "field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body",
+            "message": issue["msg"],
+            "rule": str(issue.get("type", "")),
+            **{name: str(value) for name, value in issue.get("ctx", {}).items() if isinstance(value, int | str)},
+        }
         for issue in issues
     ]
 

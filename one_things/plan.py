@@ -57,17 +57,21 @@ def resolve_answers(thing: OneThing, answers: Mapping[str, str]) -> dict[str, st
         if code not in questions:
             known = ", ".join(questions) or "(this one-thing asks no questions)"
             problems.append(
-                FieldProblem(field=f"answers.{code}", message=f"not a question of {thing.code}; allowed: {known}")
+                FieldProblem(
+                    field=f"answers.{code}",
+                    message=f"not a question of {thing.code}; allowed: {known}",
+                    rule="answer_unknown",
+                )
             )
     chosen: dict[str, str] = {}
     for question in thing.questions:
         value = answers.get(question.code, question.default)
         if value is None:
             message = f"please answer: {question.text.en}; allowed: {_allowed(question)}"
-            problems.append(FieldProblem(field=f"answers.{question.code}", message=message))
+            problems.append(FieldProblem(field=f"answers.{question.code}", message=message, rule="answer_missing"))
         elif value not in {option.value for option in question.options}:
             message = f"not an allowed answer; allowed: {_allowed(question)}"
-            problems.append(FieldProblem(field=f"answers.{question.code}", message=message))
+            problems.append(FieldProblem(field=f"answers.{question.code}", message=message, rule="answer_invalid"))
         else:
             chosen[question.code] = value
     if problems:
@@ -98,7 +102,7 @@ def make_plan(thing: OneThing, answers: Mapping[str, str]) -> Plan:
                 changed = True
     if not included:
         message = "with these answers no item of this one-thing applies; apply for the items separately"
-        raise PlanError([FieldProblem(field="answers", message=message)])
+        raise PlanError([FieldProblem(field="answers", message=message, rule="answers_exclude_all")])
     order = [item.code for item in thing.items if item.code in included]
     # A material with no items listed concerns the whole one-thing.
     needed = [m for m in thing.materials if not m.items or included & set(m.items)]

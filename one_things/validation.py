@@ -238,6 +238,13 @@ def _check_form(c: _Collector) -> None:
         if field.type is not FieldType.CHOICE and field.choices:
             fix = "remove choices or set type: choice"
             c.add(loc, f"choices on a {field.type.value} field are ignored", fix, at=("choices",))
+        unnamed = [choice for choice in field.choices if choice not in field.choice_names]
+        if unnamed:  # the form would show a code where the applicant reads a choice
+            fix = f"name each under choice_names, e.g. {unnamed[0]}: {{zh: …, en: …}}"
+            c.add(loc, f"choices without a name: {_allowed(unnamed)}", fix, at=("choices",))
+        if stray := [name for name in field.choice_names if name not in field.choices]:
+            fix = f"add {_allowed(stray)} to choices or remove the name"
+            c.add(loc, f"choice_names for values that are not choices: {_allowed(stray)}", fix, at=("choice_names",))
         date_rules = [k for k in ("not_in_future", "max_age_days") if getattr(field, k) not in (None, False)]
         if field.type is not FieldType.DATE and date_rules:
             fix = f"remove {' and '.join(date_rules)} or set type: date"

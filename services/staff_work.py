@@ -86,8 +86,10 @@ class FormRow(BaseModel):
     value: str
     masked: bool
     """The item does not read this personal field: the clerk sees it masked (minimum necessary)."""
-    choice: bool = False
-    """`value` is one of the field's choices (a code the page names in its language)."""
+    choice_name: Names | None = None
+    """`value` is one of the field's choices: its name from the definition, which the page shows instead."""
+    yes_no: bool | None = None
+    """A boolean field's answer, which the page words as yes or no in its language."""
 
 
 class MaterialRow(BaseModel):
@@ -282,7 +284,8 @@ def _form_row(field: FormField, value: object, read_by_item: bool) -> FormRow:
         label=field.name,
         value=_masked(field, text) if masked else text,
         masked=masked,
-        choice=field.type is FieldType.CHOICE and text in field.choices,
+        choice_name=field.choice_names.get(text) if field.type is FieldType.CHOICE and not masked else None,
+        yes_no=value if field.type is FieldType.BOOLEAN and isinstance(value, bool) else None,
     )
 
 

@@ -197,6 +197,14 @@ CASES = [
         "list the allowed values under choices",
     ),
     (
+        "choice without a name",
+        [("      female: {zh: 女, en: Female}\n", "")],
+        ("choices: [male, female]", 1),
+        "form[1] (sex)",
+        "choices without a name: female",
+        "name each under choice_names, e.g. female: {zh: …, en: …}",
+    ),
+    (
         "date rule on a text field",
         [("    type: text\n", "    type: text\n    not_in_future: true\n")],
         ("not_in_future: true", 1),
