@@ -135,13 +135,9 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
         return await _problem(request, from_domain(error))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        if (malformed := malformed_json(error)) is not None:
-            return problem_response(
-                malformed.status, malformed.title, malformed.detail, malformed.errors, **malformed.extra
-            )
-        problem = invalid_input(field_errors(error.errors()))
-        return problem_response(problem.status, problem.title, problem.detail, problem.errors)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        # A page's bad query or form value too: a page for a person, problem+json for a program.
+        return await _problem(request, malformed_json(error) or invalid_input(field_errors(error.errors())))
 
     @app.exception_handler(SQLAlchemyTimeoutError)
     async def _pool_exhausted(request: Request, _error: SQLAlchemyTimeoutError) -> Response:
@@ -156,8 +152,10 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
         return await _problem(request, busy)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem_response(error.status_code, _title(error.status_code), str(error.detail))
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        headers = dict(error.headers or {})
+        problem = ProblemError(error.status_code, _title(error.status_code), str(error.detail), headers=headers)
+        return await _problem(request, problem)
 
 
 def field_errors(issues: Sequence[Any]) -> list[dict[str, str]]:

@@ -34,6 +34,7 @@ from tests.routers.matrix_callers import OwnerObjects, owner_objects
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.inprocess import InProcessApi
 from tests.support.people import register_parents
+from workflows.contracts import CaseStatus, Holder, ItemStatus
 
 LATIN_ALLOWED_ON_ZH = frozenset(
     {
@@ -77,7 +78,9 @@ NOT_PAGES = (
 OWNER = "citizen-language-owner"
 STAFF_ITEM = "vaccination_certificate"  # handled in the platform's own module: its clerk's workbench is a page
 CLERK, POINT = "counter-language", "xuhui-centre"
-TYPED = ("请补充出生医院", "please add the hospital")  # what the test's own people wrote: data
+DEPARTMENT_SAID = "请补充出生医院"  # a department's reason for a correction: data, in the department's words
+SECOND_CHILD = "王小二"
+TYPED = (DEPARTMENT_SAID, "please add the hospital", SECOND_CHILD)  # what the test's own people wrote: data
 # Refusals say the rule itself in the page's language, not only a sentence for the kind of error.
 SAID = {
     "form values refused": {
@@ -264,6 +267,10 @@ def error_renderings(objects: OwnerObjects) -> Iterator[Rendering]:
     )
     yield Rendering("form values refused", CITIZEN, "POST", "/things/newborn/apply", newborn + bad_values)
     yield Rendering("page not found", ANONYMOUS, path="/things/no_such_thing")
+    yield Rendering("unknown address", ANONYMOUS, path="/no-such-page")
+    yield Rendering("query refused", SUPERVISOR, path="/supervision/items?light=purple")
+    yield Rendering("drill-down", SUPERVISOR, path="/supervision/items?light=green&light=yellow&department=cdc")
+    yield Rendering("acting for", CITIZEN, path=f"/cases?for={OWNER}")
     yield Rendering("case not found", CITIZEN, path="/cases/20260101-AAAAAAAA")
     yield Rendering("stats bad date", LEADER, path="/stats?from=2026-02-31&to=1999-01-01")
     yield Rendering("csrf expired", CITIZEN, "POST", f"/cases/{case}/withdraw", (("confirm", "yes"),))
@@ -284,6 +291,9 @@ def error_renderings(objects: OwnerObjects) -> Iterator[Rendering]:
         f"/staff/items/{case}/{STAFF_ITEM}/decision",
         (("decision", "reject"),),
     )
+    yield Rendering(
+        "choice refused", ITEM_STAFF, "POST", f"/staff/items/{case}/{STAFF_ITEM}/decision", (("decision", "maybe"),)
+    )
     yield Rendering("identity mismatch", COUNTER_CLERK, "POST", "/counter/verify", (("id_no", "1234"), ("name", "x")))
     yield Rendering(
         "escalation without note", SUPERVISOR, "POST", f"/supervision/cases/{case}/items/{STAFF_ITEM}/escalate"
@@ -302,16 +312,44 @@ async def render(api: InProcessApi, rendering: Rendering, lang: str) -> httpx.Re
 
 @pytest.fixture
 async def owner(api: InProcessApi, gateway: FakeCaseGateway) -> OwnerObjects:
-    return await owner_objects(api, OWNER)
+    objects = await owner_objects(api, OWNER)
+    # The case page in its other states: a correction asked of the citizen, and a case done (the rating form).
+    asked = {"status": ItemStatus.WAITING_CITIZEN, "holder": Holder.CITIZEN, "round": 1, "reason": DEPARTMENT_SAID}
+    await gateway.put(objects.case_no, "birth_certificate", **asked)
+    return objects
 
 
-async def test_every_page_and_error_speaks_one_language(api: InProcessApi, owner: OwnerObjects) -> None:
+async def done_case(api: InProcessApi, gateway: FakeCaseGateway) -> str:
+    case_no = await api.submit(OWNER, newborn_name=SECOND_CHILD)  # another child: another application
+    for item in gateway.states[case_no].items:
+        output = {code: f"NO-{index}" for index, code in enumerate(api.catalog.get("newborn").item(item.code).outputs)}
+        done = {"status": ItemStatus.COMPLETED, "holder": None, "output": output, "finished_at": gateway.now()}
+        await gateway.put(case_no, item.code, **done)
+    await gateway.put(case_no, status=CaseStatus.COMPLETED)
+    return case_no
+
+
+async def test_every_page_and_error_speaks_one_language(
+    api: InProcessApi, gateway: FakeCaseGateway, owner: OwnerObjects
+) -> None:
     async with COUNTER_CLERK.client(api, "zh") as clerk:
         clerk.headers["Authorization"] = "Bearer " + issue_token(api.settings.secret_key, COUNTER_CLERK.principal)  # type: ignore[arg-type]
         visit, counter_case = await counter_objects(api, clerk)
+    done = await done_case(api, gateway)
     data = people_data(api)
     leaks, swept, not_pages = [], 0, []
-    for rendering in renderings(api, owner, visit, counter_case):
+    extra = (
+        Rendering("case done", CITIZEN, path=f"/cases/{done}"),
+        Rendering("case done, supervised", SUPERVISOR, path=f"/supervision/cases/{done}"),
+        Rendering(
+            "counter form errors",
+            COUNTER_CLERK,
+            "POST",
+            f"/counter/visits/{visit}/things/newborn",
+            (("answer.born_in_city", "yes"), ("answer.hukou_location", "this_district"), ("field.newborn_sex", "x")),
+        ),
+    )
+    for rendering in (*renderings(api, owner, visit, counter_case), *extra):
         for lang in ("zh", "en"):
             response = await render(api, rendering, lang)
             if "text/html" not in response.headers.get("content-type", ""):
