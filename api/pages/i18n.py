@@ -525,6 +525,32 @@ WORDS: dict[str, tuple[str, str]] = {
     "demo_married": ("已婚", "married"),
     "demo_unmarried": ("未婚", "unmarried"),
     "demo_hukou": ("户籍", "hukou in"),
+    "rule_signin_unavailable": (
+        "暂时无法连接统一身份认证,请稍后再试。",
+        "The identity service cannot be reached just now; try again shortly.",
+    ),
+    "rule_signin_state_mismatch": (
+        "这次登录结果不属于您发起的登录,请重新登录。",
+        "This answer is not for the sign-in you started; sign in again.",
+    ),
+    "rule_signin_refused": (
+        "统一身份认证未能让您登录,请重新登录。",
+        "The identity service did not sign you in; sign in again.",
+    ),
+    "rule_signin_expired": (
+        "登录用时过长或是在另一个浏览器中开始的,请重新登录。",
+        "The sign-in took too long or began in another browser; sign in again.",
+    ),
+    "rule_signin_not_allowed": (
+        "您的账号不能在本平台办理,请联系统一身份认证服务。",
+        "Your account cannot act on this platform; contact the identity service.",
+    ),
+    "rule_real_name_level": (
+        "您的实名认证等级为 {level} 级,本服务需要 {needed} 级:"
+        "请先在统一身份认证完成更高等级的实名认证(如人脸识别),再登录。",
+        "Your real-name level is {level}; this service needs {needed}. Complete real-name verification (e.g. a face "
+        "check) with the identity service, then sign in again.",
+    ),
     "idp_refused": (
         "登录请求无效或已过期,请从登录页重新开始。",
         "This sign-in request is not valid or has expired; start again from the sign-in page.",

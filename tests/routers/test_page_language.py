@@ -268,6 +268,7 @@ def error_renderings(objects: OwnerObjects) -> Iterator[Rendering]:
     yield Rendering("form values refused", CITIZEN, "POST", "/things/newborn/apply", newborn + bad_values)
     yield Rendering("page not found", ANONYMOUS, path="/things/no_such_thing")
     yield Rendering("unknown address", ANONYMOUS, path="/no-such-page")
+    yield Rendering("sign-in expired", ANONYMOUS, path="/auth/callback?state=s&code=c")
     yield Rendering("query refused", SUPERVISOR, path="/supervision/items?light=purple")
     yield Rendering("drill-down", SUPERVISOR, path="/supervision/items?light=green&light=yellow&department=cdc")
     yield Rendering("acting for", CITIZEN, path=f"/cases?for={OWNER}")
