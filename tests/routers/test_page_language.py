@@ -258,6 +258,7 @@ def renderings(api: InProcessApi, objects: OwnerObjects, visit: str, counter_cas
 
 
 def error_renderings(objects: OwnerObjects) -> Iterator[Rendering]:
+    """Refusals, error pages and notices after an action (flash-like messages in the query)."""
     case = objects.case_no
     newborn = (("answer.born_in_city", "yes"), ("answer.hukou_location", "this_district"))
     bad_values = (
@@ -272,6 +273,8 @@ def error_renderings(objects: OwnerObjects) -> Iterator[Rendering]:
     yield Rendering("query refused", SUPERVISOR, path="/supervision/items?light=purple")
     yield Rendering("drill-down", SUPERVISOR, path="/supervision/items?light=green&light=yellow&department=cdc")
     yield Rendering("acting for", CITIZEN, path=f"/cases?for={OWNER}")
+    yield Rendering("escalated notice", SUPERVISOR, path=f"/supervision/cases/{case}?escalated={STAFF_ITEM}")
+    yield Rendering("decided notice", ITEM_STAFF, path=f"/staff?done={case}")
     yield Rendering("case not found", CITIZEN, path="/cases/20260101-AAAAAAAA")
     yield Rendering("stats bad date", LEADER, path="/stats?from=2026-02-31&to=1999-01-01")
     yield Rendering("csrf expired", CITIZEN, "POST", f"/cases/{case}/withdraw", (("confirm", "yes"),))
