@@ -163,6 +163,10 @@ class Item(Strict):
     outputs: list[Code] = Field(
         default_factory=list, description="Fields the department returns, e.g. a licence number"
     )
+    output_names: dict[str, Names] = Field(
+        default_factory=dict,
+        description="Each output as staff read it, when there are several (one output is the result's number)",
+    )
 
 
 class Option(Strict):

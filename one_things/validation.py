@@ -126,6 +126,10 @@ def _check_items(c: _Collector) -> None:
             message = f"promised_days {item.promised_days} is more than statutory_days {item.statutory_days}"
             fix = f"lower promised_days to at most {item.statutory_days}"
             c.add(loc, message, fix, at=("promised_days",))
+        unnamed = [code for code in item.outputs if code not in item.output_names]
+        if len(item.outputs) > 1 and unnamed:  # the workbench would label a field with its code
+            fix = f"name each under output_names, e.g. {unnamed[0]}: {{zh: …, en: …}}"
+            c.add(loc, f"several outputs, some without a name: {_allowed(unnamed)}", fix, at=("outputs",))
 
 
 def _check_cycles(c: _Collector) -> None:

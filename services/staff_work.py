@@ -300,12 +300,12 @@ def _masked(field: FormField, text: str) -> str:
 
 
 def _output_label(item: Item, code: str) -> Names:
-    """The catalogue declares outputs by code only: one output is the number of the item's result (e.g. 预防接种证
-    编号); several are told apart by their codes."""
+    """An output's label: its name from the definition (required when an item has several), else the number of the
+    item's result (e.g. 预防接种证编号)."""
+    if code in item.output_names:
+        return item.output_names[code]
     result = item.result_name or item.name
-    if len(item.outputs) == 1:
-        return Names(zh=f"{result.zh}编号", en=f"{result.en} number")
-    return Names(zh=f"{result.zh}({code})", en=f"{result.en} ({code})")
+    return Names(zh=f"{result.zh}编号", en=f"{result.en} number")
 
 
 def _applicant(session: Session, thing: OneThing, case: CaseRecord, form: dict[str, Any]) -> Applicant:

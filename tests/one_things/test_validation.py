@@ -197,6 +197,14 @@ CASES = [
         "list the allowed values under choices",
     ),
     (
+        "several outputs without names",
+        [("    outputs: [cert_no]\n", "    outputs: [cert_no, weight]\n")],
+        ("outputs: [cert_no, weight]", 1),
+        "items[0] (cert)",
+        "several outputs, some without a name: cert_no, weight",
+        "name each under output_names, e.g. cert_no: {zh: …, en: …}",
+    ),
+    (
         "choice without a name",
         [("      female: {zh: 女, en: Female}\n", "")],
         ("choices: [male, female]", 1),
