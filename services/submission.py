@@ -146,11 +146,14 @@ def check_applicant(session: Session, thing: OneThing, owner: str) -> str:
             raise NotAllowedError(
                 "This one-thing is for enterprises: sign in with the enterprise's account.",
                 title="Enterprise account needed",
+                rule="enterprise_account_needed",
             )
         return enterprise.district
     if enterprise is not None:
         raise NotAllowedError(
-            "This one-thing is for residents: sign in with a personal account.", title="Personal account needed"
+            "This one-thing is for residents: sign in with a personal account.",
+            title="Personal account needed",
+            rule="personal_account_needed",
         )
     resident = get_resident(session, subject=owner)
     return resident.district if resident is not None else ""

@@ -211,6 +211,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "核验次数过多,请 {retry_after} 秒后再试。",
         "Too many licence checks from this address; try again in {retry_after} s.",
     ),
+    "rule_enterprise_account_needed": (
+        "此事项面向企业办理,请使用企业账号登录。",
+        "This one-thing is for enterprises: sign in with the enterprise's account.",
+    ),
+    "rule_personal_account_needed": (
+        "此事项面向个人办理,请使用个人账号登录。",
+        "This one-thing is for residents: sign in with a personal account.",
+    ),
     "rule_no_authority": (
         "您未获得该申请人的授权;请其先授权您代办。",
         "You are not authorised by this applicant; ask them to authorise you first.",
