@@ -26,8 +26,14 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class FieldError(BaseModel):
+    """Some errors add the rule as data (`rule`, with its values as further members, e.g. `limit`): the pages
+    word it in their language from it."""
+
+    model_config = ConfigDict(extra="allow")
+
     field: str = Field(description="The field, dotted for nested ones (e.g. form.birth_date, Idempotency-Key)")
-    message: str = Field(description="What is wrong with it")
+    message: str = Field(description="What is wrong with it, in English")
+    rule: str | None = Field(default=None, description="The rule broken, e.g. required, max_length, date_format")
 
 
 class Problem(BaseModel):
@@ -129,13 +135,9 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
         return await _problem(request, from_domain(error))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        if (malformed := malformed_json(error)) is not None:
-            return problem_response(
-                malformed.status, malformed.title, malformed.detail, malformed.errors, **malformed.extra
-            )
-        problem = invalid_input(field_errors(error.errors()))
-        return problem_response(problem.status, problem.title, problem.detail, problem.errors)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        # A page's bad query or form value too: a page for a person, problem+json for a program.
+        return await _problem(request, malformed_json(error) or invalid_input(field_errors(error.errors())))
 
     @app.exception_handler(SQLAlchemyTimeoutError)
     async def _pool_exhausted(request: Request, _error: SQLAlchemyTimeoutError) -> Response:
@@ -150,15 +152,23 @@ def install_problem_handlers(app: FastAPI, render_page: PageRenderer | None = No
         return await _problem(request, busy)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem_response(error.status_code, _title(error.status_code), str(error.detail))
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        headers = dict(error.headers or {})
+        problem = ProblemError(error.status_code, _title(error.status_code), str(error.detail), headers=headers)
+        return await _problem(request, problem)
 
 
 def field_errors(issues: Sequence[Any]) -> list[dict[str, str]]:
     """Pydantic's issues as `errors`: its own messages name the field; the input value is left out, as it may be
-    personal data. For a page that builds a body from a posted form, as for the JSON API."""
+    personal data. For a page that builds a body from a posted form, as for the JSON API. `rule` is pydantic's
+    error type (with its limits, e.g. `max_length`), which the pages word in their own language."""
     return [
-        {"field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body", "message": issue["msg"]}
+        {
+            "field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body",
+            "message": issue["msg"],
+            "rule": str(issue.get("type", "")),
+            **{name: str(value) for name, value in issue.get("ctx", {}).items() if isinstance(value, int | str)},
+        }
         for issue in issues
     ]
 

@@ -20,12 +20,15 @@ MAX_DEPARTMENT = 64
 
 
 class IdentityRefusedError(Exception):
-    """Signed in at the provider, but not allowed to act here; `rule` and `fix` are safe to show."""
+    """Signed in at the provider, but not allowed to act here; `rule` and `fix` are safe to show (in English);
+    `key` names the refusal for a page to word in its language, with `values` (e.g. the levels)."""
 
-    def __init__(self, rule: str, fix: str) -> None:
+    def __init__(self, rule: str, fix: str, *, key: str = "signin_not_allowed", **values: int) -> None:
         super().__init__(rule)
         self.rule = rule
         self.fix = fix
+        self.key = key
+        self.values = values
 
 
 def real_name_level(value: object) -> int:
@@ -58,6 +61,9 @@ def principal_from_claims(claims: Mapping[str, object], settings: Settings) -> P
             raise IdentityRefusedError(
                 f"Real-name level {level} is below the {settings.oidc_min_citizen_level} this service needs",
                 "Complete real-name verification (e.g. face check) with the identity service, then sign in again.",
+                key="real_name_level",
+                level=level,
+                needed=settings.oidc_min_citizen_level,
             )
     return Principal(role=role, subject=subject, department=department if role in (Role.STAFF, Role.CLERK) else None)
 

@@ -62,14 +62,19 @@ def resolve_answers(thing: OneThing, answers: Mapping[str, Answer]) -> dict[str,
         if code not in questions:
             known = ", ".join(questions) or "(this one-thing asks no questions)"
             problems.append(
-                FieldProblem(field=f"answers.{code}", message=f"not a question of {thing.code}; allowed: {known}")
+                FieldProblem(
+                    field=f"answers.{code}",
+                    message=f"not a question of {thing.code}; allowed: {known}",
+                    rule="answer_unknown",
+                )
             )
     resolved: dict[str, Answer] = {}
     for question in thing.questions:
         value = answers.get(question.code, question.default)
         problem = _answer_problem(question, value)
         if problem is not None:
-            problems.append(FieldProblem(field=f"answers.{question.code}", message=problem))
+            rule, message = problem
+            problems.append(FieldProblem(field=f"answers.{question.code}", message=message, rule=rule))
         elif question.multiple:
             resolved[question.code] = chosen(value)
         else:
@@ -80,19 +85,20 @@ def resolve_answers(thing: OneThing, answers: Mapping[str, Answer]) -> dict[str,
     return resolved
 
 
-def _answer_problem(question: Question, value: Answer | None) -> str | None:
+def _answer_problem(question: Question, value: Answer | None) -> tuple[str, str] | None:
+    """(rule, English message) of an answer that cannot be taken; the rule words it on pages (api/pages/messages)."""
     options = {option.value for option in question.options}
     if value is None:
-        return f"please answer: {question.text.en}; allowed: {_allowed(question)}"
+        return "answer_missing", f"please answer: {question.text.en}; allowed: {_allowed(question)}"
     if not question.multiple:
-        if not isinstance(value, str):
-            return f"choose one answer; allowed: {_allowed(question)}"
-        return None if value in options else f"not an allowed answer; allowed: {_allowed(question)}"
+        if not isinstance(value, str) or value not in options:
+            return "answer_invalid", f"not an allowed answer; choose one of: {_allowed(question)}"
+        return None
     values = chosen(value)
     if any(v not in options for v in values):
-        return f"not an allowed answer; choose any of: {_allowed(question)}"
+        return "answer_invalid", f"not an allowed answer; choose any of: {_allowed(question)}"
     if len(set(values)) != len(values):
-        return "an answer is chosen twice; choose each at most once"
+        return "answer_twice", "an answer is chosen twice; choose each at most once"
     return None
 
 
@@ -129,7 +135,7 @@ def make_plan(thing: OneThing, answers: Mapping[str, Answer]) -> Plan:
                 changed = True
     if not included:
         message = "with these answers no item of this one-thing applies; apply for the items separately"
-        raise PlanError([FieldProblem(field="answers", message=message)])
+        raise PlanError([FieldProblem(field="answers", message=message, rule="answers_exclude_all")])
     order = [item.code for item in thing.items if item.code in included]
     # A material with no items listed concerns the whole one-thing.
     needed = [m for m in thing.materials if not m.items or included & set(m.items)]

@@ -13,12 +13,23 @@ from pydantic import BaseModel, ConfigDict
 
 
 class FieldProblem(BaseModel):
-    """One problem with one input field, e.g. `form.mother_id_no` or `answers.hukou_location`."""
+    """One problem with one input field, e.g. `form.mother_id_no` or `answers.hukou_location`.
+
+    `message` is English, for programs and logs; `rule` and `values` say the same as data, so a page can say it
+    in its own language from its translation catalogue (api/pages/i18n.py, keys `form_<rule>`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     field: str
     message: str
+    rule: str = ""
+    values: dict[str, str] = {}
+
+    def as_error(self) -> dict[str, str]:
+        """The `errors` entry of a problem+json body: field, message, and the rule with its values when known."""
+        error = {"field": self.field, "message": self.message}
+        return error | ({"rule": self.rule, **self.values} if self.rule else {})
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,7 @@ items:
 
 # 表单:一张表,所有事项共用(一表申请)。The one form every item shares.
 #   type      text 文字, date 日期 (YYYY-MM-DD), resident_id 身份证号, credit_code 统一社会信用代码,
-#             phone 手机号, choice 选项 (写 choices), boolean 是/否, integer 整数
+#             phone 手机号, choice 选项 (写 choices 和 choice_names), boolean 是/否, integer 整数
 #   required  false 表示可不填。false: the field may stay empty.
 #   personal  true 表示个人信息:不写入日志,页面上遮盖。Personal data: never logged, masked on pages.
 #   prefill   政府已有的数据,页面自动填好(免于提交)。Where the government already holds the value.

@@ -109,6 +109,11 @@ class FormField(Strict):
         description="Personal data (name, ID number, address): never logged, masked on pages",
     )
     choices: list[str] = Field(default_factory=list, description="Allowed values of a `choice` field")
+    choice_names: dict[str, Names] = Field(
+        default_factory=dict,
+        description="Each choice as the applicant reads it, e.g. {male: {zh: 男, en: Male}}: the form shows these, "
+        "never the codes, in the page's language",
+    )
     max_length: int | None = Field(default=None, ge=1, description="At most this many characters (text fields)")
     not_in_future: bool = Field(default=False, description="A `date` that must not be after today")
     max_age_days: int | None = Field(
@@ -201,6 +206,10 @@ class Item(Strict):
     )
     outputs: list[Code] = Field(
         default_factory=list, description="Fields the department returns, e.g. a licence number"
+    )
+    output_names: dict[str, Names] = Field(
+        default_factory=dict,
+        description="Each output as staff read it, when there are several (one output is the result's number)",
     )
 
     @property

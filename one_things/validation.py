@@ -82,6 +82,10 @@ def _check_items(c: _Collector) -> None:
             message = f"promised_days {item.promised_days} is more than statutory_days {item.statutory_days}"
             fix = f"lower promised_days to at most {item.statutory_days}"
             c.add(loc, message, fix, at=("promised_days",))
+        unnamed = [code for code in item.outputs if code not in item.output_names]
+        if len(item.outputs) > 1 and unnamed:  # the workbench would label a field with its code
+            fix = f"name each under output_names, e.g. {unnamed[0]}: {{zh: …, en: …}}"
+            c.add(loc, f"several outputs, some without a name: {_allowed(unnamed)}", fix, at=("outputs",))
 
 
 def _check_cycles(c: _Collector) -> None:
@@ -209,6 +213,13 @@ def _check_form(c: _Collector) -> None:
         if field.type is not FieldType.CHOICE and field.choices:
             fix = "remove choices or set type: choice"
             c.add(loc, f"choices on a {field.type.value} field are ignored", fix, at=("choices",))
+        unnamed = [choice for choice in field.choices if choice not in field.choice_names]
+        if unnamed:  # the form would show a code where the applicant reads a choice
+            fix = f"name each under choice_names, e.g. {unnamed[0]}: {{zh: …, en: …}}"
+            c.add(loc, f"choices without a name: {_allowed(unnamed)}", fix, at=("choices",))
+        if stray := [name for name in field.choice_names if name not in field.choices]:
+            fix = f"add {_allowed(stray)} to choices or remove the name"
+            c.add(loc, f"choice_names for values that are not choices: {_allowed(stray)}", fix, at=("choice_names",))
         date_rules = [k for k in ("not_in_future", "max_age_days") if getattr(field, k) not in (None, False)]
         if field.type is not FieldType.DATE and date_rules:
             fix = f"remove {' and '.join(date_rules)} or set type: date"

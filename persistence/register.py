@@ -83,6 +83,7 @@ class DemoCitizen(BaseModel):
     label: str
     name: str
     id_no_masked: str
+    mother: bool
     married: bool
     hukou: str
     """Province and district of the hukou, e.g. 上海市徐汇区."""
@@ -103,6 +104,7 @@ def _demo_citizen(resident: Resident) -> DemoCitizen:
         label=label,
         name=resident.name,
         id_no_masked=mask_id_no(resident.id_no),
+        mother=resident.sex == Sex.FEMALE,
         married=married,
         hukou=hukou,
     )

@@ -23,7 +23,7 @@ from services.authority import may_act_on_case, principals_of
 from services.case_gateway import CaseGateway
 from services.errors import NotAllowedError, NotFoundError, UnavailableError
 from services.in_thread import committed
-from services.materials import DEFAULT_MAX_BYTES, content_type, inspect, message
+from services.materials import DEFAULT_MAX_BYTES, content_type, inspect, material_error
 from services.outbox import START
 from services.submission import invalid_application, local_today
 from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
@@ -220,9 +220,7 @@ async def send_supplement(
     if case.channel == "individual" and len(items) == 1:
         thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
     checked, problems = validate_fields(thing, form, today=local_today(now))
-    errors = [problem.model_dump() for problem in problems] + _material_errors(
-        thing, materials or {}, max_material_bytes
-    )
+    errors = [problem.as_error() for problem in problems] + _material_errors(thing, materials or {}, max_material_bytes)
     if errors:
         raise invalid_application(errors)
     # Stored (and committed, in the thread pool) before the case is told, so the clerk finds the new material
@@ -256,7 +254,7 @@ def _material_errors(thing: OneThing, materials: dict[str, bytes], max_bytes: in
     for code, data in materials.items():
         wrong = "unknown" if code not in provided else inspect(data, max_bytes)[1]
         if wrong is not None:
-            errors.append({"field": f"materials.{code}", "message": message(wrong, max_bytes)})
+            errors.append(material_error(code, wrong, max_bytes))
     return errors
 
 

@@ -111,6 +111,17 @@ def inspect(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None
     return (kind, None) if kind else (None, "bad_type")
 
 
+def material_error(code: str, wrong: str, max_bytes: int) -> dict[str, str]:
+    """The `errors` entry for material `code`: the English message, and the rule (`upload_<wrong>`) with the size
+    limit, so a page says it in its own language."""
+    return {
+        "field": f"materials.{code}",
+        "message": message(wrong, max_bytes),
+        "rule": f"upload_{wrong}",
+        "mb": mb(max_bytes),
+    }
+
+
 def message(wrong: str, max_bytes: int) -> str:
     return {
         "missing": f"required: {how(max_bytes)}",
@@ -128,15 +139,13 @@ def checked_materials(
     the definition's materials that the answers left out is ignored (not kept), an unknown code refused."""
     wanted = [material.code for material in plan.materials_to_provide]
     known = {material.code for material in thing.materials}
-    errors = [
-        {"field": f"materials.{code}", "message": message("unknown", max_bytes)} for code in given if code not in known
-    ]
+    errors = [material_error(code, "unknown", max_bytes) for code in given if code not in known]
     checked = []
     for code in wanted:
         data = given.get(code)
         kind, wrong = (None, "missing") if data is None else inspect(data, max_bytes)
         if data is None or kind is None:
-            errors.append({"field": f"materials.{code}", "message": message(wrong or "missing", max_bytes)})
+            errors.append(material_error(code, wrong or "missing", max_bytes))
             continue
         checked.append(CheckedMaterial(material=code, content_type=kind, data=data))
     return checked, errors

@@ -43,6 +43,8 @@ class PrefilledField(BaseModel):
     required: bool
     personal: bool
     choices: list[str]
+    choice_names: dict[str, dict[str, str]] = {}
+    """Each choice as the applicant reads it, {zh, en}: what the form shows instead of the codes."""
     value: str | None
     source: FieldSource
     """Where the value comes from; `none` means the citizen types it."""
@@ -160,6 +162,7 @@ def _field(
         required=field.required,
         personal=field.personal,
         choices=field.choices,
+        choice_names={choice: names.model_dump() for choice, names in field.choice_names.items()},
         value=value,
         source=FieldSource(source) if source in (REGISTER, ENTERPRISES, LIBRARY) else FieldSource.NONE,
         prefilled=value is not None,

@@ -93,8 +93,10 @@ class FormRow(BaseModel):
     value: str
     masked: bool
     """The item does not read this personal field: the clerk sees it masked (minimum necessary)."""
-    choice: bool = False
-    """`value` is one of the field's choices (a code the page names in its language)."""
+    choice_name: Names | None = None
+    """`value` is one of the field's choices: its name from the definition, which the page shows instead."""
+    yes_no: bool | None = None
+    """A boolean field's answer, which the page words as yes or no in its language."""
 
 
 class MaterialRow(BaseModel):
@@ -295,7 +297,8 @@ def _form_row(field: FormField, value: object, read_by_item: bool) -> FormRow:
         label=field.name,
         value=_masked(field, text) if masked else text,
         masked=masked,
-        choice=field.type is FieldType.CHOICE and text in field.choices,
+        choice_name=field.choice_names.get(text) if field.type is FieldType.CHOICE and not masked else None,
+        yes_no=value if field.type is FieldType.BOOLEAN and isinstance(value, bool) else None,
     )
 
 
@@ -310,12 +313,12 @@ def _masked(field: FormField, text: str) -> str:
 
 
 def _output_label(item: Item, code: str) -> Names:
-    """The catalogue declares outputs by code only: one output is the number of the item's result (e.g. 预防接种证
-    编号); several are told apart by their codes."""
+    """An output's label: its name from the definition (required when an item has several), else the number of the
+    item's result (e.g. 预防接种证编号)."""
+    if code in item.output_names:
+        return item.output_names[code]
     result = item.result_name or item.name
-    if len(item.outputs) == 1:
-        return Names(zh=f"{result.zh}编号", en=f"{result.en} number")
-    return Names(zh=f"{result.zh}({code})", en=f"{result.en} ({code})")
+    return Names(zh=f"{result.zh}编号", en=f"{result.en} number")
 
 
 def _applicant(session: Session, thing: OneThing, case: CaseRecord, form: dict[str, Any]) -> Applicant:

@@ -112,10 +112,10 @@ def checked_application(thing: OneThing, body: ApplicationIn, *, now: datetime) 
     try:
         plan = make_plan(thing, {} if body.individual_item else body.answers)
     except PlanError as error:
-        errors.extend(problem.model_dump() for problem in error.problems)
+        errors.extend(problem.as_error() for problem in error.problems)
     answers = plan.answers if plan is not None else None
     form, problems = validate_form(thing, body.form, today=local_today(now), answers=answers)
-    errors.extend(problem.model_dump() for problem in problems)
+    errors.extend(problem.as_error() for problem in problems)
     if errors or plan is None:
         raise invalid_application(errors)
     failed = check_eligibility(thing, answers=plan.answers, form=form, today=local_today(now))
@@ -132,7 +132,8 @@ def not_eligible(thing: OneThing, failed: list[Ineligible]) -> InvalidError:
     return InvalidError(
         f"{'; '.join(rule.reason.en for rule in failed)}. Nothing was started. Apply for the items you need one by "
         "one instead: send the same application with individual_item set to one of the items listed.",
-        [{"field": f"eligibility.{rule.rule}", "message": rule.reason.zh} for rule in failed],
+        # A page shows the rule's reason from the definition in its own language (api/pages/messages.py).
+        [{"field": f"eligibility.{rule.rule}", "message": rule.reason.zh, "rule": "eligibility"} for rule in failed],
         title="Not eligible for this one-thing",
         individual_items=items,
     )
@@ -146,11 +147,14 @@ def check_applicant(session: Session, thing: OneThing, owner: str) -> str:
             raise NotAllowedError(
                 "This one-thing is for enterprises: sign in with the enterprise's account.",
                 title="Enterprise account needed",
+                rule="enterprise_account_needed",
             )
         return enterprise.district
     if enterprise is not None:
         raise NotAllowedError(
-            "This one-thing is for residents: sign in with a personal account.", title="Personal account needed"
+            "This one-thing is for residents: sign in with a personal account.",
+            title="Personal account needed",
+            rule="personal_account_needed",
         )
     resident = get_resident(session, subject=owner)
     return resident.district if resident is not None else ""
@@ -179,6 +183,7 @@ def with_held_data(
             "field": f"form.{code}",
             "message": f"differs from {CORRECTED_BY[held[code].source].partition(':')[0]}, whose value is used: "
             f"leave the field out. If the register is wrong, have it corrected at {CORRECTED_BY[held[code].source]}",
+            "rule": f"held_by_{held[code].source.value}",
         }
         for code, typed in body.form.items()
         if code in held and not _editable(thing, code) and not _same(typed, held[code].value)

@@ -55,8 +55,9 @@ def authorize_page(page: PageDep, session: SessionDep, catalog: CatalogDep) -> R
     params = {k: v for k, v in page.request.query_params.items() if k in AUTHORIZE_PARAMS}
     try:
         provider(page.request).check_authorization(params)
-    except DemoIdpError as error:
-        return page.render("error.html", status_code=400, message=f"{error.error}: {error.description}")
+    except DemoIdpError:
+        # The OAuth error code and description are the program's; the person reads what to do.
+        return page.render("error.html", status_code=400, message=page.t("idp_refused"))
     if params.get("kind") == "official":
         return page.render("signin_official.html", officials=demo_officials(catalog), hidden=params)
     citizens, enterprises = list_demo_citizens(session), list_demo_enterprises(session)

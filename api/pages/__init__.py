@@ -22,6 +22,7 @@ from api.pages import (
     supervision,
     wallet,
 )
+from api.pages.messages import problem_message
 from api.pages.rendering import CsrfRejectedError, SignInRequiredError, get_page
 from api.problems import ProblemError
 
@@ -61,9 +62,7 @@ def problem_page(request: Request, error: ProblemError) -> Response | None:
     if request.url.path.startswith("/api/") or request.url.path in PROGRAM_PATHS:
         return None
     page = get_page(request)
-    key = f"rule_{error.extra.get('rule')}"
-    translated = page.t(key, **error.extra)
-    message = error.detail if translated == key else translated  # in the page's language when it knows the rule
+    message = problem_message(page, error.status, error.extra.get("rule"), error.extra)
     response = page.render("error.html", status_code=error.status, message=message)
     response.headers.update(error.headers)
     return response

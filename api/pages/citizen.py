@@ -18,6 +18,7 @@ from api.deps import CaseGatewayDep, CatalogDep, ClockDep, SessionDep, SettingsD
 from api.pages.acting import acting_choices, applicant, submitted_by
 from api.pages.case_view import case_page_view, local_time, thing_or_none
 from api.pages.feedback import feedback_context
+from api.pages.messages import field_message, problem_message
 from api.pages.rendering import CitizenPageDep, Page, control_characters
 from api.pages.uploads import ACCEPT, read_upload
 from api.params import CaseNo, Code, CodeFilter
@@ -75,7 +76,8 @@ def render_form(
     for error in errors or []:
         code = error["field"].removeprefix("form.").removeprefix("answers.")
         code = code.replace("materials.", "material_").replace("material.", "material_")
-        shown_errors.append({"code": code, "label": labels.get(code, code), "message": error["message"]})
+        message = field_message(page, error, bundle or thing)
+        shown_errors.append({"code": code, "label": labels.get(code, ""), "message": message})
     return page.render(
         "apply.html",
         status_code=status_code,
@@ -222,10 +224,8 @@ async def apply(
 
 
 def rule_message(page: Page, error: DomainError) -> str:
-    """A refusal naming a rule, in the page's language when the pages know the rule."""
-    key = f"rule_{error.context.get('rule')}"
-    text = page.t(key)
-    return error.detail if text == key else text
+    """A refusal in the page's language: its rule's sentence, else the one for its kind."""
+    return problem_message(page, from_domain(error).status, error.context.get("rule"), error.context)
 
 
 def _form_errors(
@@ -254,7 +254,12 @@ async def checked_uploads(
             uploads[material.code] = data
         else:
             errors.append(
-                {"field": f"material.{material.code}", "message": page.t(f"upload_{problem}", mb=mb(max_bytes))}
+                {
+                    "field": f"material.{material.code}",
+                    "message": page.t(f"upload_{problem}", mb=mb(max_bytes)),
+                    "rule": f"upload_{problem}",
+                    "mb": mb(max_bytes),
+                }
             )
     return uploads, errors
 
@@ -363,9 +368,20 @@ async def supplement(
             max_material_bytes=max_bytes,
         )
     except InvalidError as error:
-        detail = "; ".join(e["message"] for e in error.errors) or error.detail
+        case, _ = await run_in_threadpool(load_case, session, page.principal, case_no, now=clock.now())
+        detail = correction_refused(page, thing_or_none(catalog, case), error.errors)
         return page.render("error.html", status_code=from_domain(error).status, message=detail)
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
+
+
+def correction_refused(page: Page, thing: OneThing | None, errors: list[dict[str, str]]) -> str:
+    """Every refused part of a correction, each named by its label, in the page's language."""
+    labels = {f"form.{field.code}": page.name(field.name) for field in thing.form} if thing else {}
+    labels |= {f"materials.{m.code}": page.name(m.name) for m in thing.materials} if thing else {}
+    named = [(labels.get(error["field"], ""), field_message(page, error, thing)) for error in errors]
+    return page.t("list_sep").join(f"{label}: {text}" if label else text for label, text in named) or page.t(
+        "error_422"
+    )
 
 
 @router.post("/cases/{case_no}/withdraw")

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, ClockDep, SessionDep, SettingsDep, TemporalDep
+from api.pages.case_view import thing_or_none
 from api.pages.rendering import CitizenPageDep, Page, control_characters, due_day
 from api.params import CaseNo, Code
 from api.problems import from_domain
@@ -29,11 +30,19 @@ def feedback_context(
 ) -> dict[str, Any]:
     """The rating (and what can still be rated) and the rectifications, for the case page."""
     rating = rating_view(catalog, case, items, get_rating(session, case_no=case.case_no))
-    targets = [{"code": d.department, "label": d.department_name} for d in rating.departments]
+    # The services name departments in Chinese (for the JSON API); the page names them in its language.
+    thing = thing_or_none(catalog, case)
+    names = {d.code: page.name(d.name) for d in thing.departments} if thing else {}
+    targets = [{"code": d.department, "label": names.get(d.department, d.department_name)} for d in rating.departments]
     rectifications = [
         {**r.model_dump(), "due": due_day(r.due_at)} for r in case_rectification_views(session, catalog, case.case_no)
     ]
-    return {"rating": rating, "rating_targets": targets, "rectifications": rectifications}
+    return {
+        "rating": rating,
+        "rating_targets": targets,
+        "rectifications": rectifications,
+        "department_names": names,
+    }
 
 
 class ScoreMissingError(ValueError):

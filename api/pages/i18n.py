@@ -1,4 +1,13 @@
-"""The pages' words in Chinese (the default) and English. Catalogue names carry their own zh/en."""
+"""The pages' words in Chinese (the default) and English: the one translation catalogue of every page.
+
+Catalogue definitions carry their own names in both languages; everything else a person reads on a page (labels,
+notices, footnotes, chart labels, empty states, validation and error messages) is a key here. Kept as a Python
+table rather than gettext catalogues (Babel): the pages have exactly two languages, written side by side by the
+same people who write the page, with no translators' tool chain to feed; a table keeps both languages of a key
+on one reviewed line, needs no extraction or compile step, and `tests/routers/test_page_language.py` renders
+every page in both languages to catch a missing or wrong-script text. Neither language needs plural forms:
+Chinese has none, and the English texts are written without count-dependent words.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +82,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sv_promise": ("整体承诺", "Bundle promise"),
     "sv_forecast": ("整体预测", "Forecast"),
     "sv_light": ("亮灯", "Light"),
-    "sv_escalate": ("督办", "Escalate (督办)"),
+    "sv_escalate": ("督办", "Escalate"),
     "sv_escalate_note": ("督办意见(不含个人信息)", "What the department must do (no personal data)"),
     "sv_escalated": ("已督办,部门已收到通知", "Escalated: the department has been notified"),
     "sv_escalations": ("督办记录", "Escalations"),
@@ -149,6 +158,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "prefilled_from": ("来源", "from"),
     "population_register": ("人口库", "population register"),
+    "enterprise_register": ("企业登记库", "enterprise register"),
     "licence_library": ("电子证照库", "licence library"),
     "required": ("必填", "required"),
     "optional": ("选填", "optional"),
@@ -200,6 +210,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "rule_too_many_verify": (
         "核验次数过多,请 {retry_after} 秒后再试。",
         "Too many licence checks from this address; try again in {retry_after} s.",
+    ),
+    "rule_enterprise_account_needed": (
+        "此事项面向企业办理,请使用企业账号登录。",
+        "This one-thing is for enterprises: sign in with the enterprise's account.",
+    ),
+    "rule_personal_account_needed": (
+        "此事项面向个人办理,请使用个人账号登录。",
+        "This one-thing is for residents: sign in with a personal account.",
     ),
     "rule_no_authority": (
         "您未获得该申请人的授权;请其先授权您代办。",
@@ -329,7 +347,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "群众本人需要做的事:提交一次申请(一张表,含上传材料)计 1 个环节,每答复一次补正再计 1 个;"
         "结果以电子证照送达,不计环节;评价是自愿反馈,不计。按办结件取平均。",
         "What the citizen had to do: the application (one form, uploads included) counts 1, each correction "
-        "(补正) answered 1 more; results arrive as e-licences, no step; a rating is optional feedback and does "
+        "answered 1 more; results arrive as e-licences, no step; a rating is optional feedback and does "
         "not count. Mean over the completed cases.",
     ),
     "st_def_days_term": ("办理天数", "Days"),
@@ -522,7 +540,154 @@ WORDS: dict[str, tuple[str, str]] = {
     "wb_event_claimed": ("认领", "Claimed"),
     "wb_event_escalated": ("督办", "Escalated by a supervisor"),
     "wb_event_paused": ("要求补正,计时暂停", "Correction asked, clock stopped"),
+    # Footnotes and units without a number before them (a counter word such as 个 needs one).
+    "unit_working_days": ("工作日", "working days"),
+    "yes": ("是", "Yes"),
+    "search_example": ("例如:生孩子", "e.g. my baby was born"),
+    "qr_label": ("核验二维码", "Verification QR code"),
+    "mode_standard_module": ("平台标准办理模块", "the platform's handling module"),
+    "mode_sync_rest": ("系统实时对接", "connected system, real time"),
+    "mode_async_callback": ("系统异步对接", "connected system, with callback"),
+    "mode_batch": ("批量文件交换", "batch file exchange"),
+    "no": ("否", "No"),
+    # The demo sign-in's personas (the name and hukou are the register's data).
+    "demo_mother": ("母亲", "mother"),
+    "demo_father": ("父亲", "father"),
+    "demo_married": ("已婚", "married"),
+    "demo_unmarried": ("未婚", "unmarried"),
+    "demo_hukou": ("户籍", "hukou in"),
+    "rule_signin_unavailable": (
+        "暂时无法连接统一身份认证,请稍后再试。",
+        "The identity service cannot be reached just now; try again shortly.",
+    ),
+    "rule_signin_state_mismatch": (
+        "这次登录结果不属于您发起的登录,请重新登录。",
+        "This answer is not for the sign-in you started; sign in again.",
+    ),
+    "rule_signin_refused": (
+        "统一身份认证未能让您登录,请重新登录。",
+        "The identity service did not sign you in; sign in again.",
+    ),
+    "rule_signin_expired": (
+        "登录用时过长或是在另一个浏览器中开始的,请重新登录。",
+        "The sign-in took too long or began in another browser; sign in again.",
+    ),
+    "rule_signin_not_allowed": (
+        "您的账号不能在本平台办理,请联系统一身份认证服务。",
+        "Your account cannot act on this platform; contact the identity service.",
+    ),
+    "rule_real_name_level": (
+        "您的实名认证等级为 {level} 级,本服务需要 {needed} 级:"
+        "请先在统一身份认证完成更高等级的实名认证(如人脸识别),再登录。",
+        "Your real-name level is {level}; this service needs {needed}. Complete real-name verification (e.g. a face "
+        "check) with the identity service, then sign in again.",
+    ),
+    "idp_refused": (
+        "登录请求无效或已过期,请从登录页重新开始。",
+        "This sign-in request is not valid or has expired; start again from the sign-in page.",
+    ),
+    # A field's error, by the rule it broke (one_things/forms.py, pydantic's types via api/pages/messages.py).
+    "form_not_accepted": (
+        "填写的内容不符合要求,请检查后重新填写",
+        "this value is not accepted; check it and try again",
+    ),
+    "form_required": ("必填,请填写", "required: please fill it in"),
+    "form_unknown_field": ("不是本表单的内容,请勿填写", "not a field of this form; leave it out"),
+    "form_max_length": ("最多 {limit} 个字", "at most {limit} characters"),
+    "form_text": ("请填写文字", "please type text"),
+    "form_control_character": ("含有不可见的控制字符,请删除", "contains an invisible control character; remove it"),
+    "form_date_not_calendar": (
+        "不是有效的日期,请按 年-月-日 填写,例如 2025-03-07",
+        "not a calendar date; write year-month-day, e.g. 2025-03-07",
+    ),
+    "form_date_format": ("请按 年-月-日 填写日期,例如 2025-03-07", "write the date as year-month-day, e.g. 2025-03-07"),
+    "form_date_range": ("日期须在 {first} 至 {last} 之间", "must be between {first} and {last}"),
+    "form_date_future": ("不能晚于今天({today})", "must not be after today ({today})"),
+    "form_date_too_old": (
+        "须为 {days} 天以内的日期({earliest} 或之后)",
+        "must be at most {days} days ago (on or after {earliest})",
+    ),
+    "form_id_length": ("居民身份证号码应为 18 位", "a resident ID number has 18 characters"),
+    "form_id_format": (
+        "居民身份证号码为 17 位数字加 1 位数字或 X",
+        "a resident ID number is 17 digits followed by a digit or X",
+    ),
+    "form_id_checksum": (
+        "校验位不符,请核对号码是否输错",
+        "the check digit does not match; check the number for a typo",
+    ),
+    "form_id_invalid": (
+        "号码中的地区代码或出生日期无效,请核对",
+        "the region code or birth date inside the number is not valid; check it",
+    ),
+    "form_uscc_length": ("统一社会信用代码应为 18 位", "a unified social credit code has 18 characters"),
+    "form_uscc_format": (
+        "统一社会信用代码由数字和大写字母组成(不含 I、O、S、V、Z)",
+        "a unified social credit code has digits and capital letters except I, O, S, V, Z",
+    ),
+    "form_uscc_checksum": (
+        "校验码不符,请核对代码是否输错",
+        "the check character does not match; check the code for a typo",
+    ),
+    "form_uscc_invalid": ("不是有效的统一社会信用代码,请核对", "not a valid unified social credit code; check it"),
+    "form_phone": (
+        "请填写 11 位手机号码,以 13 至 19 开头",
+        "a mainland mobile number has 11 digits and starts with 13 to 19",
+    ),
+    "form_choice": ("请从列表中选择一项", "choose one of the listed options"),
+    "form_boolean": ("请选择“是”或“否”", "choose Yes or No"),
+    "form_integer": ("请填写整数", "please type a whole number"),
+    "form_integer_range": ("数值过大,请核对", "the number is too large; check it"),
+    "form_answer_unknown": ("不是本事项的问题", "not a question of this one-thing"),
+    "form_answer_missing": ("请先回答这个问题", "please answer this question first"),
+    "form_answer_invalid": ("请从给出的选项中选择", "choose one of the given answers"),
+    "form_answer_twice": ("同一选项只能选择一次", "choose each answer at most once"),
+    "form_not_asked": ("根据您的回答无需填写此项,请留空", "not asked with your answers; leave it empty"),
+    "form_answers_exclude_all": (
+        "按您的回答,本一件事没有需要办理的事项;请分别办理所需事项",
+        "with these answers no item of this one-thing applies; apply for the items you need one by one",
+    ),
+    "form_held_by_population_register": (
+        "与人口库登记的信息不一致,以登记信息为准,请勿改动;如登记有误,请到户籍派出所更正",
+        "differs from the population register, whose value is used: leave it as filled in; if the register is "
+        "wrong, have it corrected at your hukou police station",
+    ),
+    "form_held_by_enterprise_register": (
+        "与企业登记信息不一致,以登记信息为准,请勿改动;如登记有误,请到市场监管部门更正",
+        "differs from the enterprise register, whose value is used: leave it as filled in; if the register is "
+        "wrong, have it corrected at the market regulation bureau",
+    ),
+    "form_held_by_licence_library": (
+        "与电子证照库中的证照不一致,以证照为准,请勿改动;如证照有误,请到发证部门更正",
+        "differs from the e-licence library, whose value is used: leave it as filled in; if the licence is wrong, "
+        "have it corrected by the department that issued it",
+    ),
+    "upload_unknown": ("不是本事项需要的材料,请勿上传", "not a material of this one-thing; leave it out"),
+    # An error page whose rule the catalogue does not know: a sentence for its kind (HTTP status).
+    "error_400": ("请求无法处理,请返回上一页重试。", "The request could not be handled; go back and try again."),
+    "error_401": ("请先登录。", "Please sign in first."),
+    "error_403": ("您无权进行此操作。", "You are not allowed to do this."),
+    "error_404": (
+        "没有找到您要的页面或办件,请检查地址或办件编号。",
+        "Nothing was found at this address; check the address or the case number.",
+    ),
+    "error_409": (
+        "当前状态下不能进行此操作,请刷新页面查看最新状态。",
+        "This cannot be done in the current state; reload the page to see where things stand.",
+    ),
+    "error_413": ("提交的内容过大,请缩小后再试。", "What you sent is too large; make it smaller and try again."),
+    "error_422": (
+        "提交的内容有误,请返回修改后再提交。",
+        "Something you sent is not accepted; go back, correct it and send it again.",
+    ),
+    "error_429": ("操作过于频繁,请稍后再试。", "Too many requests; try again shortly."),
+    "error_503": ("服务暂时不可用,请稍后再试。", "The service is briefly unavailable; try again shortly."),
+    "error_other": ("出现了问题,请稍后再试。", "Something went wrong; try again shortly."),
 }
+
+
+def known(key: str) -> bool:
+    return key in WORDS
 
 
 def translate(key: str, lang: Lang) -> str:

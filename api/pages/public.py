@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from api.deps import CatalogDep
+from api.pages.messages import field_message
 from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep
 from api.pages.signin import local_path
 from api.params import Code, NextUrl
@@ -38,7 +39,7 @@ def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
     try:
         plan = make_plan(thing, answers)
     except PlanError as error:
-        errors = [problem.model_dump() for problem in error.problems]
+        errors = [{"message": field_message(page, problem.as_error())} for problem in error.problems]
     view = notice(thing, plan)
     excluded = [page.name(thing.item(code).result_name or thing.item(code).name) for code in view["excluded"]]
     # The order of handling for this citizen's plan (every item while questions are unanswered).

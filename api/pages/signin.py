@@ -52,7 +52,9 @@ async def start(request: Request, settings: Settings, next_url: str, *, official
         flow = await oidc(request).authorization_request(**({"kind": "official"} if official else {}))
     except OidcError as error:
         log.warning("sign-in could not start: %s", error.rule)
-        raise ProblemError(503, "Sign-in unavailable", f"{error.rule}. {error.fix}") from None
+        raise ProblemError(
+            503, "Sign-in unavailable", f"{error.rule}. {error.fix}", rule="signin_unavailable"
+        ) from None
     secrets = {
         "state": flow.state,
         "nonce": flow.nonce,
@@ -95,19 +97,25 @@ async def callback(
     flow = _flow(request, settings)
     if not hmac.compare_digest(str(flow["state"]), state):
         raise ProblemError(
-            400, "Sign-in state mismatch", "This answer is not for the sign-in you started; start again."
+            400,
+            "Sign-in state mismatch",
+            "This answer is not for the sign-in you started; start again.",
+            rule="signin_state_mismatch",
         )
     if error or not code:
-        raise ProblemError(401, "Sign-in refused", "The identity provider did not sign you in; start again.")
+        raise ProblemError(
+            401, "Sign-in refused", "The identity provider did not sign you in; start again.", rule="signin_refused"
+        )
     try:
         claims = await oidc(request).exchange_code(code, code_verifier=str(flow["verifier"]), nonce=str(flow["nonce"]))
         principal = principal_from_claims(claims, settings)
     except OidcError as refused:
         log.warning("sign-in refused: %s", refused.rule)
-        raise ProblemError(401, "Sign-in refused", f"{refused.rule}. {refused.fix}") from None
+        raise ProblemError(401, "Sign-in refused", f"{refused.rule}. {refused.fix}", rule="signin_refused") from None
     except IdentityRefusedError as refused:
         log.warning("sign-in refused: %s", refused.rule)
-        raise ProblemError(403, "Not allowed to sign in", f"{refused.rule}. {refused.fix}") from None
+        named: dict[str, Any] = {"rule": refused.key, **refused.values}  # for the page to word it in its language
+        raise ProblemError(403, "Not allowed to sign in", f"{refused.rule}. {refused.fix}", **named) from None
     token = issue_token(settings.secret_key, principal, ttl_seconds=settings.session_minutes * 60, source="signin")
     target = str(flow["next"])
     if flow["official"] and target == "/":
@@ -125,7 +133,10 @@ def _flow(request: Request, settings: Settings) -> dict[str, Any]:
         found: dict[str, Any] = jwt.decode(cookie or "", settings.secret_key, algorithms=["HS256"])
     except jwt.PyJWTError:
         raise ProblemError(
-            400, "Sign-in expired", "The sign-in took too long or began in another browser; start again."
+            400,
+            "Sign-in expired",
+            "The sign-in took too long or began in another browser; start again.",
+            rule="signin_expired",
         ) from None
     return found
 

@@ -102,7 +102,7 @@ async def test_an_edit_that_kept_an_accepted_version_is_refused_and_the_old_one_
     assert await running.card_days(TWINS) == 7
     assert f"{TWINS}.yaml:15: version: definition '{TWINS}' changed" in caplog.text
 
-    publish_copy(running.folder, TWINS, "双胞胎出生一件事", edits=(FASTER_CARD, ("\nversion: 3\n", "\nversion: 4\n")))
+    publish_copy(running.folder, TWINS, "双胞胎出生一件事", edits=(FASTER_CARD, ("\nversion: 4\n", "\nversion: 5\n")))
     await running.until("/healthz", healthy)
     assert await running.card_days(TWINS) == 6
 

@@ -38,6 +38,7 @@ async def test_ineligible_applicant_is_told_why_and_applies_item_by_item(dev_env
             {
                 "field": "eligibility.newborn_under_one_year",
                 "message": "新生儿出生一件事面向出生一年内的婴儿;宝宝已满一年,请按需分别办理各事项。",
+                "rule": "eligibility",
             }
         ]
         assert "one by one" in problem["detail"]

@@ -84,7 +84,7 @@ async def test_a_state_mismatch_is_refused(browser: httpx.AsyncClient) -> None:
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     answer = await browser.get(parts.path, params={**query, "state": "attacker-state"})
     assert answer.status_code == 400
-    assert "not for the sign-in you started" in answer.text
+    assert "这次登录结果不属于您发起的登录" in answer.text  # the page's language, Chinese by default
     assert SESSION_COOKIE not in browser.cookies
 
 
@@ -140,7 +140,7 @@ async def test_a_real_name_level_below_the_minimum_is_refused(tmp_path) -> None:
         async with httpx.AsyncClient(transport=transport, base_url=strict.settings.api_url) as client:
             answer = await sign_in(client, "demo-mother-1")
             assert answer.status_code == 403
-            assert "Real-name level 3 is below the 4" in answer.text
+            assert "您的实名认证等级为 3 级,本服务需要 4 级" in answer.text
             assert SESSION_COOKIE not in client.cookies
             # Officials are not residents: the level rule is the citizens'.
             assert (await sign_in(client, "supervisor-1", official=True)).status_code == 303

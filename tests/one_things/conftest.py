@@ -64,6 +64,9 @@ form:
     name: {zh: 性别, en: Sex}
     type: choice
     choices: [male, female]
+    choice_names:
+      male: {zh: 男, en: Male}
+      female: {zh: 女, en: Female}
 materials:
   - code: photo
     source: citizen

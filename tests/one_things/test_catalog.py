@@ -19,7 +19,7 @@ from tests.one_things.conftest import MINI, Breaker
 def test_default_catalogue_has_newborn() -> None:
     catalog = load_catalog()
     assert "newborn" in catalog.codes()
-    assert catalog.get("newborn").version == 3  # v3: who may apply (the parents)
+    assert catalog.get("newborn").version == 4  # v3: who may apply (the parents); v4: the choices named
     assert [thing.code for thing in catalog.all()] == sorted(thing.code for thing in catalog.all())
 
 

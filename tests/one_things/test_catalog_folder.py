@@ -44,7 +44,7 @@ def test_graph_draws_the_folders_definition(folder: Path) -> None:
 def test_validate_without_a_path_checks_the_folder(folder: Path) -> None:
     result = runner.invoke(things_app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert f"ok    catalog/{TWINS}.yaml ({TWINS} v3, 5 items)" in result.output
+    assert f"ok    catalog/{TWINS}.yaml ({TWINS} v4, 5 items)" in result.output
     # The package's definitions and the twins; `_registry.yaml` is the registry of names, not a definition.
     files = len([path for path in folder.glob("*.yaml") if not path.name.startswith("_")])
     assert f"{files} file(s) checked, 0 with errors" in result.output

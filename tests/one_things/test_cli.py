@@ -33,7 +33,7 @@ def test_list_shows_promised_beside_one_by_one_and_baseline(newborn: OneThing) -
 def test_validate_default_catalogue() -> None:
     result = runner.invoke(things_app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "ok    one_things/catalog/newborn.yaml (newborn v3, 5 items)" in result.output
+    assert "ok    one_things/catalog/newborn.yaml (newborn v4, 5 items)" in result.output
     assert "0 error(s)" in result.output
 
 

@@ -131,12 +131,14 @@ def test_boolean_and_integer_fields() -> None:
         FormField(code="agree", name=Names(zh="同意", en="Agree"), type=FieldType.BOOLEAN),
         FormField(code="count", name=Names(zh="数量", en="Count"), type=FieldType.INTEGER),
     )
-    assert validate_form(thing, {"agree": "yes", "count": "3"}, today=TODAY) == ({"agree": True, "count": 3}, [])
-    problems = validate_form(thing, {"agree": "perhaps", "count": True}, today=TODAY)[1]
+    assert validate_form(thing, {"agree": "true", "count": "3"}, today=TODAY) == ({"agree": True, "count": 3}, [])
+    assert validate_form(thing, {"agree": False, "count": 3}, today=TODAY)[0] == {"agree": False, "count": 3}
+    problems = validate_form(thing, {"agree": "是", "count": True}, today=TODAY)[1]
     assert [p.message for p in problems] == [
         "Agree (同意): answer true or false",
         "Count (数量): must be a whole number",
     ]
+    assert [(p.rule, p.values) for p in problems] == [("boolean", {}), ("integer", {})]
 
 
 def _thing(*fields: FormField) -> OneThing:

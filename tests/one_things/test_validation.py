@@ -197,6 +197,22 @@ CASES = [
         "list the allowed values under choices",
     ),
     (
+        "several outputs without names",
+        [("    outputs: [cert_no]\n", "    outputs: [cert_no, weight]\n")],
+        ("outputs: [cert_no, weight]", 1),
+        "items[0] (cert)",
+        "several outputs, some without a name: cert_no, weight",
+        "name each under output_names, e.g. cert_no: {zh: …, en: …}",
+    ),
+    (
+        "choice without a name",
+        [("      female: {zh: 女, en: Female}\n", "")],
+        ("choices: [male, female]", 1),
+        "form[1] (sex)",
+        "choices without a name: female",
+        "name each under choice_names, e.g. female: {zh: …, en: …}",
+    ),
+    (
         "date rule on a text field",
         [("    type: text\n", "    type: text\n    not_in_future: true\n")],
         ("not_in_future: true", 1),

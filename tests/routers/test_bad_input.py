@@ -132,7 +132,7 @@ async def test_an_empty_body_is_named(api: InProcessApi) -> None:
     async with signed_in(api, Role.CITIZEN, "citizen-empty-body", None) as citizen:
         response = await citizen.post("/api/v1/applications", headers={"Content-Type": "application/json"})
     problem = assert_problem(response, 422)
-    assert problem["errors"] == [{"field": "body", "message": "Field required"}]
+    assert problem["errors"] == [{"field": "body", "message": "Field required", "rule": "missing"}]
     assert problem["detail"] == "Please correct: body. Nothing was started or changed."
 
 

@@ -198,7 +198,12 @@ async def test_the_size_cap_comes_from_the_settings(api: InProcessApi, gateway: 
         api.settings.material_max_bytes = cap
     problem = assert_problem(over, 422)
     assert problem["errors"] == [
-        {"field": "materials.newborn_photo", "message": f"too large: at most {(len(PNG) - 1) / 2**20:g} MB"}
+        {
+            "field": "materials.newborn_photo",
+            "message": f"too large: at most {(len(PNG) - 1) / 2**20:g} MB",
+            "rule": "upload_too_large",  # with its limit, for a page to say it in its language
+            "mb": f"{(len(PNG) - 1) / 2**20:g}",
+        }
     ]
     assert page.status_code == 422
     assert f"文件超过 {(len(PNG) - 1) / 2**20:g} MB" in page.text
