@@ -91,9 +91,9 @@ def _answer_problem(question: Question, value: Answer | None) -> tuple[str, str]
     if value is None:
         return "answer_missing", f"please answer: {question.text.en}; allowed: {_allowed(question)}"
     if not question.multiple:
-        if not isinstance(value, str) or value not in options:
-            return "answer_invalid", f"not an allowed answer; choose one of: {_allowed(question)}"
-        return None
+        if not isinstance(value, str):
+            return "answer_invalid", f"choose one answer; allowed: {_allowed(question)}"
+        return None if value in options else ("answer_invalid", f"not an allowed answer; allowed: {_allowed(question)}")
     values = chosen(value)
     if any(v not in options for v in values):
         return "answer_invalid", f"not an allowed answer; choose any of: {_allowed(question)}"

@@ -108,7 +108,10 @@ async def owner_objects(api: InProcessApi, owner: str = SUBJECTS[r.OWNER]) -> Ow
     spare = await _grant(api, owner, SPARE_AGENT)
     now = datetime.now(UTC)
     with Session(api.engine) as session:
-        licence = add_licence(session, holder=owner, kind=ITEM, number="MATRIX-1", issuer=DEPARTMENT, issued_at=now)
+        # A licence issued outside any case is named by the shared registry of licence types, by its kind.
+        licence = add_licence(
+            session, holder=owner, kind="birth_medical_certificate", number="MATRIX-1", issuer=DEPARTMENT, issued_at=now
+        )
         add_inbox_message(
             session,
             owner=owner,

@@ -95,7 +95,10 @@ SAID = {
 
 
 class _VisibleText(HTMLParser):
-    """What a person reads: text outside scripts and styles, and the attributes read aloud or shown on hover."""
+    """What a person reads: text outside scripts and styles, and the attributes read aloud or shown on hover.
+
+    Text marked as code (`<code>`, e.g. a CSV column's name in the figures' definitions) is an identifier the
+    reader types or finds in a file, the same in both languages: it is left out."""
 
     READ_ATTRIBUTES = frozenset({"title", "alt", "placeholder", "aria-label"})
 
@@ -105,12 +108,12 @@ class _VisibleText(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style"}:
+        if tag in {"script", "style", "code"}:
             self._hidden += 1
         self.parts.extend(value for name, value in attrs if name in self.READ_ATTRIBUTES and value)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style"}:
+        if tag in {"script", "style", "code"}:
             self._hidden -= 1
 
     def handle_data(self, data: str) -> None:
