@@ -41,6 +41,8 @@ from workflows.schedules import ensure_schedules
 
 log = logging.getLogger("onething.worker")
 
+HEARTBEAT_THROTTLE = timedelta(seconds=2)
+
 READINESS_TIMEOUT_SECONDS = 3.0
 CALENDAR_CHECK_SECONDS = 24 * 3600.0
 
@@ -89,6 +91,10 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                     ),
                     activity_executor=executor,
                     graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
+                    # Heartbeats reach the server at least every 2 s (the SDK's default throttle is 0.8 x the
+                    # heartbeat timeout, 8 s for department calls: a busy machine then misses the 10 s timeout
+                    # and a call still running is retried, i.e. sent twice).
+                    max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 )
         finally:
             await department_http.aclose()
