@@ -34,6 +34,7 @@ def profiles() -> dict[str, dict[str, Scenario]]:
     (Imported here, not at the top: `onething` imports a command's code only when that command runs.)"""
     from cli.chaos_scenarios import (
         api_kills,
+        bad_input_probes,
         department_outage,
         replay_histories,
         schemathesis_roles,
@@ -56,7 +57,8 @@ def profiles() -> dict[str, dict[str, Scenario]]:
             "department-outage": department_outage(bundles=30, seconds=60),
             "schemathesis": schemathesis_roles(max_examples=20, max_seconds=150),
             "temporal-kills": temporal_kills(bundles=100, kills=4, within=15),
-            "stalled-burst": stalled_burst(citizens=10, copies=5),
+            "stalled-burst": stalled_burst(citizens=10, copies=5, decisions=20),
+            "bad-input": bad_input_probes(),
             "replay": replay_histories(),
         },
     }
