@@ -34,6 +34,7 @@ def profiles() -> dict[str, dict[str, Scenario]]:
     (Imported here, not at the top: `onething` imports a command's code only when that command runs.)"""
     from cli.chaos_scenarios import (
         api_kills,
+        bad_input_probes,
         department_outage,
         replay_histories,
         schemathesis_roles,
@@ -50,13 +51,15 @@ def profiles() -> dict[str, dict[str, Scenario]]:
             "replay": replay_histories(),
         },
         "full": {
-            # Those that hold on main first; a frozen API (issue 11 point 1) would spoil what follows it.
+            # The quick ones first, on a stack no backlog slows: bad input on a fresh API, the burst's latency
+            # before 500 bundles are in flight (its 30 cases finish during worker-kills and are replayed with them).
+            "bad-input": bad_input_probes(),
+            "stalled-burst": stalled_burst(citizens=10, copies=5, decisions=20),
             "worker-kills": worker_kills(bundles=500, kills=20, interval=4.0),
             "api-kills": api_kills(keys_count=30, kills=3),
             "department-outage": department_outage(bundles=30, seconds=60),
             "schemathesis": schemathesis_roles(max_examples=20, max_seconds=150),
             "temporal-kills": temporal_kills(bundles=100, kills=4, within=15),
-            "stalled-burst": stalled_burst(citizens=10, copies=5),
             "replay": replay_histories(),
         },
     }

@@ -164,6 +164,22 @@ class ChaosStack:
         finally:
             os.kill(pid, signal.SIGCONT)
 
+    def scheduled_ms(self, part: str, main_thread_only: bool = False) -> tuple[float, float] | None:
+        """(ms on a CPU, ms runnable but waiting for a CPU) of the part's threads (or its main thread, where the
+        API's event loop runs) since it started, from Linux's /proc/<pid>/task/*/schedstat; None where that is
+        not available. The second says how much of a delay was the machine's other load, not the part's work."""
+        pid = self.pid(part)
+        if pid is None:
+            return None
+        ran = waited = 0
+        for stat in Path(f"/proc/{pid}/task").glob(f"{pid if main_thread_only else '*'}/schedstat"):
+            try:
+                fields = stat.read_text().split()
+            except OSError:
+                continue  # a thread that ended meanwhile
+            ran, waited = ran + int(fields[0]), waited + int(fields[1])
+        return (ran / 1e6, waited / 1e6) if ran else None
+
     async def wait_restarted(self, part: str, old_pid: int | None, within: float = 60.0) -> float:
         """Seconds until the part runs again under a new pid."""
         began = time.monotonic()
@@ -192,8 +208,10 @@ class ChaosStack:
         principal = Principal(role=role, subject=subject, department=department)
         return issue_token(self.settings.secret_key, principal)
 
-    def api(self, role: Role = Role.CITIZEN, subject: str = CITIZEN, timeout: float = 30.0) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {self.token(role, subject)}"}
+    def api(
+        self, role: Role = Role.CITIZEN, subject: str = CITIZEN, timeout: float = 30.0, department: str | None = None
+    ) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {self.token(role, subject, department)}"}
         return httpx.AsyncClient(base_url=self.settings.api_url, headers=headers, timeout=timeout, trust_env=False)
 
     def stubs(self) -> httpx.AsyncClient:

@@ -96,7 +96,8 @@ def material_url_refusal(
 ) -> str | None:
     """None when the URL is genuine and current; otherwise why not (safe to show the caller)."""
     expected = material_signature(key, case_no=case_no, material=material, department=department, expires=expires)
-    if not hmac.compare_digest(expected, signature):
+    # As bytes: compare_digest refuses (TypeError, a 500) a str with a non-ASCII character, and a caller chooses it.
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
         return "the download URL's signature does not match; use the URL exactly as it was sent in the submission"
     if now > expires:
         return "the download URL has expired (it is valid for ONETHING_MATERIAL_URL_HOURS after the submission)"

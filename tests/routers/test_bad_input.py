@@ -3,17 +3,28 @@ writes, bodies, tokens), each asserting the refusal a client can act on."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import httpx
-import jwt
 import pytest
 
 from api.body_limit import BodyLimitMiddleware
 from api.deps import get_temporal
 from api.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_token
-from core.auth import ALGORITHM, Principal, Role, issue_token
+from cli.bad_input import (
+    BAD_IDEMPOTENCY_KEY,
+    CLAIMLESS,
+    HUGE,
+    MALFORMED_JSON,
+    MESSAGE_IDS,
+    NOT_JSON,
+    PAGE_POSTS,
+    PAGE_PROBES,
+    Who,
+    api_operations,
+    claimless_token,
+)
+from core.auth import Principal, Role, issue_token
 from core.bounds import FIRST_DAY, LAST_DAY
 from core.rate_limit import RateLimiter
 from tests.routers.test_applications import assert_problem
@@ -21,34 +32,9 @@ from tests.routers.test_openapi_boundaries import signed_in
 from tests.support.inprocess import InProcessApi
 from tests.support.people import register_if_test_citizen
 
-HUGE = str(2**63)
-LONG = "x" * 5000
-
-# (role, subject, department) and a page URL with a value beyond its bounds.
-PAGE_PROBES = [
-    ((Role.SUPERVISOR, "supervisor-1", None), f"/supervision?since=0001-01-01&until={LAST_DAY}"),
-    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision?until=9999-12-31"),
-    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/live?since=0001-01-01"),
-    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/live?until=9999-12-31"),
-    ((Role.SUPERVISOR, "supervisor-1", None), f"/supervision/items?department={LONG}"),
-    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/items?thing=a%00b"),
-    ((Role.SUPERVISOR, "supervisor-1", None), f"/supervision/cases/{LONG}"),
-    ((Role.LEADER, "leader-1", None), "/stats?from=0001-01-01&to=9999-12-31"),
-    ((Role.STAFF, "clerk-health", "health"), f"/staff?done={LONG}"),
-    ((Role.STAFF, "clerk-health", "health"), f"/staff/items/{LONG}/birth_certificate"),
-    ((Role.CITIZEN, "citizen-bad-pages", None), f"/things/newborn/apply?item={LONG}"),
-    ((Role.CITIZEN, "citizen-bad-pages", None), f"/cases/{LONG}"),
-    ((Role.CITIZEN, "citizen-bad-pages", None), "/cases/a%00b"),
-    ((Role.CITIZEN, "citizen-bad-pages", None), f"/verify/{LONG}"),
-    ((Role.CITIZEN, "citizen-bad-pages", None), f"/prefs/lang/en?next={'/' * 3000}"),
-    ((Role.CLERK, "window-1", "xuhui-centre"), f"/counter/visits/{LONG}"),
-]
-
 
 @pytest.mark.parametrize(("who", "url"), PAGE_PROBES, ids=[url[:60] for _, url in PAGE_PROBES])
-async def test_pages_refuse_values_beyond_their_bounds(
-    api: InProcessApi, who: tuple[Role, str, str | None], url: str
-) -> None:
+async def test_pages_refuse_values_beyond_their_bounds(api: InProcessApi, who: Who, url: str) -> None:
     async with signed_in(api, *who) as client:
         response = await client.get(url)
     assert 400 <= response.status_code < 500 or (url.startswith("/stats") and response.status_code == 200)
@@ -56,12 +42,10 @@ async def test_pages_refuse_values_beyond_their_bounds(
         assert f"from {FIRST_DAY} to {LAST_DAY}" in response.text or f"{FIRST_DAY} 至 {LAST_DAY}" in response.text
 
 
-@pytest.mark.parametrize(
-    "url", [f"/api/v1/messages/{HUGE}/read", "/api/v1/messages/0/read", f"/api/v1/messages/-{HUGE}1/read"]
-)
-async def test_a_message_id_beyond_64_bits_is_refused_by_name(api: InProcessApi, url: str) -> None:
+@pytest.mark.parametrize("message_id", MESSAGE_IDS)
+async def test_a_message_id_beyond_64_bits_is_refused_by_name(api: InProcessApi, message_id: str) -> None:
     async with signed_in(api, Role.CITIZEN, "citizen-huge-id", None) as citizen:
-        problem = assert_problem(await citizen.post(url), 422)
+        problem = assert_problem(await citizen.post(f"/api/v1/messages/{message_id}/read"), 422)
     assert [error["field"] for error in problem["errors"]] == ["path.message_id"]
 
 
@@ -90,14 +74,7 @@ async def test_days_and_offsets_beyond_their_bounds_name_the_parameter(api: InPr
     assert [error["field"] for error in problem["errors"]] == [field]
 
 
-@pytest.mark.parametrize(
-    ("body", "line", "column"),
-    [
-        ('{"thing": "newborn",\n  "form": {\n    "child_name": "小明",,\n  }\n}', 3, 24),
-        ("{", 1, 2),
-        ('{"a": 1}\n\n   x', 3, 4),
-    ],
-)
+@pytest.mark.parametrize(("body", "line", "column"), MALFORMED_JSON)
 async def test_malformed_json_is_named_by_line_and_column(api: InProcessApi, body: str, line: int, column: int) -> None:
     async with signed_in(api, Role.CITIZEN, "citizen-malformed", None) as citizen:
         response = await citizen.post(
@@ -109,17 +86,7 @@ async def test_malformed_json_is_named_by_line_and_column(api: InProcessApi, bod
     assert problem["errors"][0]["field"] == "body"
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"\xff\xfe{not utf-8",
-        b"[" * 100_000 + b"]" * 100_000,
-        b'{"thing": "newborn", "form": 1e999999}',
-        b'{"thing": "newborn", "form": {}, "answers": {"a": 1' + b"1" * 5000 + b"}}",
-        b"\x00",
-    ],
-    ids=["not-utf8", "deeply-nested", "huge-float", "integer-of-5000-digits", "nul"],
-)
+@pytest.mark.parametrize("body", NOT_JSON.values(), ids=NOT_JSON.keys())
 async def test_bodies_that_are_not_json_are_a_4xx(api: InProcessApi, body: bytes) -> None:
     async with signed_in(api, Role.CITIZEN, "citizen-not-json", None) as citizen:
         response = await citizen.post(
@@ -137,18 +104,7 @@ async def test_an_empty_body_is_named(api: InProcessApi) -> None:
 
 
 def _token(api: InProcessApi, **claims: object) -> str:
-    now = int(time.time())
-    return jwt.encode({"iat": now, "exp": now + 600, "src": "demo", **claims}, api.settings.secret_key, ALGORITHM)
-
-
-CLAIMLESS = {
-    "staff-without-department": {"sub": "clerk-nodept", "role": "staff"},
-    "clerk-without-service-point": {"sub": "window-nopoint", "role": "clerk"},
-    "staff-with-empty-department": {"sub": "clerk-empty", "role": "staff", "dept": ""},
-    "staff-with-nul-department": {"sub": "clerk-nul", "role": "staff", "dept": "health\x00"},
-    "subject-with-nul": {"sub": "citizen\x00x", "role": "citizen"},
-    "overlong-subject": {"sub": "c" * 500, "role": "citizen"},
-}
+    return claimless_token(api.settings.secret_key, claims)
 
 
 @pytest.mark.parametrize("kind", CLAIMLESS)
@@ -161,20 +117,12 @@ async def test_a_token_without_the_claims_its_role_needs_is_refused_on_every_rou
     async with httpx.AsyncClient(
         transport=transport, base_url="http://api", headers={"Authorization": f"Bearer {token}"}
     ) as client:
-        for path, operations in api.app.openapi()["paths"].items():
-            # Callbacks, licence checks and material downloads take no sign-in: a signature or code is the key.
-            public = ("/api/v1/callbacks", "/api/v1/verify", "/api/v1/department-materials")
-            if not path.startswith("/api/v1/") or path.startswith(public):
-                continue
-            url = path.replace("{verdict}", "confirm")
-            for segment in [part for part in url.split("/") if part.startswith("{")]:
-                url = url.replace(segment, "x")
-            for method in operations:
-                response = await client.request(method, url, json={} if method == "post" else None)
-                answers.append((response.status_code, f"{method.upper()} {path}"))
-                if response.status_code == 401:
-                    detail = response.json()["detail"]
-                    assert any(claim in detail for claim in ("department", "service point", "subject")), detail
+        for method, path, url in api_operations(api.app.openapi()):
+            response = await client.request(method, url, json={} if method == "post" else None)
+            answers.append((response.status_code, f"{method.upper()} {path}"))
+            if response.status_code == 401:
+                detail = response.json()["detail"]
+                assert any(claim in detail for claim in ("department", "service point", "subject")), detail
     assert {status for status, _ in answers} == {401}, [answer for answer in answers if answer[0] != 401]
 
 
@@ -230,23 +178,9 @@ def test_rate_limit_keys_hold_no_client_address() -> None:
     assert "203.0.113" not in stored
 
 
-# Pages that read their form by hand: (who, url, posted fields).
-PAGE_POSTS = [
-    ((Role.STAFF, "clerk-health", "health"), "/staff/items/X/birth_certificate/decision", {
-        "decision": "approve", "output.birth_cert_no": "A\x00B"}),
-    ((Role.STAFF, "clerk-health", "health"), "/staff/items/X/birth_certificate/decision", {
-        "decision": "reject", "reason": "no\x1b[2Jthing"}),
-    ((Role.SUPERVISOR, "supervisor-1", None), "/supervision/cases/X/items/birth_certificate/escalate", {
-        "note": "催\u202e办"}),
-    ((Role.CITIZEN, "citizen-bad-posts", None), "/cases/X/rectifications/health", {
-        "verdict": "contest", "note": "a\x00"}),
-    ((Role.CITIZEN, "citizen-bad-posts", None), "/cases/X/supplement", {"item_code": "a\x00", "note": "ok"}),
-]  # fmt: skip
-
-
 @pytest.mark.parametrize(("who", "url", "fields"), PAGE_POSTS, ids=[f"{url}-{list(f)[-1]}" for _, url, f in PAGE_POSTS])
 async def test_page_forms_refuse_control_characters_in_their_language(
-    api: InProcessApi, who: tuple[Role, str, str | None], url: str, fields: dict[str, str]
+    api: InProcessApi, who: Who, url: str, fields: dict[str, str]
 ) -> None:
     api.app.dependency_overrides[get_temporal] = object  # refused before any case is reached
     try:
@@ -263,7 +197,7 @@ async def test_page_forms_refuse_control_characters_in_their_language(
 async def test_an_idempotency_key_with_a_control_character_is_refused(api: InProcessApi) -> None:
     async with api.as_user(Role.CITIZEN, "citizen-bad-key") as citizen:
         response = await citizen.post(
-            "/api/v1/applications", json=api.newborn(), headers={"Idempotency-Key": "key\x7f\x1b[2J"}
+            "/api/v1/applications", json=api.newborn(), headers={"Idempotency-Key": BAD_IDEMPOTENCY_KEY}
         )
     problem = assert_problem(response, 422)
     assert [error["field"] for error in problem["errors"]] == ["header.idempotency-key"]

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from api.deps import get_temporal
+from cli.bad_input import caller_for
 from core.auth import Role
 from tests.routers.test_applications import assert_problem
-from tests.routers.test_openapi_boundaries import NOT_YET_BOUNDED_BODIES, caller_for, signed_in
+from tests.routers.test_openapi_boundaries import NOT_YET_BOUNDED_BODIES, signed_in
 from tests.support.inprocess import InProcessApi
 
 Schema = dict[str, Any]

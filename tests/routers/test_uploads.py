@@ -18,6 +18,7 @@ from pypdf import PdfWriter
 from sqlmodel import Session, select
 
 from api.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_token
+from cli.bad_input import FORGED_UPLOADS, HTML
 from core.auth import Principal, Role, issue_token
 from persistence.materials import MaterialUpload
 from services.materials import content_type, inspect
@@ -26,8 +27,6 @@ from tests.routers.test_counter import CLERK, POINT, _visit
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.inprocess import InProcessApi
 from tests.support.people import register_if_test_citizen
-
-HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
 
 
 def image(kind: str, size: tuple[int, int] = (8, 8)) -> bytes:
@@ -47,18 +46,14 @@ def pdf() -> bytes:
 PNG, JPEG, PDF = image("PNG"), image("JPEG"), pdf()
 GOOD = {"png": (PNG, "image/png"), "jpeg": (JPEG, "image/jpeg"), "pdf": (PDF, "application/pdf")}
 BAD = {
-    "png-header-then-html": b"\x89PNG\r\n\x1a\n" + HTML,
+    **FORGED_UPLOADS,
     "whole-png-then-html": PNG + HTML,
     "truncated-png": PNG[: len(PNG) // 2],
     "png-with-a-broken-checksum": PNG[:-5] + bytes([PNG[-5] ^ 0xFF]) + PNG[-4:],
-    "jpeg-header-then-html": b"\xff\xd8\xff\xe0" + HTML,
     "whole-jpeg-then-html": JPEG + HTML,
     "truncated-jpeg": JPEG[: len(JPEG) // 2],
-    "pdf-header-then-html": b"%PDF-1.7\n" + HTML + b"\n%%EOF\n",
     "whole-pdf-then-html": PDF + HTML,
     "gif": image("GIF"),
-    "html": HTML,
-    "empty": b"",
 }
 
 
