@@ -36,6 +36,7 @@ from one_things.eligibility import individual_definition
 from one_things.problems import CatalogError
 from persistence.db import make_engine
 from tests.conftest import stack_settings
+from tests.support.db import sqlite_pass_only
 from tests.support.histories import record_history
 from tests.support.people import register_if_test_citizen
 from tests.support.servers import ThreadedServer
@@ -43,7 +44,10 @@ from tests.support.stack import token
 from worker import build_worker
 from workflows.registry import WORKFLOWS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    sqlite_pass_only("workflow versioning; its projection writes are test_newborn_bundle's, which runs on both"),
+]
 
 CURRENT = load_catalog().get("newborn").version
 V1_BIRTH = "出生医学证明签发"

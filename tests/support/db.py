@@ -32,6 +32,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
@@ -46,6 +47,12 @@ POSTGRES_ENV = "ONETHING_TEST_POSTGRES_URL"
 def postgres_server() -> str | None:
     """The PostgreSQL server this run uses, or None for SQLite."""
     return os.environ.get(POSTGRES_ENV) or None
+
+
+def sqlite_pass_only(reason: str) -> pytest.MarkDecorator:
+    """Left out of the PostgreSQL pass: a slow test whose subject is not the database, whose SQL a test
+    that runs in both passes covers (`reason` names it). Keeps scripts/test within its time."""
+    return pytest.mark.skipif(postgres_server() is not None, reason=f"SQLite pass only: {reason}")
 
 
 class _PostgresDatabases:
