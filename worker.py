@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from activities.gateways import DepartmentHttp
 from activities.registry import build_activities
+from core.activations import jobs_applied_as_one_batch
 from core.calendar_year import CalendarFileError, calendar_for, missing_warning, next_year_missing, stored_years
 from core.clock import SYSTEM_CLOCK, Clock
 from core.health_server import Ready, health_server
@@ -82,19 +83,21 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
         department_http = DepartmentHttp(http, clock)
         try:
             with ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity") as executor:
-                yield Worker(
-                    client,
-                    task_queue=settings.task_queue,
-                    workflows=WORKFLOWS,
-                    activities=worker_activities(
-                        settings, http=http, engine=engine, clock=clock, department_http=department_http
-                    ),
-                    activity_executor=executor,
-                    graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
-                    # Heartbeats reach the server at least every 2 s (the SDK's default throttle is 0.8 x the
-                    # heartbeat timeout, 8 s for department calls: a busy machine then misses the 10 s timeout
-                    # and a call still running is retried, i.e. sent twice).
-                    max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+                yield jobs_applied_as_one_batch(
+                    Worker(
+                        client,
+                        task_queue=settings.task_queue,
+                        workflows=WORKFLOWS,
+                        activities=worker_activities(
+                            settings, http=http, engine=engine, clock=clock, department_http=department_http
+                        ),
+                        activity_executor=executor,
+                        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
+                        # Heartbeats reach the server at least every 2 s (the SDK's default throttle is 0.8 x the
+                        # heartbeat timeout, 8 s for department calls: a busy machine then misses the 10 s timeout
+                        # and a call still running is retried, i.e. sent twice).
+                        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+                    )
                 )
         finally:
             await department_http.aclose()

@@ -44,6 +44,7 @@ from cli.bad_input import (
     get_parameter_probes,
 )
 from cli.chaos_stack import CITIZEN, ChaosStack
+from cli.merged_replay import replay_merged
 from cli.timed_requests import Sampler, approve_vaccination, latency_ms, timed, wait_queued
 from core.auth import Role
 from core.database import create_sql_engine
@@ -600,5 +601,22 @@ def replay_histories() -> Scenario:
         failed = len(results.replay_failures)
         outcome.add("finished histories replayed", f"{len(histories) - failed}/{len(histories)}", failed == 0)
         outcome.findings += [f"{run_id}: {error}" for run_id, error in results.replay_failures.items()]
+        if results.replay_failures:
+            kept = stack.data_dir / "replay-failures"
+            kept.mkdir(exist_ok=True)
+            for history in histories:
+                if history.run_id in results.replay_failures:
+                    # Payloads stay encrypted by the codec: the file carries no personal data in the clear.
+                    (kept / f"{history.run_id}.json").write_text(history.to_json())
+            outcome.findings.append(f"failing histories kept in {kept} (with --keep, after the run too)")
+        # The same histories as a worker taking over a case rebuilds them (cli/merged_replay.py).
+        merged = await replay_merged(histories, WORKFLOWS, data_converter(stack.settings.codec_key))
+        outcome.add(
+            "replayed with commandless tasks merged",
+            f"{merged.histories - len(merged.failures)}/{merged.histories}",
+            not merged.failures,
+        )
+        outcome.add("commandless tasks merged", merged.merged_tasks)
+        outcome.findings += [f"{run_id} (merged): {error}" for run_id, error in merged.failures.items()]
 
     return run

@@ -3,7 +3,9 @@
 Queries (pages, the staff view, Temporal's UI) arrive between and during workflow tasks, while a case's
 projection write (a local activity) is in flight. Where the SDK resolves local activities in a different
 order or grouping on replay than live (temporalio/sdk-python#1578, #1881), such histories are the ones that
-fail to replay; this records some on the real dev server and replays each with `Replayer`.
+fail to replay; this records some on the real dev server and replays each with `Replayer`, then again
+with every workflow task that produced no commands merged into the next, as a worker taking a case over
+after a restart rebuilds it (cli/merged_replay.py, core/activations.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from temporalio.client import WorkflowHistory, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
+from cli.merged_replay import records_one_batch_activations, replay_merged
 from core.auth import Role
 from one_things.catalog import load_catalog
 from one_things.demo import demo_request
@@ -84,9 +87,15 @@ async def test_histories_recorded_under_queries_every_50_ms_replay(dev_env, data
         assert min(answered) >= 5, "the cases were not queried while they ran"
         assert not failed_queries, failed_queries[:3]
 
-        await record_history(handles[0], "newborn_queried")
+        await record_history(handles[0], "newborn_one_batch")
         histories = [await handle.fetch_history() for handle in handles]
 
+    assert all(records_one_batch_activations(history) for history in histories)
     replayer = Replayer(workflows=WORKFLOWS, data_converter=converter)
     results = await replayer.replay_workflows(each(histories), raise_on_replay_failure=False)
     assert not results.replay_failures, {run: str(error) for run, error in results.replay_failures.items()}
+    # As a worker taking the cases over after a restart rebuilds them (core/activations.py).
+    merged = await replay_merged(histories, WORKFLOWS, converter)
+    print(f"commandless tasks merged: {merged.merged_tasks}")
+    assert merged.merged_tasks >= len(histories), "no commandless task was merged: the check did not run"
+    assert not merged.failures, merged.failures

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from activities.messages import Outgoing
 from activities.registry import build_activities
+from core.activations import jobs_applied_as_one_batch
 from one_things.catalog import catalog_folder
 from one_things.department_registry import load_registry
 from one_things.live import LiveCatalog
@@ -78,8 +79,14 @@ async def test_a_notice_that_cannot_be_sent_never_fails_the_case(
         )
         queue = f"{h.settings.task_queue}-broken-gateway"
         with ThreadPoolExecutor(max_workers=4) as executor:
-            async with Worker(
-                h.env.client, task_queue=queue, workflows=WORKFLOWS, activities=activities, activity_executor=executor
+            async with jobs_applied_as_one_batch(
+                Worker(
+                    h.env.client,
+                    task_queue=queue,
+                    workflows=WORKFLOWS,
+                    activities=activities,
+                    activity_executor=executor,
+                )
             ):
                 h.settings = h.settings.model_copy(update={"task_queue": queue})
                 handle = await h.start(definition(first={"mode": "standard_module"}), "MSG-BROKEN")
