@@ -49,7 +49,7 @@ async def check_batch_files(kit: Kit, exchange: Path) -> str:
         raise CheckFailedError(f"{len(repeated)} submission(s) of one batch were answered more than once")
     decided = {k: _judged(kit, found[0], k) for k, found in answers.items()}
 
-    # The same batch again, as two platform workers flushing at once would send it.
+    # The same batch again, as a retried submission staged after its batch left would send it.
     again = await folder.write(lines)
     await folder.taken(again)
     repeats: Results = {k: [] for k in keys}

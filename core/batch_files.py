@@ -10,6 +10,7 @@ Everything in a batch is idempotent by its `idempotency_key`: a line read twice 
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import os
@@ -28,22 +29,47 @@ class BatchFileError(Exception):
     """A batch that cannot be trusted or read; the message names the file and why (never its content)."""
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomically(path: Path, data: bytes, *, make_folder: bool = True) -> None:
+    """`path` appears whole or not at all. Without make_folder, a folder that is gone raises FileNotFoundError
+    (a writer whose folder was taken from it must fail, not write into a new one)."""
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".tmp-{uuid.uuid4().hex}")
     temporary.write_bytes(data)
     os.replace(temporary, path)
 
 
-def write_batch(folder: Path, name: str, lines: list[dict[str, Any]], *, key_id: str, key: bytes, now: float) -> Path:
+def write_batch(
+    folder: Path,
+    name: str,
+    lines: list[dict[str, Any]],
+    *,
+    key_id: str,
+    key: bytes,
+    now: float,
+    make_folder: bool = True,
+) -> Path:
     """`folder/name.jsonl` and its signature; returns the batch's path."""
     body = "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines).encode()
     timestamp = int(now)
     signature = {"key_id": key_id, "timestamp": timestamp, "signature": sign(key, timestamp, body)}
-    write_atomically(folder / f"{name}{SIGNATURE_SUFFIX}", json.dumps(signature).encode())
+    write_atomically(folder / f"{name}{SIGNATURE_SUFFIX}", json.dumps(signature).encode(), make_folder=make_folder)
     path = folder / f"{name}{SUFFIX}"
-    write_atomically(path, body)
+    write_atomically(path, body, make_folder=make_folder)
     return path
+
+
+def hand_over(path: Path, folder: Path) -> None:
+    """Move a batch written elsewhere into `folder`, its signature first, so a reader never finds it unsigned.
+    FileNotFoundError if the batch is gone (its signature may have gone ahead: it is in `folder` already)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    signature = path.with_name(path.name + ".sig")
+    try:
+        os.rename(signature, folder / signature.name)
+    except FileNotFoundError:
+        if not path.exists():
+            raise
+    os.rename(path, folder / path.name)
 
 
 def batches(folder: Path) -> list[Path]:
@@ -75,10 +101,15 @@ def read_batch(path: Path, key_for: Callable[[str], bytes | None]) -> list[dict[
     return lines
 
 
-def set_aside(path: Path, folder: Path) -> None:
-    """Move a batch (and its signature) out of the way once taken, into `folder` (kept as the record)."""
+def set_aside(path: Path, folder: Path) -> bool:
+    """Move a batch (and its signature) out of the way once taken, into `folder` (kept as the record); False
+    when another reader of the folder set it aside first (both read it: each line is idempotent by key)."""
     folder.mkdir(parents=True, exist_ok=True)
     signature = path.with_name(path.name + ".sig")
-    os.replace(path, folder / path.name)
-    if signature.exists():
+    try:
+        os.replace(path, folder / path.name)
+    except FileNotFoundError:
+        return False
+    with contextlib.suppress(FileNotFoundError):  # a refused batch may have none
         os.replace(signature, folder / signature.name)
+    return True

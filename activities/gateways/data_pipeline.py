@@ -3,7 +3,8 @@ department's result files (core/batch_files.py has the format; docs/departments.
 
 `submit` stages the submission under its key (the same key stages the same file: idempotent); each pull of
 a result first writes the staged submissions into one signed batch in `outbox/` (at most one batch per
-`flush_seconds`), then ingests the department's signed result files from `inbox/` into a file per key, then
+`flush_seconds`; each submission in exactly one batch however many workers pull at once: hand_over.py), then
+ingests the department's signed result files from `inbox/` into a file per key, then
 answers from that file. The pull is paced by the activity's retry policy, so the schedule costs no workflow
 history. Withdrawals and escalations go over the contract's HTTP operations (the department's base URL).
 
@@ -17,12 +18,12 @@ import asyncio
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 from typing import ClassVar
 
 from activities.gateways.contract import ContractGateway
-from core.batch_files import BatchFileError, batches, read_batch, set_aside, write_atomically, write_batch
+from activities.gateways.hand_over import HandOver
+from core.batch_files import BatchFileError, batches, read_batch, set_aside, write_atomically
 from one_things.schema import IntegrationMode
 from workflows.contracts import DepartmentReply, Submission, SubmissionRef
 
@@ -36,6 +37,11 @@ class DataPipelineGateway(ContractGateway):
     def exchange(self) -> Path:
         assert self.connection.batch is not None, "the registry requires batch for mode batch"
         return Path(self.connection.batch.exchange_dir)
+
+    @property
+    def _hand_over(self) -> HandOver:
+        assert self.connection.batch is not None, "the registry requires batch for mode batch"
+        return HandOver(self.exchange, self.connection.batch.flush_seconds, self.code)
 
     async def submit(self, submission: Submission) -> DepartmentReply:
         if self.connection.batch is None:
@@ -51,7 +57,7 @@ class DataPipelineGateway(ContractGateway):
             "materials": await self.materials(submission),
         }
         data = json.dumps(line, ensure_ascii=False).encode()
-        await asyncio.to_thread(write_atomically, self._staged(submission.idempotency_key), data)
+        await asyncio.to_thread(self._hand_over.stage, _file_name(submission.idempotency_key), data)
         return DepartmentReply(receipt_no="", idempotency_key=submission.idempotency_key, status="accepted")
 
     async def result(self, ref: SubmissionRef) -> DepartmentReply:
@@ -59,44 +65,14 @@ class DataPipelineGateway(ContractGateway):
             return await super().result(ref)  # GET {base}/submissions/{key}
         key_id, key = await self.context.require_keys().for_signing(self.code)
         now = self.context.clock.now()
-        await asyncio.to_thread(self._flush, key_id, key, now.timestamp())
+        await asyncio.to_thread(self._hand_over.flush, key_id, key, now.timestamp())
         await asyncio.to_thread(self._ingest)
         received = self._received(ref.idempotency_key)
         if not received.exists():
             return DepartmentReply(receipt_no="", idempotency_key=ref.idempotency_key, status="accepted")
         return DepartmentReply.model_validate_json(received.read_bytes())
 
-    # --- the hand-over --------------------------------------------------------------------------------
-
-    def _flush(self, key_id: str, key: bytes, now: float) -> None:
-        """One signed batch of everything staged, unless one went out less than flush_seconds ago."""
-        staging = self.exchange / "platform" / "staging"
-        staged = sorted(staging.glob("*.json")) if staging.is_dir() else []
-        if not staged or not self._flush_due(now):
-            return
-        lines = []
-        for path in staged:
-            try:
-                lines.append(json.loads(path.read_bytes()))
-            except FileNotFoundError:
-                continue  # another worker's flush took it: it is in that batch
-        if lines:
-            name = f"batch-{int(now)}-{hashlib.sha256(os.urandom(8)).hexdigest()[:8]}"
-            write_batch(self.exchange / "outbox", name, lines, key_id=key_id, key=key, now=now)
-            write_atomically(self.exchange / "platform" / "last-flush", str(now).encode())
-            log.info("batch %s for %s: %d submission(s)", name, self.code, len(lines))
-        for path in staged:
-            path.unlink(missing_ok=True)  # a key sent twice by two workers is deduplicated by the department
-
-    def _flush_due(self, now: float) -> bool:
-        assert self.connection.batch is not None
-        if self.connection.batch.flush_seconds <= 0:
-            return True
-        try:
-            last = float((self.exchange / "platform" / "last-flush").read_text())
-        except (OSError, ValueError):
-            return True
-        return now - last >= self.connection.batch.flush_seconds
+    # --- the results ----------------------------------------------------------------------------------
 
     def _ingest(self) -> None:
         """Each result line of each signed result file into its key's file; a bad file is set aside, logged."""
@@ -107,6 +83,8 @@ class DataPipelineGateway(ContractGateway):
             try:
                 lines = read_batch(path, lambda key_id: keys.verifying(self.code, key_id, now))
             except BatchFileError as error:
+                if not path.exists():
+                    continue  # another worker's ingest read it and set it aside meanwhile
                 log.error("result file of %s refused: %s", self.code, error)
                 set_aside(path, inbox / "refused")
                 continue
@@ -118,9 +96,6 @@ class DataPipelineGateway(ContractGateway):
                     continue
                 write_atomically(self._received(reply.idempotency_key), reply.model_dump_json().encode())
             set_aside(path, inbox / "ingested")
-
-    def _staged(self, key: str) -> Path:
-        return self.exchange / "platform" / "staging" / f"{_file_name(key)}.json"
 
     def _received(self, key: str) -> Path:
         return self.exchange / "platform" / "received" / f"{_file_name(key)}.json"

@@ -155,7 +155,7 @@ async def test_a_correction_names_the_material_and_the_citizen_uploads_it_again(
     with Session(api.engine) as session:
         stored = get_upload(session, case_no=case_no, material=PHOTO)
         assert stored is not None
-        assert stored.data == SECOND_PNG
+        assert (stored.data, stored.content_type) == (SECOND_PNG, "image/png")  # the type the check found
 
 
 async def test_the_json_workbench_has_the_same_view(api: InProcessApi, gateway: FakeCaseGateway) -> None:
@@ -197,7 +197,7 @@ async def test_the_api_takes_a_material_with_a_correction_checked_like_the_appli
     with Session(api.engine) as session:
         stored = get_upload(session, case_no=case_no, material=PHOTO)
         assert stored is not None
-        assert stored.data == SECOND_PNG
+        assert (stored.data, stored.content_type) == (SECOND_PNG, "image/png")  # the type the check found
 
 
 async def test_an_input_from_another_items_result_is_labelled_as_that_result(
