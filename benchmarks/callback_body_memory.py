@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from core.ports import free_port
+
 MIB = 2**20
 
 
@@ -41,13 +43,6 @@ class PeakRss(threading.Thread):
         while self.running:
             self.peak = max(self.peak, rss_mib(self.pid))
             time.sleep(0.01)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start_api(data_dir: Path, port: int) -> subprocess.Popen[bytes]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ import httpx
 from temporalio.client import Client
 
 from core.auth import Principal, Role, issue_token
+from core.ports import free_port
 from core.settings import Settings
 from core.temporal import connect
 from devstack.processes import Part, ProcessManager
@@ -32,13 +32,6 @@ from persistence.migrate import upgrade
 
 CITIZEN = "demo-mother-1"
 """A demo resident the API seeds in development: married, so the newborn bundle admits her."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 DEPARTMENTS_CONFIG = """\

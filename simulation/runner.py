@@ -28,12 +28,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app as create_api
 from core.clock import FollowingClock
+from core.ports import free_port
 from core.settings import Settings
 from departments.app import create_app as create_departments
 from simulation.actors import People, Tally
 from simulation.portal import Portal
 from simulation.scenario import SHANGHAI, Scenario, arrivals
-from simulation.servers import BackgroundServer, free_port
+from simulation.servers import BackgroundServer
 from simulation.timeserver import time_server
 from worker import build_worker
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import devstack.stack
+from core.ports import free_port
 from core.settings import Settings
 from devstack.processes import Part, PartStatus, ProcessManager, StartupError, port_open
 from devstack.stack import dev_parts, run_dev_stack, temporal_part
@@ -310,13 +310,6 @@ def test_run_dev_stack_stops_on_sigterm(
     assert "http://127.0.0.1:8233" in printed
     assert "http://127.0.0.1:8100/admin/records" in printed
     assert str(tmp_path / "data" / "logs") in printed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_real_temporal_dev_server_starts_and_stops(tmp_path: Path) -> None:

@@ -13,16 +13,11 @@ from typing import Any
 
 import uvicorn
 
+from core.ports import free_port
+
 BIN = Path(sys.executable).parent
 TEMPORAL_CLI = BIN / "temporal"
 TEMPORAL_TEST_SERVER = BIN / "temporal-test-server"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class ThreadedServer:
