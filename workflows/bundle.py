@@ -104,7 +104,11 @@ class OneThingWorkflow:
         self._conditional_dependencies = workflow.patched(CONDITIONAL_DEPENDENCIES)
         for run in self._runs.values():
             run.start(ready=functools.partial(self._dependencies_done, run.item))
-        await workflow.wait_condition(lambda: self._all_finished() or self._stopping())
+        await workflow.wait_condition(lambda: self._all_finished() or self._stopping() or self._failed() is not None)
+        failed = self._failed()
+        if failed is not None:
+            # Not an ApplicationError: the workflow task fails and is retried, the case is not closed.
+            raise RuntimeError(f"item {failed.item.code} stopped on {failed.failure}; the case waits for a fix")
         if self._stopping():
             await self._stop_outstanding()
         self._finish()
@@ -119,6 +123,9 @@ class OneThingWorkflow:
         keeps an item only if its `depends_on` are included, while a `depends_on_if_included` may be left out."""
         waits_for = item.waits_for if self._conditional_dependencies else item.depends_on
         return all(self._runs[dep].state.status is ItemStatus.COMPLETED for dep in waits_for if dep in self._runs)
+
+    def _failed(self) -> ItemRun | None:
+        return next((run for run in self._runs.values() if run.failure is not None), None)
 
     def _all_finished(self) -> bool:
         return all(run.state.finished for run in self._runs.values())

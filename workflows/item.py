@@ -38,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
 
 DEADLINE_BESIDE_SUBMISSION = "deadline-beside-submission"
 """Patch: histories recorded before it computed the deadline first and submitted after."""
+ITEM_FAILURE_HALTS_CASE = "item-failure-halts-case"
+"""Patch: before it, an item whose code raised ended silently and its case waited for it forever."""
 
 
 class CaseContext(Protocol):
@@ -68,6 +70,8 @@ class ItemRun:
         """Bumped whenever the deadline moves, so the SLA watcher re-arms its timer."""
         self._task: asyncio.Task[None] | None = None
         self._awaiting_staff_handover: list[asyncio.Future[None]] = []
+        self.failure: str | None = None
+        """Set when the item's own code raised: the case then halts visibly (see `_run_guarded`)."""
 
     # --- messages routed in by the case -----------------------------------------------------------
 
@@ -111,7 +115,7 @@ class ItemRun:
 
     def start(self, ready: Callable[[], bool]) -> None:
         """The item starts the moment `ready` holds: everything it depends on is completed."""
-        self._task = asyncio.create_task(self._run_when(ready))
+        self._task = asyncio.create_task(self._run_guarded(ready))
 
     def stop(self, status: ItemStatus) -> bool:
         """Withdrawal or another item's final rejection ends this item where it stands.
@@ -136,6 +140,21 @@ class ItemRun:
             workflow.logger.warning("withdrawal notice for item %s could not be delivered", self.item.code)
 
     # --- the life of the item ---------------------------------------------------------------------
+
+    async def _run_guarded(self, ready: Callable[[], bool]) -> None:
+        """An error the item cannot handle (a bug, an activity failing for good) halts its case visibly.
+
+        Before, the item's task ended with the exception unobserved: the item stayed "with the department"
+        or "with staff" on every page, decisions were still accepted and never answered, and the case
+        waited forever. Now the case fails its workflow task (`OneThingWorkflow.run` raises), which Temporal
+        retries and shows as failing until the cause is fixed: the item resumes where it stopped."""
+        try:
+            await self._run_when(ready)
+        except Exception as error:
+            if not workflow.patched(ITEM_FAILURE_HALTS_CASE):
+                raise
+            # The type only: an error's text may carry what a department sent (personal data).
+            self.failure = type(error).__name__
 
     async def _run_when(self, ready: Callable[[], bool]) -> None:
         await workflow.wait_condition(ready)

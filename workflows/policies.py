@@ -61,10 +61,12 @@ CALENDAR = CallPolicy(
 )
 
 DEPARTMENT_CALL = RemoteCallPolicy(
-    # A department back-end may be slow or down for a while: keep trying for a day (the idempotency key
-    # makes retries safe), then surface the failure rather than retry forever.
+    # A department back-end may be slow or down for a while: keep trying, at most every 2 minutes, for as
+    # long as it takes (the idempotency key makes retries safe). The outage shows on the department health
+    # view and the item's SLA light goes yellow and red as its days pass. (A one-day limit here ended the
+    # item's code with the error unobserved: the case then waited forever, shown as "with the department".)
     start_to_close=timedelta(seconds=60),
-    schedule_to_close=timedelta(days=1),
+    schedule_to_close=None,
     retry=RetryPolicy(
         initial_interval=timedelta(seconds=1),
         backoff_coefficient=2.0,
@@ -74,9 +76,10 @@ DEPARTMENT_CALL = RemoteCallPolicy(
 )
 
 BATCH_POLL = RemoteCallPolicy(
-    # Polling a data pipeline by activity retry costs no history events until the result is there.
+    # Polling a data pipeline by activity retry costs no history events until the result is there; as for
+    # DEPARTMENT_CALL, a batch result that takes longer than any limit leaves the item waiting, not ended.
     start_to_close=timedelta(seconds=30),
-    schedule_to_close=timedelta(days=90),
+    schedule_to_close=None,
     retry=RetryPolicy(
         initial_interval=timedelta(seconds=1),
         backoff_coefficient=1.5,

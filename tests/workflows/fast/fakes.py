@@ -67,6 +67,8 @@ class FakeActivities:
         answer = planned.pop(0) if planned else "accepted" if later else "completed"
         if answer == "refused":
             raise ApplicationError("the department refuses this request", type=policies.REFUSED, non_retryable=True)
+        if answer == "broken":  # a failure no retry cures and no rule handles: a bug on either side
+            raise ApplicationError("unexpected answer from the gateway", type="GatewayBug", non_retryable=True)
         return self._reply(submission, answer)
 
     @activity.defn(name="await_batch_result")

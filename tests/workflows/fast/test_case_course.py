@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
 from tests.workflows.fast.cases import Cases, item, thing
 from tests.workflows.fast.refusals import refusal
@@ -77,6 +81,27 @@ async def test_a_department_refusing_the_submission_rejects_the_item_with_its_re
     assert final.status == "rejected"
     assert final.reason == "a: the department refuses this request"
     assert len(cases.fakes.submissions) == 1  # a refusal is never retried
+
+
+async def test_an_item_failing_for_good_halts_its_case_visibly_instead_of_ending_silently(cases: Cases) -> None:
+    cases.fakes.answers["a"] = ["broken"]
+    case = await cases.start(thing(item("a", "alpha", "sync_rest"), item("b", "beta", "sync_rest")), "BROKEN-1")
+    failure = await _first_workflow_task_failure(cases, case)
+    # The case is not closed (not completed, not failed): it waits, retried by Temporal, until a fix lands.
+    assert failure.endswith("item a stopped on ActivityError; the case waits for a fix")
+    assert (await case.describe()).status == WorkflowExecutionStatus.RUNNING
+    assert "unexpected answer" not in failure  # the error's own text (a department's words) stays out
+
+
+async def _first_workflow_task_failure(cases: Cases, case: WorkflowHandle[Any, Any]) -> str:
+    """The message of the case's first failed workflow task, decrypted as an operator's tools show it."""
+    for _ in range(100):
+        async for event in case.fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                failure = event.workflow_task_failed_event_attributes.failure
+                return str(await cases.env.client.data_converter.decode_failure(failure))
+        await asyncio.sleep(0.1)
+    raise AssertionError("the case's workflow task never failed")
 
 
 async def test_withdrawal_stops_every_open_item(cases: Cases) -> None:
