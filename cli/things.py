@@ -26,6 +26,7 @@ from one_things.catalog import (
 from one_things.demo import demo_application, demo_materials
 from one_things.jsonschema import schema_text
 from one_things.loader import display_path
+from one_things.national_lists import Coverage, coverage, national_lists
 from one_things.problems import CatalogError
 
 things_app = typer.Typer(
@@ -61,16 +62,54 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 @things_app.command("list")
 def list_command() -> None:
-    """Every one-thing: promised working days (critical path) beside one by one, and the baseline."""
+    """Every one-thing: promised working days (critical path) beside one by one, and the baseline; then the
+    State Council's lists of key one-things, each with the definition implementing it or `missing`."""
     header = ("code", "version", "name", "items", "promised (critical path)", "one by one", "baseline")
     rows: list[tuple[str, ...]] = [header]
-    for thing in _load_or_exit().all():
+    catalog = _load_or_exit()
+    for thing in catalog.all():
         codes = [item.code for item in thing.items]
         promised, one_by_one = critical_path_days(thing, codes), sequential_days(thing, codes)
         counts = (str(thing.version), thing.name.zh, str(len(thing.items)), str(promised), str(one_by_one))
         rows.append((thing.code, *counts, str(thing.baseline.days)))
     typer.echo(_table(rows))
     typer.echo("promised and one by one: working days; baseline: calendar days before the reform")
+    typer.echo()
+    _national_coverage(set(catalog.codes()))
+
+
+def _coverage_line(row: Coverage) -> tuple[str, str]:
+    # An unconfirmed entry is marked where it is read: its name or batch was not checked against the list.
+    name = row.listed.name.zh if row.listed.name else "—"
+    return ("  " + name + (" *" if row.listed.unconfirmed else ""), row.label)
+
+
+def _counts(rows: list[Coverage]) -> str:
+    defined = sum(row.status == "defined" for row in rows)
+    unnamed = sum(row.status == "not found" for row in rows)
+    return f"{defined}/{len(rows)} defined" + (f", {unnamed} not found on the list" if unnamed else "")
+
+
+def _national_coverage(codes: set[str]) -> None:
+    """Each batch of the State Council's lists against this catalogue: the definition, or what is missing."""
+    lists = national_lists()
+    sections = [
+        (f"{batch.name.en} ({batch.document or 'document number not found'})", coverage(batch.things, codes))
+        for batch in lists.batches
+    ]
+    national = [row for _, rows in sections for row in rows]
+    sections.append(("Shanghai's own, where they differ", coverage(lists.shanghai, codes)))
+    # One table for every section, so the definitions line up; each section's heading goes above its rows.
+    lines = iter(_table([_coverage_line(row) for _, rows in sections for row in rows]).splitlines())
+    for heading, rows in sections:
+        typer.echo(f"{heading}: {_counts(rows)}")
+        for _ in rows:
+            typer.echo(next(lines))
+    typer.echo(f"all {len(lists.batches)} national batches: {_counts(national)}")
+    typer.echo(
+        "* unconfirmed: name or batch not checked against the published list; "
+        "not found: a place on the list whose name is unknown (one_things/national_lists.yaml)"
+    )
 
 
 @things_app.command("validate")

@@ -15,7 +15,8 @@ from one_things.schema import OneThing
 
 WORD = re.compile(r"[a-z0-9]+")
 CJK = re.compile(r"[\u3400-\u9fff]")
-STOP_WORDS = frozenset({"a", "an", "the", "my", "our", "was", "is", "has", "been", "i", "we", "to", "for", "of"})
+# "s" is what is left of a possessive ("the owner's plate") once the apostrophe splits the word.
+STOP_WORDS = frozenset({"a", "an", "the", "my", "our", "was", "is", "has", "been", "i", "we", "to", "for", "of", "s"})
 
 
 def _terms(thing: OneThing) -> list[tuple[str, int]]:

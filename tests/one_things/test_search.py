@@ -15,5 +15,6 @@ def test_plain_words_in_both_languages_find_the_newborn_bundle() -> None:
 def test_single_letters_and_unrelated_words_find_nothing() -> None:
     # English item names with punctuation ("Birth registration (hukou)") match by word, not by substring.
     things = load_catalog().all()
-    for words in ("e", " s", "卖房子", "tax return"):
+    # (The catalogue has tax items now, so "tax return" is no longer unrelated.)
+    for words in ("e", " s", "卖房子", "pet adoption"):
         assert search(things, words) == [], words
