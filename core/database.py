@@ -26,6 +26,9 @@ def create_sql_engine(url: str, pool: PoolLimits | None = None) -> Engine:
     then fails (the API answers 503) instead of queueing without end."""
     pool = pool or PoolLimits()
     limits: dict[str, Any] = {
+        # A failed statement's message would otherwise carry its parameters (names, ID numbers) into logs and
+        # error texts; the SQL and the error stay, the values are replaced by a note that they were hidden.
+        "hide_parameters": True,
         "pool_size": pool.size,
         "max_overflow": pool.overflow,
         "pool_timeout": pool.timeout_seconds,
