@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from anyio import to_thread
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -22,7 +23,7 @@ from services.authority import may_act_on_case, principals_of
 from services.case_gateway import CaseGateway
 from services.errors import NotAllowedError, NotFoundError, UnavailableError
 from services.in_thread import committed
-from services.materials import DEFAULT_MAX_BYTES, content_type, inspect, message
+from services.materials import DEFAULT_MAX_BYTES, inspect, message
 from services.outbox import START
 from services.submission import invalid_application, local_today
 from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
@@ -207,14 +208,14 @@ async def send_supplement(
     if case.channel == "individual" and len(items) == 1:
         thing = individual_definition(thing, items[0].code)  # its form, e.g. the certificate number typed in
     checked, problems = validate_fields(thing, form, today=local_today(now))
-    errors = [problem.model_dump() for problem in problems] + _material_errors(
-        thing, materials or {}, max_material_bytes
-    )
+    # Decoding a whole image or PDF is CPU work: in the thread pool, not on the event loop, and done once.
+    kinds, material_errors = await to_thread.run_sync(_checked_materials, thing, materials or {}, max_material_bytes)
+    errors = [problem.model_dump() for problem in problems] + material_errors
     if errors:
         raise invalid_application(errors)
     # Stored (and committed, in the thread pool) before the case is told, so the clerk finds the new material
     # when the item comes back; and no connection is held across the call into the engine.
-    await committed(session, _store_materials, session, case, materials or {}, now)
+    await committed(session, _store_materials, session, case, materials or {}, kinds, now)
     acted_by = _agent(principal, case)
     supplement = Supplement(
         item_code=item_code, form=checked, materials=sorted(materials or {}), note=note, acted_by=acted_by
@@ -223,28 +224,36 @@ async def send_supplement(
     return case, items
 
 
-def _store_materials(session: Session, case: CaseRecord, materials: dict[str, bytes], now: datetime) -> None:
+def _store_materials(
+    session: Session, case: CaseRecord, materials: dict[str, bytes], kinds: dict[str, str], now: datetime
+) -> None:
     for code, data in materials.items():
         replace_upload(
             session,
             case_no=case.case_no,
             owner=case.owner,
             material=code,
-            content_type=content_type(data) or "",
+            content_type=kinds[code],
             data=data,
             now=now,
         )
 
 
-def _material_errors(thing: OneThing, materials: dict[str, bytes], max_bytes: int) -> list[dict[str, str]]:
-    """Only materials the applicant provides (not those the government holds), each a whole accepted file."""
+def _checked_materials(
+    thing: OneThing, materials: dict[str, bytes], max_bytes: int
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Each material's content type, and what is wrong: only materials the applicant provides (not those the
+    government holds), each a whole accepted file."""
     provided = {material.code for material in thing.materials if not material.exempt}
+    kinds: dict[str, str] = {}
     errors = []
     for code, data in materials.items():
-        wrong = "unknown" if code not in provided else inspect(data, max_bytes)[1]
-        if wrong is not None:
-            errors.append({"field": f"materials.{code}", "message": message(wrong, max_bytes)})
-    return errors
+        kind, wrong = (None, "unknown") if code not in provided else inspect(data, max_bytes)
+        if kind is None:
+            errors.append({"field": f"materials.{code}", "message": message(wrong or "bad_type", max_bytes)})
+        else:
+            kinds[code] = kind
+    return kinds, errors
 
 
 async def withdraw_case(
