@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from core.calendar import TZ, Adjustments, adjustments_from, published_by_package
+from core.calendar import TZ, Adjustments, YearsCalendar, adjustments_from, published_by_package, years_calendar
 from core.settings import Settings
 
 _KEYS = ("year", "source", "days_off", "workdays")
@@ -223,6 +223,13 @@ def calendar_for(settings: Settings) -> Adjustments:
         days_off=extra.days_off.union(*(year.days_off for year in years)),
         workdays=extra.workdays.union(*(year.workdays for year in years)),
     )
+
+
+def case_calendar(settings: Settings, accepted_at: datetime) -> YearsCalendar:
+    """The working days of the year (Asia/Shanghai) a case is accepted in and of the next, as `calendar_for` and
+    the installed `holidays` package count them now: the years its deadlines reach, bar long pauses for 补正."""
+    year = accepted_at.astimezone(TZ).year
+    return years_calendar(frozenset({year, year + 1}), calendar_for(settings))
 
 
 def next_year_missing(folder: Path, now: datetime) -> int | None:
