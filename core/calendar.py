@@ -124,8 +124,9 @@ def years_calendar(years: frozenset[int], adjustments: Adjustments) -> YearsCale
 NONE = Adjustments()
 
 CalendarSource = Callable[[], Adjustments]
-"""Where an activity reads the announcements each time it counts days: a year loaded while a worker runs
-(`onething calendar load`) counts from its next deadline on, without a restart."""
+"""Where the calendar activity reads the announcements each time it counts days: a year loaded while a worker
+runs (`onething calendar load`) counts from its next count on, without a restart. Only cases that carry no
+calendar of their own ask the activity (docs/calendar.md)."""
 
 
 def fixed(adjustments: Adjustments) -> CalendarSource:

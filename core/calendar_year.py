@@ -11,7 +11,7 @@ The State Council publishes next year's holidays and make-up workdays in Novembe
 
 Every mistake is reported as `file:line: message — fix: ...`, as the catalogue validator does; only a file
 without mistakes is stored. The folder is read again whenever a file in it changes, so the API counts the new
-days at its next request (workers read it when they start).
+days at its next request, and cases accepted from then on carry them (`case_calendar`).
 
 Not built on the catalogue's loader (one_things/loader.py): core may not import it, and this format is four
 keys, so the node walk below is the smaller thing.
