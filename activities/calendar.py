@@ -1,4 +1,10 @@
-"""Deadlines in working days. An activity, so the holiday table in force when a case ran is in its history."""
+"""Deadlines in working days on the worker's calendar, for cases accepted before a case carried its own.
+
+Cases accepted since carry their calendar in their input and their workflow counts the days itself
+(workflows/deadlines.py, patch `deadline-inside-workflow`). These activities stay registered for the cases
+accepted before (still running, or replayed from their histories), and for a count that reaches a year the
+case's calendar does not carry.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from temporalio import activity
 
 from core import calendar
 from workflows.contracts import Deadline, DeadlineRequest, ShiftRequest
+from workflows.deadlines import deadline_for, shifted_deadline
 
 
 class CalendarActivities:
@@ -14,23 +21,9 @@ class CalendarActivities:
 
     @activity.defn
     async def compute_deadline(self, request: DeadlineRequest) -> Deadline:
-        adjust = self._source()
-        due_at = calendar.add_working_days(request.start, request.promised_days, adjust)
-        return Deadline(
-            due_at=due_at,
-            statutory_due_at=calendar.add_working_days(request.start, request.statutory_days, adjust),
-            yellow_at=calendar.yellow_at(due_at, request.yellow_before_days, adjust),
-        )
+        return deadline_for(request, self._source())
 
     @activity.defn
     async def shift_deadline(self, request: ShiftRequest) -> Deadline:
         """The clock stopped while the case waited for the citizen (补正); grant the paused days again."""
-        adjust = self._source()
-        due_at = calendar.shift_for_pause(request.due_at, request.paused_at, request.resumed_at, adjust)
-        return Deadline(
-            due_at=due_at,
-            statutory_due_at=calendar.shift_for_pause(
-                request.statutory_due_at, request.paused_at, request.resumed_at, adjust
-            ),
-            yellow_at=calendar.yellow_at(due_at, request.yellow_before_days, adjust),
-        )
+        return shifted_deadline(request, self._source())

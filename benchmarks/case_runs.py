@@ -39,6 +39,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from core.calendar import NONE, TZ, years_calendar
 from core.ids import workflow_id
 from core.settings import DEV_CODEC_KEY
 from core.temporal import data_converter
@@ -49,7 +50,7 @@ from tests.support.db import migrate_data_dir
 from tests.support.servers import TEMPORAL_CLI
 from tests.support.stack import Stack, running_stack
 from workflows.bundle import OneThingWorkflow
-from workflows.contracts import BundleInput, CaseState
+from workflows.contracts import BundleInput, CaseState, WorkingCalendar
 from workflows.policies import BATCH_POLL
 
 WAL_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
@@ -68,15 +69,19 @@ def benchmark_thing() -> OneThing:
 
 
 def bundle_input(thing: OneThing, case_no: str) -> BundleInput:
+    """A case as the API accepts it, with the calendar of this year and the next (the stack loads no file)."""
     form = demo_application(thing, date.today())["form"]
     assert isinstance(form, dict)
+    accepted_at = datetime.now(UTC)
+    year = accepted_at.astimezone(TZ).year
     return BundleInput(
         case_no=case_no,
         thing=thing,
         included=[item.code for item in thing.items],
         form=form,
         owner="benchmark",
-        accepted_at=datetime.now(UTC),
+        accepted_at=accepted_at,
+        calendar=WorkingCalendar.of(years_calendar(frozenset({year, year + 1}), NONE)),
     )
 
 

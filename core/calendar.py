@@ -1,14 +1,17 @@
 """Working days on the Chinese calendar, for statutory and promised time limits (法定时限 / 承诺时限).
 
-Pure, deterministic functions (no I/O, no clock), meant to run inside a Temporal activity so that the
-computed deadline lands in the workflow history. Days are calendar days in Asia/Shanghai; results are
-aware UTC datetimes; every datetime argument must be timezone-aware.
+Pure, deterministic functions (no I/O, no clock). Days are calendar days in Asia/Shanghai; results are aware
+UTC datetimes; every datetime argument must be timezone-aware. Which days are worked comes from a `WorkingDays`:
+`Adjustments` consults the installed `holidays` package (pages, statistics, the calendar activity of older
+cases), a `YearsCalendar` only the days it carries, so a workflow can count with it (deterministic: the case
+got it in its input at acceptance, workflows/deadlines.py).
 
 A day is a working day when it is a weekday that is not a statutory day off (including the substituted
 days off of a 调休 schedule), or when it is a make-up working Saturday/Sunday of that schedule. The
 schedule comes from the `holidays` package (`holidays.China`): for years the State Council has not yet
 published, the package only knows the statutory festivals and there are no make-up workdays. Upgrading
-the package can change results for such years, which is why deadlines are computed once, in an activity.
+the package can change results for such years, which is why a case's deadlines are counted on a
+`YearsCalendar` fixed at its acceptance (or, for older cases, once in an activity).
 
 Time limit rules (the usual legal reading of 行政许可法 and local regulations):
 - the day of acceptance does not count: a limit of N working days counts from the next working day;
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -56,12 +60,73 @@ class Adjustments:
             workdays=frozenset(_as_date(value) for value in raw.get("workdays") or []),
         )
 
+    def is_working_day(self, day: date) -> bool:
+        """These announcements first, then the installed `holidays` package's schedule of the day's year."""
+        if day in self.workdays:
+            return True
+        if day in self.days_off:
+            return False
+        days_off, workdays = _year_schedule(day.year)
+        if day in workdays:
+            return True
+        return day.weekday() < 5 and day not in days_off
+
+
+class WorkingDays(Protocol):
+    """Which days are worked: every counting function below takes one."""
+
+    def is_working_day(self, day: date) -> bool: ...
+
+
+class OutsideCalendarError(LookupError):
+    """A count reached a day of a year a `YearsCalendar` does not carry."""
+
+
+@dataclass(frozen=True)
+class YearsCalendar:
+    """The complete working-day schedule of a few whole years, as plain data: no package is consulted.
+
+    `days_off` are the weekdays not worked (public holidays, substituted days off), `workdays` the Saturdays
+    and Sundays worked (调休上班); every other day is worked from Monday to Friday. A day of another year raises
+    `OutsideCalendarError` rather than guess. Built by `years_calendar`; a case carries one in its input.
+    """
+
+    years: frozenset[int]
+    days_off: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        if day.year not in self.years:
+            raise OutsideCalendarError(f"the calendar carries {sorted(self.years)}, not {day.year}")
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.days_off
+
+
+@cache
+def years_calendar(years: frozenset[int], adjustments: Adjustments) -> YearsCalendar:
+    """`years` as `adjustments` and the installed `holidays` package count them, reduced to what differs from
+    Monday-to-Friday: a year is ~15 weekdays off and ~6 make-up weekend days, a few hundred bytes."""
+    days_off: set[date] = set()
+    workdays: set[date] = set()
+    for year in years:
+        day = date(year, 1, 1)
+        while day.year == year:
+            worked = adjustments.is_working_day(day)
+            if day.weekday() < 5 and not worked:
+                days_off.add(day)
+            elif day.weekday() >= 5 and worked:
+                workdays.add(day)
+            day += _ONE_DAY
+    return YearsCalendar(years=years, days_off=frozenset(days_off), workdays=frozenset(workdays))
+
 
 NONE = Adjustments()
 
 CalendarSource = Callable[[], Adjustments]
-"""Where an activity reads the announcements each time it counts days: a year loaded while a worker runs
-(`onething calendar load`) counts from its next deadline on, without a restart."""
+"""Where the calendar activity reads the announcements each time it counts days: a year loaded while a worker
+runs (`onething calendar load`) counts from its next count on, without a restart. Only cases that carry no
+calendar of their own ask the activity (docs/calendar.md)."""
 
 
 def fixed(adjustments: Adjustments) -> CalendarSource:
@@ -117,16 +182,9 @@ def published_by_package(year: int) -> bool:
     return bool(_year_schedule(year)[1])
 
 
-def is_working_day(day: date, adjustments: Adjustments = NONE) -> bool:
+def is_working_day(day: date, adjustments: WorkingDays = NONE) -> bool:
     """A weekday that is not a day off, or a make-up working Saturday/Sunday (调休上班)."""
-    if day in adjustments.workdays:
-        return True
-    if day in adjustments.days_off:
-        return False
-    days_off, workdays = _year_schedule(day.year)
-    if day in workdays:
-        return True
-    return day.weekday() < 5 and day not in days_off
+    return adjustments.is_working_day(day)
 
 
 def _local_date(instant: datetime) -> date:
@@ -140,7 +198,7 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=TZ).astimezone(UTC)
 
 
-def add_working_days(start: datetime, days: int, adjustments: Adjustments = NONE) -> datetime:
+def add_working_days(start: datetime, days: int, adjustments: WorkingDays = NONE) -> datetime:
     """The deadline of a limit of `days` working days accepted at `start`.
 
     The day of acceptance (`start`'s Shanghai date) does not count, even if it is a working day and the
@@ -161,7 +219,7 @@ def add_working_days(start: datetime, days: int, adjustments: Adjustments = NONE
     return _day_start(day + _ONE_DAY)
 
 
-def working_days_between(start: datetime, end: datetime, adjustments: Adjustments = NONE) -> int:
+def working_days_between(start: datetime, end: datetime, adjustments: WorkingDays = NONE) -> int:
     """Whole working days from `start` to `end`: working days after `start`'s date that end by `end`.
 
     As in add_working_days, `start`'s own date never counts, and a working day counts only once it has
@@ -179,7 +237,7 @@ def working_days_between(start: datetime, end: datetime, adjustments: Adjustment
 
 
 def shift_for_pause(
-    due_at: datetime, paused_at: datetime, resumed_at: datetime, adjustments: Adjustments = NONE
+    due_at: datetime, paused_at: datetime, resumed_at: datetime, adjustments: WorkingDays = NONE
 ) -> datetime:
     """The deadline after the clock stopped from `paused_at` to `resumed_at` (waiting for 补正).
 
@@ -196,7 +254,7 @@ def shift_for_pause(
     return max(due_at.astimezone(UTC), add_working_days(resumed_at, remaining, adjustments))
 
 
-def yellow_at(due_at: datetime, before_days: int, adjustments: Adjustments = NONE) -> datetime:
+def yellow_at(due_at: datetime, before_days: int, adjustments: WorkingDays = NONE) -> datetime:
     """The instant an item turns yellow, `before_days` working days ahead of its deadline.
 
     The deadline's last working day is the latest working day that starts before `due_at` (for a deadline

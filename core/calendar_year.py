@@ -11,7 +11,7 @@ The State Council publishes next year's holidays and make-up workdays in Novembe
 
 Every mistake is reported as `file:line: message — fix: ...`, as the catalogue validator does; only a file
 without mistakes is stored. The folder is read again whenever a file in it changes, so the API counts the new
-days at its next request (workers read it when they start).
+days at its next request, and cases accepted from then on carry them (`case_calendar`).
 
 Not built on the catalogue's loader (one_things/loader.py): core may not import it, and this format is four
 keys, so the node walk below is the smaller thing.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from core.calendar import TZ, Adjustments, adjustments_from, published_by_package
+from core.calendar import TZ, Adjustments, YearsCalendar, adjustments_from, published_by_package, years_calendar
 from core.settings import Settings
 
 _KEYS = ("year", "source", "days_off", "workdays")
@@ -223,6 +223,13 @@ def calendar_for(settings: Settings) -> Adjustments:
         days_off=extra.days_off.union(*(year.days_off for year in years)),
         workdays=extra.workdays.union(*(year.workdays for year in years)),
     )
+
+
+def case_calendar(settings: Settings, accepted_at: datetime) -> YearsCalendar:
+    """The working days of the year (Asia/Shanghai) a case is accepted in and of the next, as `calendar_for` and
+    the installed `holidays` package count them now: the years its deadlines reach, bar long pauses for 补正."""
+    year = accepted_at.astimezone(TZ).year
+    return years_calendar(frozenset({year, year + 1}), calendar_for(settings))
 
 
 def next_year_missing(folder: Path, now: datetime) -> int | None:

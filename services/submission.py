@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -22,6 +23,7 @@ from sqlmodel import Session
 
 from core.bounds import Answers, Code, SingleLine
 from core.calendar import TZ
+from core.calendar_year import CalendarFileError, case_calendar
 from core.ids import new_case_no
 from core.settings import Settings
 from one_things.catalog import Catalog
@@ -45,7 +47,9 @@ from services.metrics import record_bundle_started
 from services.notice import find_thing
 from services.outbox import START, record_start, start_now
 from services.prefill import FieldSource, prefill_fields
-from workflows.contracts import BundleInput
+from workflows.contracts import BundleInput, WorkingCalendar
+
+log = logging.getLogger("onething.submission")
 
 
 class ApplicationIn(BaseModel):
@@ -383,6 +387,7 @@ def _record(
         )
         existing = _first_under_the_key(session, owner=owner, key=key, digest=digest)
         case_no = existing.case_no if existing else case_no
+    accepted_at = existing.created_at if existing else now
     bundle = BundleInput(
         case_no=case_no,
         thing=thing,
@@ -390,8 +395,9 @@ def _record(
         answers=plan.answers,  # defaults filled in: an item may read any answer (answers.<question>)
         form=form,
         owner=owner,
-        accepted_at=existing.created_at if existing else now,
+        accepted_at=accepted_at,
         acted_by=existing.acted_by if existing else acted_by,
+        calendar=working_calendar(settings, accepted_at),
     )
     if existing is not None:
         # A repeat: its start may still wait in the outbox, and this request may as well try it now.
@@ -427,6 +433,23 @@ def _record(
     session.commit()
     record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
     return _Recorded(bundle, plan, created=True, start_pending=True)
+
+
+def working_calendar(settings: Settings, accepted_at: datetime) -> WorkingCalendar | None:
+    """The working days a case's deadlines are counted on, fixed as it is accepted: its workflow counts them
+    itself, with no activity per item, and a calendar file an operator loads later changes none of them.
+
+    Fixed at acceptance is the right rule for the promised date: the citizen is told it when the case is
+    accepted and a promise that moves is a broken one. The statutory limit counts the year's real working days,
+    so a year whose 调休 schedule is published after acceptance is counted on the festivals the `holidays`
+    package knows: the worker warns from December 1st until next year is loaded (core/calendar_year.py), so
+    operators load it before cases reach it. A calendar folder that does not read must not refuse a citizen:
+    the case then goes without, and its items ask the calendar activity as cases did before."""
+    try:
+        return WorkingCalendar.of(case_calendar(settings, accepted_at))
+    except CalendarFileError:
+        log.error("calendar: a loaded year no longer reads; the case's items will ask the calendar activity")
+        return None
 
 
 def _first_under_the_key(session: Session, *, owner: str, key: str, digest: str) -> ApplicationRequest | None:

@@ -66,6 +66,7 @@ class OneThingWorkflow:
         self.case_no = bundle.case_no
         self.thing_code = bundle.thing.code
         self.yellow_before_days = bundle.thing.sla.yellow_before_days
+        self.calendar = bundle.calendar.days() if bundle.calendar is not None else None
         self._form = dict(bundle.form)
         self._answers = dict(bundle.answers)
         self._materials = list(bundle.thing.materials)

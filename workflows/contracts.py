@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from core.calendar import YearsCalendar
 from one_things.schema import IntegrationMode, Names, OneThing
 
 
@@ -52,6 +53,26 @@ class Holder(StrEnum):
     CITIZEN = "citizen"
 
 
+class WorkingCalendar(BaseModel):
+    """The working days of the years a case's deadlines can reach, as they were known when it was accepted
+    (core.calendar.YearsCalendar in transit: sorted lists, so the same calendar is the same bytes)."""
+
+    years: list[int] = Field(max_length=4)
+    days_off: list[date] = Field(max_length=4 * 366)
+    """Weekdays not worked."""
+    workdays: list[date] = Field(max_length=4 * 366)
+    """Saturdays and Sundays worked (调休上班)."""
+
+    @classmethod
+    def of(cls, calendar: YearsCalendar) -> WorkingCalendar:
+        return cls(years=sorted(calendar.years), days_off=sorted(calendar.days_off), workdays=sorted(calendar.workdays))
+
+    def days(self) -> YearsCalendar:
+        return YearsCalendar(
+            years=frozenset(self.years), days_off=frozenset(self.days_off), workdays=frozenset(self.workdays)
+        )
+
+
 class BundleInput(BaseModel):
     case_no: str
     thing: OneThing
@@ -65,6 +86,10 @@ class BundleInput(BaseModel):
     accepted_at: datetime
     acted_by: str | None = None
     """The agent who filed for the applicant (代办, 法人授权), kept in the case's history; None: the applicant."""
+    calendar: WorkingCalendar | None = None
+    """The working days its deadlines are counted on, inside the workflow (services/submission.py says why they
+    are fixed at acceptance). None: a case accepted before this field, or whose calendar could not be read; its
+    items ask the calendar activity instead."""
 
 
 class ItemState(BaseModel):

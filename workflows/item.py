@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.departments import DepartmentActivities
     from core import metrics
+    from core.calendar import OutsideCalendarError, YearsCalendar
     from one_things.schema import IntegrationMode, Item
     from workflows import policies
     from workflows.contracts import (
@@ -35,11 +36,14 @@ with workflow.unsafe.imports_passed_through():
         SubmissionRef,
         Supplement,
     )
+    from workflows.deadlines import deadline_for, shifted_deadline
 
 DEADLINE_BESIDE_SUBMISSION = "deadline-beside-submission"
 """Patch: histories recorded before it computed the deadline first and submitted after."""
 ITEM_FAILURE_HALTS_CASE = "item-failure-halts-case"
 """Patch: before it, an item whose code raised ended silently and its case waited for it forever."""
+DEADLINE_INSIDE_WORKFLOW = "deadline-inside-workflow"
+"""Patch: histories recorded before it asked the calendar activity for every deadline and every shift."""
 
 
 class CaseContext(Protocol):
@@ -48,6 +52,8 @@ class CaseContext(Protocol):
     case_no: str
     thing_code: str
     yellow_before_days: int
+    calendar: YearsCalendar | None
+    """The working days fixed at acceptance; None for a case accepted before cases carried them."""
 
     def changed(self) -> None: ...
 
@@ -162,6 +168,17 @@ class ItemRun:
 
     async def _run(self) -> None:
         self._set(status=ItemStatus.RUNNING, started_at=workflow.now())
+        if workflow.patched(DEADLINE_INSIDE_WORKFLOW):
+            deadline = self._counted_here(lambda days: deadline_for(self._deadline_request(), days))
+            if deadline is not None:
+                # Known at once, before the submission leaves: no activity, no workflow task, no round trip.
+                self._apply_deadline(deadline)
+                sla_watcher = asyncio.create_task(self._watch_sla())
+                try:
+                    await self._handle_until_final()
+                finally:
+                    sla_watcher.cancel()
+                return
         if not workflow.patched(DEADLINE_BESIDE_SUBMISSION):
             self._apply_deadline(await self._compute_deadline())
             first_watcher = asyncio.create_task(self._watch_sla())
@@ -183,17 +200,28 @@ class ItemRun:
             if watcher is not None:
                 watcher.cancel()
 
-    async def _compute_deadline(self) -> Deadline:
+    def _deadline_request(self) -> DeadlineRequest:
         assert self.state.started_at is not None, "set as the item starts, in the same activation"
+        return DeadlineRequest(
+            start=self.state.started_at,
+            promised_days=self.item.promised_days,
+            statutory_days=self.item.statutory_days,
+            yellow_before_days=self.case.yellow_before_days,
+        )
+
+    def _counted_here(self, count: Callable[[YearsCalendar], Deadline]) -> Deadline | None:
+        """`count` on the case's own calendar; None when the case has none or the count leaves its years
+        (an item started, or resumed after 补正, two years on): the calendar activity counts it then."""
+        if self.case.calendar is None:
+            return None
+        try:
+            return count(self.case.calendar)
+        except OutsideCalendarError:
+            return None
+
+    async def _compute_deadline(self) -> Deadline:
         return await workflow.execute_activity_method(
-            CalendarActivities.compute_deadline,
-            DeadlineRequest(
-                start=self.state.started_at,
-                promised_days=self.item.promised_days,
-                statutory_days=self.item.statutory_days,
-                yellow_before_days=self.case.yellow_before_days,
-            ),
-            **policies.CALENDAR.options(),
+            CalendarActivities.compute_deadline, self._deadline_request(), **policies.CALENDAR.options()
         )
 
     async def _handle_until_final(self) -> None:
@@ -272,7 +300,8 @@ class ItemRun:
         assert self._supplement is not None
         self.case.apply_supplement(self._supplement)
         self._supplement = None
-        await workflow.wait_condition(lambda: self.state.due_at is not None)  # computed beside the first submission
+        # Computed beside the first submission when the calendar activity counts it.
+        await workflow.wait_condition(lambda: self.state.due_at is not None)
         deadline = await self._shift_deadline(paused_at)
         self._set(status=ItemStatus.RUNNING, reason=None, paused_at=None, round=self.state.round + 1)
         self._apply_deadline(deadline)
@@ -280,16 +309,20 @@ class ItemRun:
     async def _shift_deadline(self, paused_at: datetime) -> Deadline:
         assert self.state.due_at is not None
         assert self.state.statutory_due_at is not None
+        request = ShiftRequest(
+            due_at=self.state.due_at,
+            statutory_due_at=self.state.statutory_due_at,
+            paused_at=paused_at,
+            resumed_at=workflow.now(),
+            yellow_before_days=self.case.yellow_before_days,
+        )
+        # The patch's answer holds for the whole run: a case that began before it shifts by the activity too.
+        if workflow.patched(DEADLINE_INSIDE_WORKFLOW):
+            shifted = self._counted_here(lambda days: shifted_deadline(request, days))
+            if shifted is not None:
+                return shifted
         return await workflow.execute_activity_method(
-            CalendarActivities.shift_deadline,
-            ShiftRequest(
-                due_at=self.state.due_at,
-                statutory_due_at=self.state.statutory_due_at,
-                paused_at=paused_at,
-                resumed_at=workflow.now(),
-                yellow_before_days=self.case.yellow_before_days,
-            ),
-            **policies.CALENDAR.options(),
+            CalendarActivities.shift_deadline, request, **policies.CALENDAR.options()
         )
 
     # --- the SLA clock ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -10,6 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core.auth import Principal, Role
+from core.calendar import TZ, is_working_day
+from core.calendar_year import store_year, stored_path
 from core.settings import Settings
 from one_things.catalog import Catalog
 from one_things.demo import demo_request
@@ -198,3 +201,36 @@ async def test_the_same_key_at_two_api_processes_at_once_answers_one_case(
     with Session(engine_of(session)) as elsewhere:
         assert get_case(elsewhere, case_no=first) is not None
     assert list(gateway.states) == [first]
+
+
+async def test_a_case_carries_the_working_days_it_is_accepted_with(
+    session: Session, gateway: FakeCaseGateway, settings: Settings, catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = tmp_path / "calendar"
+    own = settings.model_copy(update={"calendar_dir": folder})
+    this_year = datetime.now(TZ).year
+    march = [date(this_year + 1, 3, day) for day in range(1, 8)]
+    monday = next(day for day in march if day.weekday() == 0)
+    saturday = next(day for day in march if day.weekday() == 5)
+    announcement = tmp_path / "announcement.yaml"
+    announcement.write_text(f"year: {this_year + 1}\ndays_off: [{monday}]\nworkdays: [{saturday}]\n", encoding="utf-8")
+    store_year(folder, announcement)  # `onething calendar load`
+
+    case_no, _, _ = await submit(session, gateway, own, catalog, "citizen-calendar", newborn(catalog))
+    (bundle,) = [started for started in gateway.started if started.case_no == case_no]
+    assert bundle.calendar is not None
+    carried = bundle.calendar.days()
+    assert carried.years == {this_year, this_year + 1}
+    assert not carried.is_working_day(monday)
+    assert carried.is_working_day(saturday)
+    day = date(this_year, 1, 1)
+    while day.year == this_year:  # the package's holidays and make-up days come along
+        assert carried.is_working_day(day) is is_working_day(day), day
+        day += timedelta(days=1)
+
+    # A loaded year that no longer reads does not refuse the citizen: the case's items ask the activity.
+    stored_path(folder, this_year + 1).write_text("year: soon\n", encoding="utf-8")
+    broken, _, created = await submit(session, gateway, own, catalog, "citizen-calendar-broken", newborn(catalog))
+    assert created
+    (bundle,) = [started for started in gateway.started if started.case_no == broken]
+    assert bundle.calendar is None

@@ -20,6 +20,7 @@ from core.settings import Settings
 from departments.app import create_app as create_departments
 from departments.behaviour import StubConfig
 from one_things.schema import OneThing
+from services.submission import working_calendar
 from tests.conftest import stack_settings
 from tests.support.servers import ThreadedServer
 from worker import build_worker
@@ -89,14 +90,17 @@ class Harness:
         case_no: str,
         included: list[str] | None = None,
     ) -> WorkflowHandle[Any, CaseState]:
-        """Starts a case now (the test server's clock); `included` as guidance would leave it, default all."""
+        """Starts a case now (the test server's clock); `included` as guidance would leave it, default all.
+        It carries the calendar the API would give it now (the settings' calendar folder and file)."""
+        accepted_at = await self.env.get_current_time()
         bundle = BundleInput(
             case_no=case_no,
             thing=thing,
             included=included or [item.code for item in thing.items],
             form={"applicant": "Test Applicant"},
             owner="tester",
-            accepted_at=await self.env.get_current_time(),
+            accepted_at=accepted_at,
+            calendar=working_calendar(self.settings, accepted_at),
         )
         return await self.env.client.start_workflow(
             OneThingWorkflow.run, bundle, id=workflow_id(case_no), task_queue=self.settings.task_queue

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from temporalio.testing import WorkflowEnvironment
 
+from core.calendar_year import store_year
 from tests.support.histories import record_history
 from tests.workflows.harness import definition, harness, until
 from workflows.bundle import OneThingWorkflow
@@ -137,3 +138,42 @@ async def test_twenty_working_days_across_spring_festival_and_a_make_up_workday(
         state = await until(handle, lambda s: s.item("first").status == "completed")
         # Counted: 2–4 Feb (3), 11–12 (5), 15–19 (10), Sat 20 (11), 22–26 (16), 1–4 March (20).
         assert state.item("first").due_at == datetime(2027, 3, 5, 0, 0, tzinfo=SH)
+
+
+async def test_a_calendar_loaded_after_acceptance_moves_none_of_the_case_deadlines(
+    skipping_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    async with harness(skipping_env, data_dir) as h:
+        await h.configure("alpha", correction_rate=1.0)
+        await h.skip_to(MONDAY_1_MARCH)
+        handle = await h.start(definition(), "FIXED-1")
+        state = await until(handle, lambda s: s.status == "waiting_citizen")
+        assert state.item("first").due_at == datetime(2027, 3, 9, 0, 0, tzinfo=SH)  # Tue 2 … Mon 8 March
+
+        # The operator then loads a 2027 schedule that gives Tue 2 to Fri 5 March off.
+        announcement = data_dir / "2027-announcement.yaml"
+        announcement.write_text("year: 2027\ndays_off: [2027-03-02..2027-03-05]\n", encoding="utf-8")
+        store_year(h.settings.calendar_folder, announcement)
+        await h.configure("alpha", correction_rate=0.0)
+        await handle.execute_update(
+            OneThingWorkflow.supplement, Supplement(item_code="first", form={"applicant": "Fixed"})
+        )
+        state = await until(handle, lambda s: s.item("second").due_at is not None)
+        # Counted on the days the case was accepted with: the shift after 补正 (paused and resumed the same day)
+        # and the second item, started after the load, end where they would have without it.
+        assert state.item("first").due_at == datetime(2027, 3, 9, 0, 0, tzinfo=SH)
+        assert state.item("second").due_at == datetime(2027, 3, 30, 0, 0, tzinfo=SH)  # Tue 2 … Mon 29 March
+
+        # A case accepted after the load counts the new days off: 8-12, 15-19, 22-26 March, 29 March-2 April.
+        later = await h.start(definition(), "LOADED-1")
+        loaded = await until(later, lambda s: s.item("second").due_at is not None)
+        assert loaded.item("first").due_at == datetime(2027, 3, 13, 0, 0, tzinfo=SH)  # Mon 8 … Fri 12 March
+        assert loaded.item("second").due_at == datetime(2027, 4, 3, 0, 0, tzinfo=SH)
+
+        for case, number in ((handle, "B-1"), (later, "B-2")):
+            await case.execute_update(
+                OneThingWorkflow.staff_decision,
+                StaffDecision(item_code="second", decision="approve", output={"second_no": number}, staff="clerk"),
+            )
+            assert (await case.result()).status == "completed"
+        await record_history(handle, "deadline_inside_correction")

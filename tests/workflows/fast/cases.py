@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from core.calendar import NONE, TZ, YearsCalendar, years_calendar
 from one_things.schema import OneThing
 from tests.workflows.fast.fakes import FakeActivities
 from workflows.bundle import OneThingWorkflow
-from workflows.contracts import BundleInput, CaseState
+from workflows.contracts import BundleInput, CaseState, WorkingCalendar
 
 Case = WorkflowHandle[Any, CaseState]
 
@@ -55,6 +56,13 @@ def thing(*items: dict[str, Any], yellow_before_days: int = 2) -> OneThing:
     )
 
 
+def every_day_worked(around: datetime) -> YearsCalendar:
+    """A calendar of the years around `around` on which every day is a working day: plain day arithmetic."""
+    years = frozenset({around.astimezone(TZ).year, around.astimezone(TZ).year + 1})
+    days = (date(year, 1, 1) + timedelta(days=n) for year in years for n in range(366))
+    return YearsCalendar(years=years, workdays=frozenset(day for day in days if day.weekday() >= 5))
+
+
 @dataclass
 class Cases:
     env: WorkflowEnvironment
@@ -62,14 +70,29 @@ class Cases:
     fakes: FakeActivities
     started: list[Case] = field(default_factory=list)
 
-    async def start(self, definition: OneThing, case_no: str, included: list[str] | None = None) -> Case:
+    async def start(
+        self,
+        definition: OneThing,
+        case_no: str,
+        included: list[str] | None = None,
+        calendar: YearsCalendar | None = None,
+        carries_calendar: bool = True,
+    ) -> Case:
+        """Accepts a case now with `calendar`, by default its acceptance year and the next as the `holidays`
+        package has them (as services/submission.py does); without one (`carries_calendar=False`) it is a
+        case accepted before cases carried their calendar, whose items ask the calendar activity."""
+        accepted_at = await self.env.get_current_time()
+        if calendar is None and carries_calendar:
+            year = accepted_at.astimezone(TZ).year
+            calendar = years_calendar(frozenset({year, year + 1}), NONE)
         bundle = BundleInput(
             case_no=case_no,
             thing=definition,
             included=included or [entry.code for entry in definition.items],
             form={"applicant": "Test Applicant"},
             owner="tester",
-            accepted_at=await self.env.get_current_time(),
+            accepted_at=accepted_at,
+            calendar=WorkingCalendar.of(calendar) if calendar is not None else None,
         )
         handle = await self.env.client.start_workflow(
             OneThingWorkflow.run, bundle, id=f"{self.task_queue}-{case_no}", task_queue=self.task_queue

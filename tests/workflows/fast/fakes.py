@@ -91,7 +91,8 @@ class FakeActivities:
 
     @activity.defn(name="compute_deadline")
     async def compute_deadline(self, request: DeadlineRequest) -> Deadline:
-        """Calendar days instead of working days: the working-day arithmetic is tested in tests/core."""
+        """For cases accepted without a calendar of their own (the others count in the workflow): calendar days
+        instead of working days, the activity's arithmetic is tested in tests/activities and tests/core."""
         self.deadlines.append(request)
         due_at = request.start + timedelta(days=request.promised_days)
         return Deadline(

@@ -1,17 +1,19 @@
 """A case's course over time: 补正, rejection, withdrawal, the SLA clock, 督办, what pages and citizens get
-(fast tier: fake departments and a calendar of plain days; the working-day calendar is tested in tests/core)."""
+(fast tier: fake departments; each case counts its deadlines on the calendar it carries, tests/core tests that
+arithmetic day by day)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
-from tests.workflows.fast.cases import Cases, item, thing
+from core.calendar import TZ, YearsCalendar, last_day_on_time
+from tests.workflows.fast.cases import Cases, every_day_worked, item, thing
 from tests.workflows.fast.refusals import refusal
 from tests.workflows.harness import until
 from workflows.bundle import OneThingWorkflow
@@ -120,17 +122,27 @@ async def test_withdrawal_stops_every_open_item(cases: Cases) -> None:
     assert "all_done" not in [m.kind for m in cases.fakes.messages]
 
 
+def midnight_after(day: date, days: int) -> datetime:
+    """00:00 Asia/Shanghai `days` days after `day`."""
+    return datetime.combine(day + timedelta(days=days), time(0), tzinfo=TZ)
+
+
 async def test_a_late_item_turns_yellow_then_red_is_escalated_and_still_completes(timed_cases: Cases) -> None:
     cases = timed_cases
-    # Promised 5 days, yellow 2 days before: the fake calendar counts plain days.
-    case = await cases.start(thing(item("s", "beta", "standard_module")), "SLA-1")
+    now = await cases.env.get_current_time()
+    # Promised 5 days, yellow 2 days before, on a calendar where every day is worked.
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "SLA-1", calendar=every_day_worked(now))
     state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").due_at is not None)
     started = state.item("s").started_at
     assert started is not None
-    assert state.item("s").due_at == started + timedelta(days=5)
+    accepted_on = started.astimezone(TZ).date()
+    # The day of acceptance does not count: days 1-5 follow it, and the limit ends as day 5 does.
+    assert state.item("s").due_at == midnight_after(accepted_on, 6)
+    assert state.item("s").yellow_at == midnight_after(accepted_on, 4)  # day 5 is the last, day 4 the one before
     assert state.item("s").light == "green"
+    assert cases.fakes.deadlines == []  # counted by the workflow itself
 
-    await cases.skip(timedelta(days=3, minutes=1))
+    await cases.skip(midnight_after(accepted_on, 4) - await cases.env.get_current_time() + timedelta(minutes=1))
     await until(case, lambda s: s.item("s").light == "yellow")
     assert cases.fakes.escalations == []
     await cases.skip(timedelta(days=2))
@@ -148,9 +160,43 @@ async def test_a_late_item_turns_yellow_then_red_is_escalated_and_still_complete
     assert final.item("s").light == "red"  # the breach stays on the record
 
 
+async def test_a_deadline_over_a_holiday_week_counts_only_working_days(cases: Cases) -> None:
+    now = await cases.env.get_current_time()
+    today = now.astimezone(TZ).date()
+    # A week off right after acceptance, then every day worked, weekends included (调休): 5 days end 12 days on.
+    week_off = {today + timedelta(days=n) for n in range(1, 8)}
+    after = {today + timedelta(days=n) for n in range(8, 40)}
+    years = frozenset({today.year, today.year + 1})
+    calendar = YearsCalendar(
+        years=years,
+        days_off=frozenset(week_off),
+        workdays=frozenset(day for day in after if day.weekday() >= 5),
+    )
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "HOLIDAY-1", calendar=calendar)
+    state = await until(case, lambda s: s.item("s").due_at is not None)
+    started = state.item("s").started_at
+    assert started is not None
+    assert started.astimezone(TZ).date() == today, "the test ran across midnight"
+    due = state.item("s").due_at
+    assert due == midnight_after(today, 13)
+    assert last_day_on_time(due) == today + timedelta(days=12)
+    assert state.item("s").yellow_at == midnight_after(today, 11)
+    assert cases.fakes.deadlines == []
+
+
+async def test_a_case_accepted_without_a_calendar_asks_the_calendar_activity(cases: Cases) -> None:
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "OLD-1", carries_calendar=False)
+    state = await until(case, lambda s: s.item("s").due_at is not None)
+    (request,) = cases.fakes.deadlines
+    assert (request.start, request.promised_days) == (state.item("s").started_at, 5)
+    # The fake counts calendar days; the real activity is tested in tests/activities.
+    assert state.item("s").due_at == request.start + timedelta(days=5)
+
+
 async def test_the_clock_stops_while_the_citizen_corrects(timed_cases: Cases) -> None:
     cases = timed_cases
-    case = await cases.start(thing(item("s", "beta", "standard_module")), "PAUSE-1")
+    now = await cases.env.get_current_time()
+    case = await cases.start(thing(item("s", "beta", "standard_module")), "PAUSE-1", calendar=every_day_worked(now))
     state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").due_at is not None)
     due = state.item("s").due_at
     assert due is not None
@@ -160,19 +206,21 @@ async def test_the_clock_stops_while_the_citizen_corrects(timed_cases: Cases) ->
     )
     waiting = await until(case, lambda s: s.item("s").status == "waiting_citizen")
     assert waiting.item("s").reason == "photo unreadable"
+    paused_at = waiting.item("s").paused_at
+    assert paused_at is not None
 
     await cases.skip(timedelta(days=10))  # far past the promised date, but the citizen had the item
     state = await case.query(OneThingWorkflow.status)
     assert (state.item("s").light, state.item("s").breached_at) == ("green", None)
     assert cases.fakes.escalations == []
 
+    resumed_on = (await cases.env.get_current_time()).astimezone(TZ).date()
     await case.execute_update(OneThingWorkflow.supplement, Supplement(item_code="s", form={"applicant": "Fixed"}))
     state = await until(case, lambda s: s.item("s").holder == "staff" and s.item("s").round == 1)
-    (shift,) = cases.fakes.shifts
-    assert shift.paused_at == waiting.item("s").paused_at
-    assert shift.resumed_at - shift.paused_at >= timedelta(days=10)
-    # The days the citizen had the item are given back to the department.
-    assert state.item("s").due_at == due + (shift.resumed_at - shift.paused_at)
+    assert cases.fakes.shifts == []  # counted by the workflow itself
+    # The whole days left after the day of the pause are given back, counted from the day after the resumption.
+    left = (last_day_on_time(due) - paused_at.astimezone(TZ).date()).days
+    assert state.item("s").due_at == midnight_after(resumed_on, left + 1)
     assert (state.item("s").light, state.item("s").paused_at) == ("green", None)
 
 
