@@ -21,6 +21,8 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.gateways import DepartmentHttp
+from activities.message_gateways import message_transport
+from activities.message_sender import MessageSender
 from activities.registry import build_activities
 from core.activations import jobs_applied_as_one_batch
 from core.calendar_year import CalendarFileError, calendar_for, missing_warning, next_year_missing, stored_years
@@ -81,6 +83,10 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
     timeout = httpx.Timeout(50.0, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
         department_http = DepartmentHttp(http, clock)
+        # The SMS and e-mail that projection writes queued (activities/message_sender.py): sent beside the worker.
+        sender_stop = asyncio.Event()
+        sender = MessageSender(engine, message_transport(settings, engine, clock), settings, clock)
+        sending = asyncio.create_task(sender.run(sender_stop))
         try:
             with ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity") as executor:
                 yield jobs_applied_as_one_batch(
@@ -100,6 +106,8 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                     )
                 )
         finally:
+            sender_stop.set()
+            await sending
             await department_http.aclose()
     engine.dispose()
 

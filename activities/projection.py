@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
+from activities.case_notices import write_case_notices
 from core.calendar import NONE, Adjustments, CalendarSource, fixed
 from core.clock import SYSTEM_CLOCK, Clock
 from core.sla import PlannedItem, clock_days_used, forecast_completion
@@ -43,6 +44,8 @@ class ProjectionActivities:
             # Results reach the wallet in the same transaction as the case, so no extra activity runs
             # and a retried or replayed write finds them there (issuing is idempotent, not seq-gated).
             issue_case_licences(session, state=state, expiries=self._expiries(state))
+            # The notices the state owes, in the same transaction: keyed, so a repeated write adds none.
+            write_case_notices(session, state, now=self._clock.now())
             return applied
 
     def _expiries(self, state: CaseState) -> dict[str, datetime]:

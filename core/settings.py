@@ -136,6 +136,14 @@ class Settings(BaseSettings):
     message_transport: Literal["record", "gateway"] = "record"
     message_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     """The longest one send may take (connect and answer) before it fails and the activity retries it."""
+    message_poll_seconds: float = Field(default=0.5, gt=0)
+    """How often each worker's sender looks for queued SMS and e-mail (activities/message_sender.py)."""
+    message_lease_seconds: float = Field(default=60.0, gt=0)
+    """How long a sender owns a queued send; another worker's sender takes it over after that."""
+    message_send_attempts: int = Field(default=12, ge=1)
+    """Sends of one queued SMS or e-mail before it is logged and dropped (a notice never fails its case)."""
+    message_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    """The longest wait between two attempts of one queued send (exponential from 1 s, with jitter)."""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_starttls: bool = False

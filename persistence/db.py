@@ -25,6 +25,7 @@ from persistence import (  # noqa: F401
     escalations,
     licences,
     materials,
+    message_outbox,
     messages,
     outbox,
     outcomes,

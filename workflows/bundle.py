@@ -98,7 +98,7 @@ class OneThingWorkflow:
 
     @workflow.run
     async def run(self, bundle: BundleInput) -> CaseState:
-        self._notices.start()
+        self._notices.start(self._state)
         self._projection.start()
         # Decided once, before any item starts: histories recorded before format 2 never waited for a
         # conditional dependency (their definitions had none), and replay must take the path they took.

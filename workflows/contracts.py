@@ -120,6 +120,14 @@ class ItemState(BaseModel):
         return self.status in FINISHED_ITEM
 
 
+class NoticeNames(BaseModel):
+    """What a case's notices name (the thing and its items), carried in the state written to the projection so the
+    notices can be rendered there without the catalogue."""
+
+    thing: Names
+    items: dict[str, Names]
+
+
 class CaseState(BaseModel):
     case_no: str
     thing: str
@@ -134,6 +142,9 @@ class CaseState(BaseModel):
     """Bumped on every change; the projection applies a state only if it is newer than what it holds."""
     as_of: datetime | None = None
     """Workflow time of this state, so figures derived from it (the bundle's prediction) use the case's clock."""
+    notice_names: NoticeNames | None = None
+    """Set for cases whose notices the projection writes (patch messages-in-projection, workflows/notices.py);
+    None: the case sends them through the `send_message` activity, or sends none."""
 
     def item(self, code: str) -> ItemState:
         for item in self.items:

@@ -6,6 +6,11 @@ wait on a notice. A notice that cannot be delivered within its policy is logged 
 fails the case. Introduced behind `workflow.patched(MESSAGES_PATCH)`: cases whose history predates it
 replay without sending anything. Cost: one regular activity per notice (7 for a completed newborn
 case), chosen over a local activity so a slow SMS gateway never holds up a workflow task.
+
+Cases started under MESSAGES_IN_PROJECTION send no notice from here: the state they write to the projection
+carries the names a notice needs, and the projection's transaction derives and writes the notices the state owes
+(activities/case_notices.py), sent on their channels by one sender per worker (activities/message_sender.py).
+Histories recorded before that patch replay through `send_message`, which stays registered for them.
 """
 
 from __future__ import annotations
@@ -18,9 +23,19 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.messages import MessageActivities
     from workflows import policies
-    from workflows.contracts import BundleInput, CaseState, CaseStatus, ItemState, ItemStatus, Message, MessageKind
+    from workflows.contracts import (
+        BundleInput,
+        CaseState,
+        CaseStatus,
+        ItemState,
+        ItemStatus,
+        Message,
+        MessageKind,
+        NoticeNames,
+    )
 
 MESSAGES_PATCH = "citizen-messages"
+MESSAGES_IN_PROJECTION = "messages-in-projection"
 
 ITEM_NOTICES = {ItemStatus.WAITING_CITIZEN: MessageKind.CORRECTION_NEEDED, ItemStatus.COMPLETED: MessageKind.ITEM_DONE}
 
@@ -34,9 +49,17 @@ class Notices:
         self._sender: asyncio.Task[None] | None = None
         self.enabled = False
 
-    def start(self) -> None:
-        """Called once at the top of the run: decides, durably, whether this case sends notices."""
+    def start(self, state: CaseState) -> None:
+        """Called once at the top of the run, before the first projection write: decides, durably, whether this
+        case sends notices, and whether it sends them itself or its projection writes them."""
         self.enabled = workflow.patched(MESSAGES_PATCH)
+        if self.enabled and workflow.patched(MESSAGES_IN_PROJECTION):
+            self.enabled = False
+            thing = self._bundle.thing
+            state.notice_names = NoticeNames(
+                thing=thing.name, items={i.code: i.name for i in thing.items if i.code in self._bundle.included}
+            )
+            return
         if self.enabled:
             self._sender = asyncio.create_task(self._send_queued())
             self._queue(MessageKind.ACCEPTED)

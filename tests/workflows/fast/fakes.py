@@ -12,6 +12,7 @@ from datetime import timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.case_notices import owed_notices
 from one_things.schema import IntegrationMode
 from workflows import policies
 from workflows.contracts import (
@@ -115,6 +116,13 @@ class FakeActivities:
     @activity.defn(name="project_case_state")
     async def project_case_state(self, state: CaseState) -> bool:
         self.projected.append(state)
+        # The notices the real projection would add, each once (activities/case_notices.py derives them).
+        if state.notice_names is not None:
+            for message in owed_notices(state, state.notice_names):
+                if (message.kind, message.item_code, message.round) not in {
+                    (m.kind, m.item_code, m.round) for m in self.messages
+                }:
+                    self.messages.append(message)
         return True
 
     @activity.defn(name="send_message")

@@ -1,0 +1,100 @@
+"""A case's notices, derived from its state and written in the projection's transaction (no activity per notice).
+
+For cases under the patch messages-in-projection (workflows/notices.py) the workflow sends no notice itself: each
+projection write passes the whole state here, in the transaction that writes the case. What the state shows is
+what the citizen is owed: the case was accepted; an item waits for the citizen in round r (a correction notice
+for that round); an item is done; the case is completed. Each notice is the inbox row keyed by its business facts
+(`message_key`), and only a newly added row queues its SMS and e-mail (persistence/message_outbox.py), so a
+repeated, retried or replayed write adds and sends nothing twice. The sender (activities/message_sender.py) sends
+the queue.
+
+A correction notice needs a write that shows the item waiting: projection writes are coalesced, so a state that
+lasts less than one write could be skipped. The citizen learns of a correction from the projection (the case's
+page is read from it), so the waiting state is written, with its notice, before the citizen can answer it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel import Session
+
+from activities.message_texts import render
+from persistence.message_outbox import queue_message
+from persistence.messages import add_inbox_message, message_key
+from workflows.contracts import CaseState, CaseStatus, ItemStatus, Message, MessageKind, NoticeNames
+
+log = logging.getLogger("onething.messages")
+
+ITEM_NOTICES = {ItemStatus.WAITING_CITIZEN: MessageKind.CORRECTION_NEEDED, ItemStatus.COMPLETED: MessageKind.ITEM_DONE}
+
+
+def owed_notices(state: CaseState, names: NoticeNames) -> list[Message]:
+    """Every notice this state shows the citizen is owed, in the order they happened as far as the state tells."""
+
+    def notice(kind: MessageKind, code: str = "", round_: int = 0, reason: str | None = None) -> Message:
+        return Message(
+            owner=state.owner,
+            case_no=state.case_no,
+            kind=kind,
+            item_code=code,
+            round=round_,
+            thing_name=names.thing,
+            item_name=names.items.get(code) if code else None,
+            reason=reason,
+        )
+
+    notices = [notice(MessageKind.ACCEPTED)]
+    for item in state.items:
+        kind = ITEM_NOTICES.get(item.status)
+        if kind is not None:
+            reason = item.reason if kind is MessageKind.CORRECTION_NEEDED else None
+            notices.append(notice(kind, item.code, item.round, reason))
+    if state.status is CaseStatus.COMPLETED:
+        notices.append(notice(MessageKind.ALL_DONE))
+    return notices
+
+
+def write_case_notices(session: Session, state: CaseState, *, now: datetime) -> int:
+    """Adds the notices the state owes that are not in the inbox yet, and queues their channels, in the caller's
+    transaction. Returns how many were new."""
+    if state.notice_names is None:
+        return 0  # the case sends its notices through the activity, or sends none
+    added = 0
+    for message in owed_notices(state, state.notice_names):
+        if add_message(session, message, now=now):
+            added += 1
+            log.info(
+                "message %s for case %s item %s queued", message.kind.value, state.case_no, message.item_code or "-"
+            )
+    return added
+
+
+def add_message(session: Session, message: Message, *, now: datetime) -> bool:
+    """The inbox row and, when it is new, its channels' queue rows; whether it was new."""
+    text = render(message)
+    if not add_inbox_message(
+        session,
+        owner=message.owner,
+        case_no=message.case_no,
+        kind=message.kind.value,
+        item_code=message.item_code,
+        round=message.round,
+        title=(text.title_zh, text.title_en),
+        body=(text.body_zh, text.body_en),
+        now=now,
+    ):
+        return False
+    key = message_key(case_no=message.case_no, kind=message.kind, item_code=message.item_code, round=message.round)
+    for channel in message.channels:
+        queue_message(
+            session,
+            key=f"{key}:{channel.value}",
+            owner=message.owner,
+            case_no=message.case_no,
+            channel=channel.value,
+            text=text.for_channel(channel),
+            now=now,
+        )
+    return True
