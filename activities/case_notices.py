@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from activities.message_texts import render
 from persistence.message_outbox import queue_message
-from persistence.messages import add_inbox_message, message_key
+from persistence.messages import add_inbox_message, inbox_keys, message_key
 from workflows.contracts import CaseState, CaseStatus, ItemStatus, Message, MessageKind, NoticeNames
 
 log = logging.getLogger("onething.messages")
@@ -62,7 +62,10 @@ def write_case_notices(session: Session, state: CaseState, *, now: datetime) -> 
     if state.notice_names is None:
         return 0  # the case sends its notices through the activity, or sends none
     added = 0
+    known = inbox_keys(session, case_no=state.case_no)  # most writes owe nothing new: one query tells
     for message in owed_notices(state, state.notice_names):
+        if (message.kind.value, message.item_code, message.round) in known:
+            continue
         if add_message(session, message, now=now):
             added += 1
             log.info(

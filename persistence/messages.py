@@ -53,6 +53,12 @@ def message_key(*, case_no: str, kind: str, item_code: str, round: int) -> str:
     return f"{case_no}:{kind}:{item_code or '-'}:{round}"
 
 
+def inbox_keys(session: Session, *, case_no: str) -> set[tuple[str, str, int]]:
+    """The (kind, item_code, round) of every message the case has in the inbox: one query for a whole state."""
+    query = select(InboxMessage.kind, InboxMessage.item_code, InboxMessage.round).where(InboxMessage.case_no == case_no)
+    return {(kind, item_code, round_) for kind, item_code, round_ in session.exec(query).all()}
+
+
 def add_inbox_message(
     session: Session,
     *,
