@@ -54,11 +54,16 @@ class MessageSender:
         with Session(self._engine, expire_on_commit=False) as session:
             rows = claim_due(session, now=self._clock.now(), lease=lease, limit=BATCH)
             session.commit()
-        for row in rows:
-            self._send(row)
+        done = [row.key for row in rows if self._send(row)]
+        # The batch's sent rows go in one transaction: a crash before it resends them with the same keys, which
+        # the transport has recorded, so nothing reaches the citizen twice.
+        with Session(self._engine) as session:
+            sent(session, keys=done)
+            session.commit()
         return len(rows)
 
-    def _send(self, row: QueuedMessage) -> None:
+    def _send(self, row: QueuedMessage) -> bool:
+        """Whether it went out; a failure is scheduled again (or given up) here."""
         outgoing = Outgoing(
             key=row.key, owner=row.owner, case_no=row.case_no, channel=Channel(row.channel), text=row.text
         )
@@ -66,10 +71,8 @@ class MessageSender:
             self._transport.send(outgoing)
         except Exception as error:
             self._failed(row, error)
-            return
-        with Session(self._engine) as session:
-            sent(session, key=row.key)
-            session.commit()
+            return False
+        return True
 
     def _failed(self, row: QueuedMessage, error: Exception) -> None:
         # The error's kind only: its text may name the recipient.
@@ -79,7 +82,7 @@ class MessageSender:
         with Session(self._engine) as session:
             if permanent or attempts >= self._settings.message_send_attempts:
                 log.warning("%s %s dropped after %s attempts (%s)", row.channel, row.key, attempts, kind)
-                sent(session, key=row.key)
+                sent(session, keys=[row.key])
             else:
                 retry_later(session, key=row.key, due_at=self._clock.now() + self._backoff(row, error), error=kind)
             session.commit()

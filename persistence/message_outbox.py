@@ -74,8 +74,9 @@ def _take(session: Session, key: str, *, now: datetime, lease: timedelta) -> boo
     return bool(cast(CursorResult[Any], taken).rowcount == 1)
 
 
-def sent(session: Session, *, key: str) -> None:
-    session.execute(delete(QueuedMessage).where(col(QueuedMessage.key) == key))
+def sent(session: Session, *, keys: list[str]) -> None:
+    if keys:
+        session.execute(delete(QueuedMessage).where(col(QueuedMessage.key).in_(keys)))
 
 
 def retry_later(session: Session, *, key: str, due_at: datetime, error: str) -> None:
