@@ -17,7 +17,7 @@ from temporalio.client import Client
 from api.openapi import sends
 from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
-from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, read_token
+from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, VerifiedTokens
 from core.clock import Clock
 from core.identity import IdentityRefusedError, check_principal, principal_from_claims
 from core.ids import legacy_workflow_id
@@ -139,7 +139,8 @@ async def get_principal(
     else:
         raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (docs/identity.md).")
     try:
-        return check_principal(read_token(settings.secret_key, token, demo_allowed=demo_allowed))
+        tokens: VerifiedTokens = request.app.state.verified_tokens
+        return check_principal(tokens.read(settings.secret_key, token, demo_allowed=demo_allowed))
     except InvalidTokenError:
         raise ProblemError(401, "Not signed in", "The token is invalid or expired; sign in again.") from None
     except IdentityRefusedError as error:

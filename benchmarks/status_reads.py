@@ -69,7 +69,9 @@ def _py_spy(pid: int | None, svg: str, seconds: float) -> subprocess.Popen[bytes
         return None
     # The API part may be a launcher; --subprocesses follows it to the uvicorn process.
     form = "raw" if svg.endswith(".txt") else "flamegraph"  # raw: collapsed stacks, one a line, to grep
-    argv = [py_spy, "record", "--subprocesses", "-f", form, "-o", svg, "-d", str(int(seconds)), "--pid", str(pid)]
+    # --gil: only the thread holding the GIL is sampled, i.e. where the Python CPU goes, not threads waiting.
+    argv = [py_spy, "record", "--gil", "--subprocesses", "-f", form, "-o", svg, "-d", str(int(seconds))]
+    argv += ["--pid", str(pid)]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL)
 
 
