@@ -45,6 +45,7 @@ from api.routers import (
     things,
 )
 from api.temporal_link import TemporalLink
+from core.auth import VerifiedTokens
 from core.clock import SYSTEM_CLOCK, Clock
 from core.database import PoolLimits
 from core.oidc import OidcClient
@@ -132,6 +133,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.rate_limiter = rate_limiter(settings)  # in memory, per process: core/rate_limit.py
+    app.state.verified_tokens = VerifiedTokens()  # our bearer tokens and sessions, read once each: core/auth.py
     install_problem_handlers(app, render_page=problem_page)
     install_pages(app)
     if settings.embedded_idp:  # development only: production refuses to start without an issuer

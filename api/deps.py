@@ -7,15 +7,17 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import jwt
+from anyio import to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
 from api.openapi import sends
 from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
-from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, read_token
+from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, VerifiedTokens
 from core.clock import Clock
 from core.identity import IdentityRefusedError, check_principal, principal_from_claims
 from core.ids import legacy_workflow_id
@@ -29,14 +31,26 @@ from services.case_gateway import CaseGateway, TemporalCaseGateway
 bearer = HTTPBearer(auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the thread pool, and
+# each such hop (limiter, queue, wake-up of the event loop) cost more CPU than a whole status read's SQL
+# (docs/benchmarks.md, status reads).
+
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
+
+
+async def get_engine(request: Request) -> Engine:
+    """For a read that opens its session inside its handler's one trip through the thread pool: the session
+    dependency costs two more trips (open, then commit and close)."""
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -92,11 +106,12 @@ def temporal_gateway(app_state: Any) -> TemporalCaseGateway:
     )
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """One catalogue for the whole request, even if a definition is published meanwhile."""
-    # A plain function, so a reload after the folder changed runs in the thread pool, not on the event loop.
     live: LiveCatalog = request.app.state.catalog
-    return live.current()
+    if live.due():  # a look at the folder (and a reload if it changed): file I/O, in the thread pool
+        return await to_thread.run_sync(live.current)
+    return live.current()  # only returns the catalogue: no I/O, no hop through the thread pool
 
 
 # 403: a write signed by the session cookie without its CSRF token.
@@ -124,7 +139,8 @@ async def get_principal(
     else:
         raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (docs/identity.md).")
     try:
-        return check_principal(read_token(settings.secret_key, token, demo_allowed=demo_allowed))
+        tokens: VerifiedTokens = request.app.state.verified_tokens
+        return check_principal(tokens.read(settings.secret_key, token, demo_allowed=demo_allowed))
     except InvalidTokenError:
         raise ProblemError(401, "Not signed in", "The token is invalid or expired; sign in again.") from None
     except IdentityRefusedError as error:
@@ -151,7 +167,7 @@ async def _provider_principal(request: Request, token: str) -> Principal:
 
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     @sends(403)
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(role.value for role in roles)
             raise ProblemError(403, "Not allowed", f"This needs one of the roles: {allowed}.")
@@ -161,6 +177,7 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 # scope="function": the commit runs when the handler returns, before the response is sent. With the default
 # scope it ran after the response, so a client could be told "claimed" or "accepted" before the row existed

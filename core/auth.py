@@ -7,6 +7,7 @@ person (`signin`, docs/identity.md), and a token minted locally for the embedded
 
 from __future__ import annotations
 
+import hashlib
 import time
 from enum import StrEnum
 from typing import Literal
@@ -58,10 +59,43 @@ def issue_token(
 
 def read_token(secret: str, token: str, *, demo_allowed: bool = True) -> Principal:
     """The principal of one of our tokens; `demo_allowed=False` (production) refuses locally minted ones."""
+    return read_token_until(secret, token, demo_allowed=demo_allowed)[0]
+
+
+def read_token_until(secret: str, token: str, *, demo_allowed: bool = True) -> tuple[Principal, float]:
+    """`read_token`'s principal and the token's expiry (Unix seconds)."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
         if not demo_allowed and claims.get("src") != "signin":
             raise InvalidTokenError("a locally minted demo token; production accepts only signed-in sessions")
-        return Principal(role=Role(claims["role"]), subject=claims["sub"], department=claims.get("dept"))
+        principal = Principal(role=Role(claims["role"]), subject=claims["sub"], department=claims.get("dept"))
+        return principal, float(claims["exp"])
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidTokenError(str(error)) from error
+
+
+class VerifiedTokens:
+    """Our tokens already verified by this process, by their SHA-256, each until its own expiry.
+
+    Verifying an HS256 token (PyJWT: parse, key preparation, HMAC, claim checks) cost about a tenth of a status
+    read's CPU (docs/benchmarks.md); a citizen following a case sends the same token again and again. Safe
+    because what `read_token` decides is a pure function of the token, the secret and `demo_allowed` (all
+    three are in the key) and of the time, which only matters through `exp`: an entry is used only before
+    that `exp`, after which the token is read again (and refused). Only accepted tokens are kept, so a caller
+    cannot fill it with refused ones; it holds at most `size` (the oldest entry goes first).
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._entries: dict[bytes, tuple[Principal, float]] = {}
+
+    def read(self, secret: str, token: str, *, demo_allowed: bool) -> Principal:
+        key = hashlib.sha256(f"{secret}\0{demo_allowed}\0{token}".encode()).digest()
+        found = self._entries.get(key)
+        if found is not None and time.time() < found[1]:
+            return found[0].model_copy()  # a copy: a caller's change never reaches the next request
+        principal, expires = read_token_until(secret, token, demo_allowed=demo_allowed)
+        if len(self._entries) >= self._size:
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = (principal, expires)
+        return principal.model_copy()

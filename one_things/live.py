@@ -86,8 +86,12 @@ class LiveCatalog:
         self._errors: tuple[DefinitionError, ...] = ()
         self._next_look = monotonic() + check_every
 
+    def due(self) -> bool:
+        """Whether `current()` would look at the folder now (file I/O); if not, it only returns the catalogue."""
+        return self._monotonic() >= self._next_look
+
     def current(self) -> Catalog:
-        if self._monotonic() >= self._next_look and self._lock.acquire(blocking=False):
+        if self.due() and self._lock.acquire(blocking=False):
             try:
                 self._look()
             finally:

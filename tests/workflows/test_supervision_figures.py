@@ -30,7 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 from one_things.schema import SlaPolicy
 from persistence.db import make_engine
 from persistence.supervision import at_risk_cases, attention_items, case_lights, item_lights, performance
-from persistence.tables import CaseRecord
+from persistence.tables import CaseRecord, ItemRecord
 from tests.workflows.harness import definition, harness, until
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import StaffDecision, SupervisorEscalation, Supplement
@@ -59,6 +59,11 @@ async def projected(engine, check: Callable[[Session], bool], timeout: float = 2
         if time.monotonic() > deadline:
             raise AssertionError("the projection did not catch up")
         await asyncio.sleep(0.1)
+
+
+def item_due(session: Session, case_no: str, code: str) -> datetime | None:
+    record = session.get(ItemRecord, (case_no, code))
+    return record.due_at if record else None
 
 
 def case_light(session: Session, case_no: str) -> str | None:
@@ -91,9 +96,14 @@ async def test_lights_rates_clock_days_and_forecast(skipping_env: WorkflowEnviro
 
         await h.skip_to(sh(4, 7))
         await c.execute_update(OneThingWorkflow.supplement, Supplement(item_code="first", form={"applicant": "Fixed"}))
-        await until(c, lambda s: s.item("second").holder == "staff" and s.item("second").due_at is not None)
+        c_now = await until(c, lambda s: s.item("second").holder == "staff" and s.item("second").due_at is not None)
         # C's bundle promised the end of Friday 9 April; its second item may take until the end of Monday 12.
-        await projected(engine, lambda s: case_light(s, "SV-C") == "yellow")
+        # The forecast is read from the projection: wait until it holds the second item's deadline too, not only
+        # the yellow light (on a loaded machine an earlier write, without it, was read: CI22).
+        second_due = c_now.item("second").due_at
+        await projected(
+            engine, lambda s: case_light(s, "SV-C") == "yellow" and item_due(s, "SV-C", "second") == second_due
+        )
         with Session(engine) as session:
             at_risk = {row.case_no: row for row in at_risk_cases(session, now=sh(4, 7, 11))}
             green = attention_items(session, now=sh(4, 7, 11), lights=["green"])
