@@ -195,9 +195,9 @@ async def test_two_apis_and_two_workers_on_one_database_do_everything_once(dev_e
             assert len(set(case_nos)) == BUNDLES
 
             # Mid-run, the clerk not yet at work: items wait, and both APIs show the database's figures.
-            running = await until_running(http, apis, shared.projection_url)
-            for api in apis:
-                assert gauge_by_department((await http.get(f"{api}/metrics")).text) == running, api
+            running, scrapes = await until_running(http, apis, shared.projection_url)
+            for api, scrape in zip(apis, scrapes, strict=True):
+                assert gauge_by_department(scrape) == running, api
 
             stop = asyncio.Event()
             async with httpx.AsyncClient(base_url=apis[1], headers=staff_headers, timeout=30) as staff:
@@ -238,16 +238,18 @@ async def test_two_apis_and_two_workers_on_one_database_do_everything_once(dev_e
             assert process.popen.returncode == 0, f"{process.name}: {log[-2000:]}"
 
 
-async def until_running(http: httpx.AsyncClient, apis: list[str], url: str, timeout: float = 60) -> dict[str, float]:
-    """The database's unfinished items once every bundle has items waiting for the clerk, stable over a scrape."""
+async def until_running(
+    http: httpx.AsyncClient, apis: list[str], url: str, timeout: float = 60
+) -> tuple[dict[str, float], list[str]]:
+    """The database's unfinished items once every bundle has items waiting for the clerk, and each API's scrape
+    taken while they stayed so (items of other departments still move: a scrape taken later may not match)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         before = running_by_department(url)
         if before.get("cdc", 0) >= BUNDLES:  # every birth certificate waits in the clerk's queue
             scrapes = [(await http.get(f"{api}/metrics")).text for api in apis]
             if running_by_department(url) == before:  # nothing moved while scraping: a fair comparison
-                assert scrapes
-                return before
+                return before, scrapes
         await asyncio.sleep(0.2)
     raise AssertionError(f"the items did not reach the clerk: {running_by_department(url)}")
 
