@@ -21,8 +21,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from activities.message_texts import render
+from activities.messages import add_to_inbox
 from persistence.message_outbox import queue_message
-from persistence.messages import add_inbox_message, inbox_keys, message_key
+from persistence.messages import inbox_keys, message_key
 from workflows.contracts import CaseState, CaseStatus, ItemStatus, Message, MessageKind, NoticeNames
 
 log = logging.getLogger("onething.messages")
@@ -77,17 +78,7 @@ def write_case_notices(session: Session, state: CaseState, *, now: datetime) -> 
 def add_message(session: Session, message: Message, *, now: datetime) -> bool:
     """The inbox row and, when it is new, its channels' queue rows; whether it was new."""
     text = render(message)
-    if not add_inbox_message(
-        session,
-        owner=message.owner,
-        case_no=message.case_no,
-        kind=message.kind.value,
-        item_code=message.item_code,
-        round=message.round,
-        title=(text.title_zh, text.title_en),
-        body=(text.body_zh, text.body_en),
-        now=now,
-    ):
+    if not add_to_inbox(session, message, text, now=now):
         return False
     key = message_key(case_no=message.case_no, kind=message.kind, item_code=message.item_code, round=message.round)
     for channel in message.channels:

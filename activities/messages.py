@@ -14,9 +14,10 @@ from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio import activity
 
-from activities.message_texts import expiry_round, render
+from activities.message_texts import Text, expiry_round, render
 from core.clock import SYSTEM_CLOCK, Clock
 from one_things.schema import Names
 from persistence.db import session_scope
@@ -61,6 +62,21 @@ class RecordingTransport:
             )
 
 
+def add_to_inbox(session: Session, message: Message, text: Text, *, now: datetime) -> bool:
+    """The owner's inbox row in both languages, keyed by the message's business facts; whether it was new."""
+    return add_inbox_message(
+        session,
+        owner=message.owner,
+        case_no=message.case_no,
+        kind=message.kind.value,
+        item_code=message.item_code,
+        round=message.round,
+        title=(text.title_zh, text.title_en),
+        body=(text.body_zh, text.body_en),
+        now=now,
+    )
+
+
 def deliver_message(engine: Engine, transport: Transport, message: Message, *, now: datetime) -> bool:
     """Puts the message in the owner's inbox and sends it on its channels. Returns whether it was new.
 
@@ -69,17 +85,7 @@ def deliver_message(engine: Engine, transport: Transport, message: Message, *, n
     text = render(message)
     key = message_key(case_no=message.case_no, kind=message.kind, item_code=message.item_code, round=message.round)
     with session_scope(engine) as session:
-        added = add_inbox_message(
-            session,
-            owner=message.owner,
-            case_no=message.case_no,
-            kind=message.kind.value,
-            item_code=message.item_code,
-            round=message.round,
-            title=(text.title_zh, text.title_en),
-            body=(text.body_zh, text.body_en),
-            now=now,
-        )
+        added = add_to_inbox(session, message, text, now=now)
     for channel in message.channels:
         transport.send(
             Outgoing(
