@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -138,6 +139,7 @@ class Phase:
     cpu_ms: dict[str, float]
     sql: dict[str, float]
     history: dict[str, float] = field(default_factory=dict)
+    history_breakdown: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         done = max(self.bundles - self.failed, 1)
@@ -151,6 +153,7 @@ class Phase:
             "p99_s": quantile(self.latencies, 0.99),
             "cpu_ms_per_bundle": {name: ms / done for name, ms in self.cpu_ms.items()},
             "per_bundle": {**self.history, **{f"sql_{kind}": count / done for kind, count in self.sql.items()}},
+            "history_breakdown": self.history_breakdown,
         }
 
 
@@ -198,15 +201,19 @@ def sql_counts(metrics_text: str) -> dict[str, float]:
     return counts
 
 
-async def history_counts(client: Client, workflow_ids: list[str]) -> dict[str, float]:
-    """Mean per bundle over these workflows' histories."""
+async def history_counts(client: Client, workflow_ids: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Means per bundle over these workflows' histories: the headline counts, and the breakdown behind them
+    (each event type, and each activity by name as `activity:NAME`) that shows where a change should cut."""
     totals = {"activities": 0, "local_activities": 0, "workflow_tasks": 0, "history_events": 0}
+    breakdown: Counter[str] = Counter()
     for workflow in workflow_ids:
         history = await client.get_workflow_handle(workflow).fetch_history()
         totals["history_events"] += len(history.events)
         for event in history.events:
+            breakdown[EventType.Name(event.event_type).removeprefix("EVENT_TYPE_").lower()] += 1
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 totals["activities"] += 1
+                breakdown[f"activity:{event.activity_task_scheduled_event_attributes.activity_type.name}"] += 1
             elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                 totals["workflow_tasks"] += 1
             elif (
@@ -214,7 +221,11 @@ async def history_counts(client: Client, workflow_ids: list[str]) -> dict[str, f
                 and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
             ):
                 totals["local_activities"] += 1
-    return {name: total / max(len(workflow_ids), 1) for name, total in totals.items()}
+    bundles = max(len(workflow_ids), 1)
+    return (
+        {name: total / bundles for name, total in totals.items()},
+        {name: count / bundles for name, count in sorted(breakdown.items())},
+    )
 
 
 # --- the run ------------------------------------------------------------------------------------------
@@ -307,7 +318,7 @@ class Bench:
         cpu_after, sql_after = self.cpu.read(), await self._sql()
         self.say(f"{kind}, {in_flight} in flight: {count}/{count} done in {seconds:.1f} s; reading histories")
         client = self.bare_client if kind == "bare" else self.product_client
-        sample = workflows[: self.profile.history_sample]
+        history, breakdown = await history_counts(client, workflows[: self.profile.history_sample])
         return Phase(
             kind=kind,
             in_flight=in_flight,
@@ -317,7 +328,8 @@ class Bench:
             latencies=latencies,
             cpu_ms={name: (cpu_after[name] - cpu_before[name]) * 1000 for name in cpu_before},
             sql={kind_: sql_after[kind_] - sql_before[kind_] for kind_ in SQL_KINDS},
-            history=await history_counts(client, sample),
+            history=history,
+            history_breakdown=breakdown,
         )
 
     async def _progress(self, kind: str, in_flight: int, done: Callable[[], int], total: int) -> None:

@@ -95,6 +95,8 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
             )
     yield from _table(["phase", *(name.replace("_", " ") for name in HISTORY_FIELDS + SQL_FIELDS)], rows)
     yield ""
+    yield from _breakdown_lines(levels)
+    yield ""
     yield "Status reads of finished cases (GET /api/v1/applications/{case_no}), open loop, nothing else in flight:"
     yield ""
     rows = [
@@ -127,6 +129,18 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
         ],
         rows,
     )
+
+
+def _breakdown_lines(levels: list[dict[str, Any]]) -> Iterator[str]:
+    """Each product phase's history by event type and activity name: where the events and activities go."""
+    phases = [(level["in_flight"], level["product"].get("history_breakdown", {})) for level in levels]
+    names = sorted({name for _, breakdown in phases for name in breakdown})
+    if not names:
+        return
+    yield "Product history per bundle, by event type and by activity (`activity:` rows are the scheduled ones):"
+    yield ""
+    rows = [[name, *(_f(breakdown.get(name, 0.0), 1) for _, breakdown in phases)] for name in names]
+    yield from _table(["event or activity", *(f"product @{in_flight}" for in_flight, _ in phases)], rows)
 
 
 def flatten(result: dict[str, Any]) -> dict[str, float]:

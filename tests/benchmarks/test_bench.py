@@ -72,7 +72,16 @@ def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, 
         for part in ("temporal", "worker", "api", "departments"):
             assert finite_positive(product["cpu_ms_per_bundle"][part]), part
         assert finite_positive(bare["cpu_ms_per_bundle"]["bare_worker"])
+        # the breakdown adds up to the headline counts it explains
+        for phase in (bare, product):
+            breakdown = phase["history_breakdown"]
+            activities = sum(count for name, count in breakdown.items() if name.startswith("activity:"))
+            events = sum(count for name, count in breakdown.items() if not name.startswith("activity:"))
+            assert activities == pytest.approx(phase["per_bundle"]["activities"])
+            assert events == pytest.approx(phase["per_bundle"]["history_events"])
+        assert product["history_breakdown"]["activity:submit_to_department"] >= NEWBORN_ITEMS
     assert "product ÷ bare" in stdout
+    assert "by event type and by activity" in stdout
 
 
 def test_status_reads_are_sent_at_each_rate(quick_run: tuple[dict[str, Any], str, Path]) -> None:
