@@ -1,14 +1,14 @@
-"""The case's projection write as a regular activity (today) or as a local activity (before), measured.
+"""The case's projection write as a local activity (today) or as a regular activity (before), measured.
 
     uv run python -m benchmarks.projection_modes --bundles 40
 
 Each mode gets a fresh dev server and stack (benchmarks.case_runs.environment) and runs the same bundles:
-the newborn bundle with every item automatic, departments at --latency-ms. The local-activity mode is the
-write the workflow made before patch PROJECTION_AS_ACTIVITY, put back for this process only by replacing
-`CaseProjector.write` (the workflow imports workflows.projection passed through its sandbox, so the
+the newborn bundle with every item automatic, departments at --latency-ms. The activity mode is the write
+the workflow made between patches PROJECTION_AS_ACTIVITY and PROJECTION_LOCAL, put back for this process only
+by replacing `CaseProjector.write` (the workflow imports workflows.projection passed through its sandbox, so the
 worker's workflows see the replacement). Printed per mode: wall seconds per bundle (and bundles/s),
 client-observed p50/p95, history events, workflow tasks and projection writes per bundle (activity tasks
-or local-activity markers). Figures and the decision: docs/reliability.md §1.
+or local-activity markers). Figures and the decisions: docs/reliability.md §1.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from workflows.projection import CaseProjector
 PROJECTION_ACTIVITY = "project_case_state"
 
 
-async def write_as_local_activity(state: CaseState) -> None:
-    await workflow.execute_local_activity_method(
+async def write_as_activity(_projector: CaseProjector, state: CaseState) -> None:
+    await workflow.execute_activity_method(
         ProjectionActivities.project_case_state, state, **policies.PROJECTION.options()
     )
 
@@ -123,15 +123,14 @@ def show(modes: list[Mode]) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     thing = benchmark_thing()
-    regular_write = CaseProjector.__dict__["write"]
-    local_write = staticmethod(write_as_local_activity)
+    today = CaseProjector.__dict__["write"]
     modes: list[Mode] = []
     with tempfile.TemporaryDirectory(prefix="onething-projection-") as tmp:
         for label in args.modes:
-            CaseProjector.write = local_write if label == "local" else regular_write  # type: ignore[method-assign]
+            CaseProjector.write = write_as_activity if label == "activity" else today  # type: ignore[method-assign]
             print(f"== {label}: {args.bundles} bundles, {args.concurrency} in flight", flush=True)
             modes.append(await measure(Path(tmp), thing, label, args))
-    CaseProjector.write = regular_write  # type: ignore[method-assign]
+    CaseProjector.write = today  # type: ignore[method-assign]
     show(modes)
 
 

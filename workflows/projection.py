@@ -5,14 +5,18 @@ starts the next); pages need only the last of those states. So a change only mar
 background task writes the whole state once per activation, one write at a time. The write is keyed by
 `seq`, so a retried or replayed write never goes backwards.
 
-The write is a regular activity, no longer a local one (patch PROJECTION_AS_ACTIVITY). A local activity's
-resolution is not an event in the history: live, it arrives in an activation of its own as soon as it
-finishes; on replay, the SDK delivers it where its marker sits, possibly beside other jobs, and local and
-regular activities draw their ids from one sequence. Under queries every 50 ms (each may make the worker
-replay the case) histories failed with "Activity id of scheduled event '10' does not match activity id of
-activity command '11'" even with only one local activity in flight (tests/faults/test_replay_under_queries.py;
-the SDK's open issues temporalio/sdk-python#1578 and #1881 are the same family). A regular activity is
-ordered by the history alone. What it costs: docs/reliability.md §1 (`python -m benchmarks.projection_modes`).
+The write is a **local activity** again for cases recorded since patch PROJECTION_LOCAL (issue 15: a regular
+activity costs three history events, a task-queue round trip and, when nothing else is in flight, a workflow
+task of its own per write; a local activity one marker and no round trip). Between patches
+PROJECTION_AS_ACTIVITY and PROJECTION_LOCAL it was a regular activity because local activities failed to
+replay under queries: "Activity id of scheduled event '10' does not match activity id of activity command
+'11'" (tests/faults/test_replay_under_queries.py). A local activity's resolution is not an event of its own:
+live it arrives in an activation of its own, on replay the SDK may deliver it beside the next workflow task's
+jobs, and in the SDK's legacy activation order the updates and signals of that task then ran first. Since
+core/activations.py every new case is recorded with the SDK's one-batch order (every job applied before any
+coroutine runs), under which the merged and the separate deliveries wake the coroutines in the same order:
+the same reason the taken-over replay failure went away (docs/reliability.md §1). The choice is made once, in
+the case's first activation, so a case recorded before (in the legacy order) never switches mid-run.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ with workflow.unsafe.imports_passed_through():
 PROJECTION_AS_ACTIVITY = "projection-as-activity"
 """Patch: histories recorded before it wrote the projection through a local activity."""
 
+PROJECTION_LOCAL = "projection-local"
+"""Patch: cases recorded since write through a local activity again (one-batch activations, see above)."""
+
 
 class CaseProjector:
     def __init__(self, state: CaseState) -> None:
@@ -38,6 +45,8 @@ class CaseProjector:
         """A new case has never been written: its first state goes out in the first activation."""
         self._writing = False
         self._writer: asyncio.Task[None] | None = None
+        # Decided in the case's first activation (constructed from the workflow's init): see the docstring.
+        self._local = workflow.patched(PROJECTION_LOCAL)
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_changes())
@@ -65,9 +74,8 @@ class CaseProjector:
             finally:
                 self._writing = False
 
-    @staticmethod
-    async def write(state: CaseState) -> None:
-        if workflow.patched(PROJECTION_AS_ACTIVITY):
+    async def write(self, state: CaseState) -> None:
+        if not self._local and workflow.patched(PROJECTION_AS_ACTIVITY):
             await workflow.execute_activity_method(
                 ProjectionActivities.project_case_state, state, **policies.PROJECTION.options()
             )

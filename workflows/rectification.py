@@ -176,7 +176,9 @@ class RectificationWorkflow:
     async def _project(self) -> None:
         self._state.seq += 1
         state = self._state.model_copy(deep=True)
-        # A regular activity, as the case's projection (workflows/projection.py says why).
+        # A regular activity, as the case's projection was between patches projection-as-activity and
+        # projection-local (workflows/projection.py). A rectification is written a handful of times in its life,
+        # so the local activity's saving per bundle (issue 15) is not worth another patch here.
         if workflow.patched(PROJECTION_AS_ACTIVITY):
             await workflow.execute_activity_method(
                 RectificationActivities.project_rectification, state, **policies.PROJECTION.options()

@@ -1,11 +1,12 @@
 """Histories recorded while every case is queried every 50 ms replay on today's code.
 
 Queries (pages, the staff view, Temporal's UI) arrive between and during workflow tasks, while a case's
-projection write (a local activity) is in flight. Where the SDK resolves local activities in a different
-order or grouping on replay than live (temporalio/sdk-python#1578, #1881), such histories are the ones that
-fail to replay; this records some on the real dev server and replays each with `Replayer`, then again
-with every workflow task that produced no commands merged into the next, as a worker taking a case over
-after a restart rebuilds it (cli/merged_replay.py, core/activations.py).
+projection write (a local activity again since patch projection-local, workflows/projection.py) is in
+flight. Where the SDK resolves local activities in a different order or grouping on replay than live
+(temporalio/sdk-python#1578, #1881), such histories are the ones that fail to replay; this records some on
+the real dev server and replays each with `Replayer`, then again with every workflow task that produced no
+commands merged into the next, as a worker taking a case over after a restart rebuilds it
+(cli/merged_replay.py, core/activations.py).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ async def test_histories_recorded_under_queries_every_50_ms_replay(dev_env, data
         assert min(answered) >= 5, "the cases were not queried while they ran"
         assert not failed_queries, failed_queries[:3]
 
-        await record_history(handles[0], "newborn_one_batch")
+        await record_history(handles[0], "newborn_projection_local")
         histories = [await handle.fetch_history() for handle in handles]
 
     assert all(records_one_batch_activations(history) for history in histories)
@@ -96,6 +97,9 @@ async def test_histories_recorded_under_queries_every_50_ms_replay(dev_env, data
     assert not results.replay_failures, {run: str(error) for run, error in results.replay_failures.items()}
     # As a worker taking the cases over after a restart rebuilds them (core/activations.py).
     merged = await replay_merged(histories, WORKFLOWS, converter)
+    # Since patch projection-local a workflow task rarely ends without a command (a change is written by a
+    # local activity, whose marker is a command), so there may be nothing to merge here; the check itself is
+    # shown to work on committed histories that have such tasks (tests/faults/test_merged_replay.py).
     print(f"commandless tasks merged: {merged.merged_tasks}")
-    assert merged.merged_tasks >= len(histories), "no commandless task was merged: the check did not run"
+    assert merged.histories == len(histories)
     assert not merged.failures, merged.failures
