@@ -58,6 +58,10 @@ from workflows.contracts import CaseStatus
 
 THING = "newborn"
 SWITCHED_ITEM = "vaccination_certificate"
+NO_POLL_THING = f"{THING}_no_poll"
+"""The newborn bundle once more in the bench's catalogue, with its batch item also switched to sync REST: the
+issue's "one bundle alone when no item polls" (a batch item's latency is its department's batch cadence)."""
+POLLING_ITEM = "social_security_card"
 PROCESSES = ("temporal", "worker", "api", "departments", "bare_worker")
 """Every process of the stack, by its part name; `bench` (this process, the load generator) is reported apart."""
 SQL_PROCESSES = ("worker", "api")
@@ -75,14 +79,16 @@ class Profile:
     read_rates: tuple[float, ...]
     read_seconds: float
     history_sample: int
+    alone: int
+    """Bundles of NO_POLL_THING run one at a time after the levels."""
 
 
 PROFILES = {
     "full": Profile(
-        "full", {1: 8, 10: 50, 25: 125}, warmup=3, read_rates=(100, 300), read_seconds=10, history_sample=30
+        "full", {1: 8, 10: 50, 25: 125}, warmup=3, read_rates=(100, 300), read_seconds=10, history_sample=30, alone=8
     ),
     # The test command's: every figure of the full run, at two small levels, within its time budget.
-    "quick": Profile("quick", {1: 1, 3: 3}, warmup=1, read_rates=(20, 50), read_seconds=1, history_sample=2),
+    "quick": Profile("quick", {1: 1, 3: 3}, warmup=1, read_rates=(20, 50), read_seconds=1, history_sample=2, alone=2),
 }
 
 
@@ -94,17 +100,26 @@ def departments_config(latency_ms: int) -> str:
 
 
 def switched_catalog(folder: Path) -> Path:
-    """A copy of the catalogue whose newborn item decided by CDC staff goes to the CDC stub by sync REST."""
+    """A copy of the catalogue whose newborn item decided by CDC staff goes to the CDC stub by sync REST, and
+    NO_POLL_THING beside it, the same bundle with its batch item switched to sync REST too."""
     shutil.copytree(CATALOG_DIR, folder)
     path = folder / f"{THING}.yaml"
-    text = path.read_text(encoding="utf-8")
-    head, marker, tail = text.partition(f"- code: {SWITCHED_ITEM}")
-    tail = tail.replace("mode: standard_module", "mode: sync_rest", 1)
-    path.write_text(head + marker + tail, encoding="utf-8")
-    item = load_catalog(folder).get(THING).item(SWITCHED_ITEM)
-    if item.mode is not IntegrationMode.SYNC_REST:  # the catalogue's layout changed under this edit
-        raise RuntimeError(f"could not switch {SWITCHED_ITEM} to sync_rest in {path}")
+    text = _switched(path.read_text(encoding="utf-8"), SWITCHED_ITEM, "mode: standard_module")
+    path.write_text(text, encoding="utf-8")
+    no_poll = _switched(text, POLLING_ITEM, "mode: batch").replace(
+        f"\ncode: {THING}\n", f"\ncode: {NO_POLL_THING}\n", 1
+    )
+    (folder / f"{NO_POLL_THING}.yaml").write_text(no_poll, encoding="utf-8")
+    catalog = load_catalog(folder)
+    for thing, item in ((THING, SWITCHED_ITEM), (NO_POLL_THING, SWITCHED_ITEM), (NO_POLL_THING, POLLING_ITEM)):
+        if catalog.get(thing).item(item).mode is not IntegrationMode.SYNC_REST:  # the layout changed under the edit
+            raise RuntimeError(f"could not switch {thing}'s {item} to sync_rest in {folder}")
     return folder
+
+
+def _switched(text: str, item: str, mode: str) -> str:
+    head, marker, tail = text.partition(f"- code: {item}")
+    return head + marker + tail.replace(mode, "mode: sync_rest", 1)
 
 
 def critical_path_s(dag: BareDag) -> float:
@@ -239,7 +254,9 @@ class Bench:
         self.out = out
         self.bare_queue = bare_queue(stack.settings)
         self.dag = bare_dag(latency_ms)
-        self.body = demo_request(load_catalog().get(THING), date.today())
+        catalog = load_catalog()
+        self.body = demo_request(catalog.get(THING), date.today())
+        self.no_poll_body = demo_request(catalog.get(NO_POLL_THING), date.today())
         self.cpu = CpuClock(stack.pid)
         self.finished_cases: list[str] = []
 
@@ -261,7 +278,8 @@ class Bench:
                 bare, product = phases["bare"].as_dict(), phases["product"].as_dict()
                 ratio = product["bundles_per_s"] / bare["bundles_per_s"] if bare["bundles_per_s"] else float("nan")
                 levels.append({"in_flight": in_flight, "bare": bare, "product": product, "product_over_bare": ratio})
-        return {"levels": levels, "status_reads": await self._status_reads()}
+            alone = (await self._phase("alone", 1, self.profile.alone)).as_dict()
+        return {"levels": levels, "alone_no_polling": alone, "status_reads": await self._status_reads()}
 
     async def _status_reads(self) -> list[dict[str, Any]]:
         paths = [f"/api/v1/applications/{case_no}" for case_no in self.finished_cases[-200:]]
@@ -290,7 +308,7 @@ class Bench:
             await self._one_product()
 
     async def _phase(self, kind: str, in_flight: int, count: int) -> Phase:
-        one = self._one_bare if kind == "bare" else self._one_product
+        one = {"bare": self._one_bare, "product": self._one_product, "alone": self._one_alone}[kind]
         gate = asyncio.Semaphore(in_flight)
         latencies: list[float] = []
         workflows: list[str] = []
@@ -359,9 +377,12 @@ class Bench:
             return workflow, False
         return workflow, True
 
-    async def _one_product(self) -> tuple[str, bool]:
+    async def _one_alone(self) -> tuple[str, bool]:
+        return await self._one_product(self.no_poll_body)
+
+    async def _one_product(self, body: dict[str, Any] | None = None) -> tuple[str, bool]:
         response = await self.api.post(
-            "/api/v1/applications", json=self.body, headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"}
+            "/api/v1/applications", json=body or self.body, headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"}
         )
         if response.status_code not in (200, 201):
             self.say(f"product: application answered {response.status_code}: {response.text[:300]}")
@@ -423,6 +444,7 @@ def meta(profile: Profile, latency_ms: int) -> dict[str, Any]:
         "department_latency_ms": latency_ms,
         "critical_path_s": critical_path_s(bare_dag(latency_ms)),
         "clerk_item": f"{SWITCHED_ITEM} switched from standard_module to sync_rest",
+        "no_poll_thing": f"{NO_POLL_THING}: {THING} with {POLLING_ITEM} also switched from batch to sync_rest",
         "bare_activities": "sleep the department latency (no HTTP, no database)",
         "completed_at": "the workflow's close, awaited by the client",
         "cpus": os.cpu_count(),

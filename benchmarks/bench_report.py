@@ -64,6 +64,7 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
         rows,
     )
     yield ""
+    yield from _alone_lines(result)
     yield "CPU ms per bundle, by process (`bench` is the load generator, not in the total):"
     yield ""
     rows = []
@@ -129,6 +130,43 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
         ],
         rows,
     )
+
+
+def _alone_lines(result: dict[str, Any]) -> Iterator[str]:
+    """The issue's "one bundle alone, when no item polls": latency over the critical path, one at a time."""
+    alone = result.get("alone_no_polling")
+    if alone is None:  # a JSON written before this phase existed
+        return
+    critical_ms = result["meta"]["critical_path_s"] * 1000
+    per = alone["per_bundle"]
+    yield (
+        f"One bundle alone, no item polls ({result['meta'].get('no_poll_thing', 'batch item also switched')}), "
+        f"{alone['bundles']} one at a time:"
+    )
+    yield ""
+    yield from _table(
+        [
+            "bundles",
+            "p50 / p95 / p99 s",
+            "p50 over the critical path ms",
+            "activities",
+            "workflow tasks",
+            "events",
+            "failed",
+        ],
+        [
+            [
+                str(alone["bundles"]),
+                " / ".join(_f(alone[q], 3) for q in ("p50_s", "p95_s", "p99_s")),
+                _f(alone["p50_s"] * 1000 - critical_ms, 0),
+                _f(per["activities"], 1),
+                _f(per["workflow_tasks"], 1),
+                _f(per["history_events"], 1),
+                str(alone["failed"]),
+            ]
+        ],
+    )
+    yield ""
 
 
 def _breakdown_lines(levels: list[dict[str, Any]]) -> Iterator[str]:

@@ -92,7 +92,16 @@ def commandless_results(history: WorkflowHistory) -> list[frozenset[Result]]:
         elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
             following = events[index + 1].event_type if index + 1 < len(events) else None
             results = [job for job in delivered if job is not None]
-            if following not in COMMAND_EVENTS and results and len(results) == len(delivered):
+            # A task followed at once by the next one's WorkflowTaskScheduled and WorkflowTaskStarted is a
+            # heartbeat while a local activity ran (or a task the server forced): the SDK's core collapses such
+            # an empty sequence into one task on every replay (sdk-core arch_docs/workflow_task_chunking.md),
+            # so there is no other grouping to try, and holding its activation back would hide the local
+            # activity's command. (The taken-over case's task was followed by activity events: not collapsed.)
+            collapsed_by_core = [event.event_type for event in events[index + 1 : index + 3]] == [
+                EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+                EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+            ]
+            if following not in COMMAND_EVENTS and not collapsed_by_core and results and len(results) == len(delivered):
                 found.append(frozenset(results))
         elif kind not in COMMAND_EVENTS and kind not in NO_JOB:
             pending.append(None)

@@ -81,6 +81,13 @@ def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, 
             assert events == pytest.approx(phase["per_bundle"]["history_events"])
         assert product["history_breakdown"]["activity:submit_to_department"] >= NEWBORN_ITEMS
     assert "product ÷ bare" in stdout
+    alone = result["alone_no_polling"]  # the newborn with no batch item: nothing in it polls
+    assert alone["bundles"] > 0
+    assert alone["failed"] == 0
+    assert result["meta"]["critical_path_s"] < alone["p50_s"] <= alone["p99_s"]
+    assert "activity:await_batch_result" not in alone["history_breakdown"]
+    assert alone["history_breakdown"]["activity:submit_to_department"] == NEWBORN_ITEMS
+    assert "One bundle alone, no item polls" in stdout
     assert "by event type and by activity" in stdout
 
 

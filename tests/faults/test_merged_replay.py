@@ -6,12 +6,18 @@ delivered the result of a commandless task (a notice that had gone, activity 23)
 task's two staff decisions. A plain replay delivers them apart and fails with the TimerCanceled
 nondeterminism the suite found; replayed with that one task merged, as live, it replays. So the check
 reproduces the live grouping, and the grouping alone made the legacy order nondeterministic.
+
+`histories/local_activity_heartbeat.json` (patch projection-local, recorded under queries on a loaded
+machine) has a task that ended without commands while its projection write, a local activity, still ran
+(events 45-47, the next task scheduled and started at once): core collapses such a sequence on every replay,
+so the check must not hold it back as a commandless task (it did, and failed a history that replays).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -21,6 +27,7 @@ from workflows.registry import WORKFLOWS
 
 TAKEN_OVER = Path(__file__).parent / "histories" / "legacy_order_taken_over.json"
 NOTICE_GONE = frozenset({("resolve_activity", 23)})
+HEARTBEAT = Path(__file__).parent / "histories" / "local_activity_heartbeat.json"
 
 
 def taken_over() -> WorkflowHistory:
@@ -56,4 +63,33 @@ async def test_committed_one_batch_histories_replay_with_every_commandless_task_
     assert one_batch, "record one: ONETHING_RECORD_HISTORIES=1 pytest tests/faults/test_replay_under_queries.py"
     merged = await replay_merged(one_batch, WORKFLOWS, converter)
     assert merged.merged_tasks >= len(one_batch)
+    assert not merged.failures, merged.failures
+
+
+def heartbeat_history() -> WorkflowHistory:
+    return WorkflowHistory.from_json("heartbeat", HEARTBEAT.read_text(encoding="utf-8"))
+
+
+def test_a_local_activity_heartbeat_is_not_taken_for_a_commandless_task() -> None:
+    history = heartbeat_history()
+    kinds = [event.event_type for event in history.events]
+    completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    heartbeats = [
+        index
+        for index, kind in enumerate(kinds[:-2])
+        if kind == completed
+        and kinds[index + 1 : index + 3]
+        == [EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED]
+    ]
+    assert heartbeats, "the committed history no longer has the heartbeat this test is about"
+    assert commandless_results(history) == []
+
+
+async def test_the_heartbeat_history_replays_plainly_and_merged(converter) -> None:  # type: ignore[no-untyped-def]
+    history = heartbeat_history()
+    plain = await Replayer(workflows=WORKFLOWS, data_converter=converter).replay_workflow(
+        history, raise_on_replay_failure=False
+    )
+    assert plain.replay_failure is None, plain.replay_failure
+    merged = await replay_merged([history], WORKFLOWS, converter)
     assert not merged.failures, merged.failures
