@@ -50,7 +50,7 @@ from core.calendar import TZ
 from core.ids import workflow_id
 from core.settings import Settings
 from devstack.processes import Part
-from one_things.catalog import CATALOG_DIR, load_catalog
+from one_things.catalog import CATALOG_DIR, catalog_folder, load_catalog
 from one_things.demo import demo_request
 from one_things.schema import IntegrationMode
 from workflows.bundle import OneThingWorkflow
@@ -254,7 +254,7 @@ class Bench:
         self.out = out
         self.bare_queue = bare_queue(stack.settings)
         self.dag = bare_dag(latency_ms)
-        catalog = load_catalog()
+        catalog = load_catalog(catalog_folder(stack.settings))  # the switched copy the stack runs on
         self.body = demo_request(catalog.get(THING), date.today())
         self.no_poll_body = demo_request(catalog.get(NO_POLL_THING), date.today())
         self.cpu = CpuClock(stack.pid)
