@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notices import Notices
     from workflows.projection import CaseProjector
     from workflows.result_rules import content_refusal, refused
+    from workflows.sla_clock import SLA_CLOCK_PER_CASE, SlaClock
 
 STAFF_DECISION_ANSWERS_TAKEN_STATE = "staff-decision-answers-taken-state"
 STAFF_DECISION_WOKEN_DIRECTLY = "staff-decision-woken-directly"
@@ -91,6 +92,7 @@ class OneThingWorkflow:
         self._runs = {state.code: ItemRun(self, bundle.thing.item(state.code), state) for state in self._state.items}
         self._withdrawal: Withdrawal | None = None
         self._conditional_dependencies = False
+        self.sla_clock: SlaClock | None = None
         self._projection = CaseProjector(self._state)
         self._notices = Notices(bundle)
 
@@ -103,6 +105,8 @@ class OneThingWorkflow:
         # Decided once, before any item starts: histories recorded before format 2 never waited for a
         # conditional dependency (their definitions had none), and replay must take the path they took.
         self._conditional_dependencies = workflow.patched(CONDITIONAL_DEPENDENCIES)
+        if workflow.patched(SLA_CLOCK_PER_CASE):
+            self.sla_clock = SlaClock(self._runs.values())
         for run in self._runs.values():
             run.start(ready=functools.partial(self._dependencies_done, run.item))
         await workflow.wait_condition(lambda: self._all_finished() or self._stopping() or self._failed() is not None)
