@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         Supplement,
     )
     from workflows.deadlines import deadline_for, shifted_deadline
+    from workflows.patches import Patches
     from workflows.sla_clock import SlaClock
 
 DEADLINE_BESIDE_SUBMISSION = "deadline-beside-submission"
@@ -55,6 +56,7 @@ class CaseContext(Protocol):
     yellow_before_days: int
     calendar: YearsCalendar | None
     """The working days fixed at acceptance; None for a case accepted before cases carried them."""
+    patches: Patches
     sla_clock: SlaClock | None
     """The case's one timer for every item's light; None for a case recorded before it (each item keeps its own)."""
 
@@ -162,7 +164,7 @@ class ItemRun:
         try:
             await self._run_when(ready)
         except Exception as error:
-            if not workflow.patched(ITEM_FAILURE_HALTS_CASE):
+            if not self.case.patches.applies(ITEM_FAILURE_HALTS_CASE):
                 raise
             # The type only: an error's text may carry what a department sent (personal data).
             self.failure = type(error).__name__
@@ -173,7 +175,7 @@ class ItemRun:
 
     async def _run(self) -> None:
         self._set(status=ItemStatus.RUNNING, started_at=workflow.now())
-        if workflow.patched(DEADLINE_INSIDE_WORKFLOW):
+        if self.case.patches.applies(DEADLINE_INSIDE_WORKFLOW):
             deadline = self._counted_here(lambda days: deadline_for(self._deadline_request(), days))
             if deadline is not None:
                 # Known at once, before the submission leaves: no activity, no workflow task, no round trip.
@@ -185,7 +187,7 @@ class ItemRun:
                     if sla_watcher is not None:
                         sla_watcher.cancel()
                 return
-        if not workflow.patched(DEADLINE_BESIDE_SUBMISSION):
+        if not self.case.patches.applies(DEADLINE_BESIDE_SUBMISSION):
             self._apply_deadline(await self._compute_deadline())
             first_watcher = self._watch_alone()
             try:
@@ -324,7 +326,7 @@ class ItemRun:
             yellow_before_days=self.case.yellow_before_days,
         )
         # The patch's answer holds for the whole run: a case that began before it shifts by the activity too.
-        if workflow.patched(DEADLINE_INSIDE_WORKFLOW):
+        if self.case.patches.applies(DEADLINE_INSIDE_WORKFLOW):
             shifted = self._counted_here(lambda days: shifted_deadline(request, days))
             if shifted is not None:
                 return shifted
