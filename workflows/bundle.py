@@ -40,8 +40,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.item import ItemRun, item_payload
     from workflows.notices import Notices
+    from workflows.patches import Patches
     from workflows.projection import CaseProjector
     from workflows.result_rules import content_refusal, refused
+    from workflows.sla_clock import SLA_CLOCK_PER_CASE, SlaClock
 
 STAFF_DECISION_ANSWERS_TAKEN_STATE = "staff-decision-answers-taken-state"
 STAFF_DECISION_WOKEN_DIRECTLY = "staff-decision-woken-directly"
@@ -63,6 +65,7 @@ STAFF_DECISION_STATUS: dict[str, Literal["completed", "rejected", "correction_re
 class OneThingWorkflow:
     @workflow.init
     def __init__(self, bundle: BundleInput) -> None:
+        self.patches = Patches()
         self.case_no = bundle.case_no
         self.thing_code = bundle.thing.code
         self.yellow_before_days = bundle.thing.sla.yellow_before_days
@@ -91,8 +94,9 @@ class OneThingWorkflow:
         self._runs = {state.code: ItemRun(self, bundle.thing.item(state.code), state) for state in self._state.items}
         self._withdrawal: Withdrawal | None = None
         self._conditional_dependencies = False
-        self._projection = CaseProjector(self._state)
-        self._notices = Notices(bundle)
+        self.sla_clock: SlaClock | None = None
+        self._projection = CaseProjector(self._state, self.patches)
+        self._notices = Notices(bundle, self.patches)
 
     # --- the case ---------------------------------------------------------------------------------
 
@@ -102,7 +106,9 @@ class OneThingWorkflow:
         self._projection.start()
         # Decided once, before any item starts: histories recorded before format 2 never waited for a
         # conditional dependency (their definitions had none), and replay must take the path they took.
-        self._conditional_dependencies = workflow.patched(CONDITIONAL_DEPENDENCIES)
+        self._conditional_dependencies = self.patches.applies(CONDITIONAL_DEPENDENCIES)
+        if self.patches.applies(SLA_CLOCK_PER_CASE):
+            self.sla_clock = SlaClock(self._runs.values())
         for run in self._runs.values():
             run.start(ready=functools.partial(self._dependencies_done, run.item))
         await workflow.wait_condition(lambda: self._all_finished() or self._stopping() or self._failed() is not None)
@@ -275,8 +281,8 @@ class OneThingWorkflow:
                 reason=decision.reason,
             )
         )
-        if workflow.patched(STAFF_DECISION_ANSWERS_TAKEN_STATE):
-            if workflow.patched(STAFF_DECISION_WOKEN_DIRECTLY):
+        if self.patches.applies(STAFF_DECISION_ANSWERS_TAKEN_STATE):
+            if self.patches.applies(STAFF_DECISION_WOKEN_DIRECTLY):
                 await run.staff_handover()
             else:
                 await workflow.wait_condition(lambda: run.state.holder is not Holder.STAFF)

@@ -37,6 +37,8 @@ with workflow.unsafe.imports_passed_through():
         Supplement,
     )
     from workflows.deadlines import deadline_for, shifted_deadline
+    from workflows.patches import Patches
+    from workflows.sla_clock import SlaClock
 
 DEADLINE_BESIDE_SUBMISSION = "deadline-beside-submission"
 """Patch: histories recorded before it computed the deadline first and submitted after."""
@@ -54,6 +56,9 @@ class CaseContext(Protocol):
     yellow_before_days: int
     calendar: YearsCalendar | None
     """The working days fixed at acceptance; None for a case accepted before cases carried them."""
+    patches: Patches
+    sla_clock: SlaClock | None
+    """The case's one timer for every item's light; None for a case recorded before it (each item keeps its own)."""
 
     def changed(self) -> None: ...
 
@@ -76,6 +81,8 @@ class ItemRun:
         """Bumped whenever the deadline moves, so the SLA watcher re-arms its timer."""
         self._task: asyncio.Task[None] | None = None
         self._awaiting_staff_handover: list[asyncio.Future[None]] = []
+        self._escalations: set[asyncio.Task[None]] = set()
+        """Overdue notices sent beside the item's work, kept referenced until they end."""
         self.failure: str | None = None
         """Set when the item's own code raised: the case then halts visibly (see `_run_guarded`)."""
 
@@ -157,7 +164,7 @@ class ItemRun:
         try:
             await self._run_when(ready)
         except Exception as error:
-            if not workflow.patched(ITEM_FAILURE_HALTS_CASE):
+            if not self.case.patches.applies(ITEM_FAILURE_HALTS_CASE):
                 raise
             # The type only: an error's text may carry what a department sent (personal data).
             self.failure = type(error).__name__
@@ -168,24 +175,26 @@ class ItemRun:
 
     async def _run(self) -> None:
         self._set(status=ItemStatus.RUNNING, started_at=workflow.now())
-        if workflow.patched(DEADLINE_INSIDE_WORKFLOW):
+        if self.case.patches.applies(DEADLINE_INSIDE_WORKFLOW):
             deadline = self._counted_here(lambda days: deadline_for(self._deadline_request(), days))
             if deadline is not None:
                 # Known at once, before the submission leaves: no activity, no workflow task, no round trip.
                 self._apply_deadline(deadline)
-                sla_watcher = asyncio.create_task(self._watch_sla())
+                sla_watcher = self._watch_alone()
                 try:
                     await self._handle_until_final()
                 finally:
-                    sla_watcher.cancel()
+                    if sla_watcher is not None:
+                        sla_watcher.cancel()
                 return
-        if not workflow.patched(DEADLINE_BESIDE_SUBMISSION):
+        if not self.case.patches.applies(DEADLINE_BESIDE_SUBMISSION):
             self._apply_deadline(await self._compute_deadline())
-            first_watcher = asyncio.create_task(self._watch_sla())
+            first_watcher = self._watch_alone()
             try:
                 await self._handle_until_final()
             finally:
-                first_watcher.cancel()
+                if first_watcher is not None:
+                    first_watcher.cancel()
             return
         # The department needs no deadline to start its work: the calendar is asked while the submission
         # travels, which takes a round trip off every item on the critical path (docs/benchmarks.md).
@@ -193,7 +202,7 @@ class ItemRun:
         watcher: asyncio.Task[None] | None = None
         try:
             self._apply_deadline(await self._compute_deadline())
-            watcher = asyncio.create_task(self._watch_sla())
+            watcher = self._watch_alone()
             await handling
         finally:
             handling.cancel()
@@ -317,7 +326,7 @@ class ItemRun:
             yellow_before_days=self.case.yellow_before_days,
         )
         # The patch's answer holds for the whole run: a case that began before it shifts by the activity too.
-        if workflow.patched(DEADLINE_INSIDE_WORKFLOW):
+        if self.case.patches.applies(DEADLINE_INSIDE_WORKFLOW):
             shifted = self._counted_here(lambda days: shifted_deadline(request, days))
             if shifted is not None:
                 return shifted
@@ -336,6 +345,8 @@ class ItemRun:
             yellow_at=deadline.yellow_at,
             light=light,
         )
+        if self.case.sla_clock is not None:
+            self.case.sla_clock.deadline_moved()
 
     def _light_at(self, now: datetime, deadline: Deadline) -> Light:
         if self.state.light is Light.RED and self.state.breached_at is not None:
@@ -344,15 +355,35 @@ class ItemRun:
             return Light.RED
         return Light.YELLOW if now >= deadline.yellow_at else Light.GREEN
 
+    def next_turn(self) -> datetime | None:
+        """When the light turns next, for the case's SLA clock; None while the clock stands for this item (not
+        running, waiting for the citizen, already red, or no deadline yet)."""
+        if self.state.status is not ItemStatus.RUNNING or self.state.light not in (Light.GREEN, Light.YELLOW):
+            return None
+        return self._turn_at()
+
+    def turn_due_light(self) -> None:
+        """The case's SLA clock fired: the light turns as far as its moments have come, as `_watch_sla` turns it;
+        the overdue notice goes out beside the item's work."""
+        while (turn_at := self.next_turn()) is not None and turn_at <= workflow.now():
+            if self._take_turn(turn_at):
+                escalation = asyncio.create_task(self._escalate_overdue())
+                self._escalations.add(escalation)
+                escalation.add_done_callback(self._escalations.discard)
+
+    def _watch_alone(self) -> asyncio.Task[None] | None:
+        """The item's own SLA watcher, for a case recorded before the case's clock (workflows/sla_clock.py)."""
+        if self.case.sla_clock is not None:
+            return None  # `_apply_deadline` tells the case's clock
+        return asyncio.create_task(self._watch_sla())
+
     async def _watch_sla(self) -> None:
         """Turns the light yellow, then red; a breach is recorded and escalated, never a failure."""
         while self.state.light is not Light.RED:
             if self.state.paused_at is not None:
                 await workflow.wait_condition(lambda: self.state.paused_at is None)
                 continue
-            assert self.state.yellow_at is not None
-            assert self.state.due_at is not None
-            turn_at = self.state.due_at if self.state.light is Light.YELLOW else self.state.yellow_at
+            turn_at = self._turn_at()
             version = self._clock_version
             try:
                 await workflow.wait_condition(
@@ -361,12 +392,25 @@ class ItemRun:
                 continue
             except TimeoutError:
                 pass
-            if turn_at == self.state.due_at:
-                self._set(light=Light.RED, breached_at=workflow.now())
-                metrics.record_item_breached(workflow.metric_meter(), **self._labels())
-                await self.escalate("overdue", f"{self.item.code} passed its promised date")
-            else:
-                self._set(light=Light.YELLOW)
+            if self._take_turn(turn_at):
+                await self._escalate_overdue()
+
+    def _turn_at(self) -> datetime:
+        assert self.state.yellow_at is not None
+        assert self.state.due_at is not None
+        return self.state.due_at if self.state.light is Light.YELLOW else self.state.yellow_at
+
+    def _take_turn(self, turn_at: datetime) -> bool:
+        """Yellow, or red at the promised date with the breach recorded and counted; returns whether it breached."""
+        if turn_at == self.state.due_at:
+            self._set(light=Light.RED, breached_at=workflow.now())
+            metrics.record_item_breached(workflow.metric_meter(), **self._labels())
+            return True
+        self._set(light=Light.YELLOW)
+        return False
+
+    async def _escalate_overdue(self) -> None:
+        await self.escalate("overdue", f"{self.item.code} passed its promised date")
 
     def _clock_moved(self, version: int) -> bool:
         return self._clock_version != version or self.state.paused_at is not None

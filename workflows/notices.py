@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         MessageKind,
         NoticeNames,
     )
+    from workflows.patches import Patches
 
 MESSAGES_PATCH = "citizen-messages"
 MESSAGES_IN_PROJECTION = "messages-in-projection"
@@ -41,8 +42,9 @@ ITEM_NOTICES = {ItemStatus.WAITING_CITIZEN: MessageKind.CORRECTION_NEEDED, ItemS
 
 
 class Notices:
-    def __init__(self, bundle: BundleInput) -> None:
+    def __init__(self, bundle: BundleInput, patches: Patches) -> None:
         self._bundle = bundle
+        self._patches = patches
         self._outbox: list[Message] = []
         self._queued: set[tuple[MessageKind, str, int]] = set()
         self._sending = False
@@ -52,8 +54,8 @@ class Notices:
     def start(self, state: CaseState) -> None:
         """Called once at the top of the run, before the first projection write: decides, durably, whether this
         case sends notices, and whether it sends them itself or its projection writes them."""
-        self.enabled = workflow.patched(MESSAGES_PATCH)
-        if self.enabled and workflow.patched(MESSAGES_IN_PROJECTION):
+        self.enabled = self._patches.applies(MESSAGES_PATCH)
+        if self.enabled and self._patches.applies(MESSAGES_IN_PROJECTION):
             self.enabled = False
             thing = self._bundle.thing
             state.notice_names = NoticeNames(

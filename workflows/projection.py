@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
     from workflows import policies
     from workflows.contracts import CaseState
+    from workflows.patches import Patches
 
 
 PROJECTION_AS_ACTIVITY = "projection-as-activity"
@@ -39,14 +40,15 @@ PROJECTION_LOCAL = "projection-local"
 
 
 class CaseProjector:
-    def __init__(self, state: CaseState) -> None:
+    def __init__(self, state: CaseState, patches: Patches) -> None:
         self._state = state
         self._dirty = True
         """A new case has never been written: its first state goes out in the first activation."""
         self._writing = False
         self._writer: asyncio.Task[None] | None = None
         # Decided in the case's first activation (constructed from the workflow's init): see the docstring.
-        self._local = workflow.patched(PROJECTION_LOCAL)
+        self._local = patches.applies(PROJECTION_LOCAL)
+        self._patches = patches
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_changes())
@@ -75,7 +77,7 @@ class CaseProjector:
                 self._writing = False
 
     async def write(self, state: CaseState) -> None:
-        if not self._local and workflow.patched(PROJECTION_AS_ACTIVITY):
+        if not self._local and self._patches.applies(PROJECTION_AS_ACTIVITY):
             await workflow.execute_activity_method(
                 ProjectionActivities.project_case_state, state, **policies.PROJECTION.options()
             )

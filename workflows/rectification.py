@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         RectificationStatus,
         ShiftRequest,
     )
+    from workflows.patches import Patches
     from workflows.projection import PROJECTION_AS_ACTIVITY
 
 LAST_UPDATE_PROJECTED = "rectification-last-update-projected"
@@ -59,6 +60,7 @@ def rectification_id(case_no: str, department: str) -> str:
 class RectificationWorkflow:
     @workflow.init
     def __init__(self, request: RectificationInput) -> None:
+        self._patches = Patches()
         self._state = RectificationState(
             id=rectification_id(request.case_no, request.department),
             case_no=request.case_no,
@@ -107,7 +109,7 @@ class RectificationWorkflow:
                 await self._await_citizen()
                 continue
             await workflow.wait_condition(functools.partial(self._news_since, projected))
-        if self._updates != projected and workflow.patched(LAST_UPDATE_PROJECTED):
+        if self._updates != projected and self._patches.applies(LAST_UPDATE_PROJECTED):
             # An update that landed while the previous write was in flight (the citizen's confirmation, say)
             # finished the rectification before the loop came back to project it.
             await self._project()
@@ -179,7 +181,7 @@ class RectificationWorkflow:
         # A regular activity, as the case's projection was between patches projection-as-activity and
         # projection-local (workflows/projection.py). A rectification is written a handful of times in its life,
         # so the local activity's saving per bundle (issue 15) is not worth another patch here.
-        if workflow.patched(PROJECTION_AS_ACTIVITY):
+        if self._patches.applies(PROJECTION_AS_ACTIVITY):
             await workflow.execute_activity_method(
                 RectificationActivities.project_rectification, state, **policies.PROJECTION.options()
             )

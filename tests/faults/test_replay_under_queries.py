@@ -88,7 +88,7 @@ async def test_histories_recorded_under_queries_every_50_ms_replay(dev_env, data
         assert min(answered) >= 5, "the cases were not queried while they ran"
         assert not failed_queries, failed_queries[:3]
 
-        await record_history(handles[0], "newborn_projection_local")
+        await record_history(handles[0], "newborn_epoch")
         histories = [await handle.fetch_history() for handle in handles]
 
     assert all(records_one_batch_activations(history) for history in histories)
