@@ -23,7 +23,10 @@ async def patch_markers(case: Case) -> list[str]:
     """The ids of the patch markers in the case's history, in order."""
     ids = []
     async for event in case.fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+        if (
+            event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and event.marker_recorded_event_attributes.marker_name == "core_patch"  # not a local activity's
+        ):
             (payload,) = event.marker_recorded_event_attributes.details["patch-data"].payloads
             ids.append(json.loads(payload.data)["id"])
     return ids
