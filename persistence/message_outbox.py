@@ -41,11 +41,11 @@ class QueuedMessage(SQLModel, table=True):
 def queue_message(
     session: Session, *, key: str, owner: str, case_no: str, channel: str, text: str, now: datetime
 ) -> None:
-    """Queues one channel's send in the caller's transaction (the one that adds the inbox row)."""
-    if session.get(QueuedMessage, key) is None:
-        session.add(
-            QueuedMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now, due_at=now)
-        )
+    """Queues one channel's send in the caller's transaction, the one that adds the inbox row: a new inbox row is a
+    new key, so nothing is looked up first (the primary key would refuse a second row, failing the transaction)."""
+    session.add(
+        QueuedMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now, due_at=now)
+    )
 
 
 def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[QueuedMessage]:
