@@ -26,7 +26,7 @@ CASE = "20261206-PROJ0001"
 
 
 class Counted:
-    """The projection's engine, and the statements sent on it by verb since the last `reset`."""
+    """The projection's engine, and the statements each write sends on it, by verb."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -49,8 +49,13 @@ def db(empty_database: str) -> Iterator[Counted]:
     engine.dispose()
 
 
-def item(code: str, status: ItemStatus = ItemStatus.PENDING, **fields: object) -> ItemState:
-    return ItemState(code=code, department="d", mode=IntegrationMode.SYNC_REST, status=status, **fields)  # type: ignore[arg-type]
+def item(code: str, status: ItemStatus = ItemStatus.PENDING, **fields: datetime) -> ItemState:
+    return ItemState(code=code, department="d", mode=IntegrationMode.SYNC_REST, status=status, **fields)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
 
 
 def state(seq: int, *items: ItemState, status: CaseStatus = CaseStatus.RUNNING, names: bool = False) -> CaseState:
@@ -115,7 +120,7 @@ def test_a_decided_item_is_counted_once_however_often_it_is_written(db: Counted)
 
 
 def test_notices_are_added_with_the_write_once_each(db: Counted) -> None:
-    projection = ProjectionActivities(db.engine, clock=type("Clock", (), {"now": staticmethod(lambda: NOW)})())
+    projection = ProjectionActivities(db.engine, clock=FixedClock())
     done = item("birth", ItemStatus.COMPLETED, started_at=NOW, finished_at=NOW + timedelta(hours=1))
     projection.project_case_state(state(1, done, item("hukou", ItemStatus.COMPLETED), names=True))
     projection.project_case_state(state(1, done, item("hukou", ItemStatus.COMPLETED), names=True))  # retried
