@@ -63,11 +63,11 @@ def write_case_notices(session: Session, state: CaseState, *, now: datetime) -> 
     if state.notice_names is None:
         return 0  # the case sends its notices through the activity, or sends none
     added = 0
-    known = inbox_keys(session, case_no=state.case_no)  # most writes owe nothing new: one query tells
+    held = inbox_keys(session, case_no=state.case_no)  # most writes owe nothing new: one query tells
     for message in owed_notices(state, state.notice_names):
-        if (message.kind.value, message.item_code, message.round) in known:
-            continue
-        if add_message(session, message, now=now):
+        if (message.kind.value, message.item_code, message.round) in held:
+            continue  # rendered only when new: most writes owe nothing
+        if add_message(session, message, now=now, held=held):
             added += 1
             log.info(
                 "message %s for case %s item %s queued", message.kind.value, state.case_no, message.item_code or "-"
@@ -75,10 +75,12 @@ def write_case_notices(session: Session, state: CaseState, *, now: datetime) -> 
     return added
 
 
-def add_message(session: Session, message: Message, *, now: datetime) -> bool:
-    """The inbox row and, when it is new, its channels' queue rows; whether it was new."""
+def add_message(
+    session: Session, message: Message, *, now: datetime, held: set[tuple[str, str, int]] | None = None
+) -> bool:
+    """The inbox row and, when it is new, its channels' queue rows; whether it was new. `held`: add_to_inbox's."""
     text = render(message)
-    if not add_to_inbox(session, message, text, now=now):
+    if not add_to_inbox(session, message, text, now=now, held=held):
         return False
     key = message_key(case_no=message.case_no, kind=message.kind, item_code=message.item_code, round=message.round)
     for channel in message.channels:

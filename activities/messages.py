@@ -62,8 +62,11 @@ class RecordingTransport:
             )
 
 
-def add_to_inbox(session: Session, message: Message, text: Text, *, now: datetime) -> bool:
-    """The owner's inbox row in both languages, keyed by the message's business facts; whether it was new."""
+def add_to_inbox(
+    session: Session, message: Message, text: Text, *, now: datetime, held: set[tuple[str, str, int]] | None = None
+) -> bool:
+    """The owner's inbox row in both languages, keyed by the message's business facts; whether it was new.
+    `held`: the case's inbox keys read in this transaction, if the caller has them (`add_inbox_message`)."""
     return add_inbox_message(
         session,
         owner=message.owner,
@@ -74,6 +77,7 @@ def add_to_inbox(session: Session, message: Message, text: Text, *, now: datetim
         title=(text.title_zh, text.title_en),
         body=(text.body_zh, text.body_en),
         now=now,
+        held=held,
     )
 
 

@@ -6,13 +6,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import Table, case, insert, update
+from sqlalchemy import select as select_columns
+from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, col, select
 
 from persistence.outcomes import HANDLED, count_decided_item
 from persistence.supervision import item_light
 from persistence.tables import CaseRecord, ItemRecord
 from workflows.contracts import CaseState, CaseStatus, ItemState
+
+CASES: Table = CaseRecord.__table__  # type: ignore[attr-defined]  # SQLModel declares it only at runtime
+ITEMS: Table = ItemRecord.__table__  # type: ignore[attr-defined]
+CASE_COLUMNS = [column for column in CASES.c if column.name not in ("case_no", "acted_by", "channel")]
+"""What a projection write compares or needs (district, simulated); written at acceptance only, the rest not read."""
+ITEM_COLUMNS = [column for column in ITEMS.c if column.name not in ("case_no", "seq")]
 
 
 @dataclass(frozen=True)
@@ -31,9 +39,16 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
 
     Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
     seq is ignored, which makes the projection idempotent and ordered.
+
+    A case is written several times a bundle and most of its items change in few of those writes, so a write
+    reads the case (locked) and its items in two SELECTs and sends an UPDATE only for the columns that changed;
+    Core statements on row tuples, because loading and flushing ORM objects cost the worker more than the SQL.
     """
-    record = session.get(CaseRecord, state.case_no, with_for_update=True)
-    if record is not None and record.seq >= state.seq:
+    figures = figures or CaseFigures()
+    stored = session.execute(
+        select_columns(*CASE_COLUMNS).where(CASES.c.case_no == state.case_no).with_for_update()
+    ).first()
+    if stored is not None and stored.seq >= state.seq:
         return False
     values: dict[str, Any] = {
         "thing": state.thing,
@@ -45,21 +60,46 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
         "reason": state.reason,
         "seq": state.seq,
         "updated_at": now,
+        "promised_at": figures.promised_at,
+        "forecast_at": figures.forecast_at,
+        "light": figures.light,
     }
-    figures = figures or CaseFigures()
-    values.update(promised_at=figures.promised_at, forecast_at=figures.forecast_at, light=figures.light)
-    if record is None:
-        session.add(CaseRecord(case_no=state.case_no, **values))
+    if stored is None:
+        session.execute(insert(CASES).values(case_no=state.case_no, **values))
+        district, simulated = "", False
     else:
-        record.sqlmodel_update(values)
-        session.add(record)
-    district = record.district if record is not None else ""
-    simulated = record.simulated if record is not None else False
-    for item in state.items:
-        _project_item(
-            session, state=state, district=district, simulated=simulated, item=item, clock_days=figures.clock_days
+        session.execute(
+            update(CASES).where(CASES.c.case_no == state.case_no).values(**_changed(stored._mapping, values))
         )
+        district, simulated = stored.district, stored.simulated
+    stored_items = {
+        row.code: row._mapping
+        for row in session.execute(select_columns(*ITEM_COLUMNS).where(ITEMS.c.case_no == state.case_no))
+    }
+    new_items = [
+        row
+        for item in state.items
+        if (
+            row := _project_item(
+                session,
+                state=state,
+                district=district,
+                simulated=simulated,
+                item=item,
+                stored=stored_items.get(item.code),
+                clock_days=figures.clock_days,
+            )
+        )
+        is not None
+    ]
+    if new_items:  # a new case's items in one statement
+        session.execute(insert(ITEMS), new_items)
     return True
+
+
+def _changed(stored: RowMapping, values: dict[str, Any]) -> dict[str, Any]:
+    """The values that differ from the stored row (enums and aware datetimes compare equal to what was read)."""
+    return {name: value for name, value in values.items() if stored[name] != value}
 
 
 def record_accepted_case(
@@ -101,18 +141,26 @@ def record_accepted_case(
 
 
 def _project_item(
-    session: Session, *, state: CaseState, district: str, simulated: bool, item: ItemState, clock_days: dict[str, int]
-) -> None:
-    case_no = state.case_no
+    session: Session,
+    *,
+    state: CaseState,
+    district: str,
+    simulated: bool,
+    item: ItemState,
+    stored: RowMapping | None,
+    clock_days: dict[str, int],
+) -> dict[str, Any] | None:
+    """Updates the stored item where it changed and counts it once decided; an item not stored yet is returned as
+    the row to insert."""
     values = item.model_dump(mode="python", exclude={"code", "depends_on"})
     values["clock_days"] = clock_days.get(item.code)
     values["mode"] = item.mode.value
     values["status"] = item.status.value
     values["holder"] = item.holder.value if item.holder else None
     values["light"] = item.light.value if item.light else None
-    values["seq"] = state.seq
-    record = session.get(ItemRecord, (case_no, item.code))
-    if _decided(item.status.value, item.due_at) and (record is None or not _decided(record.status, record.due_at)):
+    if _decided(item.status.value, item.due_at) and (
+        stored is None or not _decided(stored["status"], stored["due_at"])
+    ):
         assert item.finished_at is not None
         assert item.due_at is not None
         count_decided_item(
@@ -127,11 +175,13 @@ def _project_item(
             clock_days=values["clock_days"],
             simulated=simulated,
         )
-    if record is None:
-        session.add(ItemRecord(case_no=case_no, code=item.code, **values))
-    else:
-        record.sqlmodel_update(values)
-        session.add(record)
+    if stored is None:
+        return {"case_no": state.case_no, "code": item.code, "seq": state.seq, **values}
+    changed = _changed(stored, values)
+    if changed:  # an item's `seq` is the state that last changed it: an unchanged item is not written at all
+        key = (ITEMS.c.case_no == state.case_no) & (ITEMS.c.code == item.code)
+        session.execute(update(ITEMS).where(key).values(seq=state.seq, **changed))
+    return None
 
 
 def _decided(status: str, due_at: datetime | None) -> bool:

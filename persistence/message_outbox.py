@@ -11,10 +11,8 @@ A row is deleted once sent: what was sent stays in `outgoing_messages`. Keyword-
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
 
 from sqlalchemy import Column, Text, delete, func, or_, update
-from sqlalchemy.engine import CursorResult
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from persistence.tables import UTCDateTime
@@ -41,37 +39,35 @@ class QueuedMessage(SQLModel, table=True):
 def queue_message(
     session: Session, *, key: str, owner: str, case_no: str, channel: str, text: str, now: datetime
 ) -> None:
-    """Queues one channel's send in the caller's transaction (the one that adds the inbox row)."""
-    if session.get(QueuedMessage, key) is None:
-        session.add(
-            QueuedMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now, due_at=now)
-        )
+    """Queues one channel's send in the caller's transaction, the one that adds the inbox row: a new inbox row is a
+    new key, so nothing is looked up first (the primary key would refuse a second row, failing the transaction)."""
+    session.add(
+        QueuedMessage(key=key, owner=owner, case_no=case_no, channel=channel, text=text, created_at=now, due_at=now)
+    )
 
 
 def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[QueuedMessage]:
-    """Takes up to `limit` due rows no other sender holds; the caller commits the lease."""
-    statement = (
-        select(QueuedMessage)
+    """Takes up to `limit` due rows no other sender holds, oldest first, in one statement; the caller commits the
+    lease. A row another sender leased between the inner SELECT and the UPDATE fails the UPDATE's own check."""
+    due = (
+        select(QueuedMessage.key)
         .where(col(QueuedMessage.due_at) <= now, _free(now))
         .order_by(col(QueuedMessage.due_at), col(QueuedMessage.key))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return [row for row in session.exec(statement).all() if _take(session, row.key, now=now, lease=lease)]
+    taken = session.execute(
+        update(QueuedMessage)
+        .where(col(QueuedMessage.key).in_(due), _free(now))
+        .values(leased_until=now + lease)
+        .returning(QueuedMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(taken.scalars(), key=lambda row: (row.due_at, row.key))
 
 
 def _free(now: datetime):  # type: ignore[no-untyped-def]
     return or_(col(QueuedMessage.leased_until).is_(None), col(QueuedMessage.leased_until) < now)
-
-
-def _take(session: Session, key: str, *, now: datetime, lease: timedelta) -> bool:
-    taken = session.execute(
-        update(QueuedMessage)
-        .where(col(QueuedMessage.key) == key, _free(now))
-        .values(leased_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(cast(CursorResult[Any], taken).rowcount == 1)
 
 
 def sent(session: Session, *, keys: list[str]) -> None:

@@ -70,18 +70,18 @@ def add_inbox_message(
     title: tuple[str, str],
     body: tuple[str, str],
     now: datetime,
+    held: set[tuple[str, str, int]] | None = None,
 ) -> bool:
-    """Adds the message unless it is already there. Returns whether it was added."""
-    existing = session.exec(
-        select(InboxMessage).where(
-            InboxMessage.case_no == case_no,
-            InboxMessage.kind == kind,
-            InboxMessage.item_code == item_code,
-            InboxMessage.round == round,
-        )
-    ).first()
-    if existing is not None:
+    """Adds the message unless it is already there. Returns whether it was added.
+
+    `held`: the case's keys as `inbox_keys` read them in this transaction, when the caller has them (the projection
+    adds several of a case's messages in one write): then it is the one looked in, and updated, instead of a query
+    per message."""
+    if held is None:
+        held = {(kind, item_code, round)} if _in_inbox(session, case_no, kind, item_code, round) else set()
+    if (kind, item_code, round) in held:
         return False
+    held.add((kind, item_code, round))
     session.add(
         InboxMessage(
             owner=owner,
@@ -97,6 +97,16 @@ def add_inbox_message(
         )
     )
     return True
+
+
+def _in_inbox(session: Session, case_no: str, kind: str, item_code: str, round: int) -> bool:
+    query = select(InboxMessage.id).where(
+        InboxMessage.case_no == case_no,
+        InboxMessage.kind == kind,
+        InboxMessage.item_code == item_code,
+        InboxMessage.round == round,
+    )
+    return session.exec(query).first() is not None
 
 
 def list_inbox(session: Session, *, owner: str, limit: int = 100) -> tuple[list[InboxMessage], int]:

@@ -14,7 +14,7 @@ from activities.messages import Outgoing, RecordingTransport
 from activities.projection import ProjectionActivities
 from core.settings import Settings
 from one_things.schema import IntegrationMode, Names
-from persistence.message_outbox import QueuedMessage, claim_due, queued
+from persistence.message_outbox import QueuedMessage, claim_due, queue_message, queued
 from persistence.messages import InboxMessage, list_outgoing
 from tests.support.db import migrated_engine
 from workflows.contracts import CaseState, CaseStatus, ItemState, ItemStatus, NoticeNames
@@ -160,5 +160,30 @@ def test_a_queued_send_is_taken_by_one_sender_until_its_lease_runs_out(empty_dat
             assert claim_due(second, now=NOW + timedelta(seconds=1), lease=lease, limit=10) == []
             second.commit()
             assert len(claim_due(second, now=NOW + lease + timedelta(seconds=1), lease=lease, limit=10)) == 2
+    finally:
+        engine.dispose()
+
+
+def test_a_sender_takes_the_oldest_due_sends_up_to_its_batch(empty_database: str) -> None:
+    engine = migrated_engine(empty_database)
+    try:
+        with Session(engine) as session:
+            for minutes, key in ((3, "c"), (1, "b"), (1, "a"), (-5, "later")):
+                queue_message(
+                    session,
+                    key=key,
+                    owner="o",
+                    case_no=CASE,
+                    channel="sms",
+                    text="t",
+                    now=NOW - timedelta(minutes=minutes),
+                )
+            session.commit()
+        with Session(engine) as session:
+            taken = claim_due(session, now=NOW, lease=timedelta(seconds=60), limit=2)
+            assert [row.key for row in taken] == ["c", "a"]  # due longest first; "later" is not due yet
+            assert all(row.leased_until is not None for row in taken)
+            session.commit()
+            assert [row.key for row in claim_due(session, now=NOW, lease=timedelta(seconds=60), limit=2)] == ["b"]
     finally:
         engine.dispose()
