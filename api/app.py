@@ -94,6 +94,7 @@ def create_app(
         pool = PoolLimits(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds)
         app.state.engine = make_engine(settings.projection_url, pool)
         count_sql(app.state.engine, transaction=record_sql_transaction, statement=record_sql_statement)
+        app.state.rate_limiter = rate_limiter(settings, app.state.engine)  # shared by every process
         app.state.metrics = metrics_registry(app.state.engine, clock, settings.calendar_folder)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.
@@ -132,7 +133,6 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.rate_limiter = rate_limiter(settings)  # in memory, per process: core/rate_limit.py
     app.state.verified_tokens = VerifiedTokens()  # our bearer tokens and sessions, read once each: core/auth.py
     install_problem_handlers(app, render_page=problem_page)
     install_pages(app)

@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     """Proxies whose X-Forwarded-For is trusted for the client's address (uvicorn's setting; `*` when only a
     proxy can reach the API). The rate limits count per client address, so behind a proxy set this."""
     rate_limit_signin: str = "30/minute"
-    """Sign-ins one client address may start (and finish) per window, in the `limits` notation; per API process."""
+    """Sign-ins one client address may start (and finish) per window, in the `limits` notation; counted in the
+    projection database, so the limit holds across every API process and replica (core/rate_limit.py)."""
     rate_limit_verify: str = "60/minute"
     """Licence checks (the public /verify page and its API) one client address may make per window."""
     material_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
