@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
@@ -46,10 +46,14 @@ ITEM_COLUMNS: tuple[Any, ...] = (
 )
 
 
+# Built once: composing a statement (and its cache key) on every read cost as much as running it.
+CASE_QUERY = select(*map(col, CASE_COLUMNS)).where(col(CaseRecord.case_no) == bindparam("case_no"))
+ITEMS_QUERY = select(*map(col, ITEM_COLUMNS)).where(col(ItemRecord.case_no) == bindparam("case_no"))
+
+
 def case_rows(connection: Connection, *, case_no: str) -> tuple[Row[Any], list[Row[Any]]] | None:
     """The case's row and its items' rows (attributes named as the tables' fields); None if there is no case."""
-    case = connection.execute(select(*map(col, CASE_COLUMNS)).where(col(CaseRecord.case_no) == case_no)).first()
+    case = connection.execute(CASE_QUERY, {"case_no": case_no}).first()
     if case is None:
         return None
-    items = connection.execute(select(*map(col, ITEM_COLUMNS)).where(col(ItemRecord.case_no) == case_no)).all()
-    return case, list(items)
+    return case, list(connection.execute(ITEMS_QUERY, {"case_no": case_no}).all())
