@@ -45,6 +45,7 @@ from api.routers import (
     things,
 )
 from api.temporal_link import TemporalLink
+from core import calendar
 from core.auth import VerifiedTokens
 from core.clock import SYSTEM_CLOCK, Clock
 from core.database import PoolLimits
@@ -113,7 +114,9 @@ def create_app(
         app.state.cases = temporal_gateway(app.state)
         await app.state.temporal.get()
         stop = asyncio.Event()
+        this_year = clock.now().year
         background = [
+            asyncio.create_task(to_thread.run_sync(calendar.warm_up, (this_year, this_year + 1))),
             asyncio.create_task(Starter(app.state.engine, app.state.cases, settings, clock).run(stop)),
             asyncio.create_task(_keep_looking(app.state.catalog, stop)),
         ]
