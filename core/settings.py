@@ -83,8 +83,9 @@ class Settings(BaseSettings):
     """How long a request waits for a free connection before it is answered 503 with Retry-After (never a hang)."""
     api_workers: int = Field(default=1, ge=1, le=64)
     """API processes serving the one port (uvicorn workers; docs/operations.md#api-worker-processes). Each has its
-    own thread pool, database pool (db_pool_size + db_max_overflow) and event loop. 1 measured best on a 2-core
-    machine that also runs the worker and Temporal (docs/benchmarks.md); give it about one per core the API may use."""
+    own thread pool, database pool (db_pool_size + db_max_overflow) and event loop. 1: on a 2-core machine that also
+    runs the worker and Temporal a second gave no consistent gain (docs/benchmarks.md); give it about one process
+    per core the API may use on its own."""
     api_threads: int = 40
     """The API's thread pool (FastAPI runs plain `def` routes and all database work in it). More threads than
     db_pool_size + db_max_overflow only queue on the pool; fewer leave connections idle under load."""
