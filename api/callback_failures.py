@@ -2,34 +2,39 @@
 
 A department's system that signs correctly never meets it; a client guessing signatures, or a system sending
 with a wrong or rotated-away key, is slowed to `callback_failure_limit` and told when to try again. Counted
-with the maintained `limits` package (moving window) in the API process's memory: each API process limits
-on its own, which bounds a guesser per process; a shared storage (`limits` supports Redis) would be the way
-to one limit across processes.
+with the maintained `limits` package (fixed window) in the projection database, like the sign-in and licence
+limits (core/rate_limit.py): one count across every API process and replica, so a guesser gets the limit,
+not the limit times the processes. The address is kept only as a keyed hash.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import time
 
+from anyio import to_thread
 from fastapi import Request
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
 from api.problems import ProblemError
+from persistence.rate_limits import SqlCounts
 
 
 class CallbackFailures:
-    def __init__(self, limit: str) -> None:
+    def __init__(self, limit: str, secret: str, counts: SqlCounts) -> None:
         self._limit: RateLimitItem = parse(limit)
-        self._window = MovingWindowRateLimiter(MemoryStorage())
+        self._secret = secret.encode()
+        self._window = FixedWindowRateLimiter(counts)
 
     async def refuse_if_over(self, department: str, address: str) -> None:
         """429 with Retry-After while this department path has had too many bad signatures from `address`."""
-        if await self._window.test(self._limit, department, address):
+        key = self._key(address)
+        if await to_thread.run_sync(self._window.test, self._limit, department, key):  # SQL: off the event loop
             return
-        stats = await self._window.get_window_stats(self._limit, department, address)
+        stats = await to_thread.run_sync(self._window.get_window_stats, self._limit, department, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise ProblemError(
             429,
@@ -41,13 +46,19 @@ class CallbackFailures:
         )
 
     async def count(self, department: str, address: str) -> None:
-        await self._window.hit(self._limit, department, address)
+        await to_thread.run_sync(self._window.hit, self._limit, department, self._key(address))
+
+    def _key(self, address: str) -> str:
+        return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def callback_failures(request: Request) -> CallbackFailures:
-    """The app's one counter, made on first use from the app's settings."""
+    """The app's one counter, made on first use from the app's settings and database."""
     state = request.app.state
     if getattr(state, "callback_failures", None) is None:
-        state.callback_failures = CallbackFailures(state.settings.callback_failure_limit)
+        settings = state.settings
+        state.callback_failures = CallbackFailures(
+            settings.callback_failure_limit, settings.secret_key, SqlCounts(state.engine)
+        )
     failures: CallbackFailures = state.callback_failures
     return failures

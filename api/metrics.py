@@ -2,16 +2,21 @@
 
 Names come from `core.metrics`, which lists every metric of the product. The counters live in
 `services/metrics.py` (one count per process, however many apps it serves); each app's registry adds a
-collector over its own database.
+collector over its own database. When `onething api` runs several worker processes (api/server.py sets
+prometheus-client's multiprocess folder before they start), the counters are read from that folder, summed over
+every process, so a scrape answered by any of them gives the API's totals; the gauges are the database's figures
+whichever process computes them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -86,10 +91,12 @@ class CalendarCollector(Collector):
 
 def metrics_registry(engine: Engine, clock: Clock, calendar_folder: Path) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(BUNDLES_STARTED)
-    registry.register(ESCALATIONS)
-    registry.register(SQL_TRANSACTIONS)
-    registry.register(SQL_STATEMENTS)
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if shared:
+        MultiProcessCollector(registry, shared)  # type: ignore[no-untyped-call]  # summed over every process
+    else:
+        for counter in (BUNDLES_STARTED, ESCALATIONS, SQL_TRANSACTIONS, SQL_STATEMENTS):
+            registry.register(counter)
     registry.register(ProjectionCollector(engine, clock))
     registry.register(CalendarCollector(calendar_folder, clock))
     return registry

@@ -448,6 +448,7 @@ def meta(profile: Profile, latency_ms: int) -> dict[str, Any]:
         "bare_activities": "sleep the department latency (no HTTP, no database)",
         "completed_at": "the workflow's close, awaited by the client",
         "cpus": os.cpu_count(),
+        "api_workers": Settings().api_workers,  # as the stack's API read it from the environment
         "load_average_at_end": list(os.getloadavg()),
         "python": sys.version.split()[0],
     }

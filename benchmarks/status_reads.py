@@ -7,7 +7,9 @@ prints, per rate, the figures of the bench's status-read table. `--profile FILE`
 with py-spy during the last rate (an SVG flame graph, or collapsed stacks if FILE ends in .txt), the way
 its CPU was found (docs/benchmarks.md).
 
-    uv run python -m benchmarks.status_reads --cases 6 --rates 100 300 --seconds 10 [--profile api.svg]
+    uv run python -m benchmarks.status_reads --cases 6 --rates 100 300 --seconds 10 [--api-workers 2] [--profile a.svg]
+
+`--api-workers N` runs the API as N uvicorn processes (ONETHING_API_WORKERS); its CPU is theirs summed.
 """
 
 from __future__ import annotations
@@ -80,10 +82,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=6, help="finished newborn cases to read (default 6)")
     parser.add_argument("--rates", type=float, nargs="+", default=[100.0, 300.0], help="req/s, one run each")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per rate (default 10)")
+    parser.add_argument("--api-workers", type=int, help="API processes (ONETHING_API_WORKERS; default: settings)")
     parser.add_argument(
         "--profile", metavar="SVG", help="py-spy flame graph of the API during the last rate (.txt: collapsed stacks)"
     )
     args = parser.parse_args()
+    if args.api_workers is not None:
+        os.environ["ONETHING_API_WORKERS"] = str(args.api_workers)  # the stack's processes inherit it
     rows = asyncio.run(measure(args.cases, args.rates, args.seconds, args.profile))
     print(
         "| target req/s | sent | missed | late | errors | achieved req/s | p50 ms | p99 ms "

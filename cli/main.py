@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -25,6 +26,19 @@ app.command("chaos")(chaos_command)
 app.command("bench")(bench_command)
 
 
+ApiWorkers = Annotated[
+    int | None,
+    typer.Option(min=1, max=64, help="API processes on the one port (default: ONETHING_API_WORKERS, else 1)"),
+]
+
+
+def _set_api_workers(count: int | None) -> None:
+    """As if ONETHING_API_WORKERS were set: the API's worker processes (and `dev`'s API part) read it too."""
+    if count is not None:
+        os.environ["ONETHING_API_WORKERS"] = str(count)
+        get_settings.cache_clear()
+
+
 @app.command()
 def token(
     role: Annotated[Role, typer.Option(help="Who the token speaks for")],
@@ -43,10 +57,11 @@ def token(
 
 
 @app.command()
-def dev() -> None:
+def dev(api_workers: ApiWorkers = None) -> None:
     """Run the whole stack: Temporal dev server, department stubs, worker and API, supervised."""
     from devstack.stack import run_dev_stack
 
+    _set_api_workers(api_workers)
     run_dev_stack(get_settings())
 
 
@@ -61,10 +76,11 @@ def worker() -> None:
 
 
 @app.command()
-def api() -> None:
+def api(api_workers: ApiWorkers = None) -> None:
     """Run the HTTP API and pages."""
     from api.server import run_api
 
+    _set_api_workers(api_workers)
     settings = get_settings()
     require_current_schema(settings)
     run_api(settings)

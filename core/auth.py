@@ -89,13 +89,24 @@ class VerifiedTokens:
         self._size = size
         self._entries: dict[bytes, tuple[Principal, float]] = {}
 
-    def read(self, secret: str, token: str, *, demo_allowed: bool) -> Principal:
-        key = hashlib.sha256(f"{secret}\0{demo_allowed}\0{token}".encode()).digest()
-        found = self._entries.get(key)
+    def cached(self, secret: str, token: str, *, demo_allowed: bool) -> Principal | None:
+        """The principal of a token this process verified and that has not expired; None otherwise."""
+        found = self._entries.get(self._key(secret, token, demo_allowed))
         if found is not None and time.time() < found[1]:
             return found[0].model_copy()  # a copy: a caller's change never reaches the next request
+        return None
+
+    def read(self, secret: str, token: str, *, demo_allowed: bool) -> Principal:
+        known = self.cached(secret, token, demo_allowed=demo_allowed)
+        if known is not None:
+            return known
+        key = self._key(secret, token, demo_allowed)
         principal, expires = read_token_until(secret, token, demo_allowed=demo_allowed)
         if len(self._entries) >= self._size:
             del self._entries[next(iter(self._entries))]
         self._entries[key] = (principal, expires)
         return principal.model_copy()
+
+    @staticmethod
+    def _key(secret: str, token: str, demo_allowed: bool) -> bytes:
+        return hashlib.sha256(f"{secret}\0{demo_allowed}\0{token}".encode()).digest()

@@ -23,7 +23,7 @@ one day late. Every page, message, CSV and JSON meant for people shows `last_day
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -164,6 +164,13 @@ def _as_date(value: object) -> date:
 def package_schedule(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """(days off, make-up workdays) of `year` as the installed `holidays` package has them."""
     return _year_schedule(year)
+
+
+def warm_up(years: Iterable[int]) -> None:
+    """Builds these years' package schedules now (~0.5 s each), so that no request pays for it: each API
+    process calls it in the thread pool as it starts (the cache below is per process)."""
+    for year in years:
+        _year_schedule(year)
 
 
 @cache

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     """Extra connections opened under a burst beyond db_pool_size, closed again when returned."""
     db_pool_timeout_seconds: float = 5.0
     """How long a request waits for a free connection before it is answered 503 with Retry-After (never a hang)."""
+    api_workers: int = Field(default=1, ge=1, le=64)
+    """API processes serving the one port (uvicorn workers; docs/operations.md#api-worker-processes). Each has its
+    own thread pool, database pool (db_pool_size + db_max_overflow) and event loop. 1: on a 2-core machine that also
+    runs the worker and Temporal a second gave no consistent gain (docs/benchmarks.md); give it about one process
+    per core the API may use on its own."""
     api_threads: int = 40
     """The API's thread pool (FastAPI runs plain `def` routes and all database work in it). More threads than
     db_pool_size + db_max_overflow only queue on the pool; fewer leave connections idle under load."""
@@ -100,7 +105,8 @@ class Settings(BaseSettings):
     """Proxies whose X-Forwarded-For is trusted for the client's address (uvicorn's setting; `*` when only a
     proxy can reach the API). The rate limits count per client address, so behind a proxy set this."""
     rate_limit_signin: str = "30/minute"
-    """Sign-ins one client address may start (and finish) per window, in the `limits` notation; per API process."""
+    """Sign-ins one client address may start (and finish) per window, in the `limits` notation; counted in the
+    projection database, so the limit holds across every API process and replica (core/rate_limit.py)."""
     rate_limit_verify: str = "60/minute"
     """Licence checks (the public /verify page and its API) one client address may make per window."""
     material_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)

@@ -29,6 +29,7 @@ from persistence import (  # noqa: F401
     messages,
     outbox,
     outcomes,
+    rate_limits,
     ratings,
     rectifications,
     register,

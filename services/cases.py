@@ -3,11 +3,14 @@ withdraw); shared by the JSON API and the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
 from anyio import to_thread
 from pydantic import BaseModel, computed_field
+from sqlalchemy import Row
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from core.auth import Principal, Role
@@ -16,6 +19,7 @@ from one_things.catalog import Catalog
 from one_things.eligibility import individual_definition
 from one_things.forms import validate_fields
 from one_things.schema import IntegrationMode, OneThing
+from persistence.case_reads import case_rows
 from persistence.cases import get_case, list_cases
 from persistence.materials import replace_upload
 from persistence.outbox import pending_for_case
@@ -35,7 +39,7 @@ ShownStatus = CaseStatus | Literal["starting"]
 the outbox for the case engine, services/outbox.py), then the workflow's own."""
 
 
-def shown_status(case: CaseRecord) -> ShownStatus:
+def shown_status(case: CaseRecord | Row[Any]) -> ShownStatus:
     # seq 0 is the row written at acceptance; the workflow's first projection replaces it.
     return STARTING if case.seq == 0 else case.status
 
@@ -104,6 +108,20 @@ def load_case(
     return case, items
 
 
+def case_status(
+    connection: Connection, principal: Principal, case_no: str, *, now: datetime, catalog: Catalog
+) -> CaseView:
+    """The view of a case the caller may see (as `load_case` decides), read as rows: the status read's path."""
+    found = case_rows(connection, case_no=case_no)
+    if found is None or principal.role is not Role.CITIZEN:
+        raise not_found(case_no)
+    case, items = found
+    if case.owner != principal.subject:  # an agent: whose authority covers it is `load_case`'s to decide
+        with Session(bind=connection) as session:
+            return case_view(catalog, *load_case(session, principal, case_no, now=now))
+    return case_view(catalog, case, items)
+
+
 def load_own_case(session: Session, principal: Principal, case_no: str) -> tuple[CaseRecord, list[ItemRecord]]:
     """The case if the caller is its applicant, not an agent: the rating and the verdict on a rectification are
     the applicant's own say about the service they received."""
@@ -135,7 +153,8 @@ def case_list(session: Session, *, principal: Principal, on_behalf_of: str | Non
     return covered
 
 
-def case_view(catalog: Catalog, case: CaseRecord, items: list[ItemRecord]) -> CaseView:
+def case_view(catalog: Catalog, case: CaseRecord | Row[Any], items: Sequence[ItemRecord | Row[Any]]) -> CaseView:
+    """The view of a case from its records, or from its rows (persistence/case_reads.py: the same names)."""
     names = _names(catalog, case.thing, case.version)
     order = {code: index for index, code in enumerate(names)}
     return CaseView(
@@ -171,7 +190,7 @@ def department_name(catalog: Catalog, thing: str, department: str, version: int 
         return department
 
 
-def _item_view(catalog: Catalog, thing: str, version: int, item: ItemRecord) -> ItemView:
+def _item_view(catalog: Catalog, thing: str, version: int, item: ItemRecord | Row[Any]) -> ItemView:
     try:
         definition = catalog.get(thing, version)
         name = definition.item(item.code).name.zh

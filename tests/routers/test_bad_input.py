@@ -4,9 +4,11 @@ writes, bodies, tokens), each asserting the refusal a client can act on."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 
 from api.body_limit import BodyLimitMiddleware
 from api.deps import get_temporal
@@ -27,8 +29,10 @@ from cli.bad_input import (
 from core.auth import Principal, Role, issue_token
 from core.bounds import FIRST_DAY, LAST_DAY
 from core.rate_limit import RateLimiter
+from persistence.rate_limits import RateLimitCount, SqlCounts
 from tests.routers.test_applications import assert_problem
 from tests.routers.test_openapi_boundaries import signed_in
+from tests.support.db import migrated_engine
 from tests.support.inprocess import InProcessApi
 from tests.support.people import register_if_test_citizen
 
@@ -147,7 +151,10 @@ async def test_sign_in_and_verification_are_rate_limited_per_client(
     api: InProcessApi, scope: str, url: str, allowed: int, refusal: str
 ) -> None:
     limiter = api.app.state.rate_limiter
-    api.app.state.rate_limiter = RateLimiter(api.settings.secret_key, {"signin": "3/minute", "verify": "3/minute"})
+    limits = {"signin": "3/minute", "verify": "3/minute"}
+    counts = SqlCounts(api.app.state.engine)
+    counts.reset()  # the counts are in the database this module's tests share: each case starts at zero
+    api.app.state.rate_limiter = RateLimiter(api.settings.secret_key, limits, counts)
 
     def from_address(address: str) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=api.app, client=(address, 40000))
@@ -169,12 +176,16 @@ async def test_sign_in_and_verification_are_rate_limited_per_client(
     assert elsewhere.status_code == allowed  # one client's flood is not another's refusal
 
 
-def test_rate_limit_keys_hold_no_client_address() -> None:
-    limiter = RateLimiter("a secret", {"verify": "1/minute"})
+def test_rate_limit_keys_hold_no_client_address(tmp_path: Path) -> None:
+    engine = migrated_engine(tmp_path)
+    limiter = RateLimiter("a secret", {"verify": "1/minute"}, SqlCounts(engine))
     assert limiter.refused("verify", "203.0.113.7") is None
     assert limiter.refused("verify", "203.0.113.7") is not None
     assert limiter.refused("verify", "203.0.113.8") is None
-    stored = repr(vars(limiter._windows.storage))  # the library's own memory, where the keys live
+    with Session(engine) as session:
+        stored = repr(session.exec(select(RateLimitCount)).all())  # the shared counts, where the keys live
+    engine.dispose()
+    assert stored.count("LIMITER/verify/") == 2
     assert "203.0.113" not in stored
 
 
