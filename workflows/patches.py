@@ -48,7 +48,9 @@ PATCHES_OF_EPOCH = frozenset(
         "messages-in-projection",
         # the projection writes of both workflows (workflows/projection.py)
         "projection-as-activity",
-        "projection-local",  # shipped in the same release as the epoch: no run recorded the epoch without it
+        # shipped in the same release as the epoch: no run recorded the epoch without them
+        "projection-local",
+        "projection-after-others",
         # RectificationWorkflow (workflows/rectification.py)
         "rectification-last-update-projected",
     }

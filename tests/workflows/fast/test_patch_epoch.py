@@ -64,5 +64,6 @@ def test_the_epoch_covers_the_patches_that_existed_when_it_was_introduced() -> N
         notices.MESSAGES_IN_PROJECTION,
         projection.PROJECTION_AS_ACTIVITY,
         projection.PROJECTION_LOCAL,
+        projection.PROJECTION_AFTER_OTHERS,
         rectification.LAST_UPDATE_PROJECTED,
     } == PATCHES_OF_EPOCH
