@@ -20,6 +20,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.call_log import CallLog
 from activities.gateways import DepartmentHttp
 from activities.message_gateways import message_transport
 from activities.message_sender import MessageSender
@@ -57,6 +58,7 @@ def worker_activities(
     engine: Engine,
     clock: Clock = SYSTEM_CLOCK,
     department_http: DepartmentHttp | None = None,
+    call_log: CallLog | None = None,
 ) -> list[Callable[..., Any]]:
     """The activities with this process's dependencies, each taken from `settings`."""
     # The API's folder and version rules: licence reminders name old cases' items too.
@@ -71,6 +73,7 @@ def worker_activities(
         department_http=department_http,
         calendar_adjustments=partial(calendar_for, settings),
         clock=clock,
+        call_log=call_log,
     )
 
 
@@ -83,6 +86,7 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
     timeout = httpx.Timeout(50.0, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
         department_http = DepartmentHttp(http, clock)
+        call_log = CallLog(engine)
         # The SMS and e-mail that projection writes queued (activities/message_sender.py): sent beside the worker.
         sender_stop = asyncio.Event()
         sender = MessageSender(engine, message_transport(settings, engine, clock), settings, clock)
@@ -95,7 +99,12 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                         task_queue=settings.task_queue,
                         workflows=WORKFLOWS,
                         activities=worker_activities(
-                            settings, http=http, engine=engine, clock=clock, department_http=department_http
+                            settings,
+                            http=http,
+                            engine=engine,
+                            clock=clock,
+                            department_http=department_http,
+                            call_log=call_log,
                         ),
                         activity_executor=executor,
                         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
@@ -106,6 +115,7 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                     )
                 )
         finally:
+            await call_log.drain()  # the last calls' health rows, before the engine goes
             sender_stop.set()
             await sending
             await department_http.aclose()

@@ -3,7 +3,8 @@
 Every submission carries an idempotency key made of business facts (case number, item code and the
 resubmission round), so a retry after a timeout or a worker crash finds the department's first record.
 Every call is counted and timed twice: as Prometheus metrics, and as a row in the department-health log
-that supervisors read (written here, in the activity that made the call, so no extra activity runs).
+that supervisors read (handed by the activity that made the call to the worker's writer, activities/call_log.py,
+so no extra activity runs and no call waits for the row).
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from activities.call_log import CallLog, LoggedCall
 from activities.gateways import DepartmentGateway, Gateways
 from core.metrics import record_department_call
 from one_things.schema import IntegrationMode
-from persistence.db import session_scope
-from persistence.department_calls import OK, REFUSED, UNAVAILABLE, record_call
+from persistence.department_calls import OK, REFUSED, UNAVAILABLE
 from workflows.contracts import DepartmentReply, EscalationNotice, Submission, SubmissionRef
 from workflows.policies import REFUSED as REFUSED_ERROR
 from workflows.result_rules import reply_refusal
@@ -77,9 +76,10 @@ async def _heartbeating(call: Awaitable[T]) -> T:
 class DepartmentActivities:
     """The activities the workflows call; each hands its work to the gateway the registry chooses."""
 
-    def __init__(self, gateways: Gateways, engine: Engine) -> None:
+    def __init__(self, gateways: Gateways, call_log: CallLog) -> None:
         self._gateways = gateways
-        self._engine = engine
+        self._call_log = call_log
+        """The department-health rows of this worker's calls, written beside them (activities/call_log.py)."""
 
     @activity.defn
     async def submit_to_department(self, submission: Submission) -> DepartmentReply:
@@ -150,27 +150,6 @@ class DepartmentActivities:
                 record_department_call(
                     meter, department=department, operation=operation, outcome=outcome, latency=latency
                 )
-                await self._log_call(department, operation, outcome, latency, called_at)
-
-    async def _log_call(
-        self, department: str, operation: str, outcome: str, latency: timedelta, called_at: datetime
-    ) -> None:
-        """The health log is an observation: failing to write it must not fail (and so repeat) the call."""
-        attempt = activity.info().attempt
-
-        def write() -> None:
-            with session_scope(self._engine) as session:
-                record_call(
-                    session,
-                    department=department,
-                    operation=operation,
-                    outcome=outcome,
-                    latency=latency,
-                    attempt=attempt,
-                    called_at=called_at,
+                self._call_log.add(
+                    LoggedCall(department, operation, outcome, latency, activity.info().attempt, called_at)
                 )
-
-        try:
-            await asyncio.to_thread(write)  # off the event loop that runs the other activities
-        except SQLAlchemyError as error:
-            log.warning("department call to %s (%s) not logged for health: %s", department, operation, error)

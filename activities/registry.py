@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from activities.calendar import CalendarActivities
+from activities.call_log import CallLog
 from activities.departments import DepartmentActivities
 from activities.gateways import DepartmentHttp, GatewayContext, Gateways
 from activities.gateways.keys import KeyRing
@@ -39,9 +40,10 @@ def build_activities(
     calendar_adjustments: CalendarSource = fixed(NONE),
     transport: Transport | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    call_log: CallLog | None = None,
 ) -> list[Callable[..., Any]]:
     """`department_http` carries the client certificates and rate limits of the departments (its owner closes
-    it); None makes one on `http`."""
+    it); None makes one on `http`. `call_log` takes the department-health rows (its owner drains it)."""
     lifetime = timedelta(hours=settings.material_url_hours)
     context = GatewayContext(
         http=department_http or DepartmentHttp(http, clock),
@@ -50,7 +52,7 @@ def build_activities(
         clock=clock,
         keys=KeyRing(engine, settings, clock),
     )
-    departments = DepartmentActivities(Gateways(registry, context), engine)
+    departments = DepartmentActivities(Gateways(registry, context), call_log or CallLog(engine))
     calendar = CalendarActivities(calendar_adjustments)
     projection = ProjectionActivities(engine, calendar_adjustments, clock, catalog)
     transport = transport or message_transport(settings, engine, clock)

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.call_log import CallLog
 from activities.departments import REPLY_BROKEN, DepartmentActivities
 from activities.gateways import DepartmentHttp, GatewayContext, Gateways
 from one_things.schema import IntegrationMode
@@ -66,9 +67,13 @@ async def run(
         police = plain.departments["police"].model_copy(update={"batch": None})
         plain = plain.model_copy(update={"departments": {**plain.departments, "police": police}})
         gateways = Gateways(plain, GatewayContext(DepartmentHttp(client), "https://platform.example"))
-        activities = DepartmentActivities(gateways, migrated_engine(tmp_path))
+        call_log = CallLog(migrated_engine(tmp_path))
+        activities = DepartmentActivities(gateways, call_log)
         method = getattr(activities, call)
-        result: DepartmentReply = await (environment or ActivityEnvironment()).run(method, argument)
+        try:
+            result: DepartmentReply = await (environment or ActivityEnvironment()).run(method, argument)
+        finally:
+            await call_log.drain()
         return result
 
 
