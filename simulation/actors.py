@@ -26,6 +26,9 @@ BAD_COMMENTS = ("办理时间太长,超过了承诺时限", "补正要求说得�
 GOOD_COMMENTS = ("", "", "很方便,一次都没跑", "全程网上办,省心")
 REPLIES = ("已约谈经办人员并优化审核流程,今后按承诺时限办结。", "已核实情况,向您致歉;补正告知已改为一次性说明。")
 CONTESTS = ("问题没有真正解决,仍然很慢",)
+REPLY_ATTEMPTS = 4
+REPLY_RETRY = timedelta(hours=2)
+"""A reply refused as "not possible now" is tried again this much later, up to REPLY_ATTEMPTS times in all."""
 
 
 @dataclass
@@ -164,8 +167,17 @@ class People:
             functools.partial(self._reply, case_no, department, rectification, contested),
         )
 
-    async def _reply(self, case_no: str, department: str, rectification: str, contested: bool) -> None:
+    async def _reply(
+        self, case_no: str, department: str, rectification: str, contested: bool, attempt: int = 1
+    ) -> None:
         if not await self._portal.reply(department, rectification, self._rng.choice(REPLIES)):
+            # "Not possible now" (409): on a busy machine the simulated clock can run ahead of the worker, so
+            # the rectification a rating opened may not be open for replies yet. Staff try again later.
+            if attempt < REPLY_ATTEMPTS:
+                self.agenda.at(
+                    office_time(self._now + REPLY_RETRY),
+                    functools.partial(self._reply, case_no, department, rectification, contested, attempt + 1),
+                )
             return
         self.tally.replies += 1
         later = self._now + timedelta(days=self._rng.uniform(0.5, self._scenario.verdict_within_days))
