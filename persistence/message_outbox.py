@@ -47,18 +47,24 @@ def queue_message(
 
 
 def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[QueuedMessage]:
-    """Takes up to `limit` due rows no other sender holds, oldest first, in one statement; the caller commits the
-    lease. A row another sender leased between the inner SELECT and the UPDATE fails the UPDATE's own check."""
+    """Takes up to `limit` due rows no other sender holds, oldest first: a read, then, if anything is due, one
+    UPDATE … RETURNING; the caller commits the lease. A row another sender leased between the inner SELECT and
+    the UPDATE fails the UPDATE's own check."""
     due = (
         select(QueuedMessage.key)
         .where(col(QueuedMessage.due_at) <= now, _free(now))
         .order_by(col(QueuedMessage.due_at), col(QueuedMessage.key))
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
+    # Read first, write only when something is due: an idle sender polls every half second, and on SQLite an
+    # UPDATE takes the database's one write lock even when it matches nothing. A worker process stopped (SIGSTOP,
+    # a paused VM) inside that write held the lock for as long as it stood still, and every API request that
+    # writes waited on it (the fault suite's stalled-burst: the API's pool ran dry, answers past 10 s).
+    if session.execute(due.limit(1)).first() is None:
+        return []
     taken = session.execute(
         update(QueuedMessage)
-        .where(col(QueuedMessage.key).in_(due), _free(now))
+        .where(col(QueuedMessage.key).in_(due.with_for_update(skip_locked=True)), _free(now))
         .values(leased_until=now + lease)
         .returning(QueuedMessage)
         .execution_options(synchronize_session=False)

@@ -16,6 +16,7 @@ from core.settings import Settings
 from one_things.schema import IntegrationMode, Names
 from persistence.message_outbox import QueuedMessage, claim_due, queue_message, queued
 from persistence.messages import InboxMessage, list_outgoing
+from persistence.sql_counts import count_sql
 from tests.support.db import migrated_engine
 from workflows.contracts import CaseState, CaseStatus, ItemState, ItemStatus, NoticeNames
 
@@ -185,5 +186,27 @@ def test_a_sender_takes_the_oldest_due_sends_up_to_its_batch(empty_database: str
             assert all(row.leased_until is not None for row in taken)
             session.commit()
             assert [row.key for row in claim_due(session, now=NOW, lease=timedelta(seconds=60), limit=2)] == ["b"]
+    finally:
+        engine.dispose()
+
+
+def test_an_idle_sender_only_reads(empty_database: str) -> None:
+    """Nothing due: no write, so no write lock (on SQLite one for the whole database) that a worker stopped
+    mid-poll would hold while it stands still."""
+    engine = migrated_engine(empty_database)
+    verbs: list[str] = []
+    count_sql(engine, transaction=lambda: None, statement=verbs.append)
+    try:
+        with Session(engine) as session:
+            queue_message(session, key="later", owner="o", case_no=CASE, channel="sms", text="t", now=NOW)
+            session.commit()
+        verbs.clear()
+        with Session(engine) as session:
+            assert claim_due(session, now=NOW - timedelta(minutes=1), lease=timedelta(seconds=60), limit=10) == []
+            session.commit()
+        assert verbs
+        assert set(verbs) == {"select"}, verbs
+        with Session(engine) as session:  # once something is due it is leased as before
+            assert [row.key for row in claim_due(session, now=NOW, lease=timedelta(seconds=60), limit=10)] == ["later"]
     finally:
         engine.dispose()
