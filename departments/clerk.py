@@ -68,8 +68,14 @@ class Clerk:
             url = f"{self._settings.api_url}/api/v1/staff/items/{case_no}/{item_code}/decision"
             response = await self._http.post(url, json=body, headers=self._headers(department))
             status = response.status_code
-            if response.is_success or status == 409:  # 409: someone (or an earlier try) already decided it
+            if response.is_success:
                 log.info("clerk %s approved %s %s (%d)", department, case_no, item_code, status)
+            elif status == 409:
+                # Not open for a decision just now. Decided meanwhile (an earlier try, a colleague), it leaves the
+                # queue and is not seen again; still queued (a decision answered 503 and lost with a killed worker
+                # was then refused on its retry: docs/reliability.md), it is decided again, as staff would.
+                log.info("clerk %s: %s %s not open for a decision (409); looking again", department, case_no, item_code)
+                self._seen.get(department, set()).discard(key)
             elif 400 <= status < 500:
                 # Retrying an item the API refuses would only repeat the refusal; it stays skipped.
                 log.warning("clerk %s: decision on %s %s refused with %d", department, case_no, item_code, status)

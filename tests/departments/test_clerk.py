@@ -22,6 +22,8 @@ class FakePlatform:
     queue: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    refuse_once: set[tuple[str, str]] = field(default_factory=set)
+    """Items whose first decision is answered 409 while they stay queued (a decision lost with a killed worker)."""
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -45,6 +47,9 @@ class FakePlatform:
         ) -> dict[str, str]:
             department = staff(authorization)
             with self.lock:
+                if (case_no, item_code) in self.refuse_once:
+                    self.refuse_once.discard((case_no, item_code))
+                    raise HTTPException(409)
                 self.decisions.append({"department": department, "case_no": case_no, "item_code": item_code, **body})
                 # Decided items leave the queue, as they would on the platform.
                 items = self.queue.get(department, [])
@@ -88,3 +93,21 @@ async def test_clerk_approves_queued_items_and_waits_out_a_down_api(tmp_path: An
 
 async def test_clerk_with_no_departments_returns_at_once(tmp_path: Any) -> None:
     await asyncio.wait_for(run_clerk(Settings(data_dir=tmp_path), [], asyncio.Event()), timeout=1)
+
+
+async def test_an_item_refused_409_but_still_queued_is_decided_on_a_later_poll(tmp_path: Any) -> None:
+    platform = FakePlatform(
+        queue={"cdc": [queued("K1", "vaccination", "cdc", ["vaccination_cert_no"])]},
+        refuse_once={("K1", "vaccination")},
+    )
+    sock = reserve_socket()
+    settings = Settings(data_dir=tmp_path, secret_key=SECRET, api_port=port_of(sock))
+    stop = asyncio.Event()
+    with serve(platform.app(), sock):
+        clerk = asyncio.create_task(run_clerk(settings, ["cdc"], stop, latency_ms=10, poll_ms=50))
+        await eventually(lambda: len(platform.decisions) == 1)
+        await asyncio.sleep(0.3)  # decided now: it left the queue and is not decided twice
+        stop.set()
+        await asyncio.wait_for(clerk, timeout=5)
+    assert not platform.refuse_once  # the first try was refused
+    assert [(d["case_no"], d["decision"]) for d in platform.decisions] == [("K1", "approve")]
