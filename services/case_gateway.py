@@ -236,6 +236,8 @@ class TemporalCaseGateway:
         try:
             return await call(handle)
         except WorkflowUpdateFailedError as error:
+            if update_not_run(error):
+                raise UnavailableError(NOT_RUN_DETAIL, retry_after=RETRY_AFTER_SECONDS, case_no=case_no) from None
             cause = error.cause
             kind = cause.type if isinstance(cause, ApplicationError) else None
             message = str(getattr(cause, "message", cause))
@@ -254,6 +256,21 @@ class TemporalCaseGateway:
             if not await _exists(handle):
                 raise _MissingError from None
             raise _ClosedError(case_no) from None
+
+
+UNPROCESSED_UPDATE = "UnprocessedUpdate"
+"""The failure type Temporal's server gives an update that no worker ran: the worker that took the task went away
+(killed, restarted) or completed it without looking at the update. Nothing was applied; sending it again is safe."""
+NOT_RUN_DETAIL = (
+    "The case engine was restarting and did not take what you sent; nothing was applied. Send it again shortly."
+)
+
+
+def update_not_run(error: WorkflowUpdateFailedError) -> bool:
+    """Whether the server refused the update because no worker ran it: a 503 to retry, never a conflict (a 409
+    would tell a client the item no longer waits, and a case would wait for a decision nobody sends again)."""
+    cause = error.cause
+    return isinstance(cause, ApplicationError) and cause.type == UNPROCESSED_UPDATE
 
 
 async def _exists(handle: WorkflowHandle[Any, Any]) -> bool:

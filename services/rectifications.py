@@ -14,13 +14,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, computed_field
 from sqlmodel import Session
 from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from core.auth import Principal
 from core.bounds import MultiLine
 from core.calendar import day_on_time
 from one_things.catalog import Catalog
 from persistence.rectifications import case_rectifications, department_rectifications, get_rectification
+from services.case_gateway import NOT_RUN_DETAIL, update_not_run
 from services.cases import department_name
 from services.errors import ConflictError, NotFoundError, UnavailableError
 from services.in_thread import committed
@@ -96,10 +97,14 @@ async def _update(
             retry_after=5,
         ) from None
     except WorkflowUpdateFailedError as error:
+        if update_not_run(error):
+            raise UnavailableError(NOT_RUN_DETAIL, retry_after=5) from None
         detail = str(getattr(error.cause, "message", error.cause))
         raise ConflictError(detail, rectification=wanted) from None
     except RPCError as error:
-        if "not found" in str(error).lower() or "completed" in str(error).lower():
+        # NOT_FOUND is also the answer to an update that arrives while the rectification closes ("aborted by
+        # closing workflow"): its message names neither "not found" nor "completed", its status does.
+        if error.status is RPCStatusCode.NOT_FOUND:
             raise ConflictError("This rectification is already closed.", rectification=wanted) from None
         raise UnavailableError("The case engine is not reachable; try again.", retry_after=5) from error
 
