@@ -5,8 +5,8 @@ the workflow instance, once per payload sequence and per pass (decode, encode, e
 serialization context applies: the workflow's, or the activity's or child workflow's a command is for. A sandboxed
 instance answers by `exec`ing a source string inside the sandbox each time (`workflow_sandbox/_runner.py`
 `_Instance.get_serialization_context` and `get_external_store_context`), and the data converter then asks each of
-its parts for a copy bound to that context (`DataConverter.with_context`). That was 9-12 % of the worker's CPU
-(docs/benchmarks.md, "Where the worker's CPU went").
+its parts for a copy bound to that context (`DataConverter.with_context`). That was 10-16 % of the worker's
+Python time, and a fifth of a replay's CPU (docs/benchmarks.md, "the sandbox's per-payload question").
 
 Our data converter (core/temporal.py) takes no context: the encrypting codec (core/codec.py) seals every payload
 the same way whatever it is for, the pydantic payload converter and the failure converter have no context-aware
