@@ -34,6 +34,7 @@ from core.metrics import HISTOGRAM_BUCKETS, SQL_STATEMENTS, SQL_TRANSACTIONS
 from core.settings import Settings
 from core.temporal import connect
 from core.tracing import instrument_httpx, provider_from_settings, temporal_interceptors
+from core.workflow_runner import sandboxed_runner
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
 from one_things.live_registry import live_registry
@@ -98,6 +99,8 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                         client,
                         task_queue=settings.task_queue,
                         workflows=WORKFLOWS,
+                        # The SDK's sandbox, without its per-payload question our converter has no use for.
+                        workflow_runner=sandboxed_runner(client.data_converter),
                         activities=worker_activities(
                             settings,
                             http=http,

@@ -32,7 +32,9 @@ from core.auth import Role
 
 
 async def measure(cases: int, rates: list[float], seconds: float, profile_svg: str | None) -> list[dict[str, Any]]:
-    profile = Profile("reads", {}, warmup=cases, read_rates=tuple(rates), read_seconds=seconds, history_sample=0)
+    profile = Profile(
+        "reads", {}, warmup=cases, read_rates=tuple(rates), read_seconds=seconds, history_sample=0, alone=0
+    )
     with bench_stack(50, sys.stderr) as stack:
         await stack.wait_serving(f"http://127.0.0.1:{stack.settings.worker_health_port}/readyz")
         bench = Bench(stack, profile, 50, sys.stderr)

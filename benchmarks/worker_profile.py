@@ -118,7 +118,9 @@ def _stop(spy: subprocess.Popen[bytes]) -> None:
 
 
 async def measure(bundles: int, in_flight: int, warmup: int, out: Path) -> tuple[Phase, Samples]:
-    profile = Profile("worker", {in_flight: bundles}, warmup=warmup, read_rates=(), read_seconds=0, history_sample=0)
+    profile = Profile(
+        "worker", {in_flight: bundles}, warmup=warmup, read_rates=(), read_seconds=0, history_sample=0, alone=0
+    )
     with bench_stack(50, sys.stderr) as stack:
         await stack.wait_serving(f"http://127.0.0.1:{stack.settings.worker_health_port}/readyz")
         worker_pid = stack.pid("worker")

@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities.messages import Outgoing
 from activities.registry import build_activities
 from core.activations import jobs_applied_as_one_batch
+from core.workflow_runner import sandboxed_runner
 from one_things.catalog import catalog_folder
 from one_things.department_registry import load_registry
 from one_things.live import LiveCatalog
@@ -93,6 +94,7 @@ async def test_a_notice_that_cannot_be_sent_never_fails_the_case(
                     h.env.client,
                     task_queue=queue,
                     workflows=WORKFLOWS,
+                    workflow_runner=sandboxed_runner(h.env.client.data_converter),
                     activities=activities,
                     activity_executor=executor,
                 )

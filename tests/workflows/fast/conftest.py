@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from core.activations import jobs_applied_as_one_batch
+from core.workflow_runner import sandboxed_runner
 from tests.support.servers import TEMPORAL_TEST_SERVER
 from tests.workflows.fast.cases import Cases
 from tests.workflows.fast.fakes import FakeActivities
@@ -43,7 +44,13 @@ async def timed_cases(converter, request: pytest.FixtureRequest) -> AsyncIterato
 async def _cases_on(env: WorkflowEnvironment, test_name: str) -> AsyncIterator[Cases]:
     fakes = FakeActivities()
     queue = f"fast-{re.sub(r'[^a-z0-9]+', '-', test_name.lower())}-{uuid.uuid4().hex[:8]}"
-    worker = Worker(env.client, task_queue=queue, workflows=[OneThingWorkflow], activities=fakes.activities())
+    worker = Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[OneThingWorkflow],
+        activities=fakes.activities(),
+        workflow_runner=sandboxed_runner(env.client.data_converter),  # as the product's worker (worker.py)
+    )
     async with jobs_applied_as_one_batch(worker):
         cases = Cases(env=env, task_queue=queue, fakes=fakes)
         try:
