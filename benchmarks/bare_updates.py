@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
@@ -29,6 +30,8 @@ class UpdateSender(asyncio.DatagramProtocol):
         self._sending: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.refused = 0
+        self.round_trips: list[float] = []
+        """Seconds from each taken update's first send to its completion, in the order they completed."""
 
     async def open(self) -> int:
         """Listen on a free loopback port; returns it, for the workflows' input."""
@@ -56,9 +59,11 @@ class UpdateSender(asyncio.DatagramProtocol):
     async def _answer(self, workflow: str, code: str) -> None:
         await asyncio.sleep(self._latency)
         handle = self._client.get_workflow_handle(workflow)
+        sent = time.perf_counter()
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 await handle.execute_update(BareDagWorkflow.department_result, code)
+                self.round_trips.append(time.perf_counter() - sent)
                 self.sent += 1
                 return
             except WorkflowUpdateFailedError:

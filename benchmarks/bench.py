@@ -174,6 +174,8 @@ class Phase:
     sql: dict[str, float]
     history: dict[str, float] = field(default_factory=dict)
     history_breakdown: dict[str, float] = field(default_factory=dict)
+    update_seconds: list[float] = field(default_factory=list)
+    """bare_updates: each update's round trip, sent to completed, as the bench client saw it."""
 
     def as_dict(self) -> dict[str, Any]:
         done = max(self.bundles - self.failed, 1)
@@ -188,7 +190,12 @@ class Phase:
             "cpu_ms_per_bundle": {name: ms / done for name, ms in self.cpu_ms.items()},
             "per_bundle": {**self.history, **{f"sql_{kind}": count / done for kind, count in self.sql.items()}},
             "history_breakdown": self.history_breakdown,
+            **({"update_round_trip_ms": _update_figures(self.update_seconds)} if self.update_seconds else {}),
         }
+
+
+def _update_figures(seconds: list[float]) -> dict[str, float]:
+    return {"p50": quantile(seconds, 0.50) * 1000, "p99": quantile(seconds, 0.99) * 1000, "max": max(seconds) * 1000}
 
 
 class CpuClock:
@@ -358,6 +365,7 @@ class Bench:
                     failed += 1
 
         sql_before, cpu_before = await self._sql(), self.cpu.read()
+        updates_before = len(self.departments.round_trips)
         started = time.perf_counter()
         reporter = asyncio.create_task(self._progress(kind, in_flight, lambda: len(latencies) + failed, count))
         try:
@@ -380,6 +388,7 @@ class Bench:
             sql={kind_: sql_after[kind_] - sql_before[kind_] for kind_ in SQL_KINDS},
             history=history,
             history_breakdown=breakdown,
+            update_seconds=self.departments.round_trips[updates_before:],
         )
 
     async def _progress(self, kind: str, in_flight: int, done: Callable[[], int], total: int) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from benchmarks.bench import KINDS, PROCESSES
 
 HISTORY_FIELDS = ("activities", "local_activities", "workflow_tasks", "history_events")
+QUANTS = ("p50", "p99", "max")
 SQL_FIELDS = ("sql_transactions", "sql_select", "sql_insert", "sql_update", "sql_delete")
 
 
@@ -64,6 +65,14 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
         rows,
     )
     yield ""
+    trips = [
+        f"@{level['in_flight']} " + " / ".join(_f(level["bare_updates"]["update_round_trip_ms"][q], 0) for q in QUANTS)
+        for level in levels
+        if "update_round_trip_ms" in level.get("bare_updates", {})
+    ]
+    if trips:
+        yield f"bare_updates' updates, sent to completed (as the bench saw it), p50 / p99 / max ms: {'; '.join(trips)}"
+        yield ""
     yield from _alone_lines(result)
     yield (
         "CPU ms per bundle, by process (`bench` is the load generator and bare_updates' departments, not in the total):"

@@ -97,6 +97,7 @@ async def test_an_item_answered_by_update_is_done_when_the_update_is_taken(bare_
     finally:
         departments.close()
     assert (departments.sent, departments.refused) == (1, 0)
+    assert len(departments.round_trips) == 1
     events = [event.event_type for event in (await handle.fetch_history()).events]
     assert events.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED) == 1
     assert events.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 3

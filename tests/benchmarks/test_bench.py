@@ -76,6 +76,8 @@ def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, 
         assert shaped["history_breakdown"]["workflow_execution_update_completed"] == UPDATE_ITEMS
         assert "workflow_execution_update_completed" not in bare["history_breakdown"]
         assert finite_positive(shaped["cpu_ms_per_bundle"]["bare_worker"])
+        trip = shaped["update_round_trip_ms"]
+        assert 0 < trip["p50"] <= trip["p99"] <= trip["max"] < math.inf
         assert product["per_bundle"]["activities"] >= NEWBORN_ITEMS
         assert finite_positive(product["per_bundle"]["sql_transactions"])
         for part in ("temporal", "worker", "api", "departments"):
