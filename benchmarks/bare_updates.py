@@ -9,6 +9,7 @@ which the report keeps out of the stack's total, as the product's stubs' work is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -70,7 +71,11 @@ class UpdateSender(asyncio.DatagramProtocol):
                 self.refused += 1  # the validator's refusal: sending it again would be refused again
                 log.warning("bare workflow %s refused the result of %s", workflow, code)
                 return
-            except RPCError:
-                if attempt == ATTEMPTS:
-                    raise
-                await asyncio.sleep(0.1 * attempt)
+            except RPCError as error:
+                if attempt < ATTEMPTS:
+                    await asyncio.sleep(0.1 * attempt)
+                    continue
+                # Ended, so that the bench counts the bundle as failed instead of waiting for it for ever.
+                log.warning("could not deliver %s's result to %s (%s): ending it", code, workflow, error.status)
+                with contextlib.suppress(RPCError):
+                    await handle.terminate("its department's result could not be delivered")

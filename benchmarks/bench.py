@@ -282,7 +282,7 @@ class Bench:
         catalog = load_catalog(catalog_folder(stack.settings))  # the switched copy the stack runs on
         self.catalog_thing = catalog.get(THING)
         self.dag = bare_dag(self.catalog_thing, latency_ms)
-        self.body = demo_request(catalog.get(THING), date.today())
+        self.body = demo_request(self.catalog_thing, date.today())
         self.no_poll_body = demo_request(catalog.get(NO_POLL_THING), date.today())
         self.cpu = CpuClock(stack.pid)
         self.finished_cases: list[str] = []

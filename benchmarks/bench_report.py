@@ -150,7 +150,7 @@ _MISSING: dict[str, Any] = {
     "p99_s": math.nan,
     "failed": "–",
 }
-"""A phase a JSON written before it existed lacks (bare_updates before 2026-12-06)."""
+"""The figures of a phase missing from a JSON written before that phase existed (bare_updates)."""
 
 
 def _kinds(level: dict[str, Any]) -> list[str]:
