@@ -13,14 +13,19 @@ import asyncio
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from benchmarks.bare_dag import BareDagWorkflow, department_decides
+from benchmarks.bare_dag import BareDagWorkflow, department_acknowledges, department_decides
 from core.settings import Settings
 
 
 async def serve(task_queue: str) -> None:
     settings = Settings()
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-    worker = Worker(client, task_queue=task_queue, workflows=[BareDagWorkflow], activities=[department_decides])
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[BareDagWorkflow],
+        activities=[department_decides, department_acknowledges],
+    )
     await worker.run()
 
 

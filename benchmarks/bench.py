@@ -7,9 +7,13 @@ copy of the catalogue in which its one standard-module item (the vaccination cer
 staff) is switched to sync REST, so no clerk's polling paces the product: what is measured is the
 engine. The other items keep their modes (sync REST, async callback, batch pull).
 
-For each in-flight level the bare DAG and the product run the same number of bundles, one after the other
-(the order alternates between levels, so neither always runs on the warmer stack):
+For each in-flight level the bare DAG, the bare DAG with the product's updates and the product run the same
+number of bundles, one after the other (the order reverses between levels, so neither end always runs on the
+warmer stack):
 - bare: `BareDagWorkflow` started by the client and awaited;
+- bare_updates: the same, with each item the bench's catalogue answers by callback or staff decision taking its
+  result by an update the client sends after the department latency (benchmarks/bare_dag.py), so
+  product ÷ bare_updates leaves out the engine's cost of the bundle's shape that product ÷ bare includes;
 - product: `POST /api/v1/applications` as a demo citizen, then the case's workflow awaited.
 "Submit to completed" ends when the workflow closes, for both. Each phase records wall time, latencies,
 the CPU time of every process (psutil), the SQL counters of the API and worker (/metrics) and, from up to
@@ -42,6 +46,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError, RPCStatusCode
 
 from benchmarks.bare_dag import BareDag, BareDagWorkflow, Node
+from benchmarks.bare_updates import UpdateSender
 from benchmarks.bench_reads import read_at_rate
 from benchmarks.bench_stats import quantile
 from cli.chaos_stack import CITIZEN, ChaosStack
@@ -52,12 +57,17 @@ from core.settings import Settings
 from devstack.processes import Part
 from one_things.catalog import CATALOG_DIR, catalog_folder, load_catalog
 from one_things.demo import demo_request
-from one_things.schema import IntegrationMode
+from one_things.schema import IntegrationMode, OneThing
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import CaseStatus
 
 THING = "newborn"
 SWITCHED_ITEM = "vaccination_certificate"
+KINDS = ("bare", "bare_updates", "product")
+"""The phases of each level, in the order of the first level (the next reverses it, and so on)."""
+ANSWERED_BY_UPDATE = frozenset({IntegrationMode.ASYNC_CALLBACK, IntegrationMode.STANDARD_MODULE})
+"""Modes whose result reaches the product's workflow by an update from outside the worker: the department
+stub's signed callback (`receive_department_result`) and the clerk's decision (`staff_decision`)."""
 NO_POLL_THING = f"{THING}_no_poll"
 """The newborn bundle once more in the bench's catalogue, with its batch item also switched to sync REST: the
 issue's "one bundle alone when no item polls" (a batch item's latency is its department's batch cadence)."""
@@ -135,9 +145,18 @@ def critical_path_s(dag: BareDag) -> float:
     return max(chain(code) for code in nodes) * dag.latency_ms / 1000
 
 
-def bare_dag(latency_ms: int) -> BareDag:
-    thing = load_catalog().get(THING)
-    return BareDag([Node(item.code, list(item.depends_on)) for item in thing.items], latency_ms)
+def bare_dag(thing: OneThing, latency_ms: int, *, updates: bool = False, notify_port: int = 0) -> BareDag:
+    """The item graph of `thing`; with `updates`, its items of a mode in ANSWERED_BY_UPDATE take their result by
+    update (the bench passes its switched catalogue's definition, so the items it switched to sync do not)."""
+    nodes = [
+        Node(item.code, list(item.depends_on), by_update=updates and item.mode in ANSWERED_BY_UPDATE)
+        for item in thing.items
+    ]
+    return BareDag(nodes, latency_ms, notify_port=notify_port)
+
+
+def answered_by_update(dag: BareDag) -> list[str]:
+    return [node.code for node in dag.nodes if node.by_update]
 
 
 # --- measuring one phase ------------------------------------------------------------------------------
@@ -155,6 +174,8 @@ class Phase:
     sql: dict[str, float]
     history: dict[str, float] = field(default_factory=dict)
     history_breakdown: dict[str, float] = field(default_factory=dict)
+    update_seconds: list[float] = field(default_factory=list)
+    """bare_updates: each update's round trip, sent to completed, as the bench client saw it."""
 
     def as_dict(self) -> dict[str, Any]:
         done = max(self.bundles - self.failed, 1)
@@ -169,7 +190,12 @@ class Phase:
             "cpu_ms_per_bundle": {name: ms / done for name, ms in self.cpu_ms.items()},
             "per_bundle": {**self.history, **{f"sql_{kind}": count / done for kind, count in self.sql.items()}},
             "history_breakdown": self.history_breakdown,
+            **({"update_round_trip_ms": _update_figures(self.update_seconds)} if self.update_seconds else {}),
         }
+
+
+def _update_figures(seconds: list[float]) -> dict[str, float]:
+    return {"p50": quantile(seconds, 0.50) * 1000, "p99": quantile(seconds, 0.99) * 1000, "max": max(seconds) * 1000}
 
 
 class CpuClock:
@@ -253,9 +279,10 @@ class Bench:
         self.latency_ms = latency_ms
         self.out = out
         self.bare_queue = bare_queue(stack.settings)
-        self.dag = bare_dag(latency_ms)
         catalog = load_catalog(catalog_folder(stack.settings))  # the switched copy the stack runs on
-        self.body = demo_request(catalog.get(THING), date.today())
+        self.catalog_thing = catalog.get(THING)
+        self.dag = bare_dag(self.catalog_thing, latency_ms)
+        self.body = demo_request(self.catalog_thing, date.today())
         self.no_poll_body = demo_request(catalog.get(NO_POLL_THING), date.today())
         self.cpu = CpuClock(stack.pid)
         self.finished_cases: list[str] = []
@@ -267,18 +294,24 @@ class Bench:
     async def run(self) -> dict[str, Any]:
         product_client = await self.stack.temporal()
         bare_client = await Client.connect(self.stack.settings.temporal_address)
-        async with self.stack.api() as api, httpx.AsyncClient(trust_env=False, timeout=10) as scraper:
-            self.api, self.scraper = api, scraper
-            self.product_client, self.bare_client = product_client, bare_client
-            await self._warm_up()
-            levels = []
-            for turn, (in_flight, count) in enumerate(self.profile.bundles.items()):
-                kinds = ("bare", "product") if turn % 2 == 0 else ("product", "bare")
-                phases = {kind: await self._phase(kind, in_flight, count) for kind in kinds}
-                bare, product = phases["bare"].as_dict(), phases["product"].as_dict()
-                ratio = product["bundles_per_s"] / bare["bundles_per_s"] if bare["bundles_per_s"] else float("nan")
-                levels.append({"in_flight": in_flight, "bare": bare, "product": product, "product_over_bare": ratio})
-            alone = (await self._phase("alone", 1, self.profile.alone)).as_dict()
+        self.departments = UpdateSender(bare_client, self.latency_ms)
+        port = await self.departments.open()
+        self.dag_updates = bare_dag(self.catalog_thing, self.latency_ms, updates=True, notify_port=port)
+        try:
+            async with self.stack.api() as api, httpx.AsyncClient(trust_env=False, timeout=10) as scraper:
+                self.api, self.scraper = api, scraper
+                self.product_client, self.bare_client = product_client, bare_client
+                await self._warm_up()
+                levels = []
+                for turn, (in_flight, count) in enumerate(self.profile.bundles.items()):
+                    kinds = KINDS if turn % 2 == 0 else KINDS[::-1]
+                    phases = {kind: (await self._phase(kind, in_flight, count)).as_dict() for kind in kinds}
+                    levels.append(level_figures(in_flight, phases))
+                alone = (await self._phase("alone", 1, self.profile.alone)).as_dict()
+        finally:
+            self.departments.close()
+        if self.departments.refused:
+            self.say(f"bare_updates: {self.departments.refused} results refused by their workflows")
         return {"levels": levels, "alone_no_polling": alone, "status_reads": await self._status_reads()}
 
     async def _status_reads(self) -> list[dict[str, Any]]:
@@ -305,10 +338,16 @@ class Bench:
         self.say(f"warming up: {self.profile.warmup} bundles of each")
         for _ in range(self.profile.warmup):
             await self._one_bare()
+            await self._one_bare_updates()
             await self._one_product()
 
     async def _phase(self, kind: str, in_flight: int, count: int) -> Phase:
-        one = {"bare": self._one_bare, "product": self._one_product, "alone": self._one_alone}[kind]
+        one = {
+            "bare": self._one_bare,
+            "bare_updates": self._one_bare_updates,
+            "product": self._one_product,
+            "alone": self._one_alone,
+        }[kind]
         gate = asyncio.Semaphore(in_flight)
         latencies: list[float] = []
         workflows: list[str] = []
@@ -326,6 +365,7 @@ class Bench:
                     failed += 1
 
         sql_before, cpu_before = await self._sql(), self.cpu.read()
+        updates_before = len(self.departments.round_trips)
         started = time.perf_counter()
         reporter = asyncio.create_task(self._progress(kind, in_flight, lambda: len(latencies) + failed, count))
         try:
@@ -335,7 +375,7 @@ class Bench:
         seconds = time.perf_counter() - started
         cpu_after, sql_after = self.cpu.read(), await self._sql()
         self.say(f"{kind}, {in_flight} in flight: {count}/{count} done in {seconds:.1f} s; reading histories")
-        client = self.bare_client if kind == "bare" else self.product_client
+        client = self.bare_client if kind.startswith("bare") else self.product_client
         history, breakdown = await history_counts(client, workflows[: self.profile.history_sample])
         return Phase(
             kind=kind,
@@ -348,6 +388,7 @@ class Bench:
             sql={kind_: sql_after[kind_] - sql_before[kind_] for kind_ in SQL_KINDS},
             history=history,
             history_breakdown=breakdown,
+            update_seconds=self.departments.round_trips[updates_before:],
         )
 
     async def _progress(self, kind: str, in_flight: int, done: Callable[[], int], total: int) -> None:
@@ -366,16 +407,19 @@ class Bench:
                 totals[kind] += count
         return totals
 
-    async def _one_bare(self) -> tuple[str, bool]:
+    async def _one_bare(self, dag: BareDag | None = None) -> tuple[str, bool]:
         workflow = f"bare-{uuid.uuid4().hex}"
         handle = await self.bare_client.start_workflow(
-            BareDagWorkflow.run, self.dag, id=workflow, task_queue=self.bare_queue
+            BareDagWorkflow.run, dag or self.dag, id=workflow, task_queue=self.bare_queue
         )
         try:
             await handle.result()
         except WorkflowFailureError:
             return workflow, False
         return workflow, True
+
+    async def _one_bare_updates(self) -> tuple[str, bool]:
+        return await self._one_bare(self.dag_updates)
 
     async def _one_alone(self) -> tuple[str, bool]:
         return await self._one_product(self.no_poll_body)
@@ -406,6 +450,22 @@ class Bench:
         return workflow, ok
 
 
+def level_figures(in_flight: int, phases: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One level's phases and the product's throughput over each baseline's (NaN where a baseline did nothing)."""
+    product = phases["product"]["bundles_per_s"]
+
+    def over(kind: str) -> float:
+        base = phases[kind]["bundles_per_s"]
+        return product / base if base else float("nan")
+
+    return {
+        "in_flight": in_flight,
+        **phases,
+        "product_over_bare": over("bare"),
+        "product_over_bare_updates": over("bare_updates"),
+    }
+
+
 def bare_queue(settings: Settings) -> str:
     return f"{settings.task_queue}-bare"
 
@@ -433,19 +493,25 @@ async def measure(profile: Profile, latency_ms: int, out: TextIO) -> dict[str, A
     with bench_stack(latency_ms, out) as stack:
         await stack.wait_serving(f"http://127.0.0.1:{stack.settings.worker_health_port}/readyz")
         figures = await Bench(stack, profile, latency_ms, out).run()
-    return {"meta": meta(profile, latency_ms), **figures}
+        thing = load_catalog(catalog_folder(stack.settings)).get(THING)  # the switched copy the stack ran on
+    return {"meta": meta(profile, latency_ms, thing), **figures}
 
 
-def meta(profile: Profile, latency_ms: int) -> dict[str, Any]:
+def meta(profile: Profile, latency_ms: int, thing: OneThing) -> dict[str, Any]:
     return {
         "when": datetime.now(TZ).isoformat(timespec="seconds"),  # Asia/Shanghai, as every time people read
         "profile": profile.name,
         "bundles_per_level": {str(level): count for level, count in profile.bundles.items()},
         "department_latency_ms": latency_ms,
-        "critical_path_s": critical_path_s(bare_dag(latency_ms)),
+        "critical_path_s": critical_path_s(bare_dag(thing, latency_ms)),
         "clerk_item": f"{SWITCHED_ITEM} switched from standard_module to sync_rest",
         "no_poll_thing": f"{NO_POLL_THING}: {THING} with {POLLING_ITEM} also switched from batch to sync_rest",
         "bare_activities": "sleep the department latency (no HTTP, no database)",
+        "bare_updates": (
+            "the bare DAG with the product's updates: the result of "
+            + ", ".join(answered_by_update(bare_dag(thing, latency_ms, updates=True)))
+            + " comes by an update the bench client sends the department latency after its submission"
+        ),
         "completed_at": "the workflow's close, awaited by the client",
         "cpus": os.cpu_count(),
         "api_workers": Settings().api_workers,  # as the stack's API read it from the environment

@@ -7,9 +7,10 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from benchmarks.bench import PROCESSES
+from benchmarks.bench import KINDS, PROCESSES
 
 HISTORY_FIELDS = ("activities", "local_activities", "workflow_tasks", "history_events")
+QUANTS = ("p50", "p99", "max")
 SQL_FIELDS = ("sql_transactions", "sql_select", "sql_insert", "sql_update", "sql_delete")
 
 
@@ -33,43 +34,53 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
         f"{meta['clerk_item']}; bare activities {meta['bare_activities']}; "
         f"{meta['cpus']} CPUs, load average at the end {', '.join(f'{x:.1f}' for x in meta['load_average_at_end'])}"
     )
+    if "bare_updates" in meta:
+        yield f"bare_updates: {meta['bare_updates']}."
     yield ""
     levels = result["levels"]
     rows = []
     for level in levels:
-        bare, product = level["bare"], level["product"]
+        phases = [level.get(kind, _MISSING) for kind in KINDS]
         rows.append(
             [
                 str(level["in_flight"]),
-                f"{product['bundles']}",
-                _f(bare["bundles_per_s"]),
-                _f(product["bundles_per_s"]),
+                f"{level['product']['bundles']}",
+                *(_f(phase["bundles_per_s"]) for phase in phases),
                 _f(level["product_over_bare"]),
-                " / ".join(_f(bare[q], 3) for q in ("p50_s", "p95_s", "p99_s")),
-                " / ".join(_f(product[q]) for q in ("p50_s", "p95_s", "p99_s")),
-                f"{bare['failed']} / {product['failed']}",
+                _f(level.get("product_over_bare_updates", math.nan)),
+                *(" / ".join(_f(phase[q], 3) for q in ("p50_s", "p95_s", "p99_s")) for phase in phases),
+                " / ".join(str(phase["failed"]) for phase in phases),
             ]
         )
     yield from _table(
         [
             "in flight",
             "bundles each",
-            "bare bundles/s",
-            "product bundles/s",
+            *(f"{kind} bundles/s" for kind in KINDS),
             "product ÷ bare",
-            "bare p50 / p95 / p99 s",
-            "product p50 / p95 / p99 s",
-            "failed bare / product",
+            "product ÷ bare_updates",
+            *(f"{kind} p50 / p95 / p99 s" for kind in KINDS),
+            "failed " + " / ".join(KINDS),
         ],
         rows,
     )
     yield ""
+    trips = [
+        f"@{level['in_flight']} " + " / ".join(_f(level["bare_updates"]["update_round_trip_ms"][q], 0) for q in QUANTS)
+        for level in levels
+        if "update_round_trip_ms" in level.get("bare_updates", {})
+    ]
+    if trips:
+        yield f"bare_updates' updates, sent to completed (as the bench saw it), p50 / p99 / max ms: {'; '.join(trips)}"
+        yield ""
     yield from _alone_lines(result)
-    yield "CPU ms per bundle, by process (`bench` is the load generator, not in the total):"
+    yield (
+        "CPU ms per bundle, by process (`bench` is the load generator and bare_updates' departments, not in the total):"
+    )
     yield ""
     rows = []
     for level in levels:
-        for kind in ("bare", "product"):
+        for kind in _kinds(level):
             cpu = level[kind]["cpu_ms_per_bundle"]
             total = sum(cpu[name] for name in PROCESSES)
             rows.append(
@@ -86,7 +97,7 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
     yield ""
     rows = []
     for level in levels:
-        for kind in ("bare", "product"):
+        for kind in _kinds(level):
             per = level[kind]["per_bundle"]
             rows.append(
                 [
@@ -130,6 +141,20 @@ def report_lines(result: dict[str, Any]) -> Iterator[str]:
         ],
         rows,
     )
+
+
+_MISSING: dict[str, Any] = {
+    "bundles_per_s": math.nan,
+    "p50_s": math.nan,
+    "p95_s": math.nan,
+    "p99_s": math.nan,
+    "failed": "–",
+}
+"""The figures of a phase missing from a JSON written before that phase existed (bare_updates)."""
+
+
+def _kinds(level: dict[str, Any]) -> list[str]:
+    return [kind for kind in KINDS if kind in level]
 
 
 def _alone_lines(result: dict[str, Any]) -> Iterator[str]:

@@ -20,7 +20,8 @@ def bench_command(
         tuple[Path, Path] | None, typer.Option(help="Print the differences of two JSON files and run nothing")
     ] = None,
 ) -> None:
-    """Measure bundles/s, latency, CPU, history and SQL per bundle, product against a bare Temporal DAG."""
+    """Measure bundles/s, latency, CPU, history and SQL per bundle, product against a bare Temporal DAG (with and
+    without the product's updates)."""
     from benchmarks.bench import PROFILES, measure
     from benchmarks.bench_report import compare_lines, report_lines
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.bench import PROCESSES
+from benchmarks.bench import KINDS, PROCESSES
 from tests.support.db import postgres_server
 
 pytestmark = [
@@ -28,6 +28,9 @@ pytestmark = [
 
 ONETHING = [sys.executable, "-c", "from cli.main import main; main()"]
 NEWBORN_ITEMS = 5
+UPDATE_ITEMS = 1
+"""The newborn's items answered by update in the bench's catalogue: the hukou registration's callback (the
+clerk's item is switched to sync REST)."""
 
 
 def onething(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -54,7 +57,8 @@ def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, 
     assert result["meta"]["critical_path_s"] == pytest.approx(0.15)
     for level in result["levels"]:
         assert finite_positive(level["product_over_bare"])
-        for kind in ("bare", "product"):
+        assert finite_positive(level["product_over_bare_updates"])
+        for kind in KINDS:
             phase = level[kind]
             assert phase["bundles"] > 0
             assert phase["failed"] == 0
@@ -67,13 +71,20 @@ def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, 
             assert finite_positive(per["history_events"])
         bare, product = level["bare"], level["product"]
         assert bare["per_bundle"]["activities"] == NEWBORN_ITEMS  # one per newborn item, nothing else
+        shaped = level["bare_updates"]  # the same, and the product's updates: one per item answered from outside
+        assert shaped["per_bundle"]["activities"] == NEWBORN_ITEMS
+        assert shaped["history_breakdown"]["workflow_execution_update_completed"] == UPDATE_ITEMS
+        assert "workflow_execution_update_completed" not in bare["history_breakdown"]
+        assert finite_positive(shaped["cpu_ms_per_bundle"]["bare_worker"])
+        trip = shaped["update_round_trip_ms"]
+        assert 0 < trip["p50"] <= trip["p99"] <= trip["max"] < math.inf
         assert product["per_bundle"]["activities"] >= NEWBORN_ITEMS
         assert finite_positive(product["per_bundle"]["sql_transactions"])
         for part in ("temporal", "worker", "api", "departments"):
             assert finite_positive(product["cpu_ms_per_bundle"][part]), part
         assert finite_positive(bare["cpu_ms_per_bundle"]["bare_worker"])
         # the breakdown adds up to the headline counts it explains
-        for phase in (bare, product):
+        for phase in (bare, shaped, product):
             breakdown = phase["history_breakdown"]
             activities = sum(count for name, count in breakdown.items() if name.startswith("activity:"))
             events = sum(count for name, count in breakdown.items() if not name.startswith("activity:"))
@@ -81,6 +92,7 @@ def test_each_level_has_both_sides_with_every_figure(quick_run: tuple[dict[str, 
             assert events == pytest.approx(phase["per_bundle"]["history_events"])
         assert product["history_breakdown"]["activity:submit_to_department"] >= NEWBORN_ITEMS
     assert "product ÷ bare" in stdout
+    assert "product ÷ bare_updates" in stdout
     alone = result["alone_no_polling"]  # the newborn with no batch item: nothing in it polls
     assert alone["bundles"] > 0
     assert alone["failed"] == 0
@@ -113,5 +125,8 @@ def test_two_runs_compare_figure_by_figure(quick_run: tuple[dict[str, Any], str,
     assert compared.returncode == 0, compared.stderr
     row = next(line for line in compared.stdout.splitlines() if line.startswith("| @3.product.bundles_per_s |"))
     assert row.endswith("| +100 % |")
-    unchanged = next(line for line in compared.stdout.splitlines() if line.startswith("| @3.bare.bundles_per_s |"))
-    assert unchanged.endswith("| +0 % |")
+    for baseline in ("bare", "bare_updates"):
+        unchanged = next(
+            line for line in compared.stdout.splitlines() if line.startswith(f"| @3.{baseline}.bundles_per_s |")
+        )
+        assert unchanged.endswith("| +0 % |")
