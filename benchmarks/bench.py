@@ -286,6 +286,8 @@ class Bench:
         self.no_poll_body = demo_request(catalog.get(NO_POLL_THING), date.today())
         self.cpu = CpuClock(stack.pid)
         self.finished_cases: list[str] = []
+        self.departments: UpdateSender | None = None
+        """The bare_updates phase's department (opened by `run`); None where a caller runs only product phases."""
 
     def say(self, text: str) -> None:
         self.out.write(f"[{datetime.now(TZ):%H:%M:%S}] {text}\n")
@@ -294,8 +296,8 @@ class Bench:
     async def run(self) -> dict[str, Any]:
         product_client = await self.stack.temporal()
         bare_client = await Client.connect(self.stack.settings.temporal_address)
-        self.departments = UpdateSender(bare_client, self.latency_ms)
-        port = await self.departments.open()
+        self.departments = departments = UpdateSender(bare_client, self.latency_ms)
+        port = await departments.open()
         self.dag_updates = bare_dag(self.catalog_thing, self.latency_ms, updates=True, notify_port=port)
         try:
             async with self.stack.api() as api, httpx.AsyncClient(trust_env=False, timeout=10) as scraper:
@@ -309,9 +311,9 @@ class Bench:
                     levels.append(level_figures(in_flight, phases))
                 alone = (await self._phase("alone", 1, self.profile.alone)).as_dict()
         finally:
-            self.departments.close()
-        if self.departments.refused:
-            self.say(f"bare_updates: {self.departments.refused} results refused by their workflows")
+            departments.close()
+        if departments.refused:
+            self.say(f"bare_updates: {departments.refused} results refused by their workflows")
         return {"levels": levels, "alone_no_polling": alone, "status_reads": await self._status_reads()}
 
     async def _status_reads(self) -> list[dict[str, Any]]:
@@ -365,7 +367,8 @@ class Bench:
                     failed += 1
 
         sql_before, cpu_before = await self._sql(), self.cpu.read()
-        updates_before = len(self.departments.round_trips)
+        round_trips = self.departments.round_trips if self.departments is not None else []
+        updates_before = len(round_trips)
         started = time.perf_counter()
         reporter = asyncio.create_task(self._progress(kind, in_flight, lambda: len(latencies) + failed, count))
         try:
@@ -388,7 +391,7 @@ class Bench:
             sql={kind_: sql_after[kind_] - sql_before[kind_] for kind_ in SQL_KINDS},
             history=history,
             history_breakdown=breakdown,
-            update_seconds=self.departments.round_trips[updates_before:],
+            update_seconds=round_trips[updates_before:],
         )
 
     async def _progress(self, kind: str, in_flight: int, done: Callable[[], int], total: int) -> None:
