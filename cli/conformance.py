@@ -253,7 +253,9 @@ class Kit:
 
     async def check_batch_pull(self) -> str:
         key = self.key("batch_pull")
-        await self.submit(self.submission("batch_pull", "batch"))
+        # No callback_url: as the platform sends for a department whose batch results it pulls (a batch submission
+        # with one is posted its result, docs/department-contract.md).
+        await self.submit(self.submission("batch_pull", "batch", callback_url=None))
         deadline = time.monotonic() + self.options.result_wait
         while True:
             record = record_of(await self.status(key), "GET /submissions/{key}")
