@@ -40,6 +40,8 @@ system; the idempotency key makes a resubmission safe) and, meanwhile, counted a
 def as_contracted(reply: DepartmentReply, key: str, item_code: str, outputs: list[str]) -> DepartmentReply:
     """The reply, if it is one the contract allows for this submission; the rules are those of a signed
     callback (workflows/result_rules.py), so no mode can complete an item without its declared outputs."""
+    # Only the worker says how a result comes back (`submit_to_department`, from the registry), never the department.
+    reply = reply.model_copy(update={"results_by_callback": False})
     if reply.idempotency_key != key:
         raise ApplicationError(
             f"the reply is for another submission than {key} (idempotency_key)",
@@ -87,7 +89,12 @@ class DepartmentActivities:
 
         async def submit() -> DepartmentReply:
             reply = await gateway.submit(submission)
-            return as_contracted(reply, submission.idempotency_key, submission.item_code, submission.outputs)
+            reply = as_contracted(reply, submission.idempotency_key, submission.item_code, submission.outputs)
+            if reply.status != "accepted" or not gateway.results_by_callback:
+                return reply
+            # The workflow cannot read the registry: the reply, recorded in its history, says the result comes
+            # by callback, so a replay waits as the first run did whatever the registry says by then.
+            return reply.model_copy(update={"results_by_callback": True})
 
         return await self._call(gateway, "submit", submit)
 

@@ -5,7 +5,9 @@ worker, API, on free loopback ports, data in a temporary folder) plus one more p
 worker (benchmarks/bare_worker.py). Departments decide in `latency_ms`; the newborn definition is served from a
 copy of the catalogue in which its one standard-module item (the vaccination certificate, decided by CDC
 staff) is switched to sync REST, so no clerk's polling paces the product: what is measured is the
-engine. The other items keep their modes (sync REST, async callback, batch pull).
+engine. The other items keep their modes (sync REST, async callback, batch); the batch item's department is
+registered as calling back with its results (registry `batch_results: callback`, `callback_registry`), so no
+pull paces it either.
 
 For each in-flight level the bare DAG, the bare DAG with the product's updates and the product run the same
 number of bundles, one after the other (the order reverses between levels, so neither end always runs on the
@@ -57,6 +59,7 @@ from core.settings import Settings
 from devstack.processes import Part
 from one_things.catalog import CATALOG_DIR, catalog_folder, load_catalog
 from one_things.demo import demo_request
+from one_things.department_registry import REGISTRY_FILE, parse_registry
 from one_things.schema import IntegrationMode, OneThing
 from workflows.bundle import OneThingWorkflow
 from workflows.contracts import CaseStatus
@@ -125,6 +128,17 @@ def switched_catalog(folder: Path) -> Path:
         if catalog.get(thing).item(item).mode is not IntegrationMode.SYNC_REST:  # the layout changed under the edit
             raise RuntimeError(f"could not switch {thing}'s {item} to sync_rest in {folder}")
     return folder
+
+
+def callback_registry(path: Path, department: str) -> Path:
+    """A copy of the demo registry at `path` in which `department` posts its batch results by callback."""
+    text = REGISTRY_FILE.read_text(encoding="utf-8")
+    head, marker, tail = text.partition(f"\n  {department}:\n")
+    path.write_text(head + marker + "    batch_results: callback\n" + tail, "utf-8")
+    registry, errors = parse_registry(path)
+    if registry is None or registry.connection(department).batch_results != "callback":
+        raise RuntimeError(f"could not register {department} as calling back in {path}: {errors}")
+    return path
 
 
 def _switched(text: str, item: str, mode: str) -> str:
@@ -483,7 +497,9 @@ def bench_stack(latency_ms: int, log: TextIO) -> Iterator[ChaosStack]:
     with tempfile.TemporaryDirectory(prefix="onething-bench-") as tmp:
         root = Path(tmp)
         os.environ["ONETHING_CATALOG_DIR"] = str(switched_catalog(root / "catalog"))
-        os.environ.pop("ONETHING_DEPARTMENT_REGISTRY", None)  # the demo registry, which reaches the stubs
+        # The demo registry, which reaches the stubs, with the batch item's department calling back.
+        batch_department = load_catalog(root / "catalog").get(THING).item(POLLING_ITEM).department
+        os.environ["ONETHING_DEPARTMENT_REGISTRY"] = str(callback_registry(root / "departments.yaml", batch_department))
         stack = ChaosStack(root / "data", log, departments_config(latency_ms), bare_worker_part)
         stack.start()
         try:
@@ -508,6 +524,7 @@ def meta(profile: Profile, latency_ms: int, thing: OneThing) -> dict[str, Any]:
         "department_latency_ms": latency_ms,
         "critical_path_s": critical_path_s(bare_dag(thing, latency_ms)),
         "clerk_item": f"{SWITCHED_ITEM} switched from standard_module to sync_rest",
+        "batch_item": f"{POLLING_ITEM}: its department posts its batch results by callback (not pulled)",
         "no_poll_thing": f"{NO_POLL_THING}: {THING} with {POLLING_ITEM} also switched from batch to sync_rest",
         "bare_activities": "sleep the department latency (no HTTP, no database)",
         "bare_updates": (

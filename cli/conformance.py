@@ -61,6 +61,8 @@ class Options:
     """The receiver's address as the department reaches it; None: http://callback_host:port."""
     exchange: Path | None = None
     """The department's exchange folder (outbox/, inbox/) for the batch-files check; None skips it."""
+    batch_results: str = "pull"
+    """The registry's `batch_results` for the department: `callback` adds the batch-callback check."""
 
 
 @dataclass
@@ -253,7 +255,9 @@ class Kit:
 
     async def check_batch_pull(self) -> str:
         key = self.key("batch_pull")
-        await self.submit(self.submission("batch_pull", "batch"))
+        # No callback_url: as the platform sends for a department whose batch results it pulls (a batch submission
+        # with one is posted its result, docs/department-contract.md).
+        await self.submit(self.submission("batch_pull", "batch", callback_url=None))
         deadline = time.monotonic() + self.options.result_wait
         while True:
             record = record_of(await self.status(key), "GET /submissions/{key}")
@@ -283,6 +287,21 @@ class Kit:
             raise CheckFailedError(f"no callback arrived within {self.options.result_wait:g} s")
         result = self.judge_delivery(deliveries[0], item)
         return f"signed {result['status']} result, key id {deliveries[0].key_id!r}"
+
+    async def check_batch_callback(self) -> str:
+        if self.options.callback_key is None:
+            raise CheckFailedError(
+                "no key to verify callbacks: give --callback-key (or ONETHING_CONFORMANCE_CALLBACK_KEY)"
+            )
+        item = "batch_callback"
+        await self.submit(self.submission(item, "batch"))  # with the receiver's callback_url
+        deliveries = await self.receiver.wait_for(self.key(item), 1, self.options.result_wait)
+        if not deliveries:
+            raise CheckFailedError(
+                f"no callback arrived within {self.options.result_wait:g} s for a batch submission with a callback_url"
+            )
+        result = self.judge_delivery(deliveries[0], item)
+        return f"signed {result['status']} result after the batch run"
 
     async def check_callback_retry(self) -> str:
         if self.options.callback_key is None:
@@ -337,6 +356,11 @@ def plan(kit: Kit) -> list[tuple[str, Callable[[], Awaitable[str]] | str | None]
     """The checks in order; None where the modes checked make a check not applicable, or why it is skipped."""
     modes = kit.options.modes
     batch_files = kit.check_batch_files if kit.options.exchange is not None else "no --exchange folder given"
+    batch_callback = (
+        kit.check_batch_callback
+        if kit.options.batch_results == "callback"
+        else "batch results pulled (--batch-results callback checks them by callback)"
+    )
     return [
         ("submit", kit.check_submit),
         ("idempotent-repeat", kit.check_idempotent_repeat),
@@ -347,6 +371,7 @@ def plan(kit: Kit) -> list[tuple[str, Callable[[], Awaitable[str]] | str | None]
         ("escalation", kit.check_escalation),
         ("batch-pull", kit.check_batch_pull if "batch" in modes else None),
         ("batch-files", batch_files if "batch" in modes else None),
+        ("batch-callback", batch_callback if "batch" in modes else None),
         ("callback-signed", kit.check_callback if "async_callback" in modes else None),
         ("callback-retry", kit.check_callback_retry if "async_callback" in modes else None),
         ("timeouts", kit.check_timeouts),

@@ -36,7 +36,8 @@ async def check_batch_files(kit: Kit, exchange: Path) -> str:
             "(or ONETHING_CONFORMANCE_CALLBACK_KEY and ONETHING_CONFORMANCE_KEY_ID)"
         )
     key, key_id = options.callback_key, options.key_id
-    lines = [kit.submission(item, "batch", materials=[kit.material]) for item in ITEMS]
+    # No callback_url: the results are to come back as result files (a line with one is posted its result).
+    lines = [kit.submission(item, "batch", materials=[kit.material], callback_url=None) for item in ITEMS]
     keys = [line["idempotency_key"] for line in lines]
     folder = _Folder(kit, exchange, key, key_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -50,6 +50,10 @@ def conformance_command(
     result_wait: Annotated[
         float, typer.Option(help="Seconds a decision may take to arrive by callback or batch pull")
     ] = 60.0,
+    batch_results: Annotated[
+        Literal["pull", "callback"],
+        typer.Option(help="How the registry takes your batch results: callback adds the batch-callback check"),
+    ] = "pull",
 ) -> None:
     """Run the department contract's checks against URL; exit 1 naming every check that failed."""
     from cli.conformance import Options, run_conformance  # the HTTP machinery only when this command runs
@@ -69,6 +73,7 @@ def conformance_command(
         callback_port=callback_port,
         callback_url=callback_url,
         exchange=exchange,
+        batch_results=batch_results,
     )
     progress_out = Console(stderr=True)
 

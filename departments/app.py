@@ -37,7 +37,7 @@ def create_app(settings: Settings, config: StubConfig | None = None) -> FastAPI:
         dispatcher = CallbackDispatcher(engine, stub_config, settings.secret_key, clock)
         http = httpx.AsyncClient(timeout=30)
         files = FileExchange(settings.exchange_dir, engine, stub_config, clock, http, settings.secret_key)
-        batch = BatchProcessor(engine, stub_config, clock, files)
+        batch = BatchProcessor(engine, stub_config, clock, files, dispatcher)
         app.state.stub = StubState(
             engine=engine, config=stub_config, clock=clock, dispatcher=dispatcher, batch=batch, http=http
         )

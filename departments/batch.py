@@ -1,7 +1,9 @@
 """Data-pipeline mode: submissions pile up and are decided together, one batch per department interval.
 
 They arrive as the platform's batch files (departments/exchange.py) or posted with mode batch; results go
-back as result files (and can be pulled with GET .../submissions/{key}). Pending work is the set of
+back as result files (and can be pulled with GET .../submissions/{key}), or, for a submission that carries a
+callback_url (the platform's registry says `batch_results: callback`), are posted to it signed, as the async
+mode's are (departments/callbacks.py). Pending work is the set of
 undecided batch records in the database, so a restart simply picks them up on the next run.
 """
 
@@ -15,7 +17,7 @@ from collections import defaultdict
 from sqlalchemy.engine import Engine
 
 from departments.behaviour import StubConfig
-from departments.callbacks import decide_record
+from departments.callbacks import CallbackDispatcher, decide_record
 from departments.clock import StubClock
 from departments.exchange import FileExchange
 from departments.models import StubRecord
@@ -29,8 +31,17 @@ TICK_SECONDS = 0.05
 class BatchProcessor:
     """Runs on the stubs' clock, so a nightly batch (batch_interval_ms 86400000) is nightly in a simulation too."""
 
-    def __init__(self, engine: Engine, config: StubConfig, clock: StubClock, files: FileExchange | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: StubConfig,
+        clock: StubClock,
+        files: FileExchange | None = None,
+        callbacks: CallbackDispatcher | None = None,
+    ) -> None:
         self._files = files
+        self._callbacks = callbacks
+        """Posts the decisions of submissions that came with a callback_url; None leaves them to be pulled."""
         self._engine = engine
         self._config = config
         self._clock = clock
@@ -63,7 +74,9 @@ class BatchProcessor:
             self._last_run[department] = slot
             for record in records:
                 if record.id is not None:
-                    decide_record(self._engine, self._config, record.id, now)
+                    decided_record = decide_record(self._engine, self._config, record.id, now)
+                    if self._callbacks is not None:
+                        self._callbacks.ensure(decided_record)  # only a record that owes a callback starts one
                     decided += 1
             log.info("batch run for %s decided %d record(s)", department, len(records))
         return decided

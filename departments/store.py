@@ -119,7 +119,8 @@ def apply_decision(
         record.output = decision.output
         record.reason = decision.reason
         record.decided_at = now
-        if record.callback_state == CallbackState.SCHEDULED:
+        if record.callback_state == CallbackState.SCHEDULED or (record.mode == "batch" and record.callback_url):
+            # An async record, or a batch one that was given a callback_url: the decision is now owed by callback.
             record.callback_state = CallbackState.PENDING
         session.add(record)
         session.commit()

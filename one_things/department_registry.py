@@ -124,6 +124,11 @@ class DepartmentConnection(Strict):
     retry: Retry = Field(default_factory=Retry)
     rate_limit: RateLimit | None = None
     batch: BatchExchange | None = None
+    batch_results: Literal["pull", "callback"] = Field(
+        default="pull",
+        description="How its batch items' results come back: pull (the platform takes them from its result files, "
+        "or GETs them) or callback (it posts each one, signed, to the callback_url its batch lines carry)",
+    )
     standard_module: StandardModule = Field(default_factory=StandardModule)
     items: dict[Code, ItemConnection] = Field(default_factory=dict)
 
@@ -138,6 +143,19 @@ class DepartmentConnection(Strict):
     def _url_for_http_modes(self) -> DepartmentConnection:
         if self.base_url is None and HTTP_MODES.intersection(self.modes):
             raise ValueError("base_url is required: sync_rest, async_callback and batch reach the department's system")
+        return self
+
+    @model_validator(mode="after")
+    def _callback_for_batch(self) -> DepartmentConnection:
+        if self.batch_results == "callback" and IntegrationMode.BATCH not in self.modes:
+            raise ValueError("batch_results concerns batch items: add batch to modes, or leave batch_results out")
+        if self.batch_results == "callback" and self.batch is not None and self.batch.flush_seconds > 0:
+            # A batch leaves when a pull flushes it, or at once from its submission: with no pull, a submission
+            # held back by flush_seconds would wait for the next submission, however long that takes.
+            raise ValueError(
+                "batch_results: callback hands each submission over at once: set batch.flush_seconds to 0, "
+                "or pull the results (batch_results: pull)"
+            )
         return self
 
     def item(self, code: str) -> ItemConnection:

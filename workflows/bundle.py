@@ -249,6 +249,8 @@ class OneThingWorkflow:
                 f"item {result.item_code} has not been submitted yet; it waits for the items it depends on",
                 type=RESULT_TOO_EARLY,
             )
+        if run.item.mode is IntegrationMode.BATCH:
+            self._check_batch_callback(run, result)
         if not run.expects(result.idempotency_key):
             raise ApplicationError(
                 f"item {result.item_code} does not expect a result for {result.idempotency_key} now "
@@ -258,6 +260,23 @@ class OneThingWorkflow:
         refusal = content_refusal(run.item, result)
         if refusal is not None:
             raise refusal
+
+    @staticmethod
+    def _check_batch_callback(run: ItemRun, result: DepartmentCallback) -> None:
+        """A batch item takes a callback only when its submission's reply said its department calls back: before,
+        a callback for a pulled item was taken by the validator and never read by the item."""
+        pulled = run.results_pulled()
+        if pulled is None and run.state.status is ItemStatus.RUNNING:
+            raise ApplicationError(
+                f"item {result.item_code}'s batch submission is still being handed over", type=RESULT_TOO_EARLY
+            )
+        if pulled:
+            raise refused(
+                "results-pulled",
+                "item_code",
+                f"{result.department}'s batch results for {result.item_code} are pulled from its result files, "
+                "not taken by callback; the registry names it batch_results: callback when it posts them",
+            )
 
     def _reply_from(self, run: ItemRun, result: DepartmentResult) -> DepartmentReply:
         return DepartmentReply(

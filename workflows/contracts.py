@@ -275,6 +275,10 @@ class DepartmentReply(BaseModel):
     output: dict[str, str] | None = None
     reason: str | None = None
     submissions: int = 1
+    results_by_callback: bool = False
+    """On a batch submission's reply: its department posts the result by signed callback (registry
+    `batch_results: callback`), so the item waits for it instead of pulling. Set by the worker from the
+    registry, never taken from the department's answer; absent (False) in replies recorded before it."""
 
 
 class SubmissionRef(BaseModel):

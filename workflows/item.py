@@ -76,6 +76,8 @@ class ItemRun:
         self.state = state
         self._expected_key: str | None = None
         self._reply: DepartmentReply | None = None
+        self._results_pulled: bool | None = None
+        """A batch item's: whether its submission's reply said its results are pulled (None while in flight)."""
         self._supplement: Supplement | None = None
         self._clock_version = 0
         """Bumped whenever the deadline moves, so the SLA watcher re-arms its timer."""
@@ -96,6 +98,11 @@ class ItemRun:
     def expects(self, idempotency_key: str) -> bool:
         """Whether a department's result for this key would be taken now (the submission outstanding, no reply yet)."""
         return self.state.status is ItemStatus.RUNNING and idempotency_key == self._expected_key and self._reply is None
+
+    def results_pulled(self) -> bool | None:
+        """For a batch item: whether its department's results are pulled, not posted to the callback; None
+        while the submission is in flight (not known yet)."""
+        return self._results_pulled
 
     def deliver(self, reply: DepartmentReply) -> bool:
         """A result for the submission now outstanding; stale or repeated deliveries are ignored."""
@@ -249,7 +256,7 @@ class ItemRun:
             await self._wait_for_citizen(reply.reason)
 
     async def _submit_and_wait(self) -> DepartmentReply:
-        self._expected_key, self._reply = self.idempotency_key, None
+        self._expected_key, self._reply, self._results_pulled = self.idempotency_key, None, None
         if self.item.mode is IntegrationMode.STANDARD_MODULE:
             # The department has no system: its staff decide in the platform's own handling module.
             self._set(holder=Holder.STAFF)
@@ -267,8 +274,13 @@ class ItemRun:
         if reply.status != "accepted":
             return reply
         if self.item.mode is IntegrationMode.BATCH:
-            return await self._pull_batch_result()
-        # Async mode: the signed callback is routed in by the case and lands in self._reply.
+            # The reply says how its result comes (the registry's `batch_results`, read by the worker); a reply
+            # recorded before it could say so has it False, and pulls as that run did.
+            self._results_pulled = not reply.results_by_callback
+            if self._results_pulled:
+                return await self._pull_batch_result()
+        # Async mode, or a batch whose department calls back: the signed callback is routed in by the case and
+        # lands in self._reply.
         await workflow.wait_condition(lambda: self._reply is not None)
         return self._take_reply()
 

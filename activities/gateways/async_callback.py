@@ -12,4 +12,4 @@ class AsyncCallbackGateway(ContractGateway):
     mode: ClassVar[IntegrationMode] = IntegrationMode.ASYNC_CALLBACK
 
     def callback_url(self) -> str | None:
-        return f"{self.context.callback_base_url.rstrip('/')}/api/v1/callbacks/{self.code}"
+        return self.platform_callback_url()

@@ -58,6 +58,12 @@ class DepartmentGateway(ABC):
         self.connection = connection
         self.context = context
 
+    @property
+    def results_by_callback(self) -> bool:
+        """Whether an accepted batch submission's result is posted to the platform's callback rather than pulled
+        (registry `batch_results`); the async mode's always is, and its workflow knows that from the mode."""
+        return False
+
     @abstractmethod
     async def submit(self, submission: Submission) -> DepartmentReply:
         """Hand the submission over; the reply is final (sync) or `accepted` (the result comes later)."""

@@ -52,6 +52,10 @@ class ContractGateway(DepartmentGateway):
         """Where the department posts its result; None for modes that answer otherwise."""
         return None
 
+    def platform_callback_url(self) -> str:
+        """The platform's callback address for this department (api/routers/callbacks.py)."""
+        return f"{self.context.callback_base_url.rstrip('/')}/api/v1/callbacks/{self.code}"
+
     def payload(self, submission: Submission) -> dict[str, Any]:
         """The item's inputs under the department's own names (registry `items.<item>.fields`), when it gives them."""
         fields = self.connection.item(submission.item_code).fields

@@ -6,7 +6,9 @@ a result first writes the staged submissions into one signed batch in `outbox/` 
 `flush_seconds`; each submission in exactly one batch however many workers pull at once: hand_over.py), then
 ingests the department's signed result files from `inbox/` into a file per key, then
 answers from that file. The pull is paced by the activity's retry policy, so the schedule costs no workflow
-history. Withdrawals and escalations go over the contract's HTTP operations (the department's base URL).
+history. A department registered with `batch_results: callback` posts each result to the platform's
+callback instead: its submissions leave at once (`submit` flushes) and carry the callback URL; nothing is pulled.
+Withdrawals and escalations go over the contract's HTTP operations (the department's base URL).
 
 A department the registry gives no exchange folder takes its pipeline over the contract's HTTP instead:
 `POST {base}/submissions` with mode batch, then `GET {base}/submissions/{key}` until it is decided.
@@ -34,6 +36,15 @@ class DataPipelineGateway(ContractGateway):
     mode: ClassVar[IntegrationMode] = IntegrationMode.BATCH
 
     @property
+    def results_by_callback(self) -> bool:
+        return self.connection.batch_results == "callback"
+
+    def callback_url(self) -> str | None:
+        """A department that calls back (registry `batch_results: callback`) is told where, in every batch line
+        or posted submission; one whose results are pulled is given none."""
+        return self.platform_callback_url() if self.results_by_callback else None
+
+    @property
     def exchange(self) -> Path:
         assert self.connection.batch is not None, "the registry requires batch for mode batch"
         return Path(self.connection.batch.exchange_dir)
@@ -53,11 +64,17 @@ class DataPipelineGateway(ContractGateway):
             "mode": self.mode.value,
             "payload": self.payload(submission),
             "outputs": submission.outputs,
-            "callback_url": None,
+            "callback_url": self.callback_url(),
             "materials": await self.materials(submission),
         }
         data = json.dumps(line, ensure_ascii=False).encode()
         await asyncio.to_thread(self._hand_over.stage, _file_name(submission.idempotency_key), data)
+        if self.results_by_callback:
+            # No pull will flush the staged submission: it leaves now (the registry holds flush_seconds at 0
+            # for such a department, so this turn is always taken).
+            key_id, key = await self.context.require_keys().for_signing(self.code)
+            now = self.context.clock.now()
+            await asyncio.to_thread(self._hand_over.flush, key_id, key, now.timestamp())
         return DepartmentReply(receipt_no="", idempotency_key=submission.idempotency_key, status="accepted")
 
     async def result(self, ref: SubmissionRef) -> DepartmentReply:

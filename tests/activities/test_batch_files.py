@@ -20,6 +20,7 @@ from departments.behaviour import StubConfig
 from departments.callbacks import decide_record
 from departments.clock import StubClock
 from departments.exchange import FileExchange
+from departments.models import CallbackState
 from departments.store import get_record
 from departments.store import make_engine as make_stub_engine
 from one_things.schema import IntegrationMode
@@ -105,3 +106,33 @@ async def test_a_result_file_with_a_bad_signature_is_set_aside(settings: Setting
         reply = await gateway.result(SubmissionRef(department="police", idempotency_key="C2:hukou"))
     assert reply.status == "accepted"  # the forged decision changed nothing
     assert (inbox / "refused" / "results-1.jsonl").exists()
+
+
+async def test_a_department_that_calls_back_gets_each_submission_at_once_and_owes_no_result_file(
+    settings: Settings, platform_db: Engine
+) -> None:
+    async with httpx.AsyncClient() as http:
+        context = GatewayContext(
+            DepartmentHttp(http), "https://platform.example", keys=KeyRing(platform_db, settings, SYSTEM_CLOCK)
+        )
+        plain = registry("http://unused", str(settings.exchange_dir))
+        police = plain.departments["police"].model_copy(update={"batch_results": "callback"})
+        calling = plain.model_copy(update={"departments": {**plain.departments, "police": police}})
+        gateway = Gateways(calling, context).for_mode("police", IntegrationMode.BATCH)
+        assert (await gateway.submit(submission(IntegrationMode.BATCH))).status == "accepted"
+
+        # Handed over by the submission itself: no pull will come to flush it.
+        police_folder = settings.exchange_dir / "police"
+        [batch] = sorted((police_folder / "outbox").glob("*.jsonl"))
+        [line] = [json.loads(text) for text in batch.read_text().splitlines()]
+        assert line["callback_url"] == "https://platform.example/api/v1/callbacks/police"
+
+        exchange, stub_db = stubs(settings, http)
+        assert await exchange.take() == 1
+        record = get_record(stub_db, department="police", key="C1:hukou")
+        assert record is not None
+        assert record.id is not None
+        decided = decide_record(stub_db, StubConfig(), record.id, StubClock().now())
+        assert decided.callback_state == CallbackState.PENDING  # owed by callback (departments/callbacks.py) ...
+        assert exchange.write_results() == 0  # ... not by a result file nobody would read
+        assert list((police_folder / "stub" / "pending").glob("*")) == []

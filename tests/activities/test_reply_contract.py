@@ -34,12 +34,14 @@ class Answering:
     def __init__(self) -> None:
         self.reply: dict[str, Any] = {}
         self.delay = 0.0
+        self.submitted: list[dict[str, Any]] = []
 
     def app(self) -> FastAPI:
         app = FastAPI()
 
         @app.post("/gov/police/submissions")
         async def submit(body: dict[str, Any]) -> dict[str, Any]:
+            self.submitted.append(body)
             await asyncio.sleep(self.delay)
             return {"receipt_no": "R-1", "idempotency_key": body["idempotency_key"], **self.reply}
 
@@ -59,12 +61,17 @@ def police(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Answering, str]]:
 
 
 async def run(
-    url: str, tmp_path: Path, call: str, argument: Any, environment: ActivityEnvironment | None = None
+    url: str,
+    tmp_path: Path,
+    call: str,
+    argument: Any,
+    environment: ActivityEnvironment | None = None,
+    batch_results: str = "pull",
 ) -> DepartmentReply:
     async with httpx.AsyncClient() as client:
-        # No exchange folder: the batch mode pulls over the contract's GET.
+        # No exchange folder: the batch mode goes over the contract's POST and GET.
         plain = registry(url)
-        police = plain.departments["police"].model_copy(update={"batch": None})
+        police = plain.departments["police"].model_copy(update={"batch": None, "batch_results": batch_results})
         plain = plain.model_copy(update={"departments": {**plain.departments, "police": police}})
         gateways = Gateways(plain, GatewayContext(DepartmentHttp(client), "https://platform.example"))
         call_log = CallLog(migrated_engine(tmp_path))
@@ -146,3 +153,33 @@ async def test_a_call_in_flight_heartbeats_so_a_dead_worker_is_noticed_early(
     environment.on_heartbeat = lambda *details: beats.append(details)
     await run(url, tmp_path, SUBMIT, submission(IntegrationMode.SYNC_REST), environment)
     assert len(beats) >= 3  # every 0.1 s through a 1 s call
+
+
+async def test_a_batch_submission_to_a_department_that_calls_back_says_so_in_its_reply(
+    police: tuple[Answering, str], tmp_path: Path
+) -> None:
+    # The workflow cannot read the registry: the reply in its history tells it to wait for the callback.
+    system, url = police
+    system.reply = {"status": "accepted"}
+    reply = await run(url, tmp_path, SUBMIT, submission(IntegrationMode.BATCH), batch_results="callback")
+    assert (reply.status, reply.results_by_callback) == ("accepted", True)
+    assert system.submitted[-1]["callback_url"] == "https://platform.example/api/v1/callbacks/police"
+
+
+@pytest.mark.parametrize("claimed", [False, True])
+async def test_a_pulled_department_s_batch_submission_is_pulled_whatever_its_reply_claims(
+    police: tuple[Answering, str], tmp_path: Path, claimed: bool
+) -> None:
+    # Only the registry decides: a department's own answer cannot stop the pulling of its results.
+    system, url = police
+    system.reply = {"status": "accepted", "results_by_callback": claimed}
+    reply = await run(url, tmp_path, SUBMIT, submission(IntegrationMode.BATCH))
+    assert (reply.status, reply.results_by_callback) == ("accepted", False)
+    assert system.submitted[-1]["callback_url"] is None
+
+
+async def test_a_decided_reply_never_waits_for_a_callback(police: tuple[Answering, str], tmp_path: Path) -> None:
+    system, url = police
+    system.reply = {"status": "completed", "output": {"hukou_no": "HK1"}}
+    reply = await run(url, tmp_path, SUBMIT, submission(IntegrationMode.BATCH), batch_results="callback")
+    assert (reply.status, reply.results_by_callback) == ("completed", False)

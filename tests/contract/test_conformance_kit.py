@@ -33,6 +33,7 @@ CHECKS = [
     "escalation",
     "batch-pull",
     "batch-files",
+    "batch-callback",
     "callback-signed",
     "callback-retry",
     "timeouts",
@@ -94,10 +95,13 @@ def test_the_stubs_conform_over_http_and_their_exchange_folder(stubs: str, tmp_p
         "derived",
         "--exchange",
         str(exchange),
+        "--batch-results",
+        "callback",
     )
     assert verdicts(stdout) == dict.fromkeys(CHECKS, "PASS"), stdout
     assert status == 0
-    assert "[12/12] timeouts PASS" in stderr  # progress, check by check
+    assert "[13/13] timeouts PASS" in stderr  # progress, check by check
+    assert "result after the batch run" in flat(stdout)  # batch-callback: the stubs called the batch back
     assert "answered once each" in flat(stdout)
     # The kit wrote two batches as the platform does; the stubs took both and the kit ingested their results.
     assert len(batches(exchange / "outbox" / "taken")) == 2
@@ -111,8 +115,11 @@ def test_the_second_implementation_conforms_with_its_key_from_the_environment(tm
     env = {"ONETHING_CONFORMANCE_CALLBACK_KEY": ALT_KEY.secret.hex(), "ONETHING_CONFORMANCE_KEY_ID": ALT_KEY.key_id}
     with alt(tmp_path) as server:
         status, stdout, _ = run_kit(f"{server.url}/hr-system/human_resources", "human_resources", env=env)
-    assert verdicts(stdout) == {**dict.fromkeys(CHECKS, "PASS"), "batch-files": "SKIP"}, stdout
+    assert verdicts(stdout) == {**dict.fromkeys(CHECKS, "PASS"), "batch-files": "SKIP", "batch-callback": "SKIP"}, (
+        stdout
+    )
     assert "no --exchange folder given" in flat(stdout)
+    assert "--batch-results callback checks them" in flat(stdout)  # its results are pulled: nothing to call back
     assert status == 0
 
 
@@ -256,6 +263,7 @@ def test_a_sync_only_department_needs_no_key_and_skips_the_callback_checks(stubs
     assert {name for name, verdict in rows.items() if verdict == "SKIP"} == {
         "batch-pull",
         "batch-files",
+        "batch-callback",
         "callback-signed",
         "callback-retry",
     }

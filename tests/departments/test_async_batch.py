@@ -96,6 +96,30 @@ async def test_batch_is_decided_by_the_processor_and_pulled(settings: Settings) 
     assert final["output"]["medical_insurance_no"].startswith("YB")
 
 
+async def test_a_batch_submission_with_a_callback_url_is_decided_by_the_batch_run_and_called_back(
+    settings: Settings,
+) -> None:
+    receiver = Receiver(SECRET, statuses=[503])  # busy once: the callback is retried as an async one is
+    config = fast_config()
+    config.departments["medical"] = DepartmentBehaviour(batch_interval_ms=600, latency_ms=0)
+    with serve(receiver.app()) as platform, serve(create_app(settings, config)) as stub:
+        async with httpx.AsyncClient(base_url=stub) as client:
+            body = submission("B2:yb", mode="batch", outputs=["medical_insurance_no"])
+            body["callback_url"] = f"{platform}/api/v1/callbacks/medical"
+            reply = (await client.post("/departments/medical/submissions", json=body)).json()
+            assert reply["status"] == "accepted"
+            await eventually(lambda: receiver.received)
+            final = (await client.get("/departments/medical/submissions/B2:yb")).json()
+    [callback] = receiver.received
+    assert (callback["department"], callback["idempotency_key"]) == ("medical", "B2:yb")
+    assert callback["status"] == "completed"
+    assert callback["output"] == final["output"]
+    assert receiver.attempts == 2
+    record = get_record(make_engine(settings.departments_db_url), department="medical", key="B2:yb")
+    assert record is not None
+    assert record.callback_state == CallbackState.DELIVERED
+
+
 async def _pull(client: httpx.AsyncClient, key: str) -> dict[str, object] | None:
     reply: dict[str, object] = (await client.get(f"/departments/medical/submissions/{key}")).json()
     return reply if reply["status"] == "completed" else None

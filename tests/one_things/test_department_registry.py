@@ -115,3 +115,33 @@ def test_a_data_pipeline_s_exchange_folder_is_filled_for_the_demo() -> None:
     filled = registry.with_stubs_url("http://stubs", "/srv/exchange").connection("health")
     assert filled.batch is not None
     assert filled.batch.exchange_dir == "/srv/exchange/healthx"
+
+
+def test_a_department_s_batch_results_are_pulled_unless_it_is_registered_as_calling_back() -> None:
+    batch = GOOD.replace("modes: [sync_rest]", "modes: [sync_rest, batch]")
+    registry, errors = parse_registry_text(batch, "reg.yaml")
+    assert errors == []
+    assert registry is not None
+    assert registry.connection("health").batch_results == "pull"
+    calling = batch.replace("    items:", "    batch_results: callback\n    items:")
+    registry, errors = parse_registry_text(calling, "reg.yaml")
+    assert errors == []
+    assert registry is not None
+    assert registry.connection("health").batch_results == "callback"
+    _, errors = parse_registry_text(batch.replace("    items:", "    batch_results: push\n    items:"), "reg.yaml")
+    assert [error.line for error in errors] == [8]  # a value that is neither, on its line
+
+
+def test_calling_back_is_refused_where_it_cannot_apply() -> None:
+    without_batch = GOOD.replace("    items:", "    batch_results: callback\n    items:")
+    _, errors = parse_registry_text(without_batch, "reg.yaml")
+    assert len(errors) == 1
+    assert "add batch to modes" in errors[0].message
+    # A held-back batch would leave only with the next submission: no pull flushes it.
+    held = GOOD.replace("modes: [sync_rest]", "modes: [batch]").replace(
+        "    items:", "    batch_results: callback\n    batch: {exchange_dir: /x, flush_seconds: 60}\n    items:"
+    )
+    _, errors = parse_registry_text(held, "reg.yaml")
+    assert len(errors) == 1
+    assert "set batch.flush_seconds to 0" in errors[0].message
+    assert parse_registry_text(held.replace("flush_seconds: 60", "flush_seconds: 0"), "reg.yaml")[1] == []

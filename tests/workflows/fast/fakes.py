@@ -36,6 +36,8 @@ class FakeActivities:
     runs out, and for items not named: `accepted` in the async and batch modes, else `completed`."""
     batch_not_ready: int = 0
     """How many batch pulls find the result not ready before it is."""
+    calling_back: set[str] = field(default_factory=set)
+    """Departments registered with `batch_results: callback`: their accepted batch submissions say so."""
     submissions: list[Submission] = field(default_factory=list)
     pulls: list[SubmissionRef] = field(default_factory=list)
     withdrawals: list[SubmissionRef] = field(default_factory=list)
@@ -70,7 +72,10 @@ class FakeActivities:
             raise ApplicationError("the department refuses this request", type=policies.REFUSED, non_retryable=True)
         if answer == "broken":  # a failure no retry cures and no rule handles: a bug on either side
             raise ApplicationError("unexpected answer from the gateway", type="GatewayBug", non_retryable=True)
-        return self._reply(submission, answer)
+        reply = self._reply(submission, answer)
+        if submission.mode is IntegrationMode.BATCH and answer == "accepted":
+            return reply.model_copy(update={"results_by_callback": submission.department in self.calling_back})
+        return reply
 
     @activity.defn(name="await_batch_result")
     async def await_batch_result(self, ref: SubmissionRef) -> DepartmentReply:

@@ -134,6 +134,27 @@ async def test_a_batch_item_is_pulled_until_the_department_has_processed_it(case
     assert [ref.idempotency_key for ref in cases.fakes.pulls] == ["BATCH-1:a"] * 3
 
 
+async def test_a_batch_item_of_a_department_that_calls_back_takes_its_callback_and_a_pulled_one_refuses_it(
+    cases: Cases,
+) -> None:
+    cases.fakes.calling_back = {"alpha"}
+    cases.fakes.batch_not_ready = 1  # the pulled item's first pull finds nothing: it is still pulling below
+    case = await cases.start(thing(item("a", "alpha", "batch"), item("b", "beta", "batch")), "BATCH-CB-1")
+    await until(case, lambda s: s.item("a").holder == "department" and s.item("b").holder == "department")
+    send = OneThingWorkflow.receive_department_result
+
+    pulled = await refusal(case.execute_update(send, result("BATCH-CB-1", "b", "beta")))
+    assert pulled.type == RESULT_REFUSED
+    assert pulled.details == ({"rule": "results-pulled", "field": "item_code"},)
+    await case.execute_update(send, result("BATCH-CB-1", "a", "alpha"))  # taken: no refusal
+
+    final = await case.result()
+    assert final.status == "completed"
+    assert final.item("a").output == {"a_no": "A-1"}  # the callback's
+    assert final.item("b").output == {"b_no": "b-b_no"}  # the pull's
+    assert {ref.idempotency_key for ref in cases.fakes.pulls} == {"BATCH-CB-1:b"}  # a was never pulled
+
+
 async def test_staff_decide_only_items_with_them_and_only_with_what_the_citizen_needs(cases: Cases) -> None:
     definition = thing(item("s", "beta", "standard_module"), item("a", "alpha", "async_callback"))
     case = await cases.start(definition, "STAFF-1")
