@@ -3,7 +3,6 @@ problem+json naming the rule, the field and the fix; a body over the cap is 413,
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import httpx
 import pytest
 
 from core.auth import Role
-from core.signing import department_key, signed_headers
 from tests.api.test_case_actions import _wait_item, application
 from tests.support.stack import running_stack
 
@@ -29,17 +27,9 @@ async def test_signed_results_that_break_the_contract_are_refused_naming_the_rul
         await _wait_item(stack, citizen, case_no, HUKOU, "department")
 
         async def send(department: str, item_code: str, **changes: Any) -> httpx.Response:
-            body = {
-                "case_no": case_no,
-                "item_code": item_code,
-                "idempotency_key": f"{case_no}:{item_code}",
-                "status": "completed",
-                "output": {"hukou_no": "HK0000000001"},
-                **changes,
-            }
-            raw = json.dumps(body).encode()
-            headers = signed_headers(department_key(stack.settings.secret_key, department), raw)
-            return await stack.api.post(f"/api/v1/callbacks/{department}", content=raw, headers=headers)
+            return await stack.post_result(
+                department, case_no, item_code, **{"output": {"hukou_no": "HK0000000001"}, **changes}
+            )
 
         async def refused(response: httpx.Response, rule: str, field: str) -> str:
             assert response.status_code == 422, response.text

@@ -130,17 +130,7 @@ async def test_a_callback_the_instant_a_case_is_accepted_gets_the_workflows_answ
         case_no = (await citizen.post("/api/v1/applications", json=application())).json()["case_no"]
 
         async def send(department: str, item_code: str, output: dict[str, str]) -> httpx.Response:
-            body = json.dumps(
-                {
-                    "case_no": case_no,
-                    "item_code": item_code,
-                    "idempotency_key": f"{case_no}:{item_code}",
-                    "status": "completed",
-                    "output": output,
-                }
-            ).encode()
-            headers = signed_headers(department_key(stack.settings.secret_key, department), body)
-            return await stack.api.post(f"/api/v1/callbacks/{department}", content=body, headers=headers)
+            return await stack.post_result(department, case_no, item_code, output=output)
 
         early = await send("public_security", "hukou_registration", {"hukou_no": "HK1"})
         assert early.status_code == 409, early.text

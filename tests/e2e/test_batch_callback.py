@@ -4,7 +4,6 @@ real dev server, the real stubs over HTTP (their batch runs over the exchange fo
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,6 @@ from temporalio.api.enums.v1 import EventType
 
 from benchmarks.bench import callback_registry
 from core.auth import Role
-from core.signing import department_key, signed_headers
 from tests.api.test_case_actions import _wait_item
 from tests.e2e.test_newborn_bundle import application
 from tests.support.histories import record_history
@@ -38,16 +36,7 @@ async def activities_of(stack: Stack, case_no: str) -> list[str]:
 
 async def signed_callback(stack: Stack, case_no: str) -> httpx.Response:
     """The batch item's result as its department would post it."""
-    body = {
-        "case_no": case_no,
-        "item_code": BATCH_ITEM,
-        "idempotency_key": f"{case_no}:{BATCH_ITEM}",
-        "status": "completed",
-        "output": {"social_security_card_no": "SB0000000001"},
-    }
-    raw = json.dumps(body).encode()
-    headers = signed_headers(department_key(stack.settings.secret_key, DEPARTMENT), raw)
-    return await stack.api.post(f"/api/v1/callbacks/{DEPARTMENT}", content=raw, headers=headers)
+    return await stack.post_result(DEPARTMENT, case_no, BATCH_ITEM, output={"social_security_card_no": "SB0000000001"})
 
 
 async def newborn(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from api.app import create_app as create_api
 from core.auth import Principal, Role, issue_token
 from core.database import create_sql_engine
 from core.settings import Settings
+from core.signing import department_key, signed_headers
 from departments.app import create_app as create_departments
 from departments.behaviour import StubConfig
 from tests.conftest import stack_settings
@@ -63,6 +65,20 @@ class Stack:
                     return body
             await asyncio.sleep(0.2)
         raise AssertionError(f"case {case_no} did not reach {statuses}; last seen {body}")
+
+    async def post_result(self, department: str, case_no: str, item_code: str, **fields: Any) -> httpx.Response:
+        """A department's result for `item_code`, signed with its key and posted to its callback, as its system
+        would send it: completed for the current round unless `fields` say otherwise (output, status, reason, …)."""
+        body = {
+            "case_no": case_no,
+            "item_code": item_code,
+            "idempotency_key": f"{case_no}:{item_code}",
+            "status": "completed",
+            **fields,
+        }
+        raw = json.dumps(body).encode()
+        headers = signed_headers(department_key(self.settings.secret_key, department), raw)
+        return await self.api.post(f"/api/v1/callbacks/{department}", content=raw, headers=headers)
 
     async def configure(self, department: str, **behaviour: Any) -> None:
         current = (await self.stubs.get(f"/admin/{department}/config")).json()
