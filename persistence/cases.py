@@ -34,8 +34,29 @@ class CaseFigures:
     """Per finished item code."""
 
 
+@dataclass(frozen=True)
+class ProjectedWrite:
+    """What a projection write found and did: whether it applied, and the case as the last applied write left it
+    (read anyway to compare), so the rest of the transaction can tell what changed without asking again."""
+
+    applied: bool
+    before_seq: int | None = None
+    """The stored case's seq; None when there was no case row (0: only the acceptance's row)."""
+    before_status: str | None = None
+    before_items: dict[str, RowMapping] = field(default_factory=dict)
+    """The stored items by code (their ITEM_COLUMNS), as the last applied write left them."""
+
+
 def project_case(session: Session, *, state: CaseState, now: datetime, figures: CaseFigures | None = None) -> bool:
-    """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied.
+    """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied."""
+    return project_case_write(session, state=state, now=now, figures=figures).applied
+
+
+def project_case_write(
+    session: Session, *, state: CaseState, now: datetime, figures: CaseFigures | None = None
+) -> ProjectedWrite:
+    """Upsert the case and its items if `state` is newer than the stored one; says whether it applied and what
+    was stored before.
 
     Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
     seq is ignored, which makes the projection idempotent and ordered.
@@ -49,7 +70,7 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
         select_columns(*CASE_COLUMNS).where(CASES.c.case_no == state.case_no).with_for_update()
     ).first()
     if stored is not None and stored.seq >= state.seq:
-        return False
+        return ProjectedWrite(applied=False, before_seq=stored.seq, before_status=stored.status)
     values: dict[str, Any] = {
         "thing": state.thing,
         "version": state.version,
@@ -94,7 +115,12 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
     ]
     if new_items:  # a new case's items in one statement
         session.execute(insert(ITEMS), new_items)
-    return True
+    return ProjectedWrite(
+        applied=True,
+        before_seq=None if stored is None else stored.seq,
+        before_status=None if stored is None else stored.status,
+        before_items=stored_items,
+    )
 
 
 def _changed(stored: RowMapping, values: dict[str, Any]) -> dict[str, Any]:
