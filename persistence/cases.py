@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, case, insert, update
 from sqlalchemy import select as select_columns
-from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, col, select
 
 from persistence.outcomes import HANDLED, count_decided_item
@@ -21,6 +21,9 @@ ITEMS: Table = ItemRecord.__table__  # type: ignore[attr-defined]
 CASE_COLUMNS = [column for column in CASES.c if column.name not in ("case_no", "acted_by", "channel")]
 """What a projection write compares or needs (district, simulated); written at acceptance only, the rest not read."""
 ITEM_COLUMNS = [column for column in ITEMS.c if column.name not in ("case_no", "seq")]
+CASE_COLUMN_NAMES = [column.name for column in CASE_COLUMNS]
+ITEM_COLUMN_NAMES = [column.name for column in ITEM_COLUMNS]
+"""Read in one row with the case's (both tables have a status, a seq, a light ...): told apart by position."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class ProjectedWrite:
     before_seq: int | None = None
     """The stored case's seq; None when there was no case row (0: only the acceptance's row)."""
     before_status: str | None = None
-    before_items: dict[str, RowMapping] = field(default_factory=dict)
+    before_items: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The stored items by code (their ITEM_COLUMNS), as the last applied write left them."""
 
 
@@ -62,15 +65,20 @@ def project_case_write(
     seq is ignored, which makes the projection idempotent and ordered.
 
     A case is written several times a bundle and most of its items change in few of those writes, so a write
-    reads the case (locked) and its items in two SELECTs and sends an UPDATE only for the columns that changed;
-    Core statements on row tuples, because loading and flushing ORM objects cost the worker more than the SQL.
+    reads the case (its row locked) and its items in one SELECT and sends an UPDATE only for the columns that
+    changed; Core statements on row tuples, because loading and flushing ORM objects cost the worker more than
+    the SQL.
     """
     figures = figures or CaseFigures()
-    stored = session.execute(
-        select_columns(*CASE_COLUMNS).where(CASES.c.case_no == state.case_no).with_for_update()
-    ).first()
-    if stored is not None and stored.seq >= state.seq:
-        return ProjectedWrite(applied=False, before_seq=stored.seq, before_status=stored.status)
+    rows = session.execute(
+        select_columns(*CASE_COLUMNS, *ITEM_COLUMNS)
+        .select_from(CASES.outerjoin(ITEMS, ITEMS.c.case_no == CASES.c.case_no))
+        .where(CASES.c.case_no == state.case_no)
+        .with_for_update(of=CASES)  # PostgreSQL locks no row of the outer join's nullable side
+    ).all()
+    stored = dict(zip(CASE_COLUMN_NAMES, rows[0][: len(CASE_COLUMNS)], strict=True)) if rows else None
+    if stored is not None and stored["seq"] >= state.seq:
+        return ProjectedWrite(applied=False, before_seq=stored["seq"], before_status=stored["status"])
     values: dict[str, Any] = {
         "thing": state.thing,
         "version": state.version,
@@ -89,13 +97,12 @@ def project_case_write(
         session.execute(insert(CASES).values(case_no=state.case_no, **values))
         district, simulated = "", False
     else:
-        session.execute(
-            update(CASES).where(CASES.c.case_no == state.case_no).values(**_changed(stored._mapping, values))
-        )
-        district, simulated = stored.district, stored.simulated
+        session.execute(update(CASES).where(CASES.c.case_no == state.case_no).values(**_changed(stored, values)))
+        district, simulated = stored["district"], stored["simulated"]
     stored_items = {
-        row.code: row._mapping
-        for row in session.execute(select_columns(*ITEM_COLUMNS).where(ITEMS.c.case_no == state.case_no))
+        item["code"]: item
+        for row in rows
+        if (item := dict(zip(ITEM_COLUMN_NAMES, row[len(CASE_COLUMNS) :], strict=True)))["code"] is not None
     }
     new_items = [
         row
@@ -117,13 +124,13 @@ def project_case_write(
         session.execute(insert(ITEMS), new_items)
     return ProjectedWrite(
         applied=True,
-        before_seq=None if stored is None else stored.seq,
-        before_status=None if stored is None else stored.status,
+        before_seq=None if stored is None else stored["seq"],
+        before_status=None if stored is None else stored["status"],
         before_items=stored_items,
     )
 
 
-def _changed(stored: RowMapping, values: dict[str, Any]) -> dict[str, Any]:
+def _changed(stored: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """The values that differ from the stored row (enums and aware datetimes compare equal to what was read)."""
     return {name: value for name, value in values.items() if stored[name] != value}
 
@@ -173,7 +180,7 @@ def _project_item(
     district: str,
     simulated: bool,
     item: ItemState,
-    stored: RowMapping | None,
+    stored: Mapping[str, Any] | None,
     clock_days: dict[str, int],
 ) -> dict[str, Any] | None:
     """Updates the stored item where it changed and counts it once decided; an item not stored yet is returned as
