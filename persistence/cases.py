@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, case, insert, update
+from sqlalchemy import Table, bindparam, case, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,13 @@ ITEM_COLUMNS = [column for column in ITEMS.c if column.name not in ("case_no", "
 CASE_COLUMN_NAMES = [column.name for column in CASE_COLUMNS]
 ITEM_COLUMN_NAMES = [column.name for column in ITEM_COLUMNS]
 """Read in one row with the case's (both tables have a status, a seq, a light ...): told apart by position."""
+READ_CASE_AND_ITEMS = (
+    select_columns(*CASE_COLUMNS, *ITEM_COLUMNS)
+    .select_from(CASES.outerjoin(ITEMS, ITEMS.c.case_no == CASES.c.case_no))
+    .where(CASES.c.case_no == bindparam("case_no"))
+    .with_for_update(of=CASES)  # PostgreSQL locks no row of the outer join's nullable side
+)
+"""A projection write's one read: built once, as the worker sends it at every write."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +77,7 @@ def project_case_write(
     the SQL.
     """
     figures = figures or CaseFigures()
-    rows = session.execute(
-        select_columns(*CASE_COLUMNS, *ITEM_COLUMNS)
-        .select_from(CASES.outerjoin(ITEMS, ITEMS.c.case_no == CASES.c.case_no))
-        .where(CASES.c.case_no == state.case_no)
-        .with_for_update(of=CASES)  # PostgreSQL locks no row of the outer join's nullable side
-    ).all()
+    rows = session.execute(READ_CASE_AND_ITEMS, {"case_no": state.case_no}).all()
     stored = dict(zip(CASE_COLUMN_NAMES, rows[0][: len(CASE_COLUMNS)], strict=True)) if rows else None
     if stored is not None and stored["seq"] >= state.seq:
         return ProjectedWrite(applied=False, before_seq=stored["seq"], before_status=stored["status"])
