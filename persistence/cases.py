@@ -28,9 +28,15 @@ READ_CASE_AND_ITEMS = (
     select_columns(*CASE_COLUMNS, *ITEM_COLUMNS)
     .select_from(CASES.outerjoin(ITEMS, ITEMS.c.case_no == CASES.c.case_no))
     .where(CASES.c.case_no == bindparam("case_no"))
-    .with_for_update(of=CASES)  # PostgreSQL locks no row of the outer join's nullable side
 )
-"""A projection write's one read: built once, as the worker sends it at every write."""
+"""A projection write's one read on SQLite (no row locks; a writer that read before another's commit cannot write).
+Built once, as the worker sends it at every write."""
+READ_CASE = select_columns(*CASE_COLUMNS).where(CASES.c.case_no == bindparam("case_no")).with_for_update()
+READ_ITEMS = select_columns(*ITEM_COLUMNS).where(ITEMS.c.case_no == bindparam("case_no"))
+"""A projection write's two reads on PostgreSQL: under READ COMMITTED, a statement that waited for a row lock
+re-reads the locked row but not the rows joined to it, so the items are read by a statement of their own after the
+case's row is locked (else a write waiting on a concurrent one of the same case compared against items from before
+it, and counted a decided item twice)."""
 
 
 @dataclass(frozen=True)
@@ -72,15 +78,18 @@ def project_case_write(
     seq is ignored, which makes the projection idempotent and ordered.
 
     A case is written several times a bundle and most of its items change in few of those writes, so a write
-    reads the case (its row locked) and its items in one SELECT and sends an UPDATE only for the columns that
-    changed; Core statements on row tuples, because loading and flushing ORM objects cost the worker more than
-    the SQL.
+    reads the case (its row locked on PostgreSQL) and its items (in one SELECT on SQLite) and sends an UPDATE only
+    for the columns that changed; Core statements on row tuples, because loading and flushing ORM objects cost the
+    worker more than the SQL.
     """
     figures = figures or CaseFigures()
-    rows = session.execute(READ_CASE_AND_ITEMS, {"case_no": state.case_no}).all()
+    key = {"case_no": state.case_no}
+    locking = session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(READ_CASE if locking else READ_CASE_AND_ITEMS, key).all()
     stored = dict(zip(CASE_COLUMN_NAMES, rows[0][: len(CASE_COLUMNS)], strict=True)) if rows else None
     if stored is not None and stored["seq"] >= state.seq:
         return ProjectedWrite(applied=False, before_seq=stored["seq"], before_status=stored["status"])
+    item_rows = [row[len(CASE_COLUMNS) :] for row in rows] if not locking else session.execute(READ_ITEMS, key).all()
     values: dict[str, Any] = {
         "thing": state.thing,
         "version": state.version,
@@ -103,8 +112,8 @@ def project_case_write(
         district, simulated = stored["district"], stored["simulated"]
     stored_items = {
         item["code"]: item
-        for row in rows
-        if (item := dict(zip(ITEM_COLUMN_NAMES, row[len(CASE_COLUMNS) :], strict=True)))["code"] is not None
+        for row in item_rows
+        if (item := dict(zip(ITEM_COLUMN_NAMES, row, strict=True)))["code"] is not None  # None: a case without items
     }
     new_items = [
         row

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -34,6 +36,8 @@ class Counted:
         self.engine = engine
         self.statements: Counter[str] = Counter()
         count_sql(engine, transaction=lambda: None, statement=lambda verb: self.statements.update([verb]))
+        self.reads = 2 if engine.dialect.name == "postgresql" else 1
+        """SELECTs of the case and its items: one on SQLite; on PostgreSQL the case's row locked, then its items."""
 
     def write(self, case: CaseState) -> tuple[bool, Counter[str]]:
         """Whether the write applied, and the statements it sent."""
@@ -90,12 +94,12 @@ def stored(db: Counted) -> tuple[int, str, dict[str, tuple[str, int]]]:
 def test_a_write_reads_the_case_and_its_items_once_and_updates_only_what_changed(db: Counted) -> None:
     applied, statements = db.write(state(1, item("birth"), item("hukou"), item("card")))
     assert applied
-    assert statements == Counter({"select": 1, "insert": 2})  # the case, then its three items in one statement
+    assert statements == Counter({"select": db.reads, "insert": 2})  # the case, then its three items in one statement
 
     started = item("birth", ItemStatus.RUNNING, started_at=NOW)
     applied, statements = db.write(state(2, started, item("hukou"), item("card")))
     assert applied
-    assert statements == Counter({"select": 1, "update": 2})  # the case (seq, updated_at) and the one item
+    assert statements == Counter({"select": db.reads, "update": 2})  # the case (seq, updated_at) and the one item
     assert stored(db) == (2, "running", {"birth": ("running", 2), "hukou": ("pending", 1), "card": ("pending", 1)})
 
 
@@ -157,7 +161,7 @@ def test_a_write_looks_up_licences_and_notices_only_when_the_state_owes_new_ones
     assert write(
         state(2, item("birth", ItemStatus.RUNNING, started_at=NOW, due_at=due), item("hukou"), names=True)
     ) == (
-        Counter({"select": 1, "update": 2})  # the case and its items read; the case and the one item updated
+        Counter({"select": db.reads, "update": 2})  # the case and its items read; the case and the one item updated
     )
     birth = done("birth", "B-1")
     write(state(3, birth, item("hukou"), names=True))
@@ -165,10 +169,10 @@ def test_a_write_looks_up_licences_and_notices_only_when_the_state_owes_new_ones
     assert inbox_keys(db) == [("accepted", "", 0), ("item_done", "birth", 0)]
 
     started = item("hukou", ItemStatus.RUNNING, started_at=NOW)
-    assert write(state(4, birth, started, names=True)) == Counter({"select": 1, "update": 2})
+    assert write(state(4, birth, started, names=True)) == Counter({"select": db.reads, "update": 2})
     waiting = started.model_copy(update={"status": ItemStatus.WAITING_CITIZEN, "round": 1, "reason": "照片不清晰"})
     statements = write(state(5, birth, waiting, names=True))
-    assert statements["select"] == 2  # the case with its items, and the inbox; the wallet not looked up
+    assert statements["select"] == db.reads + 1  # the case, its items and the inbox; the wallet not looked up
     assert ("correction_needed", "hukou", 1) in inbox_keys(db)
 
     finished = [birth, done("hukou", "H-2")]
@@ -176,7 +180,9 @@ def test_a_write_looks_up_licences_and_notices_only_when_the_state_owes_new_ones
     assert write(state(6, *finished, status=CaseStatus.COMPLETED, names=True)) == Counter(
         {"select": 3}
     )  # retried: all looked up
-    assert write(state(7, *finished, status=CaseStatus.COMPLETED, names=True)) == Counter({"select": 1, "update": 1})
+    assert write(state(7, *finished, status=CaseStatus.COMPLETED, names=True)) == Counter(
+        {"select": db.reads, "update": 1}
+    )
     assert wallet(db) == [("birth", "B-1"), ("hukou", "H-2")]
     assert inbox_keys(db) == [
         ("accepted", "", 0),
@@ -212,3 +218,32 @@ def test_notice_keys_are_the_keys_of_the_notices_a_state_owes(status: CaseStatus
 def inbox_keys(db: Counted) -> list[tuple[str, str, int]]:
     with Session(db.engine) as session:
         return sorted(session.exec(select(InboxMessage.kind, InboxMessage.item_code, InboxMessage.round)).all())
+
+
+def test_a_write_that_waited_for_another_of_its_case_compares_against_that_ones_items(db: Counted) -> None:
+    """Two writes of one case at once (a retried write still running beside the next): the second waits for the
+    first's row lock, then must see the items the first committed, or it counts the item the first decided again."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: a writer that read before another's commit cannot write at all")
+    due = NOW + timedelta(days=5)
+    decided = item("birth", ItemStatus.COMPLETED, started_at=NOW, finished_at=NOW + timedelta(hours=1), due_at=due)
+    db.write(state(1, item("birth", ItemStatus.RUNNING, started_at=NOW, due_at=due)))
+
+    def second_write() -> bool:
+        with Session(db.engine) as session:
+            applied = project_case(session, state=state(3, decided, status=CaseStatus.COMPLETED), now=NOW)
+            session.commit()
+            return applied
+
+    with Session(db.engine) as first, ThreadPoolExecutor(max_workers=1) as pool:
+        assert project_case(first, state=state(2, decided), now=NOW)  # the case's row locked until commit
+        second = pool.submit(second_write)
+        with db.engine.connect() as watcher:  # until the second write waits for the lock
+            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            while not watcher.execute(waiting).scalar_one() and not second.done():
+                watcher.rollback()
+        first.commit()
+        assert second.result()
+    with Session(db.engine) as session:
+        counted = session.exec(select(ItemOutcomeDay)).all()
+    assert [(row.item, row.finished) for row in counted] == [("birth", 1)]
