@@ -23,20 +23,12 @@ CASE_COLUMNS = [column for column in CASES.c if column.name not in ("case_no", "
 ITEM_COLUMNS = [column for column in ITEMS.c if column.name not in ("case_no", "seq")]
 CASE_COLUMN_NAMES = [column.name for column in CASE_COLUMNS]
 ITEM_COLUMN_NAMES = [column.name for column in ITEM_COLUMNS]
-"""Read in one row with the case's (both tables have a status, a seq, a light ...): told apart by position."""
-READ_CASE_AND_ITEMS = (
-    select_columns(*CASE_COLUMNS, *ITEM_COLUMNS)
-    .select_from(CASES.outerjoin(ITEMS, ITEMS.c.case_no == CASES.c.case_no))
-    .where(CASES.c.case_no == bindparam("case_no"))
-)
-"""A projection write's one read on SQLite (no row locks; a writer that read before another's commit cannot write).
-Built once, as the worker sends it at every write."""
 READ_CASE = select_columns(*CASE_COLUMNS).where(CASES.c.case_no == bindparam("case_no")).with_for_update()
 READ_ITEMS = select_columns(*ITEM_COLUMNS).where(ITEMS.c.case_no == bindparam("case_no"))
-"""A projection write's two reads on PostgreSQL: under READ COMMITTED, a statement that waited for a row lock
-re-reads the locked row but not the rows joined to it, so the items are read by a statement of their own after the
-case's row is locked (else a write waiting on a concurrent one of the same case compared against items from before
-it, and counted a decided item twice)."""
+"""A projection write's two reads, built once (the worker sends them at every write). Two, not one join: under
+PostgreSQL's READ COMMITTED a statement that waited for a row lock re-reads the locked row but not the rows joined
+to it, so the items are read by a statement of their own once the case's row is locked (else a write waiting on a
+concurrent one of the same case compared against items from before it, and counted a decided item twice)."""
 
 
 @dataclass(frozen=True)
@@ -78,18 +70,17 @@ def project_case_write(
     seq is ignored, which makes the projection idempotent and ordered.
 
     A case is written several times a bundle and most of its items change in few of those writes, so a write
-    reads the case (its row locked on PostgreSQL) and its items (in one SELECT on SQLite) and sends an UPDATE only
+    reads the case (its row locked) and its items in two SELECTs and sends an UPDATE only
     for the columns that changed; Core statements on row tuples, because loading and flushing ORM objects cost the
     worker more than the SQL.
     """
     figures = figures or CaseFigures()
     key = {"case_no": state.case_no}
-    locking = session.get_bind().dialect.name == "postgresql"
-    rows = session.execute(READ_CASE if locking else READ_CASE_AND_ITEMS, key).all()
-    stored = dict(zip(CASE_COLUMN_NAMES, rows[0][: len(CASE_COLUMNS)], strict=True)) if rows else None
+    case_row = session.execute(READ_CASE, key).first()
+    stored = dict(zip(CASE_COLUMN_NAMES, case_row, strict=True)) if case_row is not None else None
     if stored is not None and stored["seq"] >= state.seq:
         return ProjectedWrite(applied=False, before_seq=stored["seq"], before_status=stored["status"])
-    item_rows = [row[len(CASE_COLUMNS) :] for row in rows] if not locking else session.execute(READ_ITEMS, key).all()
+    item_rows = session.execute(READ_ITEMS, key).all()
     values: dict[str, Any] = {
         "thing": state.thing,
         "version": state.version,
@@ -110,11 +101,7 @@ def project_case_write(
     else:
         session.execute(update(CASES).where(CASES.c.case_no == state.case_no).values(**_changed(stored, values)))
         district, simulated = stored["district"], stored["simulated"]
-    stored_items = {
-        item["code"]: item
-        for row in item_rows
-        if (item := dict(zip(ITEM_COLUMN_NAMES, row, strict=True)))["code"] is not None  # None: a case without items
-    }
+    stored_items = {row.code: dict(zip(ITEM_COLUMN_NAMES, row, strict=True)) for row in item_rows}
     new_items = [
         row
         for item in state.items

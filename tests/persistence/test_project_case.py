@@ -36,8 +36,8 @@ class Counted:
         self.engine = engine
         self.statements: Counter[str] = Counter()
         count_sql(engine, transaction=lambda: None, statement=lambda verb: self.statements.update([verb]))
-        self.reads = 2 if engine.dialect.name == "postgresql" else 1
-        """SELECTs of the case and its items: one on SQLite; on PostgreSQL the case's row locked, then its items."""
+        self.reads = 2
+        """SELECTs of the case (its row locked) and of its items."""
 
     def write(self, case: CaseState) -> tuple[bool, Counter[str]]:
         """Whether the write applied, and the statements it sent."""
