@@ -40,7 +40,7 @@ from one_things.live import LiveCatalog
 from one_things.live_registry import live_registry
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
-from persistence.sql_counts import count_sql
+from persistence.sql_counts import count_sql, trace_sql
 from workflows.registry import WORKFLOWS
 from workflows.schedules import ensure_schedules
 
@@ -84,6 +84,8 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
     what its activities write (a simulation passes the clock that follows its time-skipping server)."""
     engine = make_engine(settings.projection_url)
     _count_sql_in_metrics(engine, client.service_client.config.runtime or Runtime.default())
+    if settings.sql_trace is not None:
+        trace_sql(engine, settings.sql_trace, "worker")
     timeout = httpx.Timeout(50.0, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
         department_http = DepartmentHttp(http, clock)

@@ -16,7 +16,9 @@ page is read from it), so the waiting state is written, with its notice, before 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -55,6 +57,30 @@ def owed_notices(state: CaseState, names: NoticeNames) -> list[Message]:
     if state.status is CaseStatus.COMPLETED:
         notices.append(notice(MessageKind.ALL_DONE))
     return notices
+
+
+def owes_new_notice(state: CaseState, before_status: str | None, before_items: Mapping[str, Mapping[Any, Any]]) -> bool:
+    """Whether `state` owes a notice the stored case (as the last applied projection write left it) did not: only
+    then can `write_case_notices` add one. The write that stored a state wrote every notice it owed in the same
+    transaction, so a state owing nothing more needs no look-up of the inbox."""
+    before = notice_keys(
+        CaseStatus(before_status) if before_status is not None else None,
+        ((code, ItemStatus(row["status"]), row["round"]) for code, row in before_items.items()),
+    )
+    return not notice_keys(state.status, ((item.code, item.status, item.round) for item in state.items)) <= before
+
+
+def notice_keys(status: CaseStatus | None, items: Iterable[tuple[str, ItemStatus, int]]) -> set[tuple[str, str, int]]:
+    """The inbox keys (kind, item code, round) of the notices a case in `status` with these (code, status, round)
+    items owes: those of `owed_notices`, without rendering any."""
+    keys = {(MessageKind.ACCEPTED.value, "", 0)}
+    for code, item_status, round_ in items:
+        kind = ITEM_NOTICES.get(item_status)
+        if kind is not None:
+            keys.add((kind.value, code, round_))
+    if status is CaseStatus.COMPLETED:
+        keys.add((MessageKind.ALL_DONE.value, "", 0))
+    return keys
 
 
 def write_case_notices(session: Session, state: CaseState, *, now: datetime) -> int:

@@ -8,15 +8,15 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
-from activities.case_notices import write_case_notices
+from activities.case_notices import owes_new_notice, write_case_notices
 from core.calendar import NONE, Adjustments, CalendarSource, fixed
 from core.clock import SYSTEM_CLOCK, Clock
 from core.sla import PlannedItem, clock_days_used, forecast_completion
 from one_things.live import LiveCatalog
 from one_things.validity import expires_at
-from persistence.cases import CaseFigures, project_case
+from persistence.cases import CaseFigures, project_case_write
 from persistence.db import session_scope
-from persistence.licences import issue_case_licences
+from persistence.licences import has_new_result, issue_case_licences
 from workflows.contracts import CaseState, ItemState, Light
 
 log = logging.getLogger("onething.projection")
@@ -40,13 +40,19 @@ class ProjectionActivities:
     def project_case_state(self, state: CaseState) -> bool:
         figures = case_figures(state, self._calendar())
         with session_scope(self._engine) as session:
-            applied = project_case(session, state=state, now=self._clock.now(), figures=figures)
+            write = project_case_write(session, state=state, now=self._clock.now(), figures=figures)
+            # A write applied over an earlier write's state (not only the acceptance's row, seq 0) knows what that
+            # write issued and noticed in its transaction; any other write (the first, a retry, a stale or
+            # replayed one) looks everything up, as both steps are idempotent.
+            since = write.before_items if write.applied and write.before_seq else None
             # Results reach the wallet in the same transaction as the case, so no extra activity runs
             # and a retried or replayed write finds them there (issuing is idempotent, not seq-gated).
-            issue_case_licences(session, state=state, expiries=self._expiries(state))
+            if since is None or has_new_result(state, since):
+                issue_case_licences(session, state=state, expiries=self._expiries(state))
             # The notices the state owes, in the same transaction: keyed, so a repeated write adds none.
-            write_case_notices(session, state, now=self._clock.now())
-            return applied
+            if since is None or owes_new_notice(state, write.before_status, since):
+                write_case_notices(session, state, now=self._clock.now())
+            return write.applied
 
     def _expiries(self, state: CaseState) -> dict[str, datetime]:
         """When each finished item's licence expires, by the validity of the definition the case runs on."""

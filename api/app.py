@@ -58,7 +58,7 @@ from one_things.live import CHECK_EVERY_SECONDS, LiveCatalog
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data_once
-from persistence.sql_counts import count_sql
+from persistence.sql_counts import count_sql, trace_sql
 from services.metrics import record_sql_statement, record_sql_transaction
 from services.outbox import Starter
 
@@ -95,6 +95,8 @@ def create_app(
         pool = PoolLimits(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_seconds)
         app.state.engine = make_engine(settings.projection_url, pool)
         count_sql(app.state.engine, transaction=record_sql_transaction, statement=record_sql_statement)
+        if settings.sql_trace is not None:
+            trace_sql(app.state.engine, settings.sql_trace, "api")
         app.state.rate_limiter = rate_limiter(settings, app.state.engine)  # shared by every process
         app.state.metrics = metrics_registry(app.state.engine, clock, settings.calendar_folder)
         if settings.environment == "development":

@@ -165,6 +165,10 @@ class Settings(BaseSettings):
     sms_token: str = ""
     """Bearer token for the SMS gateway."""
 
+    sql_trace: Path | None = None
+    """A diagnostic, off by default: each process appends a line per SQL statement it sends (verb, table, the
+    calling code; no parameters) to this file. benchmarks/sql_statements.py sets it; it slows every statement."""
+
     session_minutes: int = 120
     """How long a browser session lasts after signing in; then the person signs in again."""
 

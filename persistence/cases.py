@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, case, insert, update
+from sqlalchemy import Table, bindparam, case, insert, update
 from sqlalchemy import select as select_columns
-from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, col, select
 
 from persistence.outcomes import HANDLED, count_decided_item
@@ -21,6 +21,14 @@ ITEMS: Table = ItemRecord.__table__  # type: ignore[attr-defined]
 CASE_COLUMNS = [column for column in CASES.c if column.name not in ("case_no", "acted_by", "channel")]
 """What a projection write compares or needs (district, simulated); written at acceptance only, the rest not read."""
 ITEM_COLUMNS = [column for column in ITEMS.c if column.name not in ("case_no", "seq")]
+CASE_COLUMN_NAMES = [column.name for column in CASE_COLUMNS]
+ITEM_COLUMN_NAMES = [column.name for column in ITEM_COLUMNS]
+READ_CASE = select_columns(*CASE_COLUMNS).where(CASES.c.case_no == bindparam("case_no")).with_for_update()
+READ_ITEMS = select_columns(*ITEM_COLUMNS).where(ITEMS.c.case_no == bindparam("case_no"))
+"""A projection write's two reads, built once (the worker sends them at every write). Two, not one join: under
+PostgreSQL's READ COMMITTED a statement that waited for a row lock re-reads the locked row but not the rows joined
+to it, so the items are read by a statement of their own once the case's row is locked (else a write waiting on a
+concurrent one of the same case compared against items from before it, and counted a decided item twice)."""
 
 
 @dataclass(frozen=True)
@@ -34,22 +42,45 @@ class CaseFigures:
     """Per finished item code."""
 
 
+@dataclass(frozen=True)
+class ProjectedWrite:
+    """What a projection write found and did: whether it applied, and the case as the last applied write left it
+    (read anyway to compare), so the rest of the transaction can tell what changed without asking again."""
+
+    applied: bool
+    before_seq: int | None = None
+    """The stored case's seq; None when there was no case row (0: only the acceptance's row)."""
+    before_status: str | None = None
+    before_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The stored items by code (their ITEM_COLUMNS), as the last applied write left them."""
+
+
 def project_case(session: Session, *, state: CaseState, now: datetime, figures: CaseFigures | None = None) -> bool:
-    """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied.
+    """Upsert the case and its items if `state` is newer than the stored one. Returns whether it applied."""
+    return project_case_write(session, state=state, now=now, figures=figures).applied
+
+
+def project_case_write(
+    session: Session, *, state: CaseState, now: datetime, figures: CaseFigures | None = None
+) -> ProjectedWrite:
+    """Upsert the case and its items if `state` is newer than the stored one; says whether it applied and what
+    was stored before.
 
     Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
     seq is ignored, which makes the projection idempotent and ordered.
 
     A case is written several times a bundle and most of its items change in few of those writes, so a write
-    reads the case (locked) and its items in two SELECTs and sends an UPDATE only for the columns that changed;
-    Core statements on row tuples, because loading and flushing ORM objects cost the worker more than the SQL.
+    reads the case (its row locked) and its items in two SELECTs and sends an UPDATE only
+    for the columns that changed; Core statements on row tuples, because loading and flushing ORM objects cost the
+    worker more than the SQL.
     """
     figures = figures or CaseFigures()
-    stored = session.execute(
-        select_columns(*CASE_COLUMNS).where(CASES.c.case_no == state.case_no).with_for_update()
-    ).first()
-    if stored is not None and stored.seq >= state.seq:
-        return False
+    key = {"case_no": state.case_no}
+    case_row = session.execute(READ_CASE, key).first()
+    stored = dict(zip(CASE_COLUMN_NAMES, case_row, strict=True)) if case_row is not None else None
+    if stored is not None and stored["seq"] >= state.seq:
+        return ProjectedWrite(applied=False, before_seq=stored["seq"], before_status=stored["status"])
+    item_rows = session.execute(READ_ITEMS, key).all()
     values: dict[str, Any] = {
         "thing": state.thing,
         "version": state.version,
@@ -68,14 +99,9 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
         session.execute(insert(CASES).values(case_no=state.case_no, **values))
         district, simulated = "", False
     else:
-        session.execute(
-            update(CASES).where(CASES.c.case_no == state.case_no).values(**_changed(stored._mapping, values))
-        )
-        district, simulated = stored.district, stored.simulated
-    stored_items = {
-        row.code: row._mapping
-        for row in session.execute(select_columns(*ITEM_COLUMNS).where(ITEMS.c.case_no == state.case_no))
-    }
+        session.execute(update(CASES).where(CASES.c.case_no == state.case_no).values(**_changed(stored, values)))
+        district, simulated = stored["district"], stored["simulated"]
+    stored_items = {row.code: dict(zip(ITEM_COLUMN_NAMES, row, strict=True)) for row in item_rows}
     new_items = [
         row
         for item in state.items
@@ -94,10 +120,15 @@ def project_case(session: Session, *, state: CaseState, now: datetime, figures: 
     ]
     if new_items:  # a new case's items in one statement
         session.execute(insert(ITEMS), new_items)
-    return True
+    return ProjectedWrite(
+        applied=True,
+        before_seq=None if stored is None else stored["seq"],
+        before_status=None if stored is None else stored["status"],
+        before_items=stored_items,
+    )
 
 
-def _changed(stored: RowMapping, values: dict[str, Any]) -> dict[str, Any]:
+def _changed(stored: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """The values that differ from the stored row (enums and aware datetimes compare equal to what was read)."""
     return {name: value for name, value in values.items() if stored[name] != value}
 
@@ -147,7 +178,7 @@ def _project_item(
     district: str,
     simulated: bool,
     item: ItemState,
-    stored: RowMapping | None,
+    stored: Mapping[str, Any] | None,
     clock_days: dict[str, int],
 ) -> dict[str, Any] | None:
     """Updates the stored item where it changed and counts it once decided; an item not stored yet is returned as

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -72,6 +73,24 @@ def issue_case_licences(
     added = [_licence(state, item, expiries.get(item.code)) for item in issued if item.code not in held]
     session.add_all(added)
     return added
+
+
+def has_new_result(state: CaseState, before_items: Mapping[str, Mapping[Any, Any]]) -> bool:
+    """Whether an item of `state` has a result its stored row (`before_items`, as the last applied projection
+    write left it) did not show: only then can `issue_case_licences` add a licence. The write that stored a
+    result issued its licence in the same transaction, so a result unchanged since needs no look-up."""
+    for item in state.items:
+        if not _has_result(item):
+            continue
+        stored = before_items.get(item.code)
+        if (
+            stored is None
+            or stored["status"] != ItemStatus.COMPLETED.value
+            or stored["finished_at"] != item.finished_at
+            or stored["output"] != item.output
+        ):
+            return True
+    return False
 
 
 def _has_result(item: ItemState) -> bool:

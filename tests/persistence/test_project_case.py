@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from activities.case_notices import notice_keys, owed_notices
 from activities.projection import ProjectionActivities
 from one_things.schema import IntegrationMode, Names
-from persistence.cases import get_case, project_case
+from persistence.cases import get_case, project_case, record_accepted_case
+from persistence.licences import Licence
 from persistence.message_outbox import queued
 from persistence.messages import InboxMessage
 from persistence.outcomes import ItemOutcomeDay
@@ -32,6 +36,8 @@ class Counted:
         self.engine = engine
         self.statements: Counter[str] = Counter()
         count_sql(engine, transaction=lambda: None, statement=lambda verb: self.statements.update([verb]))
+        self.reads = 2
+        """SELECTs of the case (its row locked) and of its items."""
 
     def write(self, case: CaseState) -> tuple[bool, Counter[str]]:
         """Whether the write applied, and the statements it sent."""
@@ -88,12 +94,12 @@ def stored(db: Counted) -> tuple[int, str, dict[str, tuple[str, int]]]:
 def test_a_write_reads_the_case_and_its_items_once_and_updates_only_what_changed(db: Counted) -> None:
     applied, statements = db.write(state(1, item("birth"), item("hukou"), item("card")))
     assert applied
-    assert statements == Counter({"select": 2, "insert": 2})  # the case, then its three items in one statement
+    assert statements == Counter({"select": db.reads, "insert": 2})  # the case, then its three items in one statement
 
     started = item("birth", ItemStatus.RUNNING, started_at=NOW)
     applied, statements = db.write(state(2, started, item("hukou"), item("card")))
     assert applied
-    assert statements == Counter({"select": 2, "update": 2})  # the case (seq, updated_at) and the one item
+    assert statements == Counter({"select": db.reads, "update": 2})  # the case (seq, updated_at) and the one item
     assert stored(db) == (2, "running", {"birth": ("running", 2), "hukou": ("pending", 1), "card": ("pending", 1)})
 
 
@@ -128,3 +134,116 @@ def test_notices_are_added_with_the_write_once_each(db: Counted) -> None:
         rows = session.exec(select(InboxMessage.kind, InboxMessage.item_code)).all()
         assert sorted(rows) == [("accepted", ""), ("item_done", "birth"), ("item_done", "hukou")]
         assert queued(session) == 6  # SMS and e-mail of each
+
+
+def done(code: str, number: str) -> ItemState:
+    finished = item(code, ItemStatus.COMPLETED, started_at=NOW, finished_at=NOW + timedelta(hours=1))
+    return finished.model_copy(update={"output": {f"{code}_no": number}})
+
+
+def wallet(db: Counted) -> list[tuple[str, str]]:
+    with Session(db.engine) as session:
+        return sorted(session.exec(select(Licence.item_code, Licence.number).where(Licence.case_no == CASE)).all())
+
+
+def test_a_write_looks_up_licences_and_notices_only_when_the_state_owes_new_ones(db: Counted) -> None:
+    """Most writes change a deadline or start an item: they send the case's and the item's UPDATE and nothing
+    more. A reader still sees every licence and every notice, each once, as soon as the write that owes it."""
+    projection = ProjectionActivities(db.engine, clock=FixedClock())
+    due = NOW + timedelta(days=5)
+
+    def write(case: CaseState) -> Counter[str]:
+        db.statements.clear()
+        projection.project_case_state(case)
+        return Counter(db.statements)
+
+    write(state(1, item("birth", ItemStatus.RUNNING, started_at=NOW), item("hukou"), names=True))
+    assert write(
+        state(2, item("birth", ItemStatus.RUNNING, started_at=NOW, due_at=due), item("hukou"), names=True)
+    ) == (
+        Counter({"select": db.reads, "update": 2})  # the case and its items read; the case and the one item updated
+    )
+    birth = done("birth", "B-1")
+    write(state(3, birth, item("hukou"), names=True))
+    assert wallet(db) == [("birth", "B-1")]  # issued by the write that shows the item finished
+    assert inbox_keys(db) == [("accepted", "", 0), ("item_done", "birth", 0)]
+
+    started = item("hukou", ItemStatus.RUNNING, started_at=NOW)
+    assert write(state(4, birth, started, names=True)) == Counter({"select": db.reads, "update": 2})
+    waiting = started.model_copy(update={"status": ItemStatus.WAITING_CITIZEN, "round": 1, "reason": "照片不清晰"})
+    statements = write(state(5, birth, waiting, names=True))
+    assert statements["select"] == db.reads + 1  # the case, its items and the inbox; the wallet not looked up
+    assert ("correction_needed", "hukou", 1) in inbox_keys(db)
+
+    finished = [birth, done("hukou", "H-2")]
+    write(state(6, *finished, status=CaseStatus.COMPLETED, names=True))
+    assert write(state(6, *finished, status=CaseStatus.COMPLETED, names=True)) == Counter(
+        {"select": 3}
+    )  # retried: all looked up
+    assert write(state(7, *finished, status=CaseStatus.COMPLETED, names=True)) == Counter(
+        {"select": db.reads, "update": 1}
+    )
+    assert wallet(db) == [("birth", "B-1"), ("hukou", "H-2")]
+    assert inbox_keys(db) == [
+        ("accepted", "", 0),
+        ("all_done", "", 0),
+        ("correction_needed", "hukou", 1),
+        ("item_done", "birth", 0),
+        ("item_done", "hukou", 0),
+    ]
+    with Session(db.engine) as session:
+        assert queued(session) == 10  # SMS and e-mail of each notice, once
+
+
+def test_the_first_write_over_the_accepted_row_looks_everything_up(db: Counted) -> None:
+    """The API's row of an accepted case (seq 0) was written with no licence and no notice: the workflow's first
+    write owes them all, even with nothing else to change."""
+    with Session(db.engine) as session:
+        record_accepted_case(session, case_no=CASE, thing="newborn", version=1, owner="citizen-p", accepted_at=NOW)
+        session.commit()
+    ProjectionActivities(db.engine, clock=FixedClock()).project_case_state(state(1, done("birth", "B-1"), names=True))
+    assert wallet(db) == [("birth", "B-1")]
+    assert inbox_keys(db) == [("accepted", "", 0), ("item_done", "birth", 0)]
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+def test_notice_keys_are_the_keys_of_the_notices_a_state_owes(status: CaseStatus) -> None:
+    waiting = item("hukou", ItemStatus.WAITING_CITIZEN).model_copy(update={"round": 2})
+    case = state(1, done("birth", "B-1"), waiting, item("card", ItemStatus.RUNNING), status=status, names=True)
+    assert case.notice_names is not None
+    owed = {(notice.kind.value, notice.item_code, notice.round) for notice in owed_notices(case, case.notice_names)}
+    assert notice_keys(case.status, ((i.code, i.status, i.round) for i in case.items)) == owed
+
+
+def inbox_keys(db: Counted) -> list[tuple[str, str, int]]:
+    with Session(db.engine) as session:
+        return sorted(session.exec(select(InboxMessage.kind, InboxMessage.item_code, InboxMessage.round)).all())
+
+
+def test_a_write_that_waited_for_another_of_its_case_compares_against_that_ones_items(db: Counted) -> None:
+    """Two writes of one case at once (a retried write still running beside the next): the second waits for the
+    first's row lock, then must see the items the first committed, or it counts the item the first decided again."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: a writer that read before another's commit cannot write at all")
+    due = NOW + timedelta(days=5)
+    decided = item("birth", ItemStatus.COMPLETED, started_at=NOW, finished_at=NOW + timedelta(hours=1), due_at=due)
+    db.write(state(1, item("birth", ItemStatus.RUNNING, started_at=NOW, due_at=due)))
+
+    def second_write() -> bool:
+        with Session(db.engine) as session:
+            applied = project_case(session, state=state(3, decided, status=CaseStatus.COMPLETED), now=NOW)
+            session.commit()
+            return applied
+
+    with Session(db.engine) as first, ThreadPoolExecutor(max_workers=1) as pool:
+        assert project_case(first, state=state(2, decided), now=NOW)  # the case's row locked until commit
+        second = pool.submit(second_write)
+        with db.engine.connect() as watcher:  # until the second write waits for the lock
+            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            while not watcher.execute(waiting).scalar_one() and not second.done():
+                watcher.rollback()
+        first.commit()
+        assert second.result()
+    with Session(db.engine) as session:
+        counted = session.exec(select(ItemOutcomeDay)).all()
+    assert [(row.item, row.finished) for row in counted] == [("birth", 1)]
