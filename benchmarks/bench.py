@@ -33,8 +33,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -357,6 +357,10 @@ class Bench:
             await self._one_bare_updates()
             await self._one_product()
 
+    async def product_phase(self, in_flight: int, count: int) -> Phase:
+        """`count` product bundles at `in_flight`, measured as one phase of the bench."""
+        return await self._phase("product", in_flight, count)
+
     async def _phase(self, kind: str, in_flight: int, count: int) -> Phase:
         one = {
             "bare": self._one_bare,
@@ -506,6 +510,26 @@ def bench_stack(latency_ms: int, log: TextIO) -> Iterator[ChaosStack]:
             yield stack
         finally:
             stack.stop()
+
+
+@asynccontextmanager
+async def product_bench(name: str, bundles: int, in_flight: int, warmup: int) -> AsyncIterator[Bench]:
+    """The bench's stack with one `Bench` connected and warmed up on `warmup` product bundles, for tools that
+    measure product phases only (benchmarks/worker_profile.py, benchmarks/sql_statements.py): they run
+    `bench.product_phase(in_flight, bundles)` as often as they need."""
+    profile = Profile(
+        name, {in_flight: bundles}, warmup=warmup, read_rates=(), read_seconds=0, history_sample=0, alone=0
+    )
+    with bench_stack(50, sys.stderr) as stack:
+        await stack.wait_serving(f"http://127.0.0.1:{stack.settings.worker_health_port}/readyz")
+        bench = Bench(stack, profile, 50, sys.stderr)
+        async with stack.api() as api, httpx.AsyncClient(trust_env=False, timeout=10) as scraper:
+            bench.api, bench.scraper = api, scraper
+            bench.product_client = await stack.temporal()
+            bench.bare_client = await Client.connect(stack.settings.temporal_address)
+            for _ in range(warmup):
+                await bench._one_product()
+            yield bench
 
 
 async def measure(profile: Profile, latency_ms: int, out: TextIO) -> dict[str, Any]:

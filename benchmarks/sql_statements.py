@@ -17,15 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-import httpx
-from temporalio.client import Client
-
-from benchmarks.bench import Bench, Profile, bench_stack
+from benchmarks.bench import product_bench
 
 Key = tuple[str, str, str, str, str]
 """(process, verb, table, one/many, calling code)."""
@@ -62,23 +58,12 @@ async def measure(bundles: int, in_flight: int, warmup: int, settle_s: float) ->
         trace = Path(tmp) / "sql.trace"
         trace.touch()
         os.environ["ONETHING_SQL_TRACE"] = str(trace)  # the stack's processes inherit it
-        profile = Profile(
-            "sql", {in_flight: bundles}, warmup=warmup, read_rates=(), read_seconds=0, history_sample=0, alone=0
-        )
-        with bench_stack(50, sys.stderr) as stack:
-            await stack.wait_serving(f"http://127.0.0.1:{stack.settings.worker_health_port}/readyz")
-            bench = Bench(stack, profile, 50, sys.stderr)
-            async with stack.api() as api, httpx.AsyncClient(trust_env=False, timeout=10) as scraper:
-                bench.api, bench.scraper = api, scraper
-                bench.product_client = await stack.temporal()
-                bench.bare_client = await Client.connect(stack.settings.temporal_address)
-                for _ in range(warmup):
-                    await bench._one_product()
-                await asyncio.sleep(settle_s)  # the warm-up's messages sent before counting starts
-                start = trace.stat().st_size
-                await bench._phase("product", in_flight, bundles)
-                await asyncio.sleep(settle_s)  # the measured bundles' messages sent
-                counts = read_trace(trace, start)
+        async with product_bench("sql", bundles, in_flight, warmup) as bench:
+            await asyncio.sleep(settle_s)  # the warm-up's messages sent before counting starts
+            start = trace.stat().st_size
+            await bench.product_phase(in_flight, bundles)
+            await asyncio.sleep(settle_s)  # the measured bundles' messages sent
+            counts = read_trace(trace, start)
     return counts, totals(counts, bundles)
 
 

@@ -28,10 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from temporalio.client import Client
-
-from benchmarks.bench import Bench, Phase, Profile, bench_stack
+from benchmarks.bench import Phase, product_bench
 
 PROJECT = f"{Path(__file__).resolve().parents[1]}/"
 PLUMBING = ("(asyncio/", "(threading.py", "(concurrent/futures/", "(typer/", "(cli/main.py", "(<string>", "(worker.py")
@@ -118,31 +115,20 @@ def _stop(spy: subprocess.Popen[bytes]) -> None:
 
 
 async def measure(bundles: int, in_flight: int, warmup: int, out: Path) -> tuple[Phase, Samples]:
-    profile = Profile(
-        "worker", {in_flight: bundles}, warmup=warmup, read_rates=(), read_seconds=0, history_sample=0, alone=0
-    )
-    with bench_stack(50, sys.stderr) as stack:
-        await stack.wait_serving(f"http://127.0.0.1:{stack.settings.worker_health_port}/readyz")
-        worker_pid = stack.pid("worker")
+    async with product_bench("worker", bundles, in_flight, warmup) as bench:
+        worker_pid = bench.stack.pid("worker")
         assert worker_pid is not None
-        bench = Bench(stack, profile, 50, sys.stderr)
-        async with stack.api() as api, httpx.AsyncClient(trust_env=False, timeout=10) as scraper:
-            bench.api, bench.scraper = api, scraper
-            bench.product_client = await stack.temporal()
-            bench.bare_client = await Client.connect(stack.settings.temporal_address)
-            for _ in range(warmup):
-                await bench._one_product()
-            plain = await bench._phase("product", in_flight, bundles)
-            collapsed = out.with_suffix(".collapsed.txt") if out.suffix != ".txt" else out
-            spies = [_py_spy(worker_pid, collapsed)]
-            if out != collapsed:
-                spies.append(_py_spy(worker_pid, out))
-            await asyncio.sleep(1)  # py-spy attached before the first bundle
-            try:
-                await bench._phase("product", in_flight, bundles)
-            finally:
-                for spy in spies:
-                    _stop(spy)
+        plain = await bench.product_phase(in_flight, bundles)
+        collapsed = out.with_suffix(".collapsed.txt") if out.suffix != ".txt" else out
+        spies = [_py_spy(worker_pid, collapsed)]
+        if out != collapsed:
+            spies.append(_py_spy(worker_pid, out))
+        await asyncio.sleep(1)  # py-spy attached before the first bundle
+        try:
+            await bench.product_phase(in_flight, bundles)
+        finally:
+            for spy in spies:
+                _stop(spy)
     return plain, Samples.parse(collapsed.read_text(encoding="utf-8"))
 
 
