@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from persistence.outcomes import HANDLED, count_decided_item
 from persistence.supervision import item_light
 from persistence.tables import CaseRecord, ItemRecord
+from persistence.write_order import supersedes
 from workflows.contracts import CaseState, CaseStatus, ItemState
 
 CASES: Table = CaseRecord.__table__  # type: ignore[attr-defined]  # SQLModel declares it only at runtime
@@ -66,8 +67,9 @@ def project_case_write(
     """Upsert the case and its items if `state` is newer than the stored one; says whether it applied and what
     was stored before.
 
-    Workflow retries, replays and out-of-order deliveries all send states with a `seq`; an older or equal
-    seq is ignored, which makes the projection idempotent and ordered.
+    Workflow retries, replays, lost workflow tasks and out-of-order deliveries all send states with a `seq` and a
+    history length; a write that does not supersede the stored one (persistence/write_order.py) is ignored, which
+    makes the projection idempotent and ordered.
 
     A case is written several times a bundle and most of its items change in few of those writes, so a write
     reads the case (its row locked) and its items in two SELECTs and sends an UPDATE only
@@ -78,7 +80,12 @@ def project_case_write(
     key = {"case_no": state.case_no}
     case_row = session.execute(READ_CASE, key).first()
     stored = dict(zip(CASE_COLUMN_NAMES, case_row, strict=True)) if case_row is not None else None
-    if stored is not None and stored["seq"] >= state.seq:
+    if stored is not None and not supersedes(
+        seq=state.seq,
+        history_length=state.history_length,
+        stored_seq=stored["seq"],
+        stored_history_length=stored["history_length"],
+    ):
         return ProjectedWrite(applied=False, before_seq=stored["seq"], before_status=stored["status"])
     item_rows = session.execute(READ_ITEMS, key).all()
     values: dict[str, Any] = {
@@ -90,6 +97,7 @@ def project_case_write(
         "finished_at": state.finished_at,
         "reason": state.reason,
         "seq": state.seq,
+        "history_length": state.history_length,
         "updated_at": now,
         "promised_at": figures.promised_at,
         "forecast_at": figures.forecast_at,

@@ -1,7 +1,8 @@
 """The rectification (整改) projection: a department's answer to a bad rating, for pages and supervisors.
 
-Written by the rectification workflow's local activity; a state applies only if its `seq` is newer,
-like the case projection, so retries, replays and reordering never move a row backwards.
+Written by the rectification workflow's local activity; a state applies only if it supersedes the stored one
+(persistence/write_order.py), like the case projection, so retries, replays, lost workflow tasks and reordering
+never move a row backwards or leave it behind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from persistence.tables import UTCDateTime, simulated_cases
+from persistence.write_order import supersedes
 from workflows.contracts import RectificationState
 
 
@@ -38,13 +40,20 @@ class RectificationRecord(SQLModel, table=True):
     citizen_note: str | None = None
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     seq: int = 0
+    history_length: int = 0
+    """With `seq`, orders the workflow's writes (persistence/write_order.py)."""
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 def project_rectification(session: Session, *, state: RectificationState, now: datetime) -> bool:
     """Upserts the rectification if `state` is newer than the stored one. Returns whether it applied."""
     record = session.get(RectificationRecord, state.id, with_for_update=True)
-    if record is not None and record.seq >= state.seq:
+    if record is not None and not supersedes(
+        seq=state.seq,
+        history_length=state.history_length,
+        stored_seq=record.seq,
+        stored_history_length=record.history_length,
+    ):
         return False
     values = state.model_dump(mode="python", exclude={"id", "replies"})
     values["status"] = state.status.value

@@ -91,6 +91,8 @@ class CaseRecord(SQLModel, table=True):
     """The bundle's light: red if an item is late, yellow if one is due soon or the forecast misses the promise."""
     reason: str | None = None
     seq: int = 0
+    history_length: int = 0
+    """With `seq`, orders the workflow's writes (persistence/write_order.py)."""
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -139,7 +139,9 @@ class CaseState(BaseModel):
     reason: str | None = None
     items: list[ItemState]
     seq: int = 0
-    """Bumped on every change; the projection applies a state only if it is newer than what it holds."""
+    """Bumped on every write; with `history_length`, orders the projection's writes (persistence/write_order.py)."""
+    history_length: int = 0
+    """The workflow's history length when this state was written (0: a worker from before it was sent)."""
     as_of: datetime | None = None
     """Workflow time of this state, so figures derived from it (the bundle's prediction) use the case's clock."""
     notice_names: NoticeNames | None = None
@@ -405,6 +407,8 @@ class RectificationState(BaseModel):
     citizen_note: str | None = None
     closed_at: datetime | None = None
     seq: int = 0
+    history_length: int = 0
+    """As CaseState's: the two order the projection's writes (persistence/write_order.py)."""
 
 
 # --- licence expiry reminders ----------------------------------------------------------------------

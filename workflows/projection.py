@@ -81,6 +81,9 @@ class CaseProjector:
                 await asyncio.sleep(0)
             self._dirty, self._writing = False, True
             self._state.seq += 1
+            # With seq, the projection's order key: a task lost after its write leaves the next task the same seq
+            # (persistence/write_order.py). The input of a local activity is not part of the history: no patch.
+            self._state.history_length = workflow.info().get_current_history_length()
             self._state.as_of = workflow.now()
             try:
                 await self.write(self._state.model_copy(deep=True))

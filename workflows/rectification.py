@@ -177,6 +177,7 @@ class RectificationWorkflow:
 
     async def _project(self) -> None:
         self._state.seq += 1
+        self._state.history_length = workflow.info().get_current_history_length()  # as the case's (projection.py)
         state = self._state.model_copy(deep=True)
         # A regular activity, as the case's projection was between patches projection-as-activity and
         # projection-local (workflows/projection.py). A rectification is written a handful of times in its life,

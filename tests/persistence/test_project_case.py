@@ -64,7 +64,9 @@ class FixedClock:
         return NOW
 
 
-def state(seq: int, *items: ItemState, status: CaseStatus = CaseStatus.RUNNING, names: bool = False) -> CaseState:
+def state(
+    seq: int, *items: ItemState, status: CaseStatus = CaseStatus.RUNNING, names: bool = False, history: int = 0
+) -> CaseState:
     notice_names = NoticeNames(
         thing=Names(zh="新生儿出生一件事", en="Newborn"),
         items={code: Names(zh=code, en=code) for code in ("birth", "hukou", "card")},
@@ -78,6 +80,7 @@ def state(seq: int, *items: ItemState, status: CaseStatus = CaseStatus.RUNNING, 
         accepted_at=NOW,
         items=list(items),
         seq=seq,
+        history_length=history,
         notice_names=notice_names if names else None,
     )
 
@@ -111,6 +114,43 @@ def test_an_older_or_repeated_state_changes_nothing(db: Counted) -> None:
         assert not applied
         assert statements == Counter({"select": 1})  # the case's seq, and nothing written
     assert stored(db) == (3, "running", {"birth": ("running", 3)})
+
+
+def test_a_write_after_a_lost_workflow_task_supersedes_that_tasks_writes_of_the_same_seq(db: Counted) -> None:
+    """A worker killed after its task's writes committed: the task is never completed, so the worker that takes it
+    over counts its writes from the same seq again, from a longer history. The case left "running" for good while
+    its notices said done (tests/e2e/test_worker_crash.py on PostgreSQL, docs/reliability.md)."""
+    write = ProjectionActivities(db.engine, clock=FixedClock()).project_case_state
+    due = NOW + timedelta(days=5)
+    running = item("birth", ItemStatus.RUNNING, started_at=NOW, due_at=due)
+    decided = item("birth", ItemStatus.COMPLETED, started_at=NOW, finished_at=NOW + timedelta(hours=1), due_at=due)
+    assert write(state(2, running, history=14, names=True))
+    # the lost task, history 20: two writes (a task writes again while its local activities run)
+    assert write(state(3, running, history=20, names=True))
+    assert write(state(4, decided, history=20, names=True))
+    # the task that took it over, history 26: its first write is seq 3 again, and has the case done
+    assert write(state(3, decided, status=CaseStatus.COMPLETED, history=26, names=True))
+    assert stored(db) == (3, "completed", {"birth": ("completed", 4)})
+    # a write of the lost task committing late (its worker had only stalled) is refused whatever its seq
+    assert not write(state(5, running, history=20, names=True))
+    assert not write(state(3, decided, status=CaseStatus.COMPLETED, history=26, names=True))  # a retried write
+    assert stored(db) == (3, "completed", {"birth": ("completed", 4)})
+    with Session(db.engine) as session:
+        counted = session.exec(select(ItemOutcomeDay)).all()
+        notices = session.exec(select(InboxMessage.kind, InboxMessage.item_code)).all()
+    assert [(row.item, row.finished, row.on_time) for row in counted] == [("birth", 1, 1)]  # decided once
+    assert sorted(notices) == [("accepted", ""), ("all_done", ""), ("item_done", "birth")]  # each once
+
+
+def test_a_write_without_a_history_length_is_ordered_by_seq_alone(db: Counted) -> None:
+    """A worker from before the history length was sent (a rolling upgrade), and the row written at acceptance."""
+    running = item("birth", ItemStatus.RUNNING, started_at=NOW)
+    assert db.write(state(1, item("birth")))[0]
+    assert db.write(state(2, running, history=14))[0]
+    assert db.write(state(3, item("birth", ItemStatus.REJECTED)))[0]  # an old worker's newer write
+    assert not db.write(state(3, running, history=30))[0]  # its seq is not newer, and the row has no length
+    assert not db.write(state(2, item("birth")))[0]
+    assert stored(db) == (3, "running", {"birth": ("rejected", 3)})
 
 
 def test_a_decided_item_is_counted_once_however_often_it_is_written(db: Counted) -> None:

@@ -119,6 +119,7 @@ async def test_reply_then_confirm_closes_it(skipping_env: WorkflowEnvironment, d
         row = projected(h, result.id)
         assert [reply["text"] for reply in row["replies"]] == ["已约谈窗口人员并改进接听制度"]
         assert row["citizen_note"] == "满意"
+        assert row["history_length"] > 3  # with seq, the write's order (persistence/write_order.py)
 
 
 async def test_contest_returns_it_to_the_department_with_the_remaining_days_then_escalates(

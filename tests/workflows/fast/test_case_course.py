@@ -243,6 +243,11 @@ async def test_the_last_state_is_projected_and_the_citizen_told_before_the_case_
     final = await (await cases.start(thing(item("a", "alpha", "sync_rest")), "PROJ-1")).result()
     projected = cases.fakes.projected
     assert [p.seq for p in projected] == sorted({p.seq for p in projected})  # one write per change, in order
+    # each write carries the history it was made from, so a task taken over after a worker died writes over the
+    # dead task's writes of the same seq (persistence/write_order.py)
+    lengths = [p.history_length for p in projected]
+    assert lengths == sorted(lengths)
+    assert lengths[-1] > lengths[0] >= 3
     last = projected[-1]
     assert (last.seq, last.status, last.finished_at) == (final.seq, "completed", final.finished_at)
     assert last.item("a").output == final.item("a").output == {"a_no": "a-a_no"}

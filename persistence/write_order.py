@@ -1,0 +1,32 @@
+"""Which of two projection writes of one workflow is the newer: the rule the case and rectification rows share.
+
+A workflow writes its state from a local activity, `seq` counting its writes. A write can run in a workflow task
+that its worker never completes (the worker killed or stalled after the write committed): the history does not
+record it, so the worker that takes the task over replays to the same point and counts its next write with the
+**same** `seq`, now from a longer history (the lost task's events and the ones after). By `seq` alone that write
+looked like a repeat and was dropped, and the row stayed behind its workflow for good (docs/reliability.md,
+findings). So writes are ordered by the workflow's history length when they were made, then by `seq` among the
+writes of one workflow task (a task can write several times while its local activities run):
+
+- a later task's write wins over any write of an earlier task, lost or not: it was computed from every event the
+  earlier one saw, and more;
+- a write from a stalled task that commits late carries the shorter history and is refused, so it cannot put an
+  older state over a newer one (why accepting an equal `seq` was not the fix);
+- a retried or repeated write has the same pair and changes nothing.
+
+A write or a row without a history length (0: written by a worker from before it was sent, or the row written at
+acceptance) is ordered by `seq` alone, as before, so a rolling upgrade's old and new workers order each other's
+writes as they always did.
+
+Not covered, as before: a workflow reset to an earlier event writes from a shorter history and a lower `seq` than
+its row holds; its writes are refused until it passes them (a reset case needs its row deleted first).
+"""
+
+from __future__ import annotations
+
+
+def supersedes(*, seq: int, history_length: int, stored_seq: int, stored_history_length: int) -> bool:
+    """Whether a write (`seq`, `history_length`) replaces the stored row's state."""
+    if history_length and stored_history_length:
+        return (history_length, seq) > (stored_history_length, stored_seq)
+    return seq > stored_seq
