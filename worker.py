@@ -24,6 +24,7 @@ from activities.call_log import CallLog
 from activities.gateways import DepartmentHttp
 from activities.message_gateways import message_transport
 from activities.message_sender import MessageSender
+from activities.projection import ProjectionActivities
 from activities.registry import build_activities
 from core.activations import jobs_applied_as_one_batch
 from core.calendar_year import CalendarFileError, calendar_for, missing_warning, next_year_missing, stored_years
@@ -62,12 +63,10 @@ def worker_activities(
     call_log: CallLog | None = None,
 ) -> list[Callable[..., Any]]:
     """The activities with this process's dependencies, each taken from `settings`."""
-    # The API's folder and version rules: licence reminders name old cases' items too.
-    catalog = LiveCatalog(catalog_folder(settings), earlier=StoredVersions(engine))
     return build_activities(
         http=http,
         engine=engine,
-        catalog=catalog,
+        catalog=live_catalog(settings, engine),
         registry=live_registry(settings),
         api_url=settings.api_url,
         settings=settings,
@@ -76,6 +75,16 @@ def worker_activities(
         clock=clock,
         call_log=call_log,
     )
+
+
+def live_catalog(settings: Settings, engine: Engine) -> LiveCatalog:
+    """The API's folder and version rules: licence reminders name old cases' items too."""
+    return LiveCatalog(catalog_folder(settings), earlier=StoredVersions(engine))
+
+
+def projection_activities(settings: Settings, engine: Engine) -> ProjectionActivities:
+    """The projection write as this worker makes it (calendar, licence validity), for a write from outside one."""
+    return ProjectionActivities(engine, partial(calendar_for, settings), SYSTEM_CLOCK, live_catalog(settings, engine))
 
 
 @asynccontextmanager

@@ -65,6 +65,52 @@ def revision(
     typer.echo(f"db: wrote {path}; review it (expression indexes are written by hand) and commit it")
 
 
+@db_app.command("repair-projection")
+def repair_projection(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be written")] = False,
+) -> None:
+    """Write the final state of every case whose workflow completed while its row still says open (a row left
+    behind before 2026-12-07 by a worker killed mid-task: docs/operations.md). Safe to run again, and beside the
+    workers."""
+    import asyncio
+
+    asyncio.run(_repair_projection(get_settings(), dry_run=dry_run))
+
+
+async def _repair_projection(settings: Settings, *, dry_run: bool) -> None:
+    from core.database import create_sql_engine
+    from core.temporal import connect
+    from services.projection_repair import RepairReport, repair_case_rows
+    from worker import projection_activities
+
+    require_current_schema(settings)
+    engine = create_sql_engine(settings.projection_url)
+
+    def progress(report: RepairReport) -> None:
+        typer.echo(f"db: {report.checked} open cases checked, {len(report.repaired)} behind their workflow", err=True)
+
+    try:
+        client = await connect(settings)
+        report = await repair_case_rows(
+            client, engine, projection_activities(settings, engine), dry_run=dry_run, progress=progress
+        )
+    finally:
+        engine.dispose()
+    verb = "would write" if dry_run else "wrote"
+    typer.echo(f"db: {report.checked} open cases checked; {verb} the final state of {len(report.repaired)}")
+    for label, numbers in (
+        ("behind their completed workflow", report.repaired),
+        ("brought level by their own workflow's write meanwhile", report.overtaken),
+        (
+            "workflow closed without a result (failed, terminated, cancelled or timed out): left as they are",
+            report.closed_without_result,
+        ),
+        ("no workflow (not started yet, or past retention): left as they are", report.not_found),
+    ):
+        if numbers:
+            typer.echo(f"  {label}: {', '.join(numbers)}")
+
+
 def require_current_schema(settings: Settings) -> None:
     """Exit at once, naming the fix, when the projection is not at this release's schema."""
     from core.database import create_sql_engine

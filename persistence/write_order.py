@@ -15,11 +15,19 @@ writes of one workflow task (a task can write several times while its local acti
 - a retried or repeated write has the same pair and changes nothing.
 
 A write or a row without a history length (0: written by a worker from before it was sent, or the row written at
-acceptance) is ordered by `seq` alone, as before, so a rolling upgrade's old and new workers order each other's
-writes as they always did.
+acceptance) is ordered by `seq` alone, as before.
 
-Not covered, as before: a workflow reset to an earlier event writes from a shorter history and a lower `seq` than
-its row holds; its writes are refused until it passes them (a reset case needs its row deleted first).
+Known limits (docs/reliability.md, findings):
+- A worker of a release before this order does not write the length, and its UPDATE leaves the row's length as a
+  newer worker wrote it, next to its own newer seq; a stalled new worker's late write could then pass. So the
+  release that brings revision 0011 is deployed with the old workers stopped first (docs/operations.md).
+- From its second attempt on, a failing workflow task is "transient": its events are not written again, so a third
+  attempt has the same history length as the second. The two compute the same state except for update messages
+  the later attempt carries; its write of an equal (length, seq) is refused, so the row misses that update until
+  the case's next write, for good if the case closed in that task. It takes two worker deaths in one task and an
+  update between them; `onething db repair-projection` fixes such a row once its case has closed.
+- A workflow reset to an earlier event writes from a shorter history and a lower `seq` than its row holds; its
+  writes are refused until it passes them (as before: a reset case needs its row deleted first).
 """
 
 from __future__ import annotations
