@@ -73,8 +73,16 @@ def repair_projection(
     behind before 2026-12-07 by a worker killed mid-task: docs/operations.md). Safe to run again, and beside the
     workers."""
     import asyncio
+    import os
+    import sys
 
     asyncio.run(_repair_projection(get_settings(), dry_run=dry_run))
+    # A short-lived process that used a Temporal client can abort while the interpreter finalizes (SIGABRT,
+    # "PyGILState_Release: thread state … must be current", temporalio/sdk-python#300, open): the SDK's Rust threads
+    # outlive Python's. Everything is written and committed by now, so the interpreter's teardown is skipped.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 async def _repair_projection(settings: Settings, *, dry_run: bool) -> None:
