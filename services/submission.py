@@ -438,9 +438,12 @@ def _record(
         first_try_after=timedelta(seconds=settings.temporal_rpc_seconds + 5),
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
+    # Its id, known at the flush: read after the commit, it would be loaded again in a new transaction, holding a
+    # connection while the case engine is called.
+    session.flush()
+    held = [start.id] if start.id is not None else []
     session.commit()
     record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
-    held = [start.id] if start.id is not None else []
     return _Recorded(bundle, plan, created=True, start_pending=True, held=held)
 
 
