@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from functools import partial
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import jwt
@@ -54,38 +53,14 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """The request's one commit point: committed after the handler returns without an error. A handler that calls
     the case engine commits its SQL before each call instead (services/in_thread.py); objects it read stay
     readable after such a commit without another query (expire_on_commit=False), as a query on the event loop
-    would block it.
-
-    `async`, so opening a session (no I/O: it connects on first use) and closing one whose SQL is all committed
-    cost no trip through the thread pool; the commit, or the rollback after an error, of a transaction still
-    open does, as it is I/O. A plain `def` generator took two trips for every request (docs/benchmarks.md, "The
-    API's CPU per bundle")."""
-    session = Session(request.app.state.engine, expire_on_commit=False)
-    try:
+    would block it."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
-    except BaseException:
-        await _finish(session, session.close)  # close rolls an open transaction back
-        raise
-    await _finish(session, partial(_commit_and_close, session))
-
-
-def _commit_and_close(session: Session) -> None:
-    try:
         session.commit()
-    finally:
-        session.close()
-
-
-async def _finish(session: Session, finish: Callable[[], None]) -> None:
-    """`finish` in the thread pool when it has I/O to do (a transaction begun, objects not yet flushed), else here."""
-    if session.in_transaction() or session.new or session.dirty or session.deleted:
-        await to_thread.run_sync(finish)
-    else:
-        finish()
 
 
 @sends(503)
