@@ -142,9 +142,11 @@ def create_app(
     install_problem_handlers(app, render_page=problem_page)
     # Routes are matched in the order they were added, and a citizen's status read is the API's most frequent
     # request: trying the pages' and five other routers' routes before it cost ~20 % of its CPU
-    # (docs/benchmarks.md). Its router goes first; no other route's path can match its paths (all under
-    # /api/v1/applications, the case number one path segment), so no other request is answered differently.
+    # (docs/benchmarks.md). Its router goes first, and the departments' callbacks (two per bundle) second; no
+    # other route's path can match theirs (all under /api/v1/applications and /api/v1/callbacks, the case number
+    # or department one path segment), so no other request is answered differently.
     app.include_router(applications.router, prefix="/api/v1")
+    app.include_router(callbacks.router, prefix="/api/v1")
     install_pages(app)
     if settings.embedded_idp:  # development only: production refuses to start without an issuer
         app.include_router(demo_idp.router)
@@ -154,7 +156,6 @@ def create_app(
     for router in (
         things.router,
         authorisations.router,
-        callbacks.router,
         counter.router,
         staff.router,
         citizen_data.router,

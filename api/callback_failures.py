@@ -29,11 +29,14 @@ class CallbackFailures:
         self._secret = secret.encode()
         self._window = FixedWindowRateLimiter(counts)
 
-    async def refuse_if_over(self, department: str, address: str) -> None:
-        """429 with Retry-After while this department path has had too many bad signatures from `address`."""
+    def under_limit(self, department: str, address: str) -> bool:
+        """Whether this department path may still be tried from `address`. SQL: call it in the thread pool (the
+        callback router does, in the same trip as its key lookup)."""
+        return self._window.test(self._limit, department, self._key(address))
+
+    async def refuse(self, department: str, address: str) -> None:
+        """429 with Retry-After: this department path has had too many bad signatures from `address`."""
         key = self._key(address)
-        if await to_thread.run_sync(self._window.test, self._limit, department, key):  # SQL: off the event loop
-            return
         stats = await to_thread.run_sync(self._window.get_window_stats, self._limit, department, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise ProblemError(
@@ -52,8 +55,9 @@ class CallbackFailures:
         return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def callback_failures(request: Request) -> CallbackFailures:
-    """The app's one counter, made on first use from the app's settings and database."""
+async def callback_failures(request: Request) -> CallbackFailures:
+    """The app's one counter, made on first use from the app's settings and database. `async`: no I/O, so no trip
+    through the thread pool."""
     state = request.app.state
     if getattr(state, "callback_failures", None) is None:
         settings = state.settings

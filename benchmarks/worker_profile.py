@@ -1,17 +1,20 @@
-"""Where the worker's CPU goes: the bench's stack, newborn bundles at a fixed number in flight, py-spy on the worker.
+"""Where a process's CPU goes: the bench's stack, newborn bundles at a fixed number in flight, py-spy on the worker
+(or, with `--process api`, on the API).
 
-`onething bench` says how much CPU the worker spends per bundle; this says on what. It starts the same stack as
+`onething bench` says how much CPU each process spends per bundle; this says on what. It starts the same stack as
 the bench (benchmarks/bench.py: its own Temporal dev server, stubs, worker and API on free ports, the clerk item
 switched to sync REST, departments at 50 ms), warms up, then runs two phases of the same bundles:
 
-1. unprofiled: the worker's CPU ms per bundle (psutil) and the SQL of the API and worker per bundle, the bench's
+1. unprofiled: the processes' CPU ms per bundle (psutil) and the SQL of the API and worker per bundle, the bench's
    own figures, so a change is measured without the profiler's overhead;
-2. profiled: `py-spy record --gil` on the real worker process (only the thread holding the GIL is sampled: where
-   a Python process's CPU goes; threads waiting for it look idle), written as a speedscope file, a flame graph or
-   collapsed stacks by the OUT's suffix (.json / .svg / .txt), and always as collapsed stacks beside it, from
-   which the top functions are printed: own time (the function itself) and inclusive time (it and what it calls).
+2. profiled: `py-spy record --gil` on the real worker (or API) process and its children (only the thread holding
+   the GIL is sampled: where a Python process's CPU goes; threads waiting for it look idle), written as a
+   speedscope file, a flame graph or collapsed stacks by the OUT's suffix (.json / .svg / .txt), and always as
+   collapsed stacks beside it, from which the top functions are printed: own time (the function itself) and
+   inclusive time (it and what it calls).
 
     uv run python -m benchmarks.worker_profile --bundles 40 --in-flight 10 --out worker.json
+    uv run python -m benchmarks.worker_profile --process api --bundles 125 --in-flight 25 --out api.json
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from benchmarks.bench import Phase, product_bench
 
 PROJECT = f"{Path(__file__).resolve().parents[1]}/"
 PLUMBING = ("(asyncio/", "(threading.py", "(concurrent/futures/", "(typer/", "(cli/main.py", "(<string>", "(worker.py")
+PROFILED = ("worker", "api")
+"""The stack's parts this can profile (their part names in the bench's stack)."""
 FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -104,7 +109,7 @@ def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     if py_spy is None:
         raise SystemExit("py-spy not found: uv sync --group dev")
     form = {".json": "speedscope", ".svg": "flamegraph"}.get(out.suffix, "raw")
-    # --subprocesses: the worker part may be a launcher whose child is the Python worker.
+    # --subprocesses: the part may be a launcher whose child is the Python process (uvicorn's workers, for the API).
     argv = [py_spy, "record", "--gil", "--subprocesses", "--rate", "200", "-f", form, "-o", str(out)]
     return subprocess.Popen([*argv, "--pid", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -114,15 +119,15 @@ def _stop(spy: subprocess.Popen[bytes]) -> None:
     spy.wait(timeout=60)
 
 
-async def measure(bundles: int, in_flight: int, warmup: int, out: Path) -> tuple[Phase, Samples]:
-    async with product_bench("worker", bundles, in_flight, warmup) as bench:
-        worker_pid = bench.stack.pid("worker")
-        assert worker_pid is not None
+async def measure(process: str, bundles: int, in_flight: int, warmup: int, out: Path) -> tuple[Phase, Samples]:
+    async with product_bench(f"{process}-profile", bundles, in_flight, warmup) as bench:
+        pid = bench.stack.pid(process)
+        assert pid is not None
         plain = await bench.product_phase(in_flight, bundles)
         collapsed = out.with_suffix(".collapsed.txt") if out.suffix != ".txt" else out
-        spies = [_py_spy(worker_pid, collapsed)]
+        spies = [_py_spy(pid, collapsed)]
         if out != collapsed:
-            spies.append(_py_spy(worker_pid, out))
+            spies.append(_py_spy(pid, out))
         await asyncio.sleep(1)  # py-spy attached before the first bundle
         try:
             await bench.product_phase(in_flight, bundles)
@@ -134,15 +139,20 @@ async def measure(bundles: int, in_flight: int, warmup: int, out: Path) -> tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--process", choices=PROFILED, default="worker", help="the part profiled (default worker)")
     parser.add_argument("--bundles", type=int, default=40, help="newborn bundles per phase (default 40)")
     parser.add_argument("--in-flight", type=int, default=10, help="bundles in flight (default 10)")
     parser.add_argument("--warmup", type=int, default=3, help="bundles before measuring (default 3)")
     parser.add_argument("--top", type=int, default=20, help="functions per table (default 20)")
     parser.add_argument(
-        "--out", type=Path, default=Path("worker-profile.json"), help=".json speedscope, .svg flame graph, .txt raw"
+        "--out",
+        type=Path,
+        default=None,
+        help=".json speedscope, .svg flame graph, .txt raw; default PROCESS-profile.json",
     )
     args = parser.parse_args()
-    plain, samples = asyncio.run(measure(args.bundles, args.in_flight, args.warmup, args.out))
+    out = args.out or Path(f"{args.process}-profile.json")
+    plain, samples = asyncio.run(measure(args.process, args.bundles, args.in_flight, args.warmup, out))
     figures = plain.as_dict()
     per_bundle = figures["per_bundle"]
     print(
@@ -152,7 +162,7 @@ def main() -> None:
         "SQL per bundle (API + worker): "
         + ", ".join(f"{kind.removeprefix('sql_')} {count:.1f}" for kind, count in per_bundle.items() if "sql_" in kind)
     )
-    print(f"\nprofiled: {samples.total} samples of the worker's GIL holder, {args.out}\n")
+    print(f"\nprofiled: {samples.total} samples of the {args.process}'s GIL holders, {out}\n")
     print(f"Own time, top {args.top}:\n\n{samples.table(samples.own, args.top)}\n")
     print(f"Own time by package, top {args.top}:\n\n{samples.table(samples.by_package(), args.top, 'package')}\n")
     inclusive = Counter({name: count for name, count in samples.inclusive.items() if not _plumbing(name)})

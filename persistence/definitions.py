@@ -7,11 +7,12 @@ case keeps showing (and being decided on) its own version after the catalogue fi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import JSON, Column
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from one_things.schema import OneThing
@@ -35,6 +36,13 @@ class DefinitionConflictError(ValueError):
     """A definition arrived with the (code, version) of a stored snapshot but another content."""
 
 
+_STORED: WeakKeyDictionary[Engine | Connection, dict[tuple[str, int], OneThing]] = WeakKeyDictionary()
+"""Per database (engine), the definition objects (the catalogue's, by identity: frozen, one per load) found stored
+with their own content by a committed transaction. Each application records its definition: without this, every
+one dumped and hashed the whole definition twice and parsed the stored one back (~2 % of the API's CPU per bundle,
+docs/benchmarks.md "The API's CPU per bundle"); a snapshot is never rewritten nor deleted, so once is enough."""
+
+
 def record_definition(session: Session, *, thing: OneThing, accepted_at: datetime) -> None:
     """Keep the snapshot a case is accepted under; a repeat of the same content is a no-op.
 
@@ -43,6 +51,10 @@ def record_definition(session: Session, *, thing: OneThing, accepted_at: datetim
     says something else: the catalogue check at startup refuses that, so only a deployment running two
     different files under one version gets here, and then no case may start on either.
     """
+    bind = session.get_bind()
+    stored_here = _STORED.setdefault(bind, {})
+    if stored_here.get((thing.code, thing.version)) is thing:
+        return  # this very definition was found stored, and committed, with the same content: rows never change
     values = {
         "code": thing.code,
         "version": thing.version,
@@ -50,15 +62,18 @@ def record_definition(session: Session, *, thing: OneThing, accepted_at: datetim
         "content_hash": definition_hash(thing),
         "first_accepted_at": accepted_at,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(DefinitionSnapshot).values(**values).on_conflict_do_nothing()
-    session.execute(insert)
+    inserted = cast(CursorResult[Any], session.execute(insert)).rowcount
     stored = get_definition(session, code=thing.code, version=thing.version)
     if stored is not None and not same_content(stored, thing):
         raise DefinitionConflictError(
             f"one-thing {thing.code!r} version {thing.version} is stored with another content; "
             "bump the version in the definition file and deploy it everywhere"
         )
+    if inserted == 0 and stored is not None:
+        # Stored by an earlier, committed transaction (a row this one inserted could still be rolled back).
+        stored_here[(thing.code, thing.version)] = thing
 
 
 def get_definition(session: Session, *, code: str, version: int) -> OneThing | None:

@@ -40,9 +40,23 @@ class OutboxCommand(SQLModel, table=True):
     """The last failure's kind (an exception class name, never its text: that may name a person)."""
 
 
-def add_command(session: Session, *, kind: str, case_no: str, payload: str, now: datetime, due_at: datetime) -> None:
-    """Adds a command to the caller's transaction; it commits with whatever it promises."""
-    session.add(OutboxCommand(kind=kind, case_no=case_no, payload=payload, created_at=now, due_at=due_at))
+def add_command(
+    session: Session,
+    *,
+    kind: str,
+    case_no: str,
+    payload: str,
+    now: datetime,
+    due_at: datetime,
+    leased_until: datetime | None = None,
+) -> OutboxCommand:
+    """Adds a command to the caller's transaction; it commits with whatever it promises. With `leased_until`, it
+    is taken already by the caller, as `claim_for_case` would have taken it, without another transaction."""
+    command = OutboxCommand(
+        kind=kind, case_no=case_no, payload=payload, created_at=now, due_at=due_at, leased_until=leased_until
+    )
+    session.add(command)
+    return command
 
 
 def pending_for_case(session: Session, *, case_no: str, kind: str) -> bool:

@@ -49,29 +49,43 @@ START = "start"
 BATCH = 20
 
 
-def record_start(session: Session, bundle: BundleInput, *, now: datetime, first_try_after: timedelta) -> None:
-    """The start intent, in the caller's transaction (the acceptance's). The starter leaves it to the accepting
-    request for `first_try_after`, so the two seldom send the same start."""
-    add_command(
+def record_start(
+    session: Session, bundle: BundleInput, *, now: datetime, first_try_after: timedelta, lease: timedelta
+) -> OutboxCommand:
+    """The start intent, in the caller's transaction (the acceptance's), leased to the accepting request: it is
+    taken as it commits, so `start_now` needs no transaction of its own to claim it. The starter leaves it to the
+    request for `first_try_after` (and while the lease runs), so the two seldom send the same start."""
+    return add_command(
         session,
         kind=START,
         case_no=bundle.case_no,
         payload=bundle.model_dump_json(),
         now=now,
         due_at=now + first_try_after,
+        leased_until=now + lease,
     )
 
 
 async def start_now(
-    session: Session, cases: CaseGateway, bundle: BundleInput, *, now: datetime, lease: timedelta
+    session: Session,
+    cases: CaseGateway,
+    bundle: BundleInput,
+    *,
+    now: datetime,
+    lease: timedelta,
+    held: list[int] | None = None,
 ) -> bool:
     """Starts the case's workflow from the accepting request (or a repeat of it); True once its start is delivered,
     False while it waits in the outbox for the starter (Temporal unreachable, or another process delivering it).
+    `held`: the start rows the caller leased as it recorded them (`record_start`); None: claim them here first.
 
     The caller's transaction must be committed: no database connection is held while Temporal is called."""
-    claimed, pending = await to_thread.run_sync(partial(_claim_case, session, bundle.case_no, now=now, lease=lease))
-    if not claimed:
-        return not pending  # started already, or another process is starting it right now
+    if held is None:
+        claimed, pending = await to_thread.run_sync(partial(_claim_case, session, bundle.case_no, now=now, lease=lease))
+        if not claimed:
+            return not pending  # started already, or another process is starting it right now
+    else:
+        claimed = held
     try:
         await cases.start(bundle)
     except UnavailableError:

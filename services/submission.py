@@ -325,7 +325,7 @@ async def accept(
     started = True
     if recorded.start_pending:
         lease = timedelta(seconds=settings.outbox_lease_seconds)
-        started = await start_now(session, cases, recorded.bundle, now=now, lease=lease)
+        started = await start_now(session, cases, recorded.bundle, now=now, lease=lease, held=recorded.held)
     return Accepted(recorded.bundle.case_no, recorded.plan, recorded.created, started)
 
 
@@ -335,6 +335,8 @@ class _Recorded:
     plan: Plan
     created: bool
     start_pending: bool
+    held: list[int] | None = None
+    """The start rows this request leased as it recorded them; None for a repeat (its start claims them)."""
 
 
 def _record(
@@ -429,10 +431,20 @@ def _record(
             now=now,
         )
     # Accepted means started: the start intent commits with the acceptance, or neither does.
-    record_start(session, bundle, now=now, first_try_after=timedelta(seconds=settings.temporal_rpc_seconds + 5))
+    start = record_start(
+        session,
+        bundle,
+        now=now,
+        first_try_after=timedelta(seconds=settings.temporal_rpc_seconds + 5),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+    # Its id, known at the flush: read after the commit, it would be loaded again in a new transaction, holding a
+    # connection while the case engine is called.
+    session.flush()
+    held = [start.id] if start.id is not None else []
     session.commit()
     record_bundle_started(thing.code)  # counted once: a repeat of the request finds `existing`
-    return _Recorded(bundle, plan, created=True, start_pending=True)
+    return _Recorded(bundle, plan, created=True, start_pending=True, held=held)
 
 
 def working_calendar(settings: Settings, accepted_at: datetime) -> WorkingCalendar | None:

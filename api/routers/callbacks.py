@@ -11,21 +11,26 @@ process no memory) and senders of bad signatures are limited per department path
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.callback_failures import CallbackFailures, callback_failures
 from api.capped_body import read_capped
-from api.deps import CaseGatewayDep, ClockDep, SessionDep, SettingsDep
+from api.deps import CaseGatewayDep, ClockDep, EngineDep, SettingsDep
 from api.openapi import problems
 from api.params import Code
 from api.problems import ProblemError
+from core.settings import Settings
 from core.signing import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from services.department_keys import verifying_key
 from services.errors import ConflictError, InvalidError, NotFoundError
-from services.in_thread import committed
 from workflows.contracts import DepartmentCallback, DepartmentResult
 
 router = APIRouter(prefix="/callbacks", tags=["department callbacks"])
@@ -48,20 +53,23 @@ async def signed_body(
     request: Request,
     settings: SettingsDep,
     failures: FailuresDep,
-    session: SessionDep,
+    engine: EngineDep,
     clock: ClockDep,
 ) -> bytes:
     """The raw body, once its size and signature are good. A dependency listed before the case gateway, so a
     body is judged (413, 401, 429) even while the case engine is down."""
     address = request.client.host if request.client else "unknown"
-    await failures.refuse_if_over(department, address)
-    body = await read_capped(request, settings.callback_max_bytes, what="department callback body")
     # The key id header picks which of the department's keys (two during a rotation) must have signed. Looked up
-    # in the thread pool and committed there: no connection is held while the case engine is called.
+    # with the limit's count in one trip through the thread pool, in a session closed there: no connection is held
+    # while the body is read or the case engine called, and a callback costs one trip, not five (the session
+    # dependency's two and the limit's, docs/benchmarks.md "The API's CPU per bundle").
     key_id = request.headers.get(KEY_ID_HEADER, "")
-    key = await committed(
-        session, verifying_key, session, settings, department=department, key_id=key_id, now=clock.now()
+    allowed, key = await to_thread.run_sync(
+        partial(_limit_and_key, engine, settings, failures, department, address, key_id, clock.now())
     )
+    if not allowed:
+        await failures.refuse(department, address)
+    body = await read_capped(request, settings.callback_max_bytes, what="department callback body")
     if key is None:
         await failures.count(department, address)
         detail = f"{KEY_ID_HEADER} names no key of department {department} that verifies now (unknown or expired)"
@@ -76,6 +84,23 @@ async def signed_body(
         await failures.count(department, address)
         raise ProblemError(401, "Bad signature", refusal)
     return body
+
+
+def _limit_and_key(
+    engine: Engine,
+    settings: Settings,
+    failures: CallbackFailures,
+    department: str,
+    address: str,
+    key_id: str,
+    now: datetime,
+) -> tuple[bool, bytes | None]:
+    """Whether the sender is under the bad-signature limit, and the key that must have signed (None: no such key
+    verifies now); the key is not looked up for a sender over the limit."""
+    if not failures.under_limit(department, address):
+        return False, None
+    with Session(engine) as session:
+        return True, verifying_key(session, settings, department=department, key_id=key_id, now=now)
 
 
 # The body is read raw, as the signature covers its bytes: its 401, 413, 422 and 429 are this router's own.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli.things import things_app
@@ -146,3 +147,41 @@ def test_diff_against_a_version_cases_ran_on(
     unknown = CliRunner().invoke(things_app, ["diff", "mini@5", str(v2)])
     assert unknown.exit_code == 2
     assert "mini@5: no case was accepted on that version" in unknown.output
+
+
+def test_a_definition_found_stored_is_not_written_again_and_another_content_is_still_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
+    thing = load_definition(write(tmp_path / "a", MINI))
+    for _ in range(3):  # the first case stores it, the second finds it stored, the third takes the process's word
+        with session_scope(engine) as session:
+            record_definition(session, thing=thing, accepted_at=AT)
+    edited = write(tmp_path / "b", MINI.replace("promised_days: 5", "promised_days: 4"))
+    with pytest.raises(DefinitionConflictError, match="'mini' version 1 is stored with another content"):
+        accept_on(engine, edited)
+    with session_scope(engine) as session:
+        assert get_definition(session, code="mini", version=1) == thing
+
+
+def test_a_snapshot_whose_acceptance_rolled_back_is_stored_by_the_next(engine: Engine, tmp_path: Path) -> None:
+    thing = load_definition(write(tmp_path / "a", MINI))
+    with Session(engine) as session:  # an acceptance refused after recording its definition: nothing commits
+        record_definition(session, thing=thing, accepted_at=AT)
+        session.rollback()
+    for _ in range(2):
+        with session_scope(engine) as session:
+            record_definition(session, thing=thing, accepted_at=AT)
+    with session_scope(engine) as session:
+        assert get_definition(session, code="mini", version=1) == thing
+
+
+def test_a_process_remembers_a_snapshot_per_database(tmp_path: Path) -> None:
+    thing = load_definition(write(tmp_path / "a", MINI))
+    first, second = migrated_engine(tmp_path / "one"), migrated_engine(tmp_path / "two")
+    for engine in (first, first, first):
+        with session_scope(engine) as session:
+            record_definition(session, thing=thing, accepted_at=AT)
+    with session_scope(second) as session:  # another database: its own snapshot, not the first's word for it
+        record_definition(session, thing=thing, accepted_at=AT)
+    with session_scope(second) as session:
+        assert get_definition(session, code="mini", version=1) == thing
