@@ -12,7 +12,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from persistence.outcomes import HANDLED, count_decided_item
-from persistence.supervision import item_light
+from persistence.supervision import OPEN, item_light
 from persistence.tables import CaseRecord, ItemRecord
 from persistence.write_order import supersedes
 from workflows.contracts import CaseState, CaseStatus, ItemState
@@ -237,18 +237,15 @@ def get_case(session: Session, *, case_no: str) -> tuple[CaseRecord, list[ItemRe
     return case, list(items)
 
 
-OPEN_CASE_STATUSES = (CaseStatus.RUNNING, CaseStatus.WAITING_CITIZEN)
-"""What a case's row says while its workflow runs (a row still at seq 0, only accepted, says running too)."""
-
-
 def case_seq(session: Session, *, case_no: str) -> int | None:
     """The seq of the case's row; None when there is no row."""
     return session.exec(select(CaseRecord.seq).where(CaseRecord.case_no == case_no)).first()
 
 
 def open_case_numbers(session: Session, *, after: str | None, limit: int) -> list[str]:
-    """The numbers of the cases the projection shows open, in order, `limit` after `after` (a page of a walk)."""
-    query = select(CaseRecord.case_no).where(col(CaseRecord.status).in_(OPEN_CASE_STATUSES))
+    """The numbers of the cases the projection shows open (a row still at seq 0, only accepted, says running too),
+    in order, `limit` after `after` (a page of a walk)."""
+    query = select(CaseRecord.case_no).where(col(CaseRecord.status).in_(OPEN))
     if after is not None:
         query = query.where(col(CaseRecord.case_no) > after)
     return list(session.exec(query.order_by(col(CaseRecord.case_no)).limit(limit)).all())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.settings import Settings
@@ -45,62 +46,49 @@ async def repair_projection(settings: Settings, *arguments: str) -> str:
     return out.decode()
 
 
-def case_row(settings: Settings, case_no: str) -> tuple[str, int, dict[str, str]]:
+def case_row(engine: Engine, case_no: str) -> tuple[str, int, dict[str, str]]:
     """The row's status and history length, and each item's status, as pages read them."""
-    engine = make_engine(settings.projection_url)
-    try:
-        with Session(engine) as session:
-            found = get_case(session, case_no=case_no)
-            assert found is not None
-            case, items = found
-            return case.status, case.history_length, {item.code: item.status for item in items}
-    finally:
-        engine.dispose()
+    with Session(engine) as session:
+        found = get_case(session, case_no=case_no)
+        assert found is not None
+        case, items = found
+        return case.status, case.history_length, {item.code: item.status for item in items}
 
 
-def leave_behind(settings: Settings, case_no: str, item_code: str) -> None:
+def leave_behind(engine: Engine, case_no: str, item_code: str) -> None:
     """The row as the old order left it: the last write before the lost task's (one item still running), the
     final write refused as a repeat of its seq, and no history length (a release before it was stored)."""
-    engine = make_engine(settings.projection_url)
-    try:
-        with engine.begin() as connection:
-            key = {"case_no": case_no, "item": item_code}
-            connection.execute(
-                text(
-                    "UPDATE cases SET status = 'running', finished_at = NULL, history_length = 0 "
-                    "WHERE case_no = :case_no"
-                ),
-                key,
-            )
-            connection.execute(
-                text(
-                    "UPDATE case_items SET status = 'running', finished_at = NULL, output = NULL "
-                    "WHERE case_no = :case_no AND code = :item"
-                ),
-                key,
-            )
-        with Session(engine) as session:
-            record_accepted_case(
-                session,
-                case_no=NEVER_STARTED,
-                thing="newborn",
-                version=1,
-                owner="citizen-repair",
-                accepted_at=datetime.now(UTC),
-            )
-            session.commit()
-    finally:
-        engine.dispose()
+    with engine.begin() as connection:
+        key = {"case_no": case_no, "item": item_code}
+        connection.execute(
+            text(
+                "UPDATE cases SET status = 'running', finished_at = NULL, history_length = 0 WHERE case_no = :case_no"
+            ),
+            key,
+        )
+        connection.execute(
+            text(
+                "UPDATE case_items SET status = 'running', finished_at = NULL, output = NULL "
+                "WHERE case_no = :case_no AND code = :item"
+            ),
+            key,
+        )
+    with Session(engine) as session:
+        record_accepted_case(
+            session,
+            case_no=NEVER_STARTED,
+            thing="newborn",
+            version=1,
+            owner="citizen-repair",
+            accepted_at=datetime.now(UTC),
+        )
+        session.commit()
 
 
-def all_done_notices(settings: Settings, case_no: str) -> int:
-    engine = make_engine(settings.projection_url)
-    try:
-        with Session(engine) as session:
-            kinds = session.exec(select(InboxMessage.kind).where(InboxMessage.case_no == case_no)).all()
-            return kinds.count("all_done")
-    finally:
-        engine.dispose()
+def all_done_notices(engine: Engine, case_no: str) -> int:
+    with Session(engine) as session:
+        kinds = session.exec(select(InboxMessage.kind).where(InboxMessage.case_no == case_no)).all()
+        return kinds.count("all_done")
 
 
 async def test_a_row_left_behind_its_completed_workflow_is_written_once_and_others_are_left_alone(
@@ -113,22 +101,30 @@ async def test_a_row_left_behind_its_completed_workflow_is_written_once_and_othe
         await clerk
         await citizen.aclose()
         settings = stack.settings
-        completed = case_row(settings, case_no)
-        assert all_done_notices(settings, case_no) == 1
+        engine = make_engine(settings.projection_url)
+        try:
+            await check_repair(settings, engine, case_no)
+        finally:
+            engine.dispose()
 
-        leave_behind(settings, case_no, "medical_insurance")
-        dry = await repair_projection(settings, "--dry-run")
-        assert f"behind their completed workflow: {case_no}" in dry
-        assert f"no workflow (not started yet, or past retention): left as they are: {NEVER_STARTED}" in dry
-        assert case_row(settings, case_no)[0] == "running"  # a dry run writes nothing
 
-        wrote = await repair_projection(settings)
-        assert "2 open cases checked; wrote the final state of 1" in wrote
-        status, history_length, items = case_row(settings, case_no)
-        assert (status, items) == (completed[0], completed[2])
-        assert history_length > 0  # ordered after every write of the run
-        assert all_done_notices(settings, case_no) == 1  # the citizen is not told twice
-        assert case_row(settings, NEVER_STARTED)[0] == "running"  # no final state to write: left as accepted
+async def check_repair(settings: Settings, engine: Engine, case_no: str) -> None:
+    completed = case_row(engine, case_no)
+    assert all_done_notices(engine, case_no) == 1
 
-        again = await repair_projection(settings)
-        assert "1 open cases checked; wrote the final state of 0" in again
+    leave_behind(engine, case_no, "medical_insurance")
+    dry = await repair_projection(settings, "--dry-run")
+    assert f"behind their completed workflow: {case_no}" in dry
+    assert f"no workflow (not started yet, or past retention): left as they are: {NEVER_STARTED}" in dry
+    assert case_row(engine, case_no)[0] == "running"  # a dry run writes nothing
+
+    wrote = await repair_projection(settings)
+    assert "2 open cases checked; wrote the final state of 1" in wrote
+    status, history_length, items = case_row(engine, case_no)
+    assert (status, items) == (completed[0], completed[2])
+    assert history_length > 0  # ordered after every write of the run
+    assert all_done_notices(engine, case_no) == 1  # the citizen is not told twice
+    assert case_row(engine, NEVER_STARTED)[0] == "running"  # no final state to write: left as accepted
+
+    again = await repair_projection(settings)
+    assert "1 open cases checked; wrote the final state of 0" in again
