@@ -7,12 +7,12 @@ case keeps showing (and being decided on) its own version after the catalogue fi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import JSON, Column
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from one_things.schema import OneThing
@@ -63,15 +63,16 @@ def record_definition(session: Session, *, thing: OneThing, accepted_at: datetim
         "first_accepted_at": accepted_at,
     }
     dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+    # RETURNING, not the rowcount, says whether this transaction inserted: psycopg reports -1 for this statement.
     insert = dialect.insert(DefinitionSnapshot).values(**values).on_conflict_do_nothing()
-    inserted = cast(CursorResult[Any], session.execute(insert)).rowcount
+    inserted = session.execute(insert.returning(col(DefinitionSnapshot.code))).first() is not None
     stored = get_definition(session, code=thing.code, version=thing.version)
     if stored is not None and not same_content(stored, thing):
         raise DefinitionConflictError(
             f"one-thing {thing.code!r} version {thing.version} is stored with another content; "
             "bump the version in the definition file and deploy it everywhere"
         )
-    if inserted == 0 and stored is not None:
+    if not inserted and stored is not None:
         # Stored by an earlier, committed transaction (a row this one inserted could still be rolled back).
         stored_here[(thing.code, thing.version)] = thing
 

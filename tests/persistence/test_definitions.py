@@ -18,6 +18,7 @@ from one_things.loader import load_definition
 from one_things.problems import CatalogError
 from persistence.db import session_scope
 from persistence.definitions import DefinitionConflictError, StoredVersions, get_definition, record_definition
+from persistence.sql_counts import count_sql
 from tests.one_things.conftest import MINI, line_of
 from tests.support.db import migrated_engine
 
@@ -153,9 +154,16 @@ def test_a_definition_found_stored_is_not_written_again_and_another_content_is_s
     engine: Engine, tmp_path: Path
 ) -> None:
     thing = load_definition(write(tmp_path / "a", MINI))
+    statements: list[str] = []
+    count_sql(engine, transaction=lambda: None, statement=statements.append)
+    sent: list[int] = []
     for _ in range(3):  # the first case stores it, the second finds it stored, the third takes the process's word
+        statements.clear()
         with session_scope(engine) as session:
             record_definition(session, thing=thing, accepted_at=AT)
+        sent.append(len(statements))
+    assert min(sent[:2]) > 0  # stored, then found stored
+    assert sent[2] == 0  # not written, nor read, again
     edited = write(tmp_path / "b", MINI.replace("promised_days: 5", "promised_days: 4"))
     with pytest.raises(DefinitionConflictError, match="'mini' version 1 is stored with another content"):
         accept_on(engine, edited)
