@@ -33,7 +33,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -497,14 +497,14 @@ def bare_worker_part(settings: Settings) -> list[Part]:
 
 
 @contextmanager
-def bench_stack(latency_ms: int, log: TextIO) -> Iterator[ChaosStack]:
+def bench_stack(latency_ms: int, log: TextIO, worker_argv: Sequence[str] | None = None) -> Iterator[ChaosStack]:
     with tempfile.TemporaryDirectory(prefix="onething-bench-") as tmp:
         root = Path(tmp)
         os.environ["ONETHING_CATALOG_DIR"] = str(switched_catalog(root / "catalog"))
         # The demo registry, which reaches the stubs, with the batch item's department calling back.
         batch_department = load_catalog(root / "catalog").get(THING).item(POLLING_ITEM).department
         os.environ["ONETHING_DEPARTMENT_REGISTRY"] = str(callback_registry(root / "departments.yaml", batch_department))
-        stack = ChaosStack(root / "data", log, departments_config(latency_ms), bare_worker_part)
+        stack = ChaosStack(root / "data", log, departments_config(latency_ms), bare_worker_part, worker_argv)
         stack.start()
         try:
             yield stack
@@ -532,8 +532,11 @@ async def product_bench(name: str, bundles: int, in_flight: int, warmup: int) ->
             yield bench
 
 
-async def measure(profile: Profile, latency_ms: int, out: TextIO) -> dict[str, Any]:
-    with bench_stack(latency_ms, out) as stack:
+async def measure(
+    profile: Profile, latency_ms: int, out: TextIO, worker_argv: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """One run of the bench; `worker_argv` replaces the product worker's command (benchmarks/projection_bound.py)."""
+    with bench_stack(latency_ms, out, worker_argv) as stack:
         await stack.wait_serving(f"http://127.0.0.1:{stack.settings.worker_health_port}/readyz")
         figures = await Bench(stack, profile, latency_ms, out).run()
         thing = load_catalog(catalog_folder(stack.settings)).get(THING)  # the switched copy the stack ran on

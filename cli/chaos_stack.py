@@ -14,8 +14,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -81,12 +82,16 @@ class ChaosStack:
         log: TextIO,
         departments_config: str = DEPARTMENTS_CONFIG,
         extra_parts: Callable[[Settings], list[Part]] = lambda _settings: [],
+        worker_argv: Sequence[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         os.environ.update(stack_environment(data_dir, departments_config))
         self.settings = Settings()
+        parts = [*dev_parts(self.settings, data_dir), *extra_parts(self.settings)]
+        if worker_argv is not None:  # a benchmark's worker (benchmarks/projection_bound.py)
+            parts = [replace(part, argv=worker_argv) if part.name == "worker" else part for part in parts]
         self._manager = ProcessManager(
-            [*dev_parts(self.settings, data_dir), *extra_parts(self.settings)],
+            parts,
             data_dir / "logs",
             out=log,
             backoff=0.5,
