@@ -194,6 +194,11 @@ def is_working_day(day: date, adjustments: WorkingDays = NONE) -> bool:
     return adjustments.is_working_day(day)
 
 
+def local_today(now: datetime) -> date:
+    """The citizen's day at `now`: a form's date limits (not in the future, an age, days ahead) are judged on it."""
+    return _local_date(now)
+
+
 def _local_date(instant: datetime) -> date:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("calendar functions take timezone-aware datetimes only")

@@ -51,6 +51,8 @@ _KNOWN: dict[str, Callable[[date], object]] = {
 def _value(field: FormField, index: int, today: date) -> object:
     if field.code in _KNOWN:
         return _KNOWN[field.code](today)
+    if field.type is FieldType.DATE and field.min_days_ahead is not None:
+        return (today + timedelta(days=field.min_days_ahead)).isoformat()  # the first day it accepts
     if field.type is FieldType.DATE:
         days = min(NEWBORN_AGE_DAYS, field.max_age_days or NEWBORN_AGE_DAYS)
         return (today - timedelta(days=days)).isoformat()

@@ -1,5 +1,6 @@
 """Checks on the constructs format 2 adds: conditional dependencies, fields required by an answer,
-multi-select questions and their defaults, and the `format: 2` declaration they need.
+multi-select questions and their defaults, dates that must lie ahead (`min_days_ahead`), and the `format: 2`
+declaration they need.
 
 A format 1 file means the same under format 2 (every construct it can use kept its meaning), so old files
 load unchanged and no migration command is needed; a file that uses a format 2 construct must say
@@ -35,6 +36,8 @@ def _format_2_uses(thing: OneThing) -> list[tuple[Loc, str, str]]:
     for index, field in enumerate(thing.form):
         if field.required_when:
             uses.append((("form", index), "required_when", "required_when"))
+        if field.min_days_ahead is not None:
+            uses.append((("form", index), "min_days_ahead", "min_days_ahead"))
     for qi, question in enumerate(thing.questions):
         if question.multiple:
             uses.append((("questions", qi), "multiple", "multiple"))

@@ -102,6 +102,19 @@ def _text(field: FormField, raw: object, today: date) -> str:
         raise _RuleError(str(error), "control_character") from None
 
 
+def date_bounds(field: FormField, today: date) -> tuple[date, date]:
+    """The first and last day a date field accepts on `today` (Asia/Shanghai): what `_date` checks, for a date
+    picker to offer only those days."""
+    first, last = OLDEST_DAY, LAST_DAY
+    if field.max_age_days is not None:
+        first = max(first, today - timedelta(days=field.max_age_days))
+    if field.min_days_ahead is not None:
+        first = max(first, today + timedelta(days=field.min_days_ahead))
+    if field.not_in_future:
+        last = min(last, today)
+    return first, last
+
+
 def _date(field: FormField, raw: object, today: date) -> str:
     if isinstance(raw, date):
         value = raw
@@ -121,6 +134,16 @@ def _date(field: FormField, raw: object, today: date) -> str:
         )
     if field.not_in_future and value > today:
         raise _RuleError(f"must not be after today ({today.isoformat()})", "date_future", today=today.isoformat())
+    if field.min_days_ahead is not None and value < today + timedelta(days=field.min_days_ahead):
+        earliest = (today + timedelta(days=field.min_days_ahead)).isoformat()
+        if field.min_days_ahead == 0:
+            raise _RuleError(f"must not be before today ({earliest})", "date_past", today=earliest)
+        raise _RuleError(
+            f"must be at least {field.min_days_ahead} days after today (on or after {earliest})",
+            "date_too_soon",
+            days=field.min_days_ahead,
+            earliest=earliest,
+        )
     if field.max_age_days is not None and value < today - timedelta(days=field.max_age_days):
         earliest = (today - timedelta(days=field.max_age_days)).isoformat()
         raise _RuleError(

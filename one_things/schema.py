@@ -75,7 +75,7 @@ class FieldType(StrEnum):
     TEXT = "text"
     """Free text; `max_length` limits it."""
     DATE = "date"
-    """A date as YYYY-MM-DD; `not_in_future` and `max_age_days` limit it."""
+    """A date as YYYY-MM-DD; `not_in_future`, `max_age_days` and `min_days_ahead` limit it."""
     RESIDENT_ID = "resident_id"
     """An 18-character resident ID number (居民身份证号码); the check digit and birth date are checked."""
     CREDIT_CODE = "credit_code"
@@ -118,6 +118,13 @@ class FormField(Strict):
     not_in_future: bool = Field(default=False, description="A `date` that must not be after today")
     max_age_days: int | None = Field(
         default=None, ge=1, description="A `date` at most this many calendar days before today"
+    )
+    min_days_ahead: int | None = Field(
+        default=None,
+        ge=0,
+        le=3660,
+        description="A `date` at least this many calendar days after today (0: today or later), e.g. an event's "
+        "date when the law wants the application so long before it",
     )
     prefill: str | None = Field(
         default=None,

@@ -21,6 +21,9 @@ from one_things.schema import ApplicantKind, FieldType, Item, OneThing
 
 __all__ = ["Loc", "Locator", "check_definition", "describe"]
 
+DATE_RULES = ("not_in_future", "max_age_days", "min_days_ahead")
+"""The fields that limit a `date` field's days."""
+
 
 def check_definition(
     thing: OneThing, *, path: str = "<definition>", locate: Locator | None = None
@@ -220,10 +223,13 @@ def _check_form(c: _Collector) -> None:
         if stray := [name for name in field.choice_names if name not in field.choices]:
             fix = f"add {_allowed(stray)} to choices or remove the name"
             c.add(loc, f"choice_names for values that are not choices: {_allowed(stray)}", fix, at=("choice_names",))
-        date_rules = [k for k in ("not_in_future", "max_age_days") if getattr(field, k) not in (None, False)]
+        date_rules = [k for k in DATE_RULES if getattr(field, k) not in (None, False)]
         if field.type is not FieldType.DATE and date_rules:
             fix = f"remove {' and '.join(date_rules)} or set type: date"
             c.add(loc, f"{' and '.join(date_rules)} only apply to date fields", fix, at=(date_rules[0],))
+        if field.not_in_future and field.min_days_ahead:  # no day is both after today and not after today
+            fix = "keep not_in_future for a day that has happened, or min_days_ahead for one still to come"
+            c.add(loc, "not_in_future and min_days_ahead leave no date to accept", fix, at=("min_days_ahead",))
         if field.editable and not field.prefill:
             fix = "remove editable (every field without prefill is typed anyway) or add a prefill source"
             c.add(loc, "editable only applies to a pre-filled field", fix, at=("editable",))

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from core.auth import Principal, Role
-from core.calendar import day_on_time
+from core.calendar import day_on_time, local_today
 from one_things.catalog import Catalog
 from one_things.eligibility import individual_definition
 from one_things.forms import validate_fields
@@ -30,7 +30,7 @@ from services.errors import NotAllowedError, NotFoundError, UnavailableError
 from services.in_thread import committed
 from services.materials import DEFAULT_MAX_BYTES, inspect, material_error
 from services.outbox import START
-from services.submission import invalid_application, local_today
+from services.submission import invalid_application
 from workflows.contracts import CaseStatus, Holder, ItemStatus, Light, Supplement, Withdrawal
 
 STARTING: Literal["starting"] = "starting"

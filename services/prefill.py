@@ -15,10 +15,12 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from core.calendar import local_today
 from core.privacy import mask_id_no
 from one_things.answers import Answer, field_asked, field_required
+from one_things.forms import date_bounds
 from one_things.plan import make_plan
-from one_things.schema import ApplicantKind, FormField, Material, MaterialSource, OneThing
+from one_things.schema import ApplicantKind, FieldType, FormField, Material, MaterialSource, OneThing
 from persistence.enterprises import get_enterprise
 from persistence.enterprises import register_values as enterprise_values
 from persistence.licences import find_licence
@@ -49,6 +51,10 @@ class PrefilledField(BaseModel):
     source: FieldSource
     """Where the value comes from; `none` means the citizen types it."""
     prefilled: bool
+    earliest: str | None = None
+    """A date field's first acceptable day (YYYY-MM-DD, Asia/Shanghai, on the day the form is shown)."""
+    latest: str | None = None
+    """A date field's last acceptable day."""
 
 
 class MaterialNeed(BaseModel):
@@ -166,7 +172,15 @@ def _field(
         value=value,
         source=FieldSource(source) if source in (REGISTER, ENTERPRISES, LIBRARY) else FieldSource.NONE,
         prefilled=value is not None,
+        **_date_bounds(field, now),
     )
+
+
+def _date_bounds(field: FormField, now: datetime) -> dict[str, str]:
+    if field.type is not FieldType.DATE:
+        return {}
+    first, last = date_bounds(field, local_today(now))
+    return {"earliest": first.isoformat(), "latest": last.isoformat()}
 
 
 def _register_values(resident: Resident | None, spouse: Resident | None) -> dict[str, str]:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.bounds import Answers, Code, SingleLine
-from core.calendar import TZ
+from core.calendar import local_today
 from core.calendar_year import CalendarFileError, case_calendar
 from core.ids import new_case_no
 from core.settings import Settings
@@ -497,8 +497,3 @@ def check_rate(session: Session, settings: Settings, owner: str, now: datetime) 
             retry_after=600,
             title="Too many applications",
         )
-
-
-def local_today(now: datetime) -> date:
-    """Age limits and 'not in the future' are judged on the citizen's calendar, not UTC."""
-    return now.astimezone(TZ).date()

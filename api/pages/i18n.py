@@ -603,6 +603,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "form_date_format": ("请按 年-月-日 填写日期,例如 2025-03-07", "write the date as year-month-day, e.g. 2025-03-07"),
     "form_date_range": ("日期须在 {first} 至 {last} 之间", "must be between {first} and {last}"),
     "form_date_future": ("不能晚于今天({today})", "must not be after today ({today})"),
+    "form_date_past": ("不能早于今天({today})", "must not be before today ({today})"),
+    "form_date_too_soon": (
+        "须在今天之后至少 {days} 天({earliest} 或之后)",
+        "must be at least {days} days after today (on or after {earliest})",
+    ),
     "form_date_too_old": (
         "须为 {days} 天以内的日期({earliest} 或之后)",
         "must be at most {days} days ago (on or after {earliest})",

@@ -4,12 +4,13 @@ enterprise register, the application runs on the real workflow to the end, and a
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from core.auth import Role
+from core.calendar import TZ
 from one_things.catalog import load_catalog
 from one_things.demo import demo_request
 from persistence.demo_seed import ENTERPRISES
@@ -54,3 +55,30 @@ async def test_enterprise_applies_for_a_restaurant_with_held_data_filled_in(dev_
         assert "enterprise" in refused.json()["detail"]
         for client in (company, resident, *clerks):
             await client.aclose()
+
+
+async def test_an_events_date_must_leave_the_safety_permit_its_20_days(dev_env, data_dir: Path) -> None:
+    """sports_event's event_date (min_days_ahead: 20): the form offers only days from today + 20 on (Asia/Shanghai),
+    and an application for an earlier day is refused naming the rule and the first day it accepts."""
+    sports = load_catalog().get("sports_event")
+    async with running_stack(dev_env.client, data_dir, with_worker=False) as stack:
+        company = stack.as_user(Role.CITIZEN, "demo-enterprise-1")
+        today = datetime.now(TZ).date()
+        first = today + timedelta(days=20)
+        form = (await company.get("/api/v1/things/sports_event/form")).json()
+        [event_date] = [field for field in form["fields"] if field["code"] == "event_date"]
+        assert (event_date["earliest"], event_date["latest"]) == (first.isoformat(), "2099-12-31")
+
+        body = demo_request(sports, today)
+        held = {field["code"] for field in form["fields"] if field["prefilled"]}
+        body["form"] = {code: value for code, value in body["form"].items() if code not in held}
+        body["form"]["event_date"] = (first - timedelta(days=1)).isoformat()
+        refused = await company.post("/api/v1/applications", json=body)
+        assert refused.status_code == 422, refused.text
+        [problem] = [p for p in refused.json()["errors"] if p["field"] == "form.event_date"]
+        assert (problem["rule"], problem["earliest"]) == ("date_too_soon", first.isoformat())
+
+        body["form"]["event_date"] = first.isoformat()
+        accepted = await company.post("/api/v1/applications", json=body)
+        assert accepted.status_code == 201, accepted.text
+        await company.aclose()

@@ -32,6 +32,10 @@ NOTICE = (
     '        label: {zh: 否, en: "No"}\n',
     '        label: {zh: 否, en: "No"}\n        notice: {zh: 不办卡, en: "No card"}\n',
 )
+AHEAD = (
+    "    name: {zh: 姓名, en: Name}\n    type: text\n",
+    "    name: {zh: 日期, en: Date}\n    type: date\n    min_days_ahead: 20\n",
+)
 TODAY = date(2026, 12, 7)
 
 
@@ -44,7 +48,7 @@ def only_error(broken: Breaker, *edits: tuple[str, str]) -> tuple[str, object]:
 
 
 def test_every_format_2_construct_is_accepted_in_a_format_2_file(broken: Breaker) -> None:
-    path, _ = broken(V2, CONDITIONAL, MULTI, REQUIRED_WHEN, ANSWER_INPUT, NOTICE)
+    path, _ = broken(V2, CONDITIONAL, MULTI, REQUIRED_WHEN, ANSWER_INPUT, NOTICE, AHEAD)
     thing, errors = parse_file(path)
     assert errors == []
     assert thing is not None
@@ -60,6 +64,7 @@ def test_every_format_2_construct_is_accepted_in_a_format_2_file(broken: Breaker
         (REQUIRED_WHEN, "required_when:", "required_when needs format 2"),
         (ANSWER_INPUT, "wants: answers.wants_card", "input 'wants' reads an answer (answers.wants_card), which needs"),
         (NOTICE, "notice: {zh: 不办卡", "notice needs format 2"),
+        (AHEAD, "min_days_ahead: 20", "min_days_ahead needs format 2"),
     ],
 )
 def test_a_format_1_file_using_a_format_2_construct_is_told_to_declare_it(
@@ -140,6 +145,12 @@ def test_format_1_files_load_unchanged() -> None:
             "wants: answers.want_card",
             "source 'answers.want_card' names no guidance question",
             "did you mean 'wants_card'?",
+        ),
+        (
+            [AHEAD, ("    min_days_ahead: 20\n", "    min_days_ahead: 20\n    not_in_future: true\n")],
+            "min_days_ahead: 20",
+            "not_in_future and min_days_ahead leave no date to accept",
+            "min_days_ahead for one still to come",
         ),
     ],
 )

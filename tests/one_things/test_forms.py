@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from stdnum.cn import ric
 
+from core.bounds import LAST_DAY
 from one_things.demo import demo_application, demo_resident_id
 from one_things.eligibility import check_eligibility
 from one_things.forms import validate_fields, validate_form
@@ -152,3 +153,36 @@ def test_validate_fields_checks_only_what_is_sent(newborn: OneThing) -> None:
     assert (values, problems) == ({"contact_phone": "13800138000"}, [])
     problems = validate_fields(newborn, {"newborn_name": "", "nope": 1}, today=TODAY)[1]
     assert [p.field for p in problems] == ["form.nope", "form.newborn_name"]
+
+
+def test_a_date_that_must_lie_ahead() -> None:
+    """An event's date under 大型群众性活动安全管理条例 art. 11: the permit is applied for 20 days before it."""
+    thing = _thing(
+        FormField(code="event_date", name=Names(zh="举办日期", en="Date"), type=FieldType.DATE, min_days_ahead=20),
+        FormField(code="start", name=Names(zh="开始日期", en="Start"), type=FieldType.DATE, min_days_ahead=0),
+    )
+    earliest = TODAY + timedelta(days=20)
+    accepted = {"event_date": earliest.isoformat(), "start": TODAY.isoformat()}
+    assert validate_form(thing, accepted, today=TODAY) == (accepted, [])
+    too_soon = {"event_date": (earliest - timedelta(days=1)).isoformat(), "start": "2025-03-09"}
+    problems = validate_form(thing, too_soon, today=TODAY)[1]
+    assert [(p.rule, p.values) for p in problems] == [
+        ("date_too_soon", {"days": "20", "earliest": "2025-03-30"}),
+        ("date_past", {"today": "2025-03-10"}),
+    ]
+    assert problems[0].message == "Date (举办日期): must be at least 20 days after today (on or after 2025-03-30)"
+
+
+def test_date_bounds_are_the_days_the_form_accepts() -> None:
+    from one_things.forms import date_bounds
+
+    ahead = FormField(code="d", name=Names(zh="日", en="D"), type=FieldType.DATE, min_days_ahead=20)
+    past = FormField(code="d", name=Names(zh="日", en="D"), type=FieldType.DATE, not_in_future=True, max_age_days=30)
+    for field in (ahead, past):
+        first, last = date_bounds(field, TODAY)
+        thing = _thing(field)
+        for day, ok in ((first, True), (last, True), (first - timedelta(days=1), False)):
+            assert (validate_form(thing, {"d": day.isoformat()}, today=TODAY)[1] == []) is ok, (field, day)
+        if last < LAST_DAY:
+            assert validate_form(thing, {"d": (last + timedelta(days=1)).isoformat()}, today=TODAY)[1]
+    assert date_bounds(past, TODAY) == (TODAY - timedelta(days=30), TODAY)

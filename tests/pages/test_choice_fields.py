@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from playwright.async_api import Page, expect
 
 from api.sessions import SESSION_COOKIE
 from core.auth import Principal, Role, issue_token
+from core.calendar import TZ
 from tests.pages.browser import PHONE, chromium, screenshot_path
 from tests.pages.test_citizen_journey import PNG
 from tests.support.catalog import package_copy, publish_copy
@@ -94,7 +95,12 @@ async def fill_and_send(page: Page, words: Words) -> None:
     await sex.select_option(label=words.sexes[1])
     await yes.check()
     await page.locator("#f-newborn_name").fill("王小宝")
-    await page.locator("#f-newborn_birth_date").fill((date.today() - timedelta(days=3)).isoformat())
+    birth = page.locator("#f-newborn_birth_date")
+    today = datetime.now(TZ).date()
+    await expect(birth).to_have_attribute("max", today.isoformat())  # not_in_future: the picker ends at today
+    await birth.fill((today + timedelta(days=1)).isoformat())
+    assert await birth.evaluate("input => input.validity.rangeOverflow")  # Chromium will not send it
+    await birth.fill((date.today() - timedelta(days=3)).isoformat())
     await page.locator('input[type="file"]').set_input_files(
         files=[{"name": "baby.png", "mimeType": "image/png", "buffer": PNG}]
     )
