@@ -69,9 +69,9 @@ def revision(
 def repair_projection(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be written")] = False,
 ) -> None:
-    """Write the final state of every case whose workflow completed while its row still says open (a row left
-    behind before 2026-12-07 by a worker killed mid-task: docs/operations.md). Safe to run again, and beside the
-    workers."""
+    """Write the final state of every case or rectification whose workflow completed while its row still shows it
+    unfinished (a row left behind before 2026-12-07 by a worker killed mid-task: docs/operations.md). Safe to run
+    again, and beside the workers."""
     import asyncio
     import os
     import sys
@@ -86,37 +86,47 @@ def repair_projection(
 
 
 async def _repair_projection(settings: Settings, *, dry_run: bool) -> None:
+    from activities.rectifications import RectificationActivities
     from core.database import create_sql_engine
     from core.temporal import connect
-    from services.projection_repair import RepairReport, repair_case_rows
+    from services.projection_repair import RepairReport, case_rows, rectification_rows, repair_rows
     from worker import projection_activities
 
     require_current_schema(settings)
     engine = create_sql_engine(settings.projection_url)
 
     def progress(report: RepairReport) -> None:
-        typer.echo(f"db: {report.checked} open cases checked, {len(report.repaired)} behind their workflow", err=True)
+        typer.echo(
+            f"db: {report.checked} unfinished {report.noun} checked, {len(report.repaired)} behind their workflow",
+            err=True,
+        )
 
     try:
         client = await connect(settings)
-        report = await repair_case_rows(
-            client, engine, projection_activities(settings, engine), dry_run=dry_run, progress=progress
-        )
+        cases = case_rows(projection_activities(settings, engine))
+        rectifications = rectification_rows(RectificationActivities(engine))
+        reports = [
+            await repair_rows(client, engine, cases, dry_run=dry_run, progress=progress),
+            await repair_rows(client, engine, rectifications, dry_run=dry_run, progress=progress),
+        ]
     finally:
         engine.dispose()
     verb = "would write" if dry_run else "wrote"
-    typer.echo(f"db: {report.checked} open cases checked; {verb} the final state of {len(report.repaired)}")
-    for label, numbers in (
-        ("behind their completed workflow", report.repaired),
-        ("brought level by their own workflow's write meanwhile", report.overtaken),
-        (
-            "workflow closed without a result (failed, terminated, cancelled or timed out): left as they are",
-            report.closed_without_result,
-        ),
-        ("no workflow (not started yet, or past retention): left as they are", report.not_found),
-    ):
-        if numbers:
-            typer.echo(f"  {label}: {', '.join(numbers)}")
+    for report in reports:
+        typer.echo(
+            f"db: {report.checked} unfinished {report.noun} checked; {verb} the final state of {len(report.repaired)}"
+        )
+        for label, keys in (
+            ("behind their completed workflow", report.repaired),
+            ("brought level by their own workflow's write meanwhile", report.overtaken),
+            (
+                "workflow closed without a result (failed, terminated, cancelled or timed out): left as they are",
+                report.closed_without_result,
+            ),
+            ("no workflow (not started yet, or past retention): left as they are", report.not_found),
+        ):
+            if keys:
+                typer.echo(f"  {label}: {', '.join(keys)}")
 
 
 def require_current_schema(settings: Settings) -> None:

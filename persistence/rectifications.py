@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from persistence.tables import UTCDateTime, simulated_cases
 from persistence.write_order import supersedes
-from workflows.contracts import RectificationState
+from workflows.contracts import FINISHED_RECTIFICATION, RectificationState
 
 
 class RectificationRecord(SQLModel, table=True):
@@ -143,6 +143,22 @@ def open_rectifications(session: Session, *, limit: int = 200) -> list[Rectifica
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+def rectification_seq(session: Session, *, rectification_id: str) -> int | None:
+    """The seq of the rectification's row; None when there is no row."""
+    return session.exec(select(RectificationRecord.seq).where(RectificationRecord.id == rectification_id)).first()
+
+
+def unfinished_rectification_ids(session: Session, *, after: str | None, limit: int) -> list[str]:
+    """The ids of the rectifications the projection shows unfinished (open, replied or contested), in order, `limit`
+    after `after` (a page of a walk)."""
+    query = select(RectificationRecord.id).where(
+        col(RectificationRecord.status).not_in([status.value for status in FINISHED_RECTIFICATION])
+    )
+    if after is not None:
+        query = query.where(col(RectificationRecord.id) > after)
+    return list(session.exec(query.order_by(col(RectificationRecord.id)).limit(limit)).all())
 
 
 def _first_reply_at(record: RectificationRecord) -> datetime | None:

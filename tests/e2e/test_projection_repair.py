@@ -16,10 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core.auth import Role
 from core.settings import Settings
 from persistence.cases import get_case, record_accepted_case
 from persistence.db import make_engine
 from persistence.messages import InboxMessage
+from tests.api.test_ratings import _json, completed_case, poll, rating
 from tests.e2e.test_batch_callback import newborn
 from tests.support.db import process_environment
 from tests.support.stack import running_stack
@@ -119,7 +121,7 @@ async def check_repair(settings: Settings, engine: Engine, case_no: str) -> None
     assert case_row(engine, case_no)[0] == "running"  # a dry run writes nothing
 
     wrote = await repair_projection(settings)
-    assert "2 open cases checked; wrote the final state of 1" in wrote
+    assert "2 unfinished cases checked; wrote the final state of 1" in wrote
     status, history_length, items = case_row(engine, case_no)
     assert (status, items) == (completed[0], completed[2])
     assert history_length > 0  # ordered after every write of the run
@@ -127,4 +129,43 @@ async def check_repair(settings: Settings, engine: Engine, case_no: str) -> None
     assert case_row(engine, NEVER_STARTED)[0] == "running"  # no final state to write: left as accepted
 
     again = await repair_projection(settings)
-    assert "1 open cases checked; wrote the final state of 0" in again
+    assert "1 unfinished cases checked; wrote the final state of 0" in again
+
+
+async def test_a_rectification_left_behind_its_completed_workflow_is_written_from_it(dev_env, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    async with running_stack(dev_env.client, data_dir) as stack:
+        citizen = stack.as_user(Role.CITIZEN, "citizen-repair-rating")
+        health = stack.as_user(Role.STAFF, "clerk-health-repair", department="health")
+        case_no = await completed_case(stack, citizen)
+        rated = await citizen.post(f"/api/v1/applications/{case_no}/rating", json=rating(health=1))
+        assert rated.status_code == 201, rated.text
+        listing = f"/api/v1/applications/{case_no}/rectifications"
+        [row] = await poll(lambda: _json(citizen.get(listing)), lambda rows: len(rows) == 1)
+        reply = await health.post(f"/api/v1/staff/rectifications/{row['id']}/reply", json={"text": "已优化出证流程"})
+        assert reply.status_code == 200, reply.text
+        assert (await citizen.post(f"{listing}/health/confirm", json={"note": "收到了"})).status_code == 200
+        await asyncio.wait_for(dev_env.client.get_workflow_handle(row["id"]).result(), timeout=30)
+        await poll(lambda: _json(citizen.get(listing)), lambda rows: rows[0]["status"] == "confirmed")
+
+        engine = make_engine(stack.settings.projection_url)
+        try:
+            with engine.begin() as connection:  # the last write before a lost task's, from a release without lengths
+                connection.execute(
+                    text(
+                        "UPDATE rectifications SET status = 'replied', closed_at = NULL, history_length = 0 "
+                        "WHERE id = :id"
+                    ),
+                    {"id": row["id"]},
+                )
+            assert (await _json(citizen.get(listing)))[0]["status"] == "replied"
+            wrote = await repair_projection(stack.settings)
+            assert "1 unfinished rectifications checked; wrote the final state of 1" in wrote
+            assert f"behind their completed workflow: {row['id']}" in wrote
+            [repaired] = await _json(citizen.get(listing))
+            assert (repaired["status"], [r["text"] for r in repaired["replies"]]) == ("confirmed", ["已优化出证流程"])
+            again = await repair_projection(stack.settings)
+            assert "0 unfinished rectifications checked; wrote the final state of 0" in again
+        finally:
+            engine.dispose()
+        for client in (citizen, health):
+            await client.aclose()
