@@ -59,6 +59,7 @@ from persistence.db import make_engine
 from persistence.definitions import StoredVersions
 from persistence.demo_seed import seed_demo_data_once
 from persistence.sql_counts import count_sql, trace_sql
+from services.ended_sessions import EndedSessions
 from services.metrics import record_sql_statement, record_sql_transaction
 from services.outbox import Starter
 
@@ -98,6 +99,8 @@ def create_app(
         if settings.sql_trace is not None:
             trace_sql(app.state.engine, settings.sql_trace, "api")
         app.state.rate_limiter = rate_limiter(settings, app.state.engine)  # shared by every process
+        # Sessions ended before they expire (signed out, or by an operator): services/ended_sessions.py.
+        app.state.ended_sessions = EndedSessions(app.state.engine, ttl=settings.ended_sessions_seconds)
         app.state.metrics = metrics_registry(app.state.engine, clock, settings.calendar_folder)
         if settings.environment == "development":
             # Demo residents and licences for the embedded stack; production reads the real registers.

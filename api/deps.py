@@ -17,7 +17,7 @@ from temporalio.client import Client
 from api.openapi import sends
 from api.problems import ProblemError
 from api.sessions import CSRF_HEADER, SAFE_METHODS, csrf_matches, session_token
-from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, VerifiedTokens
+from core.auth import ALGORITHM, InvalidTokenError, Principal, Role, TokenClaims, VerifiedTokens
 from core.clock import Clock
 from core.identity import IdentityRefusedError, check_principal, principal_from_claims
 from core.ids import legacy_workflow_id
@@ -27,6 +27,7 @@ from one_things.catalog import Catalog
 from one_things.live import LiveCatalog
 from persistence.cases import get_case
 from services.case_gateway import CaseGateway, TemporalCaseGateway
+from services.ended_sessions import EndedSessions
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -127,7 +128,7 @@ async def get_principal(
     settings: Settings = request.app.state.settings
     demo_allowed = settings.environment == "development"
     tokens: VerifiedTokens = request.app.state.verified_tokens
-    known: Principal | None = None
+    known: TokenClaims | None = None
     if credentials is not None:
         token = credentials.credentials
         # A token this process verified is ours: no need to parse its header again to know whose checks it takes.
@@ -143,11 +144,18 @@ async def get_principal(
     else:
         raise ProblemError(401, "Not signed in", "Send 'Authorization: Bearer <token>' (docs/identity.md).")
     try:
-        return check_principal(known or tokens.read(settings.secret_key, token, demo_allowed=demo_allowed))
+        claims = known or tokens.read(settings.secret_key, token, demo_allowed=demo_allowed)
+        principal = check_principal(claims.principal)
     except InvalidTokenError:
         raise ProblemError(401, "Not signed in", "The token is invalid or expired; sign in again.") from None
     except IdentityRefusedError as error:
         raise ProblemError(401, "Not signed in", f"{error.rule}. {error.fix}") from None
+    ended: EndedSessions = request.app.state.ended_sessions
+    if await ended.ended(principal.subject, claims.issued_at):
+        raise ProblemError(
+            401, "Not signed in", "This session was ended (signed out, or ended by an operator); sign in again."
+        )
+    return principal
 
 
 def _ours(token: str) -> bool:

@@ -12,6 +12,7 @@ from cli.calendar import calendar_app
 from cli.chaos import chaos_command
 from cli.db import db_app, require_current_schema
 from cli.departments import departments_app
+from cli.sessions import sessions_app
 from cli.things import example_command, things_app
 from core.auth import Principal, Role, issue_token
 from core.settings import get_settings
@@ -21,6 +22,7 @@ app.add_typer(things_app, name="things")
 app.add_typer(db_app, name="db")
 app.add_typer(departments_app, name="departments")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(sessions_app, name="sessions")
 app.command("example")(example_command)
 app.command("chaos")(chaos_command)
 app.command("bench")(bench_command)

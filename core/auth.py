@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -44,12 +45,14 @@ class InvalidTokenError(Exception):
 def issue_token(
     secret: str, principal: Principal, ttl_seconds: int = DEFAULT_TTL_SECONDS, *, source: TokenSource = "demo"
 ) -> str:
-    now = int(time.time())
+    now = time.time()
     claims: dict[str, object] = {
         "sub": principal.subject,
         "role": principal.role.value,
-        "iat": now,
-        "exp": now + ttl_seconds,
+        # To the millisecond (a NumericDate may have a fraction, RFC 7519 §2): a session ended at a moment refuses
+        # the sessions issued until then (services/ended_sessions.py), not one signed in again in the same second.
+        "iat": round(now, 3),
+        "exp": int(now) + ttl_seconds,
         "src": source,
     }
     if principal.department:
@@ -59,17 +62,26 @@ def issue_token(
 
 def read_token(secret: str, token: str, *, demo_allowed: bool = True) -> Principal:
     """The principal of one of our tokens; `demo_allowed=False` (production) refuses locally minted ones."""
-    return read_token_until(secret, token, demo_allowed=demo_allowed)[0]
+    return read_claims(secret, token, demo_allowed=demo_allowed).principal
 
 
-def read_token_until(secret: str, token: str, *, demo_allowed: bool = True) -> tuple[Principal, float]:
-    """`read_token`'s principal and the token's expiry (Unix seconds)."""
+@dataclass(frozen=True)
+class TokenClaims:
+    """What one of our tokens says: whose it is, and when it was issued and expires (Unix seconds)."""
+
+    principal: Principal
+    issued_at: float
+    expires: float
+
+
+def read_claims(secret: str, token: str, *, demo_allowed: bool = True) -> TokenClaims:
+    """`read_token`'s principal with the token's issue and expiry times."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "iat"]})
         if not demo_allowed and claims.get("src") != "signin":
             raise InvalidTokenError("a locally minted demo token; production accepts only signed-in sessions")
         principal = Principal(role=Role(claims["role"]), subject=claims["sub"], department=claims.get("dept"))
-        return principal, float(claims["exp"])
+        return TokenClaims(principal, float(claims["iat"]), float(claims["exp"]))
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidTokenError(str(error)) from error
 
@@ -79,34 +91,40 @@ class VerifiedTokens:
 
     Verifying an HS256 token (PyJWT: parse, key preparation, HMAC, claim checks) cost about a tenth of a status
     read's CPU (docs/benchmarks.md); a citizen following a case sends the same token again and again. Safe
-    because what `read_token` decides is a pure function of the token, the secret and `demo_allowed` (all
+    because what `read_claims` decides is a pure function of the token, the secret and `demo_allowed` (all
     three are in the key) and of the time, which only matters through `exp`: an entry is used only before
     that `exp`, after which the token is read again (and refused). Only accepted tokens are kept, so a caller
-    cannot fill it with refused ones; it holds at most `size` (the oldest entry goes first).
+    cannot fill it with refused ones; it holds at most `size` (the oldest entry goes first). Whether the
+    session was ended before its expiry (signed out) is not the token's to say: services/ended_sessions.py.
     """
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
-        self._entries: dict[bytes, tuple[Principal, float]] = {}
+        self._entries: dict[bytes, TokenClaims] = {}
 
-    def cached(self, secret: str, token: str, *, demo_allowed: bool) -> Principal | None:
-        """The principal of a token this process verified and that has not expired; None otherwise."""
+    def cached(self, secret: str, token: str, *, demo_allowed: bool) -> TokenClaims | None:
+        """The claims of a token this process verified and that has not expired; None otherwise."""
         found = self._entries.get(self._key(secret, token, demo_allowed))
-        if found is not None and time.time() < found[1]:
-            return found[0].model_copy()  # a copy: a caller's change never reaches the next request
+        if found is not None and time.time() < found.expires:
+            return _copy(found)
         return None
 
-    def read(self, secret: str, token: str, *, demo_allowed: bool) -> Principal:
+    def read(self, secret: str, token: str, *, demo_allowed: bool) -> TokenClaims:
         known = self.cached(secret, token, demo_allowed=demo_allowed)
         if known is not None:
             return known
         key = self._key(secret, token, demo_allowed)
-        principal, expires = read_token_until(secret, token, demo_allowed=demo_allowed)
+        claims = read_claims(secret, token, demo_allowed=demo_allowed)
         if len(self._entries) >= self._size:
             del self._entries[next(iter(self._entries))]
-        self._entries[key] = (principal, expires)
-        return principal.model_copy()
+        self._entries[key] = claims
+        return _copy(claims)
 
     @staticmethod
     def _key(secret: str, token: str, demo_allowed: bool) -> bytes:
         return hashlib.sha256(f"{secret}\0{demo_allowed}\0{token}".encode()).digest()
+
+
+def _copy(claims: TokenClaims) -> TokenClaims:
+    # The principal copied: a caller's change never reaches the next request.
+    return TokenClaims(claims.principal.model_copy(), claims.issued_at, claims.expires)

@@ -171,6 +171,9 @@ class Settings(BaseSettings):
 
     session_minutes: int = 120
     """How long a browser session lasts after signing in; then the person signs in again."""
+    ended_sessions_seconds: float = Field(default=5.0, ge=0, le=300)
+    """How long an API process trusts what it last read of an account's ended sessions (signing out, `onething
+    sessions end`): the longest an ended session still works on another process. 0: a query per request."""
 
     # Sign-in through OpenID Connect (docs/identity.md). An empty issuer means the demo identity provider
     # that the API itself serves under /demo-idp, in development only.

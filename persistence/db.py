@@ -21,6 +21,7 @@ from persistence import (  # noqa: F401
     definitions,
     department_calls,
     department_keys,
+    ended_sessions,
     enterprises,
     escalations,
     licences,

@@ -13,11 +13,12 @@ from fastapi.templating import Jinja2Templates
 
 from api.pages.i18n import Lang, translate
 from api.sessions import CSRF_FIELD, csrf_matches, csrf_token, session_token
-from core.auth import InvalidTokenError, Principal, Role, read_token
+from core.auth import InvalidTokenError, Principal, Role, VerifiedTokens
 from core.bounds import multi_line, single_line
 from core.calendar import last_day_on_time
 from core.identity import IdentityRefusedError, check_principal
 from core.privacy import mask_id_no, mask_name, mask_phone
+from services.ended_sessions import EndedSessions
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
@@ -72,12 +73,15 @@ def _principal(request: Request) -> tuple[Principal | None, str]:
     if token is None:
         return None, ""
     settings = request.app.state.settings
+    tokens: VerifiedTokens = request.app.state.verified_tokens
     try:
-        principal = check_principal(
-            read_token(settings.secret_key, token, demo_allowed=settings.environment == "development")
-        )
+        claims = tokens.read(settings.secret_key, token, demo_allowed=settings.environment == "development")
+        principal = check_principal(claims.principal)
     except (InvalidTokenError, IdentityRefusedError):
         return None, ""  # not signed in: the page sends the person to sign in again
+    ended: EndedSessions = request.app.state.ended_sessions
+    if ended.ended_here(principal.subject, claims.issued_at):  # `get_page` runs in the thread pool
+        return None, ""
     return principal, csrf_token(request.app.state.settings.secret_key, token)
 
 

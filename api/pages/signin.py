@@ -13,6 +13,7 @@ import time
 from typing import Annotated, Any
 
 import jwt
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -27,6 +28,7 @@ from core.auth import issue_token
 from core.identity import IdentityRefusedError, principal_from_claims
 from core.oidc import OidcClient, OidcError
 from core.settings import CALLBACK_PATH, Settings
+from services.ended_sessions import EndedSessions
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -143,7 +145,11 @@ def _flow(request: Request, settings: Settings) -> dict[str, Any]:
 
 @router.post("/signout")
 async def signout(page: SignedInPageDep, settings: SettingsDep) -> Response:
-    """Ends our session, then the provider's too when it offers RP-initiated logout."""
+    """Ends our session (every session of the account, on every device: services/ended_sessions.py), then the
+    provider's too when it offers RP-initiated logout."""
+    assert page.principal is not None  # a signed-in page
+    ended: EndedSessions = page.request.app.state.ended_sessions
+    await to_thread.run_sync(ended.end, page.principal.subject)
     origin = settings.redirect_url.removesuffix(CALLBACK_PATH)
     target = await oidc(page.request).end_session_url(f"{origin}/") or "/"
     response = RedirectResponse(target, status_code=303)

@@ -15,15 +15,18 @@ CITIZEN = Principal(role=Role.CITIZEN, subject="citizen-1")
 def test_a_token_read_again_gives_the_same_principal_and_a_copy_of_it() -> None:
     tokens = VerifiedTokens()
     token = issue_token(SECRET, CITIZEN)
+    before = int(time.time())
     first = tokens.read(SECRET, token, demo_allowed=True)
-    first.subject = "changed by a caller"
-    assert tokens.read(SECRET, token, demo_allowed=True) == CITIZEN
+    first.principal.subject = "changed by a caller"
+    again = tokens.read(SECRET, token, demo_allowed=True)
+    assert again.principal == CITIZEN
+    assert before - 1 <= again.issued_at <= time.time()  # what ending a session is compared with
 
 
 def test_a_remembered_token_is_refused_once_it_expires() -> None:
     tokens = VerifiedTokens()
     token = issue_token(SECRET, CITIZEN, ttl_seconds=1)
-    assert tokens.read(SECRET, token, demo_allowed=True) == CITIZEN
+    assert tokens.read(SECRET, token, demo_allowed=True).principal == CITIZEN
     time.sleep(2.1)
     with pytest.raises(InvalidTokenError):
         tokens.read(SECRET, token, demo_allowed=True)
@@ -45,4 +48,4 @@ def test_it_holds_at_most_its_size() -> None:
     for token in issued:
         tokens.read(SECRET, token, demo_allowed=True)
     assert len(tokens._entries) == 2
-    assert tokens.read(SECRET, issued[0], demo_allowed=True).subject == "c-0"  # read again, not lost
+    assert tokens.read(SECRET, issued[0], demo_allowed=True).principal.subject == "c-0"  # read again, not lost

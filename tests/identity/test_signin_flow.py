@@ -3,6 +3,9 @@ picker) → callback → our session → an authenticated API call; and every wa
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -11,8 +14,11 @@ import pytest
 from api.pages.signin import FLOW_COOKIE
 from api.sessions import SESSION_COOKIE, csrf_token
 from core.auth import Role, read_token
+from tests.support.db import process_environment
 from tests.support.inprocess import InProcessApi, in_process_api
 from tests.support.oidc import path_of, pick_account, sign_in
+
+ONETHING = [sys.executable, "-c", "from cli.main import main; main()"]
 
 
 async def test_a_citizen_signs_in_and_calls_the_api(api: InProcessApi, browser: httpx.AsyncClient) -> None:
@@ -120,6 +126,7 @@ async def test_after_sign_in_only_local_paths(browser: httpx.AsyncClient, next_u
 
 async def test_sign_out_ends_the_session_and_the_providers(api: InProcessApi, browser: httpx.AsyncClient) -> None:
     await sign_in(browser, "demo-mother-1")
+    copied = browser.cookies[SESSION_COOKIE]  # as a shared PC's history, a proxy's log or a thief would keep it
     csrf = csrf_token(api.settings.secret_key, browser.cookies[SESSION_COOKIE])
     out = await browser.post("/signout", data={"csrf_token": csrf})
     assert out.status_code == 303
@@ -133,6 +140,36 @@ async def test_sign_out_ends_the_session_and_the_providers(api: InProcessApi, br
     elsewhere = await browser.get("/demo-idp/logout", params={"post_logout_redirect_uri": "https://evil.example/"})
     assert elsewhere.headers["location"] == "/"
 
+    # The copy of the session is ended too: not a bearer token, not a cookie for the pages.
+    refused = await browser.get("/api/v1/things/newborn/form", headers={"Authorization": f"Bearer {copied}"})
+    assert refused.status_code == 401
+    assert "session was ended" in refused.json()["detail"]
+    browser.cookies.set(SESSION_COOKIE, copied)
+    page = await browser.get("/cases")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/signin")
+    browser.cookies.clear()
+    # Signing in again at once starts a session that works.
+    await sign_in(browser, "demo-mother-1")
+    assert (await browser.get("/api/v1/things/newborn/form")).status_code == 200
+
+
+async def test_signing_out_on_one_device_ends_the_accounts_sessions_on_the_others(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with in_process_api(tmp_path) as api:  # its own: sign-ins are rate-limited per client address
+        transport = httpx.ASGITransport(app=api.app)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url=api.settings.api_url) as counter_pc,
+            httpx.AsyncClient(transport=transport, base_url=api.settings.api_url) as phone,
+            httpx.AsyncClient(transport=transport, base_url=api.settings.api_url) as colleague,
+        ):
+            for device, account in ((counter_pc, "clerk-cdc"), (phone, "clerk-cdc"), (colleague, "supervisor-1")):
+                assert (await sign_in(device, account, official=True)).status_code == 303
+                assert (await device.get("/api/v1/things")).status_code == 200
+            csrf = csrf_token(api.settings.secret_key, counter_pc.cookies[SESSION_COOKIE])
+            assert (await counter_pc.post("/signout", data={"csrf_token": csrf})).status_code == 303
+            assert (await phone.get("/api/v1/things")).status_code == 401
+            assert (await colleague.get("/api/v1/things")).status_code == 200  # another account's are not touched
+
 
 async def test_a_real_name_level_below_the_minimum_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
     async with in_process_api(tmp_path, oidc_min_citizen_level=4) as strict:
@@ -144,3 +181,29 @@ async def test_a_real_name_level_below_the_minimum_is_refused(tmp_path) -> None:
             assert SESSION_COOKIE not in client.cookies
             # Officials are not residents: the level rule is the citizens'.
             assert (await sign_in(client, "supervisor-1", official=True)).status_code == 303
+
+
+async def test_an_operator_ends_an_accounts_sessions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`onething sessions end ACCOUNT`, run as an operator runs it (a process of its own on the same database), for
+    a staff member who left: the account's sessions are refused from the next request on."""
+    async with in_process_api(tmp_path, ended_sessions_seconds=0) as api:
+        transport = httpx.ASGITransport(app=api.app)
+        async with httpx.AsyncClient(transport=transport, base_url=api.settings.api_url) as desk:
+            assert (await sign_in(desk, "clerk-cdc", official=True)).status_code == 303
+            assert (await desk.get("/api/v1/staff/queue")).status_code == 200
+            environment = {**os.environ, **process_environment(api.settings)}
+            for bad in ("", "x" * 129):
+                refused = subprocess.run(
+                    [*ONETHING, "sessions", "end", bad], env=environment, capture_output=True, text=True, check=False
+                )
+                assert refused.returncode == 2, refused.stdout
+            ended = subprocess.run(
+                [*ONETHING, "sessions", "end", "clerk-cdc"],
+                env=environment,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert ended.returncode == 0, ended.stderr
+            assert "every session of clerk-cdc issued until now is ended" in ended.stdout
+            assert (await desk.get("/api/v1/staff/queue")).status_code == 401
