@@ -14,13 +14,14 @@ from typing import Any
 from sqlmodel import Session
 
 from api.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_token
-from core.auth import Principal, Role, issue_token
+from core.auth import Principal, Role
 from persistence.licences import add_licence
 from persistence.messages import add_inbox_message, list_inbox
 from persistence.ratings import OVERALL, add_rating
 from tests.routers import access_rules as r
 from tests.support.inprocess import InProcessApi
 from tests.support.people import register_if_test_citizen
+from tests.support.sessions import session_of
 
 SUBJECTS = {
     r.OWNER: "citizen-matrix-owner",
@@ -50,13 +51,13 @@ class Caller:
         """Both a bearer token (the API) and the session cookie (the pages) of the same person."""
         if self.principal is None:
             return {}
-        token = issue_token(api.settings.secret_key, self.principal)
+        token = session_of(api, self.principal)
         return {"Authorization": f"Bearer {token}", "Cookie": f"{SESSION_COOKIE}={token}"}
 
     def csrf(self, api: InProcessApi) -> dict[str, str]:
         if self.principal is None:
             return {}
-        token = issue_token(api.settings.secret_key, self.principal)
+        token = session_of(api, self.principal)
         return {CSRF_FIELD: csrf_token(api.settings.secret_key, token)}
 
 

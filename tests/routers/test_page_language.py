@@ -34,6 +34,7 @@ from tests.routers.matrix_callers import OwnerObjects, owner_objects
 from tests.support.fake_gateway import FakeCaseGateway
 from tests.support.inprocess import InProcessApi
 from tests.support.people import register_parents
+from tests.support.sessions import session_of
 from workflows.contracts import CaseStatus, Holder, ItemStatus
 
 LATIN_ALLOWED_ON_ZH = frozenset(
@@ -154,12 +155,12 @@ class Person:
     def client(self, api: InProcessApi, lang: str) -> httpx.AsyncClient:
         cookies = {"onething_lang": lang}
         if self.principal is not None:
-            cookies[SESSION_COOKIE] = issue_token(api.settings.secret_key, self.principal)
+            cookies[SESSION_COOKIE] = session_of(api, self.principal)
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app), base_url="http://api", cookies=cookies)
 
     def csrf(self, api: InProcessApi) -> dict[str, str]:
         assert self.principal is not None
-        token = issue_token(api.settings.secret_key, self.principal)
+        token = session_of(api, self.principal)
         return {CSRF_FIELD: csrf_token(api.settings.secret_key, token)}
 
 
