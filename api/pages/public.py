@@ -39,7 +39,14 @@ def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
     try:
         plan = make_plan(thing, answers)
     except PlanError as error:
-        errors = [{"message": field_message(page, problem.as_error())} for problem in error.problems]
+        # A first visit (nothing answered yet) shows the questions, not a refusal; once the citizen has asked for a
+        # plan, each problem names its question, since the box sits below all of them.
+        questions = {f"answers.{question.code}": page.name(question.text) for question in thing.questions}
+        if answers:
+            errors = [
+                {"question": questions.get(problem.field), "message": field_message(page, problem.as_error())}
+                for problem in error.problems
+            ]
     view = notice(thing, plan)
     excluded = [page.name(thing.item(code).result_name or thing.item(code).name) for code in view["excluded"]]
     # The order of handling for this citizen's plan (every item while questions are unanswered).

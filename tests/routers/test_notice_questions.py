@@ -1,0 +1,38 @@
+"""The one notice's questions as a citizen meets them: a first visit shows the questions without a refusal, and a
+plan asked for with a question left open says which question, in the page's language."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from tests.support.inprocess import InProcessApi
+
+ALERT = re.compile(r'<div class="errors" role="alert">(.*?)</div>', re.S)
+OPEN_QUESTION = {"zh": "新生儿户口准备登记在哪里?", "en": "Where will the newborn's hukou be registered?"}
+ANSWER_FIRST = {"zh": "请先回答这个问题", "en": "please answer this question first"}
+
+
+def alert(html: str) -> str | None:
+    found = ALERT.search(html)
+    return unescape(re.sub(r"<[^>]+>", "", found.group(1))) if found else None
+
+
+async def test_a_first_visit_shows_the_questions_without_a_refusal(api: InProcessApi) -> None:
+    async with api.client({"Cookie": "onething_lang=zh"}) as client:
+        page = await client.get("/things/newborn")
+    assert page.status_code == 200, page.text
+    assert OPEN_QUESTION["zh"] in page.text  # the question is asked
+    assert alert(page.text) is None  # and nobody is told off before answering anything
+
+
+async def test_a_plan_with_a_question_left_open_names_that_question(api: InProcessApi) -> None:
+    for lang in ("zh", "en"):
+        async with api.client({"Cookie": f"onething_lang={lang}"}) as client:
+            # What the form sends with the defaults ticked and the hukou question left open.
+            page = await client.get("/things/newborn?born_in_city=yes&wants_social_security_card=yes")
+        assert page.status_code == 200, page.text
+        said = alert(page.text)
+        assert said is not None, lang
+        assert OPEN_QUESTION[lang] in said, (lang, said)
+        assert ANSWER_FIRST[lang] in said, (lang, said)
