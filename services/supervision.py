@@ -174,6 +174,7 @@ def period(since: date | None, until: date | None, now: datetime) -> Period:
         raise InvalidError(
             "since is after until; give since on or before until (dates as YYYY-MM-DD).",
             [{"field": "since", "message": "must be on or before until"}],
+            rule="period_reversed",
         )
     return Period(first, last)
 

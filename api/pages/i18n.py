@@ -490,6 +490,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "ct_print": ("打印回执", "Print the receipt"),
     "ct_next": ("接待下一位", "Serve the next citizen"),
     "ct_visit_ended": ("本次接待已结束,请重新核验身份。", "This visit has ended; verify the identity again."),
+    "rule_period_reversed": (
+        "统计期间的起始日期晚于截止日期:请调换两个日期,或清空其中一个。",
+        "The period starts after it ends: swap the two dates, or clear one of them.",
+    ),
     "rule_consent_missing": (
         "尚未记录申请人授权,请先勾选授权。未受理任何申请。",
         "The applicant's consent is not recorded: record it first. Nothing was started.",
