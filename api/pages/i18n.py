@@ -34,7 +34,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "all_things": ("全部一件事", "All one-things"),
     "promised": ("承诺办结", "Promised within"),
     "working_days": ("个工作日", "working days"),
-    "calendar_days": ("自然日", "calendar days"),
     "items_count": ("项事项", "items"),
     "open_notice": ("查看办事指南", "See what it takes"),
     "signin_title": ("选择演示账号登录", "Sign in with a demo account"),
@@ -145,6 +144,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "days": ("天", "days"),
     "materials": ("材料", "materials"),
     "trips": ("跑动次数", "trips"),
+    "days_note": (
+        "天数均为自然日:改革前为基线;现在为今天申请时,承诺的 {working} 个工作日到最后一天所跨的自然日。",
+        "Days are calendar days on both sides: before, the baseline; now, the calendar days from today to the last "
+        "day of the promised {working} working days, for an application made today.",
+    ),
+    "days_note_open": (
+        "天数均为自然日;回答上面的问题后显示现在的天数。",
+        "Days are calendar days on both sides; answer the questions above to see the days now.",
+    ),
     "before": ("改革前", "before"),
     "now": ("现在", "now"),
     "questions_title": ("回答几个问题,看看您需要办哪些", "A few questions decide what applies to you"),
@@ -545,7 +553,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "wb_event_escalated": ("督办", "Escalated by a supervisor"),
     "wb_event_paused": ("要求补正,计时暂停", "Correction asked, clock stopped"),
     # Footnotes and units without a number before them (a counter word such as 个 needs one).
-    "unit_working_days": ("工作日", "working days"),
     "yes": ("是", "Yes"),
     "search_example": ("例如:生孩子", "e.g. my baby was born"),
     "qr_label": ("核验二维码", "Verification QR code"),

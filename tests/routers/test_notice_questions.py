@@ -4,8 +4,11 @@ plan asked for with a question left open says which question, in the page's lang
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import unescape
 
+from api.deps import get_clock
+from core.calendar import TZ
 from tests.support.inprocess import InProcessApi
 
 ALERT = re.compile(r'<div class="errors" role="alert">(.*?)</div>', re.S)
@@ -36,3 +39,32 @@ async def test_a_plan_with_a_question_left_open_names_that_question(api: InProce
         assert said is not None, lang
         assert OPEN_QUESTION[lang] in said, (lang, said)
         assert ANSWER_FIRST[lang] in said, (lang, said)
+
+
+class _FixedClock:
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
+ANSWERED = "/things/newborn?born_in_city=yes&hukou_location=this_district&wants_social_security_card=yes"
+
+
+async def test_days_before_and_now_are_both_calendar_days(api: InProcessApi) -> None:
+    """The baseline's 100 days are calendar days; the promise of 14 working days, applied for on Friday 20 November
+    2026, ends on Thursday 10 December: 20 calendar days (the seed's published "20 days"), not "14"."""
+    api.app.dependency_overrides[get_clock] = lambda: _FixedClock(FRIDAY)
+    try:
+        async with api.client({"Cookie": "onething_lang=zh"}) as client:
+            page = await client.get(ANSWERED)
+            open_page = await client.get("/things/newborn")
+    finally:
+        del api.app.dependency_overrides[get_clock]
+    assert page.status_code == 200, page.text
+    assert re.search(r'id="promised-total">[^<]*14 个工作日', page.text)  # the promise itself stays in working days
+    assert re.search(r'data-figure="days">100 → 20<', page.text)
+    assert "天数均为自然日" in page.text
+    assert re.search(r'data-figure="days">100 → —<', open_page.text)  # unanswered: no figure yet, no mixed unit
