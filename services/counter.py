@@ -56,7 +56,7 @@ from services.submission import (
 VISIT_LENGTH = timedelta(hours=4)
 CONSENT_TEXT = {
     "zh": "本人同意窗口工作人员在本次办理中查询并使用政府部门掌握的本人信息（户籍、婚姻、证照），"
-    "代本人填写并提交申请；办件归本人所有，查询记录可在“谁查看了我的信息”中查看。",
+    "代本人填写并提交申请；办件归本人所有，查询记录可在“谁查看了我的数据”中查看。",
     "en": "I agree that the counter clerk may look up and use the data the government holds about me (household "
     "register, marriage, licences) during this visit to fill in and submit my application for me; the case is "
     "mine, and every look-up is listed under 'Who viewed my data'.",
