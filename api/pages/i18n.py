@@ -412,6 +412,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "包含模拟数据:以下数字含模拟程序生成的办件。",
         "Including simulated data: these figures count the cases the simulation made.",
     ),
+    "sv_simulated_case": (
+        "模拟办件:由模拟程序生成,不是真实申请,不计入默认统计。",
+        "A simulated case: made by the simulation, not a real application, and left out of the figures by default.",
+    ),
     "fig_simulated_off": ("不含模拟数据。", "Simulated data left out."),
     "fig_simulated_include": ("包含模拟数据", "Include simulated data"),
     "fig_simulated_exclude": ("不含模拟数据", "Leave simulated data out"),
