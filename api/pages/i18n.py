@@ -188,6 +188,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "The uploaded file is not accepted (JPEG, PNG or PDF, at most 5 MB); choose another one.",
     ),
     "withdraw": ("撤回申请", "Withdraw the application"),
+    "withdraw_unconfirmed": (
+        "申请未撤回:请先勾选“{confirm}”,再点“{button}”。",
+        "Nothing was withdrawn: tick “{confirm}”, then press “{button}”.",
+    ),
+    "back_to_case": ("返回办件", "Back to the case"),
     "withdraw_confirm": ("我确认撤回,未完成的事项将停止办理", "I confirm: unfinished items will be stopped"),
     "rate_title": ("好差评", "Rate the service"),
     "rate_overall": ("整体评价", "Overall"),
