@@ -511,6 +511,15 @@ WORDS: dict[str, tuple[str, str]] = {
         "统计期间的起始日期晚于截止日期:请调换两个日期,或清空其中一个。",
         "The period starts after it ends: swap the two dates, or clear one of them.",
     ),
+    "rule_decision_needs_reason": (
+        "不予办理或要求补正须填写理由(申请人可见):请返回填写后再提交。本次未作出决定。",
+        "A rejection or a correction request needs a reason the applicant can act on: go back, write it and send "
+        "again. Nothing was decided.",
+    ),
+    "rule_decision_needs_output": (
+        "准予办理须填写办结信息:{missing}。请返回填写后再提交。本次未作出决定。",
+        "Approving needs the result: {missing}. Go back, fill it in and send again. Nothing was decided.",
+    ),
     "rule_consent_missing": (
         "尚未记录申请人授权,请先勾选授权。未受理任何申请。",
         "The applicant's consent is not recorded: record it first. Nothing was started.",
