@@ -150,8 +150,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "day of the promised {working} working days, for an application made today.",
     ),
     "days_note_open": (
-        "天数均为自然日;回答上面的问题后显示现在的天数。",
-        "Days are calendar days on both sides; answer the questions above to see the days now.",
+        "天数均为自然日;回答下面的问题后显示现在的天数。",
+        "Days are calendar days on both sides; answer the questions below to see the days now.",
     ),
     "before": ("改革前", "before"),
     "now": ("现在", "now"),

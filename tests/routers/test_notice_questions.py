@@ -68,3 +68,6 @@ async def test_days_before_and_now_are_both_calendar_days(api: InProcessApi) -> 
     assert re.search(r'data-figure="days">100 → 20<', page.text)
     assert "天数均为自然日" in page.text
     assert re.search(r'data-figure="days">100 → —<', open_page.text)  # unanswered: no figure yet, no mixed unit
+    # and the note points at the questions where they are: after the before/after box
+    assert "回答下面的问题后显示现在的天数" in open_page.text
+    assert open_page.text.index('id="days-note"') < open_page.text.index('id="qs"')
