@@ -110,6 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sv_district_none": ("(未登记)", "(not registered)"),
     "st_decided": ("已办理", "Decided"),
     "st_accepted": ("受理", "accepted"),
+    "accepted_at": ("受理于", "accepted"),
     "st_claimed_by": ("承办人", "claimed by"),
     "st_unclaimed": ("待认领", "unclaimed"),
     "st_claim": ("认领", "Claim"),
