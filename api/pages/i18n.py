@@ -178,6 +178,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "due": ("承诺日期", "Promised date"),
     "light": ("时效", "On time"),
     "holder_now": ("当前由", "Now with"),
+    "clock_paused": (
+        "补正期间暂停计时,提交补正后承诺日期相应顺延",
+        "the clock is paused until you send the correction; the promised date then moves on by as long",
+    ),
     "started": ("开始", "Started"),
     "finished": ("完成", "Finished"),
     "live": ("实时更新", "Live"),
