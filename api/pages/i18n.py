@@ -178,6 +178,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "due": ("承诺日期", "Promised date"),
     "light": ("时效", "On time"),
     "holder_now": ("当前由", "Now with"),
+    "progress_done": ("已办结 {done} / {total} 项", "{done} of {total} items done"),
     "clock_paused": (
         "补正期间暂停计时,提交补正后承诺日期相应顺延",
         "the clock is paused until you send the correction; the promised date then moves on by as long",
