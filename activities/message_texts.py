@@ -53,7 +53,9 @@ def render(message: Message) -> Text:
     item_zh = message.item_name.zh if message.item_name else message.item_code
     item_en = message.item_name.en if message.item_name else message.item_code
     case_no = message.case_no
-    reason = without_id_numbers(message.reason or "请查看办件详情")
+    # A department that gave no reason: each language says where to look, in its own words.
+    reason_zh = without_id_numbers(message.reason or "请查看办件详情")
+    reason_en = without_id_numbers(message.reason or "see the case page")
     match message.kind:
         case MessageKind.ACCEPTED:
             return Text(
@@ -67,8 +69,8 @@ def render(message: Message) -> Text:
             return Text(
                 f"需要补正:{item_zh}",
                 f"Correction needed: {item_en}",
-                f"「{item_zh}」需要您补正:{reason}。补正前办理时限暂停,请在办件 {case_no} 中提交。",
-                f"{item_en} needs a correction from you: {reason}. The time limit is paused until you "
+                f"「{item_zh}」需要您补正:{reason_zh}。补正前办理时限暂停,请在办件 {case_no} 中提交。",
+                f"{item_en} needs a correction from you: {reason_en}. The time limit is paused until you "
                 f"submit it in case {case_no}.",
             )
         case MessageKind.ITEM_DONE:

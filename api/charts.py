@@ -20,6 +20,7 @@ width of its container (CSS class `chart`).
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ PALETTE = ("#0b5cad", "#e07b00", "#1e7b34", "#b42318", "#6b4fbb", "#00838f", "#5
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 44, 64
 _LEGEND_ROW = 20
 _MAX_X_LABELS = 14
+_FONT = 12
+"""The labels' font size (svg.chart in the stylesheet), to tell whether a label fits under its bar."""
+_LABEL_GAP = 16
 _WIDEST_BAR = 72
 """A lone category must not turn into a wall of colour."""
 
@@ -61,6 +65,12 @@ def nice_ticks(maximum: float, count: int = 5) -> list[float]:
     return [round(i * step, 10) for i in range(steps + 1)]
 
 
+def text_width(text: str) -> float:
+    """An estimate of how wide `text` is drawn: a CJK or full-width character is one em, anything else about half
+    of one (the fonts are the system's, so no exact metrics exist on the server)."""
+    return sum(_FONT if unicodedata.east_asian_width(char) in "WF" else 0.6 * _FONT for char in text)
+
+
 @dataclass(frozen=True)
 class _Frame:
     chart_id: str
@@ -70,6 +80,34 @@ class _Frame:
     ticks: list[float]
     unit: str
     legend: Sequence[Series]
+
+    @property
+    def vertical_labels(self) -> bool:
+        """Labels wider than their slot would run into each other side by side: they are written top to bottom
+        (CJK characters upright) under their bars instead."""
+        step = math.ceil(len(self.categories) / _MAX_X_LABELS) or 1
+        return any(text_width(label) > self.band(0)[1] * step - 4 for label in self.categories[::step])
+
+    @property
+    def _label_step(self) -> int:
+        """Every how many categories a label is written: side by side, at most _MAX_X_LABELS of them; top to
+        bottom, every one whose slot is as wide as a line of text."""
+        if self.vertical_labels:
+            return max(1, math.ceil((_FONT + 2) / self.band(0)[1]))
+        return math.ceil(len(self.categories) / _MAX_X_LABELS) or 1
+
+    @property
+    def label_depth(self) -> float:
+        """How far below the plot the x labels reach."""
+        if not self.vertical_labels:
+            return _BOTTOM
+        return _LABEL_GAP + max((text_width(label) for label in self.categories), default=0) + 8
+
+    @property
+    def full_height(self) -> float:
+        """The height asked for, plus what labels written top to bottom need beyond the usual margin: the plot
+        keeps its size."""
+        return self.height + max(0.0, self.label_depth - _BOTTOM)
 
     @property
     def plot_bottom(self) -> float:
@@ -100,31 +138,33 @@ class _Frame:
             parts.append(f'<text class="tick" x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{number(tick)}</text>')
         if self.unit:
             parts.append(
-                f'<text class="unit" x="{_LEFT - 6}" y="{_TOP - 4}" text-anchor="end">{escape(self.unit)}</text>'
+                f'<text class="unit" x="{_LEFT - 6}" y="{_TOP - 14}" text-anchor="end">{escape(self.unit)}</text>'
             )
         bottom = self.plot_bottom
         parts.append(
             f'<line class="axis" x1="{_LEFT}" x2="{self.width - _RIGHT}" y1="{bottom:.1f}" y2="{bottom:.1f}"/>'
         )
         parts.append(f'<line class="axis" x1="{_LEFT}" x2="{_LEFT}" y1="{_TOP}" y2="{bottom:.1f}"/>')
-        every = math.ceil(len(self.categories) / _MAX_X_LABELS) or 1
-        rotate = len(self.categories) > 6
+        every = self._label_step
+        vertical = self.vertical_labels
         for index, label in enumerate(self.categories):
             if index % every:
                 continue
             left, width = self.band(index)
-            x, y = left + width / 2, bottom + 16
-            if rotate:
+            x, y = left + width / 2, bottom + _LABEL_GAP
+            if vertical:
+                # Tilted text ran into its neighbours and the legend and off the left edge; written top to
+                # bottom each label keeps to its own bar's width and the frame grows to fit the longest.
                 parts.append(
-                    f'<text class="label" x="{x:.1f}" y="{y:.1f}" text-anchor="end" '
-                    f'transform="rotate(-35 {x:.1f} {y:.1f})">{escape(label)}</text>'
+                    f'<text class="label" x="{x:.1f}" y="{y - _LABEL_GAP + 6:.1f}" writing-mode="vertical-rl" '
+                    f'text-anchor="start">{escape(label)}</text>'
                 )
             else:
                 parts.append(f'<text class="label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{escape(label)}</text>')
         return parts
 
     def legend_parts(self) -> list[str]:
-        parts, x, y = [], float(_LEFT), self.height - _LEGEND_ROW + 4
+        parts, x, y = [], float(_LEFT), self.full_height - _LEGEND_ROW + 4
         for index, series in enumerate(self.legend):
             parts.append(f'<rect x="{x:.1f}" y="{y - 10}" width="12" height="12" fill="{_color(series, index)}"/>')
             parts.append(f'<text class="legend" x="{x + 16:.1f}" y="{y}">{escape(series.name)}</text>')
@@ -137,7 +177,7 @@ class _Frame:
         content = "".join([heading, *self.axes(), *body, *self.legend_parts()])
         return Markup(  # noqa: S704 - every piece of text above went through escape()
             f'<svg class="chart" id="{escape(self.chart_id)}" role="img" aria-labelledby="{escape(labelled)}" '
-            f'viewBox="0 0 {self.width} {self.height}" xmlns="http://www.w3.org/2000/svg">'
+            f'viewBox="0 0 {self.width} {self.full_height:.0f}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{escape(self.chart_id)}-title">{escape(title)}</title>'
             f'<desc id="{escape(self.chart_id)}-desc">{escape(description)}</desc>{content}</svg>'
         )

@@ -43,12 +43,20 @@ from services.audit import DataCategory, Purpose, record_read
 from services.case_gateway import CaseGateway
 from services.errors import ConflictError, InvalidError, NotAllowedError, NotFoundError
 from services.prefill import PrefilledForm, prefill_form
-from services.submission import Accepted, ApplicationIn, accept, definition_for
+from services.submission import (
+    Accepted,
+    ApplicationIn,
+    accept,
+    applied_definition,
+    checked_application,
+    definition_for,
+    with_held_data,
+)
 
 VISIT_LENGTH = timedelta(hours=4)
 CONSENT_TEXT = {
     "zh": "本人同意窗口工作人员在本次办理中查询并使用政府部门掌握的本人信息（户籍、婚姻、证照），"
-    "代本人填写并提交申请；办件归本人所有，查询记录可在“谁查看了我的信息”中查看。",
+    "代本人填写并提交申请；办件归本人所有，查询记录可在“谁查看了我的数据”中查看。",
     "en": "I agree that the counter clerk may look up and use the data the government holds about me (household "
     "register, marriage, licences) during this visit to fill in and submit my application for me; the case is "
     "mine, and every look-up is listed under 'Who viewed my data'.",
@@ -264,6 +272,21 @@ async def submit(
     )
     await to_thread.run_sync(partial(_record_filing, session, clerk, visit, accepted, now=now))
     return accepted
+
+
+def form_errors(
+    session: Session, *, clerk: Principal, catalog: Catalog, body: CounterApplicationIn, now: datetime
+) -> list[dict[str, str]]:
+    """Every problem of the form as it stands, checked for the visit's citizen and nothing filed: shown beside a
+    missing upload, so the clerk corrects everything in one pass rather than one kind of mistake per submit."""
+    visit = _consented(load_visit(session, clerk=clerk, visit_id=body.visit, now=now))
+    application = ApplicationIn.model_validate(body.model_dump(exclude={"visit", "on_behalf_of"}))
+    try:
+        thing = applied_definition(catalog, application)
+        checked_application(thing, with_held_data(session, thing, visit.citizen, application, now=now), now=now)
+    except InvalidError as error:
+        return error.errors
+    return []
 
 
 def _record_filing(

@@ -10,10 +10,12 @@ the same figures from real cases.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.calendar import TZ, WorkingDays, add_working_days, last_day_on_time
 from one_things.answers import Answer
 from one_things.catalog import Catalog
 from one_things.plan import Plan, PlanError, make_plan
@@ -119,6 +121,14 @@ def find_thing(catalog: Catalog, code: str) -> OneThing:
         return catalog.get(code)
     except KeyError:
         raise NotFoundError(f"No one-thing {code}; see GET /api/v1/things.") from None
+
+
+def promise_in_calendar_days(working_days: int, applied_at: datetime, calendar: WorkingDays) -> int:
+    """A promise of `working_days` as the calendar days it spans for an application made at `applied_at`: from that
+    day to the last day on time. The before-reform baseline is in calendar days, so this is what it compares with
+    (a promise in working days beside a baseline in calendar days would make the reform look larger than it is)."""
+    last_day = last_day_on_time(add_working_days(applied_at, working_days, calendar))
+    return (last_day - applied_at.astimezone(TZ).date()).days
 
 
 def default_plan(thing: OneThing) -> Plan | None:

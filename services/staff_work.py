@@ -6,7 +6,9 @@ department's items: anything else is answered as if it did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, computed_field
@@ -312,6 +314,29 @@ def _masked(field: FormField, text: str) -> str:
     return mask_name(text)
 
 
+def _complete_decision(
+    item: Item, *, decision: str, output: dict[str, str], reason: str | None, lang: Literal["zh", "en"]
+) -> None:
+    """What the workflow's validator would refuse, refused here with the rule and the field: the clerk is told what
+    to fill in, not that the case is in the wrong state (the workflow still checks it again)."""
+    if decision != "approve" and not (reason or "").strip():
+        raise InvalidError(
+            f"A {decision} of {item.code} needs a reason the applicant can act on: write it in `reason`. "
+            "Nothing was decided.",
+            [{"field": "reason", "message": "required for a rejection or a correction request"}],
+            rule="decision_needs_reason",
+        )
+    missing = [code for code in item.outputs if not output.get(code, "").strip()]
+    if decision == "approve" and missing:
+        names = "、" if lang == "zh" else ", "
+        raise InvalidError(
+            f"Approving {item.code} needs its result: {', '.join(missing)}. Nothing was decided.",
+            [{"field": f"output.{code}", "message": "required to approve"} for code in missing],
+            rule="decision_needs_output",
+            missing=names.join(getattr(_output_label(item, code), lang) for code in missing),
+        )
+
+
 def _output_label(item: Item, code: str) -> Names:
     """An output's label: its name from the definition (required when an item has several), else the number of the
     item's result (e.g. 预防接种证编号)."""
@@ -415,7 +440,10 @@ async def decide(
     """`about` names what a correction request is about (`field.<code>` or `material.<code>`, from
     `correctable`); its name, in the clerk's language, leads the reason the citizen reads."""
     about = about if decision == "correction" else None
-    label = await committed(session, _checked_decision, session, staff, case_no, item_code, about, catalog, lang)
+    complete = partial(_complete_decision, decision=decision, output=output, reason=reason, lang=lang)
+    label = await committed(
+        session, _checked_decision, session, staff, case_no, item_code, about, catalog, lang, complete
+    )
     if label is not None:
         reason = f"{label}:{reason}" if reason else None
     command = StaffDecision(item_code=item_code, decision=decision, output=output, reason=reason, staff=staff.subject)
@@ -430,16 +458,22 @@ def _checked_decision(
     about: str | None,
     catalog: Catalog | None,
     lang: Literal["zh", "en"],
+    complete: Callable[[Item], None] | None = None,
 ) -> str | None:
-    """Refuses a decision on an item a colleague claimed, or a correction naming what the item cannot correct;
-    returns the name of what the correction is about, in the clerk's language."""
+    """Refuses a decision on an item a colleague claimed, one without what it needs (`complete`), or a correction
+    naming what the item cannot correct; returns the name of what the correction is about, in the clerk's
+    language."""
     case, item = _own_waiting_case(session, staff, case_no, item_code)
     taken = get_claim(session, case_no=case_no, item_code=item_code, round=item.round)
     if taken is not None and taken.staff != staff.subject:
         raise _claimed_by_colleague(case_no, item_code)
-    if not about or catalog is None:
+    if catalog is None:
         return None
     thing = catalog.get(case.thing, case.version)
+    if complete is not None:
+        complete(thing.item(item_code))
+    if not about:
+        return None
     names = dict(correctable(thing, item_code, session=session, case_no=case_no))
     if about not in names:
         raise InvalidError(

@@ -130,6 +130,8 @@ class RectificationReport(View):
 class SupervisedCase(View):
     case: CaseView
     district: str
+    simulated: bool
+    """Made by `onething simulate`, not a real application: left out of the figures unless asked for."""
     light: str | None
     promised_at: datetime | None
     forecast_at: datetime | None
@@ -174,6 +176,7 @@ def period(since: date | None, until: date | None, now: datetime) -> Period:
         raise InvalidError(
             "since is after until; give since on or before until (dates as YYYY-MM-DD).",
             [{"field": "since", "message": "must be on or before until"}],
+            rule="period_reversed",
         )
     return Period(first, last)
 
@@ -236,6 +239,7 @@ def case_detail(
     return {
         "case": case_view(catalog, case, items),
         "district": case.district,
+        "simulated": case.simulated,
         "light": light_now(session, case_no=case_no, now=now) or case.light,
         "promised_at": case.promised_at,
         "forecast_at": case.forecast_at,

@@ -22,7 +22,7 @@ from api.pages import (
     supervision,
     wallet,
 )
-from api.pages.messages import problem_message
+from api.pages.messages import problem_message, rules_broken
 from api.pages.rendering import CsrfRejectedError, SignInRequiredError, get_page
 from api.problems import ProblemError
 
@@ -63,6 +63,8 @@ def problem_page(request: Request, error: ProblemError) -> Response | None:
         return None
     page = get_page(request)
     message = problem_message(page, error.status, error.extra.get("rule"), error.extra)
+    if error.errors and not error.extra.get("rule"):  # a refusal says which rule, not only that one was broken
+        message = " ".join([message, *rules_broken(page, error.errors)])
     response = page.render("error.html", status_code=error.status, message=message)
     response.headers.update(error.headers)
     return response

@@ -391,7 +391,10 @@ async def withdraw(
     assert page.principal is not None
     posted = await page.request.form()
     if posted.get("confirm") != "yes":
-        return page.render("error.html", status_code=422, message=page.t("withdraw_confirm"))
+        # Nothing was withdrawn: say so, what to tick, and lead back to the case rather than to the home page.
+        message = page.t("withdraw_unconfirmed", confirm=page.t("withdraw_confirm"), button=page.t("withdraw"))
+        back = {"href": f"/cases/{case_no}", "label": page.t("back_to_case")}
+        return page.render("error.html", status_code=422, message=message, back=back)
     await withdraw_case(
         session=session,
         cases=cases,

@@ -32,6 +32,7 @@ from services.counter import (
     VerificationIn,
     VisitView,
     consent,
+    form_errors,
     prefilled_for,
     receipt,
     submit,
@@ -204,8 +205,6 @@ async def submit_page(
             individual_item=item, action=action,
         )  # fmt: skip
 
-    if upload_errors:
-        return again(upload_errors)
     try:
         body = CounterApplicationIn(
             visit=visit,
@@ -217,6 +216,14 @@ async def submit_page(
         )
     except ValidationError as error:  # e.g. a posted answer with a control character: named, as by the API
         return again(field_errors(error.errors()))
+    if upload_errors:  # every problem at once, as on the citizen's own form: the typed fields' too
+        try:
+            errors = await run_in_threadpool(
+                partial(form_errors, session, clerk=clerk, catalog=catalog, body=body, now=now)
+            )
+        except ConflictError:
+            return _ended(page)
+        return again(errors + upload_errors)
     try:
         accepted = await submit(
             session=session, cases=cases, settings=settings, catalog=catalog, clerk=clerk, body=body,

@@ -34,7 +34,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "all_things": ("全部一件事", "All one-things"),
     "promised": ("承诺办结", "Promised within"),
     "working_days": ("个工作日", "working days"),
-    "calendar_days": ("自然日", "calendar days"),
     "items_count": ("项事项", "items"),
     "open_notice": ("查看办事指南", "See what it takes"),
     "signin_title": ("选择演示账号登录", "Sign in with a demo account"),
@@ -111,6 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sv_district_none": ("(未登记)", "(not registered)"),
     "st_decided": ("已办理", "Decided"),
     "st_accepted": ("受理", "accepted"),
+    "accepted_at": ("受理于", "accepted"),
     "st_claimed_by": ("承办人", "claimed by"),
     "st_unclaimed": ("待认领", "unclaimed"),
     "st_claim": ("认领", "Claim"),
@@ -145,6 +145,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "days": ("天", "days"),
     "materials": ("材料", "materials"),
     "trips": ("跑动次数", "trips"),
+    "days_note": (
+        "天数均为自然日:改革前为基线;现在为今天申请时,承诺的 {working} 个工作日到最后一天所跨的自然日。",
+        "Days are calendar days on both sides: before, the baseline; now, the calendar days from today to the last "
+        "day of the promised {working} working days, for an application made today.",
+    ),
+    "days_note_open": (
+        "天数均为自然日;回答下面的问题后显示现在的天数。",
+        "Days are calendar days on both sides; answer the questions below to see the days now.",
+    ),
     "before": ("改革前", "before"),
     "now": ("现在", "now"),
     "questions_title": ("回答几个问题,看看您需要办哪些", "A few questions decide what applies to you"),
@@ -169,6 +178,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "due": ("承诺日期", "Promised date"),
     "light": ("时效", "On time"),
     "holder_now": ("当前由", "Now with"),
+    "progress_done": ("已办结 {done} / {total} 项", "{done} of {total} items done"),
+    "clock_paused": (
+        "补正期间暂停计时,提交补正后承诺日期相应顺延",
+        "the clock is paused until you send the correction; the promised date then moves on by as long",
+    ),
     "started": ("开始", "Started"),
     "finished": ("完成", "Finished"),
     "live": ("实时更新", "Live"),
@@ -180,6 +194,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "The uploaded file is not accepted (JPEG, PNG or PDF, at most 5 MB); choose another one.",
     ),
     "withdraw": ("撤回申请", "Withdraw the application"),
+    "withdraw_unconfirmed": (
+        "申请未撤回:请先勾选“{confirm}”,再点“{button}”。",
+        "Nothing was withdrawn: tick “{confirm}”, then press “{button}”.",
+    ),
+    "back_to_case": ("返回办件", "Back to the case"),
     "withdraw_confirm": ("我确认撤回,未完成的事项将停止办理", "I confirm: unfinished items will be stopped"),
     "rate_title": ("好差评", "Rate the service"),
     "rate_overall": ("整体评价", "Overall"),
@@ -404,6 +423,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "包含模拟数据:以下数字含模拟程序生成的办件。",
         "Including simulated data: these figures count the cases the simulation made.",
     ),
+    "sv_simulated_case": (
+        "模拟办件:由模拟程序生成,不是真实申请,不计入默认统计。",
+        "A simulated case: made by the simulation, not a real application, and left out of the figures by default.",
+    ),
     "fig_simulated_off": ("不含模拟数据。", "Simulated data left out."),
     "fig_simulated_include": ("包含模拟数据", "Include simulated data"),
     "fig_simulated_exclude": ("不含模拟数据", "Leave simulated data out"),
@@ -490,6 +513,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "ct_print": ("打印回执", "Print the receipt"),
     "ct_next": ("接待下一位", "Serve the next citizen"),
     "ct_visit_ended": ("本次接待已结束,请重新核验身份。", "This visit has ended; verify the identity again."),
+    "rule_period_reversed": (
+        "统计期间的起始日期晚于截止日期:请调换两个日期,或清空其中一个。",
+        "The period starts after it ends: swap the two dates, or clear one of them.",
+    ),
+    "rule_decision_needs_reason": (
+        "不予办理或要求补正须填写理由(申请人可见):请返回填写后再提交。本次未作出决定。",
+        "A rejection or a correction request needs a reason the applicant can act on: go back, write it and send "
+        "again. Nothing was decided.",
+    ),
+    "rule_decision_needs_output": (
+        "准予办理须填写办结信息:{missing}。请返回填写后再提交。本次未作出决定。",
+        "Approving needs the result: {missing}. Go back, fill it in and send again. Nothing was decided.",
+    ),
     "rule_consent_missing": (
         "尚未记录申请人授权,请先勾选授权。未受理任何申请。",
         "The applicant's consent is not recorded: record it first. Nothing was started.",
@@ -541,7 +577,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "wb_event_escalated": ("督办", "Escalated by a supervisor"),
     "wb_event_paused": ("要求补正,计时暂停", "Correction asked, clock stopped"),
     # Footnotes and units without a number before them (a counter word such as 个 needs one).
-    "unit_working_days": ("工作日", "working days"),
     "yes": ("是", "Yes"),
     "search_example": ("例如:生孩子", "e.g. my baby was born"),
     "qr_label": ("核验二维码", "Verification QR code"),

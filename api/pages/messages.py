@@ -23,6 +23,8 @@ _SAME_AS = {
     "string_type": "text",
     "value_error": "not_accepted",
     "string_pattern_mismatch": "not_accepted",
+    "date_from_datetime_parsing": "date_not_calendar",
+    "date_parsing": "date_not_calendar",
 }
 
 
@@ -36,6 +38,8 @@ def field_message(page: Page, error: Mapping[str, str], thing: OneThing | None =
             return page.name(reason)
     rule = _SAME_AS.get(rule, rule)
     values = {name: value for name, value in error.items() if name not in {"field", "message", "rule"}}
+    if "max_length" in values:  # pydantic's name for the limit the form's own rule calls `limit`
+        values.setdefault("limit", values["max_length"])
     if rule.startswith("upload_") and known(rule):
         return page.t(rule, **values)
     if rule.startswith("held_by_") and known(f"form_{rule}"):
@@ -58,3 +62,11 @@ def problem_message(page: Page, status: int, rule: object, values: Mapping[str, 
         except KeyError:
             pass
     return page.t(f"error_{status}" if known(f"error_{status}") else "error_other")
+
+
+def rules_broken(page: Page, errors: list[dict[str, str]]) -> list[str]:
+    """The rules a page request's values broke (a search too long, a day that is not a date), each once, worded in
+    the page's language; the general sentence is left out, since the error page says it already."""
+    general = page.t("form_not_accepted")
+    said = [field_message(page, error) for error in errors]
+    return [message for message in dict.fromkeys(said) if message != general]

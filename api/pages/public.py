@@ -9,15 +9,23 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from api.deps import CatalogDep
+from api.deps import CatalogDep, ClockDep, SettingsDep
 from api.pages.messages import field_message
 from api.pages.rendering import ELDER_COOKIE, LANG_COOKIE, PageDep
 from api.pages.signin import local_path
 from api.params import Code, NextUrl
+from core.calendar_year import calendar_for
 from one_things.graph_svg import dependency_svg
 from one_things.plan import PlanError, make_plan
 from one_things.search import search
-from services.notice import answers_from_query, default_plan, find_thing, notice, question_views
+from services.notice import (
+    answers_from_query,
+    default_plan,
+    find_thing,
+    notice,
+    promise_in_calendar_days,
+    question_views,
+)
 
 router = APIRouter(include_in_schema=False)
 YEAR = 365 * 24 * 3600
@@ -31,7 +39,7 @@ def home(page: PageDep, catalog: CatalogDep, q: Annotated[str, Query(max_length=
 
 
 @router.get("/things/{code}", response_class=HTMLResponse)
-def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
+def notice_page(code: Code, page: PageDep, catalog: CatalogDep, clock: ClockDep, settings: SettingsDep) -> Response:
     """一次告知 with 情形引导: the query string carries the answers, so the page works without scripts."""
     thing = find_thing(catalog, code)
     answers = answers_from_query(thing, page.request.query_params.multi_items())
@@ -39,8 +47,17 @@ def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
     try:
         plan = make_plan(thing, answers)
     except PlanError as error:
-        errors = [{"message": field_message(page, problem.as_error())} for problem in error.problems]
+        # A first visit (nothing answered yet) shows the questions, not a refusal; once the citizen has asked for a
+        # plan, each problem names its question, since the box sits below all of them.
+        questions = {f"answers.{question.code}": page.name(question.text) for question in thing.questions}
+        if answers:
+            errors = [
+                {"question": questions.get(problem.field), "message": field_message(page, problem.as_error())}
+                for problem in error.problems
+            ]
     view = notice(thing, plan)
+    promised = view["after"]["days"]
+    days_now = None if promised is None else promise_in_calendar_days(promised, clock.now(), calendar_for(settings))
     excluded = [page.name(thing.item(code).result_name or thing.item(code).name) for code in view["excluded"]]
     # The order of handling for this citizen's plan (every item while questions are unanswered).
     svg = dependency_svg(thing, [item["code"] for item in view["items"]], lang=page.lang, svg_id="plan-graph")
@@ -54,6 +71,7 @@ def notice_page(code: Code, page: PageDep, catalog: CatalogDep) -> Response:
         plan_errors=errors,
         excluded_names=excluded,
         graph=graph,
+        days_now=days_now,
     )
 
 

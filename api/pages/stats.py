@@ -74,6 +74,10 @@ def _span(page: Page) -> tuple[Span, dict[str, str], list[str]]:
     return Span(first, last, with_simulated), typed, errors
 
 
+MEASURE_MARGINS, MEASURE_LABEL = 72, 12
+"""The before/after charts' frame (axis and padding) and the height of a line of label text, in viewBox units."""
+
+
 def _measure_charts(page: Page, report: ThingsReport) -> list[Markup]:
     names = [page.name(row.name) for row in report.things]
     before, after = page.t("before"), page.t("st_after")
@@ -109,7 +113,9 @@ def _measure_charts(page: Page, report: ThingsReport) -> list[Markup]:
             title=title,
             categories=names,
             series=[Series(before, [float(v) for v in base], "#9aa4b2"), Series(after, measured, "#0b5cad")],
-            width=360,
+            # A pair of bars per one-thing, each pair at least two lines of text wide so every name can be
+            # written under it: with the whole catalogue in one chart, a fixed small frame made them unreadable.
+            width=max(360, MEASURE_MARGINS + 2 * MEASURE_LABEL * len(names)),
             height=260,
         )
         for code, title, base, measured in measures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from activities.message_texts import render, without_id_numbers
@@ -71,3 +72,18 @@ def test_each_lead_is_its_own_notice_and_still_names_the_last_valid_day() -> Non
         assert "有效期至 2037-03-01" in render(message).body_zh
         assert "valid until 2037-03-01" in render(message).body_en
     assert rounds == {20370301090, 20370301030}
+
+
+def test_a_correction_without_a_reason_says_where_to_look_in_each_language() -> None:
+    message = Message(
+        owner="acc-1",
+        case_no="20270301-ABCDEFGH",
+        kind=MessageKind.CORRECTION_NEEDED,
+        item_code="birth_certificate",
+        thing_name=NEWBORN,
+        item_name=BIRTH,
+    )
+    text = render(message)
+    assert "请查看办件详情" in text.body_zh
+    assert "see the case page" in text.body_en
+    assert not re.search(r"[\u3400-\u9fff]", text.title_en + text.body_en)  # the English inbox shows no Chinese

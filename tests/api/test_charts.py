@@ -95,3 +95,44 @@ def test_text_is_escaped_and_bad_input_is_named() -> None:
 )
 def test_ticks_are_round_and_cover_the_maximum(maximum: float, ticks: list[float]) -> None:
     assert nice_ticks(maximum) == ticks
+
+
+DEPARTMENTS = [
+    "上海市疾病预防控制中心",
+    "上海市卫生健康委员会",
+    "上海市人力资源和社会保障局",
+    "上海市医疗保障局",
+    "上海市公安局",
+]
+
+
+def labels(svg: ET.Element) -> list[ET.Element]:
+    return [text for text in svg.iter(f"{SVG}text") if text.get("class") == "label"]
+
+
+def test_names_too_wide_to_sit_side_by_side_are_written_top_to_bottom_in_full() -> None:
+    """Five departments under a board chart: side by side their names ran into one another and could not be
+    read; written top to bottom each keeps to its own bars, and the frame grows so the legend stays below."""
+    svg = parse(
+        grouped_bar_chart(
+            chart_id="on-time",
+            title="办结情况",
+            categories=DEPARTMENTS,
+            series=[Series("承诺时限内", [100.0] * 5), Series("法定时限内", [100.0] * 5)],
+            unit="%",
+        )
+    )
+    written = labels(svg)
+    assert [text.text for text in written] == DEPARTMENTS  # every name, none thinned out
+    assert {text.get("writing-mode") for text in written} == {"vertical-rl"}
+    longest = 13 * 12  # 上海市人力资源和社会保障局: 13 characters of 12 px
+    lowest_label_end = max(float(text.get("y")) for text in written) + longest
+    legend_top = min(float(rect.get("y")) for rect in svg.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is None)
+    assert legend_top > lowest_label_end
+    assert float(svg.get("viewBox").split()[3]) > 300  # taller than asked, the plot kept its height
+
+
+def test_short_names_stay_side_by_side() -> None:
+    svg = parse(bar_chart(chart_id="weeks", title="每周", categories=["2026-W48", "2026-W49"], values=[1, 2]))
+    assert [text.get("writing-mode") for text in labels(svg)] == [None, None]
+    assert svg.get("viewBox") == "0 0 640 300"

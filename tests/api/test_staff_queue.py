@@ -58,8 +58,9 @@ async def test_claim_decide_and_department_isolation(dev_env, data_dir: Path) ->
         ]
 
         missing = await first.post(f"{item}/decision", json={"decision": "approve"})
-        assert missing.status_code == 409
+        assert missing.status_code == 422  # incomplete, not a conflict: the field to fill in is named
         assert "vaccination_cert_no" in missing.json()["detail"]
+        assert missing.json()["errors"][0]["field"] == "output.vaccination_cert_no"
         unknown = await first.post(f"{item}/decision", json={"decision": "maybe"})
         assert unknown.status_code == 422
         assert unknown.json()["errors"][0]["field"] == "decision"
