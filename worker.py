@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ from core.metrics import HISTOGRAM_BUCKETS, SQL_STATEMENTS, SQL_TRANSACTIONS
 from core.settings import Settings
 from core.temporal import connect
 from core.tracing import instrument_httpx, provider_from_settings, temporal_interceptors
+from core.worker_guard import EXIT_OTHER_FORMAT, OtherFormatWorkers, wait_for_other_formats_to_stop, worker_identity
 from core.workflow_runner import sandboxed_runner
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
@@ -42,6 +44,7 @@ from one_things.live_registry import live_registry
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
 from persistence.sql_counts import count_sql, trace_sql
+from persistence.write_order import PROJECTION_WRITE_FORMAT
 from workflows.registry import WORKFLOWS
 from workflows.schedules import ensure_schedules
 
@@ -109,6 +112,8 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                     Worker(
                         client,
                         task_queue=settings.task_queue,
+                        # What a later worker reads from the server before it starts beside this one.
+                        identity=worker_identity(client.identity, PROJECTION_WRITE_FORMAT),
                         workflows=WORKFLOWS,
                         # The SDK's sandbox, without its per-payload question our converter has no use for.
                         workflow_runner=sandboxed_runner(client.data_converter),
@@ -172,6 +177,8 @@ async def serve(settings: Settings) -> None:
     tracer_provider = provider_from_settings(settings, "onething-worker")
     instrument_httpx(tracer_provider)  # department calls join the activity's trace
     client = await _connect_with_retry(settings, runtime, temporal_interceptors(tracer_provider))
+    if settings.worker_format_guard:
+        await _wait_for_other_formats(client, settings)
     stopping = asyncio.Event()
     async with (
         started_worker(client, settings) as worker,
@@ -189,6 +196,26 @@ async def serve(settings: Settings) -> None:
             stopping.set()  # already set by a drain; set here too when the worker ends on an error
             await calendar_watch
     log.info("worker stopped")
+
+
+async def _wait_for_other_formats(client: Client, settings: Settings) -> None:
+    """Before polling: no worker of another projection format polls the task queue (core/worker_guard.py).
+
+    Alive (`/healthz`) while it waits, not ready (`/readyz` says why), so an orchestrator neither kills it nor
+    counts it as serving."""
+
+    async def waiting() -> str:
+        return "waiting for workers of another projection format to stop (see the log)"
+
+    async with health_server(settings.metrics_host, settings.worker_health_port, waiting):
+        await wait_for_other_formats_to_stop(
+            client,
+            namespace=settings.temporal_namespace,
+            task_queue=settings.task_queue,
+            projection_format=PROJECTION_WRITE_FORMAT,
+            recent=timedelta(seconds=settings.worker_format_guard_recent_seconds),
+            give_up_after=timedelta(seconds=settings.worker_format_guard_timeout_seconds),
+        )
 
 
 def check_calendar(settings: Settings, clock: Clock) -> int | None:
@@ -254,4 +281,8 @@ async def _connect_with_retry(settings: Settings, runtime: Runtime, interceptors
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.effective_log_format)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+        try:
+            asyncio.run(serve(settings))
+        except OtherFormatWorkers as refusal:
+            log.error("%s", refusal)  # a refusal naming its fix: no traceback
+            sys.exit(EXIT_OTHER_FORMAT)

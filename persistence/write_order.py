@@ -32,6 +32,12 @@ Known limits (docs/reliability.md, findings):
 
 from __future__ import annotations
 
+PROJECTION_WRITE_FORMAT = 2
+"""What a worker announces in its Temporal identity (core/worker_guard.py), so that a worker of another format does
+not start beside it: 1 was `seq` alone (the releases before revision 0011, which announce nothing), 2 is the
+(history length, seq) order above. Raise it when a release orders or shapes the projection's writes so that its
+workers and the previous release's must not run together."""
+
 
 def supersedes(*, seq: int, history_length: int, stored_seq: int, stored_history_length: int) -> bool:
     """Whether a write (`seq`, `history_length`) replaces the stored row's state."""
