@@ -172,13 +172,21 @@ def metrics_runtime(settings: Settings) -> Runtime:
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings) -> int:
+    """Runs the worker until SIGTERM or SIGINT; the process's exit code."""
     runtime = metrics_runtime(settings)
     tracer_provider = provider_from_settings(settings, "onething-worker")
     instrument_httpx(tracer_provider)  # department calls join the activity's trace
     client = await _connect_with_retry(settings, runtime, temporal_interceptors(tracer_provider))
     if settings.worker_format_guard:
-        await _wait_for_other_formats(client, settings)
+        try:
+            await _wait_for_other_formats(client, settings)
+        except OtherFormatWorkers as refusal:
+            # Logged and returned here, not raised out of asyncio.run: the exception's traceback would keep this
+            # frame's client alive until the interpreter finalizes, and the SDK's core threads then abort the
+            # process on dropping it (SIGABRT instead of our exit code, about one exit in six).
+            log.error("%s", refusal)  # a refusal that names its fix: no traceback to read
+            return EXIT_OTHER_FORMAT
     stopping = asyncio.Event()
     async with (
         started_worker(client, settings) as worker,
@@ -196,6 +204,7 @@ async def serve(settings: Settings) -> None:
             stopping.set()  # already set by a drain; set here too when the worker ends on an error
             await calendar_watch
     log.info("worker stopped")
+    return 0
 
 
 async def _wait_for_other_formats(client: Client, settings: Settings) -> None:
@@ -281,8 +290,6 @@ async def _connect_with_retry(settings: Settings, runtime: Runtime, interceptors
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.effective_log_format)
     with contextlib.suppress(KeyboardInterrupt):
-        try:
-            asyncio.run(serve(settings))
-        except OtherFormatWorkers as refusal:
-            log.error("%s", refusal)  # a refusal naming its fix: no traceback
-            sys.exit(EXIT_OTHER_FORMAT)
+        exit_code = asyncio.run(serve(settings))
+        if exit_code:
+            sys.exit(exit_code)

@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from core.ports import free_port
+from core.settings import Settings
 from core.worker_guard import (
     EXIT_OTHER_FORMAT,
     OtherFormatWorkers,
@@ -48,13 +51,45 @@ def _queue() -> str:
 
 
 async def _until_polling(client: Client, task_queue: str, identity_part: str) -> Poller:
-    """The poller whose identity holds `identity_part`, once the server has seen it."""
+    """The poller whose identity holds `identity_part`, once the server has seen it poll both kinds of task."""
     for _ in range(100):
         for poller in await recent_pollers(client, "default", task_queue, within=RECENT):
-            if identity_part in poller.identity:
+            if identity_part in poller.identity and poller.queue_types == ("workflow", "activity"):
                 return poller
         await asyncio.sleep(0.1)
     raise AssertionError(f"no poller {identity_part!r} on {task_queue}")
+
+
+def _start_worker(settings: Settings, log: Path, **variables: str) -> subprocess.Popen[bytes]:
+    """`onething worker` as a process of its own, as an operator starts it."""
+    env = {
+        **os.environ,
+        **process_environment(settings),
+        "ONETHING_TEMPORAL_ADDRESS": settings.temporal_address,
+        "ONETHING_TASK_QUEUE": settings.task_queue,
+        "ONETHING_METRICS_PORT": str(settings.metrics_port),
+        "ONETHING_WORKER_HEALTH_PORT": str(settings.worker_health_port),
+        "ONETHING_WORKER_FORMAT_GUARD_RECENT_SECONDS": str(RECENT.total_seconds()),
+        "ONETHING_LOG_FORMAT": "text",
+        **variables,
+    }
+    command = [sys.executable, "-c", "from cli.main import main; main()", "worker"]
+    return subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+async def _readiness(settings: Settings, process: subprocess.Popen[bytes]) -> tuple[int, dict[str, str]]:
+    """The first answer of the worker's `/readyz` (it opens once the worker is connected)."""
+    url = f"http://127.0.0.1:{settings.worker_health_port}/readyz"
+    async with httpx.AsyncClient(timeout=2) as http:
+        for _ in range(300):
+            assert process.poll() is None, "the worker exited before it answered /readyz"
+            try:
+                answer = await http.get(url)
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+                continue
+            return answer.status_code, answer.json()
+    raise AssertionError("the worker never answered /readyz")
 
 
 async def test_worker_refuses_to_start_beside_an_older_release_and_names_the_fix(
@@ -62,25 +97,21 @@ async def test_worker_refuses_to_start_beside_an_older_release_and_names_the_fix
 ) -> None:
     client = quick_poll_env.client
     settings = stack_settings(data_dir, client, task_queue=_queue())
+    log = data_dir / "worker.log"
     async with polling_worker(client, settings.task_queue, OLD_RELEASE):
         await _until_polling(client, settings.task_queue, OLD_RELEASE)
-        env = {
-            **os.environ,
-            **process_environment(settings),
-            "ONETHING_TEMPORAL_ADDRESS": settings.temporal_address,
-            "ONETHING_TASK_QUEUE": settings.task_queue,
-            "ONETHING_METRICS_PORT": str(settings.metrics_port),
-            "ONETHING_WORKER_HEALTH_PORT": str(settings.worker_health_port),
-            "ONETHING_WORKER_FORMAT_GUARD_RECENT_SECONDS": str(RECENT.total_seconds()),
-            "ONETHING_WORKER_FORMAT_GUARD_TIMEOUT_SECONDS": "4",
-            "ONETHING_LOG_FORMAT": "text",
-        }
-        command = [sys.executable, "-c", "from cli.main import main; main()", "worker"]
-        done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
+        worker = _start_worker(settings, log, ONETHING_WORKER_FORMAT_GUARD_TIMEOUT_SECONDS="4")
+        try:
+            status, body = await _readiness(settings, worker)  # while it waits: alive, not ready, and why
+            exit_code = await asyncio.to_thread(worker.wait, 60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
         pollers = await recent_pollers(client, "default", settings.task_queue, within=RECENT)
 
-    assert done.returncode == EXIT_OTHER_FORMAT, done.stderr[-3000:]
-    said = done.stderr
+    said = log.read_text()
+    assert exit_code == EXIT_OTHER_FORMAT, said[-3000:]
+    assert (status, body["missing"]) == (503, "waiting for workers of another projection format to stop (see the log)")
     assert "waiting (0 s of 4 s) before polling" in said  # progress while it waited, before the refusal
     assert "refusing to start the worker after 4 s" in said
     assert f"{OLD_RELEASE}: announces no format (a release before the guard)" in said
@@ -91,6 +122,27 @@ async def test_worker_refuses_to_start_beside_an_older_release_and_names_the_fix
     assert [poller.identity for poller in pollers] == [OLD_RELEASE]
 
 
+async def test_operator_override_starts_the_worker_beside_an_older_release(
+    quick_poll_env: WorkflowEnvironment, data_dir: Path
+) -> None:
+    client = quick_poll_env.client
+    settings = stack_settings(data_dir, client, task_queue=_queue())
+    log = data_dir / "worker.log"
+    async with polling_worker(client, settings.task_queue, OLD_RELEASE):
+        await _until_polling(client, settings.task_queue, OLD_RELEASE)
+        worker = _start_worker(settings, log, ONETHING_WORKER_FORMAT_GUARD="false")
+        try:
+            status, _ = await _readiness(settings, worker)
+            seen = await _until_polling(client, settings.task_queue, f"onething-projection/{PROJECTION_WRITE_FORMAT}")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            exit_code = await asyncio.to_thread(worker.wait, 60)
+    assert status == 200, log.read_text()[-3000:]  # polling at once, no wait
+    assert seen.projection_format == PROJECTION_WRITE_FORMAT
+    assert exit_code == 0
+    assert "waiting (" not in log.read_text()
+
+
 async def test_worker_starts_at_once_beside_workers_of_its_own_format(
     quick_poll_env: WorkflowEnvironment, data_dir: Path
 ) -> None:
@@ -99,7 +151,6 @@ async def test_worker_starts_at_once_beside_workers_of_its_own_format(
     async with build_worker(client, settings) as running, running:
         seen = await _until_polling(client, settings.task_queue, client.identity)
         assert seen.projection_format == PROJECTION_WRITE_FORMAT  # what every worker announces
-        assert seen.queue_types == ("workflow", "activity")
         # No time to wait at all: any poller it counted as another format would make this refuse.
         await wait_for_other_formats_to_stop(
             client,
