@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -182,9 +183,6 @@ async def serve(settings: Settings) -> int:
         try:
             await _wait_for_other_formats(client, settings)
         except OtherFormatWorkers as refusal:
-            # Logged and returned here, not raised out of asyncio.run: the exception's traceback would keep this
-            # frame's client alive until the interpreter finalizes, and the SDK's core threads then abort the
-            # process on dropping it (SIGABRT instead of our exit code, about one exit in six).
             log.error("%s", refusal)  # a refusal that names its fix: no traceback to read
             return EXIT_OTHER_FORMAT
     stopping = asyncio.Event()
@@ -292,4 +290,10 @@ def run_worker(settings: Settings) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         exit_code = asyncio.run(serve(settings))
         if exit_code:
-            sys.exit(exit_code)
+            # A process that only used its client (no worker ran) can abort in interpreter teardown, when the SDK's
+            # Tokio threads still hold Python state (temporalio/sdk-python#300: SIGABRT instead of our exit code in
+            # about one refusal in eight here). Nothing is left to clean up: say it all, then leave at once.
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exit_code)
