@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -35,6 +37,7 @@ from core.metrics import HISTOGRAM_BUCKETS, SQL_STATEMENTS, SQL_TRANSACTIONS
 from core.settings import Settings
 from core.temporal import connect
 from core.tracing import instrument_httpx, provider_from_settings, temporal_interceptors
+from core.worker_guard import EXIT_OTHER_FORMAT, OtherFormatWorkers, wait_for_other_formats_to_stop, worker_identity
 from core.workflow_runner import sandboxed_runner
 from one_things.catalog import catalog_folder
 from one_things.live import LiveCatalog
@@ -42,6 +45,7 @@ from one_things.live_registry import live_registry
 from persistence.db import make_engine
 from persistence.definitions import StoredVersions
 from persistence.sql_counts import count_sql, trace_sql
+from persistence.write_order import PROJECTION_WRITE_FORMAT
 from workflows.registry import WORKFLOWS
 from workflows.schedules import ensure_schedules
 
@@ -109,6 +113,8 @@ async def build_worker(client: Client, settings: Settings, clock: Clock = SYSTEM
                     Worker(
                         client,
                         task_queue=settings.task_queue,
+                        # What a later worker reads from the server before it starts beside this one.
+                        identity=worker_identity(client.identity, PROJECTION_WRITE_FORMAT),
                         workflows=WORKFLOWS,
                         # The SDK's sandbox, without its per-payload question our converter has no use for.
                         workflow_runner=sandboxed_runner(client.data_converter),
@@ -167,11 +173,18 @@ def metrics_runtime(settings: Settings) -> Runtime:
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings) -> int:
+    """Runs the worker until SIGTERM or SIGINT; the process's exit code."""
     runtime = metrics_runtime(settings)
     tracer_provider = provider_from_settings(settings, "onething-worker")
     instrument_httpx(tracer_provider)  # department calls join the activity's trace
     client = await _connect_with_retry(settings, runtime, temporal_interceptors(tracer_provider))
+    if settings.worker_format_guard:
+        try:
+            await _wait_for_other_formats(client, settings)
+        except OtherFormatWorkers as refusal:
+            log.error("%s", refusal)  # a refusal that names its fix: no traceback to read
+            return EXIT_OTHER_FORMAT
     stopping = asyncio.Event()
     async with (
         started_worker(client, settings) as worker,
@@ -189,6 +202,27 @@ async def serve(settings: Settings) -> None:
             stopping.set()  # already set by a drain; set here too when the worker ends on an error
             await calendar_watch
     log.info("worker stopped")
+    return 0
+
+
+async def _wait_for_other_formats(client: Client, settings: Settings) -> None:
+    """Before polling: no worker of another projection format polls the task queue (core/worker_guard.py).
+
+    Alive (`/healthz`) while it waits, not ready (`/readyz` says why), so an orchestrator neither kills it nor
+    counts it as serving."""
+
+    async def waiting() -> str:
+        return "waiting for workers of another projection format to stop (see the log)"
+
+    async with health_server(settings.metrics_host, settings.worker_health_port, waiting):
+        await wait_for_other_formats_to_stop(
+            client,
+            namespace=settings.temporal_namespace,
+            task_queue=settings.task_queue,
+            projection_format=PROJECTION_WRITE_FORMAT,
+            recent=timedelta(seconds=settings.worker_format_guard_recent_seconds),
+            give_up_after=timedelta(seconds=settings.worker_format_guard_timeout_seconds),
+        )
 
 
 def check_calendar(settings: Settings, clock: Clock) -> int | None:
@@ -254,4 +288,12 @@ async def _connect_with_retry(settings: Settings, runtime: Runtime, interceptors
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.effective_log_format)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+        exit_code = asyncio.run(serve(settings))
+        if exit_code:
+            # A process that only used its client (no worker ran) can abort in interpreter teardown, when the SDK's
+            # Tokio threads still hold Python state (temporalio/sdk-python#300: SIGABRT instead of our exit code in
+            # about one refusal in eight here). Nothing is left to clean up: say it all, then leave at once.
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exit_code)

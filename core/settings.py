@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     """The address the worker's metrics bind to: 0.0.0.0 in a container that Prometheus scrapes from outside."""
     worker_health_port: int = 9465
     """The worker's `/healthz` (alive) and `/readyz` (polling Temporal); bound on `metrics_host` too."""
+    worker_format_guard: bool = True
+    """A worker starting looks for workers of another projection write format on its task queue and waits
+    (core/worker_guard.py). `false` starts it without looking: only when the operator knows the others write the
+    same format (docs/operations.md, "Upgrade procedure")."""
+    worker_format_guard_recent_seconds: float = Field(default=90.0, gt=0)
+    """A poller seen within this long counts as running. Longer than the server's long poll (1 minute by default),
+    during which an idle running worker does not poll again; a stopped worker is forgotten after this long."""
+    worker_format_guard_timeout_seconds: float = Field(default=300.0, ge=0)
+    """How long a starting worker waits for workers of another format to stop before it exits with code 3 (its
+    restart policy then starts it again)."""
 
     log_format: Literal["json", "text", ""] = ""
     """`json` (one object a line, for a log collector) or `text`; empty means json in production, text in

@@ -20,7 +20,9 @@ acceptance) is ordered by `seq` alone, as before.
 Known limits (docs/reliability.md, findings):
 - A worker of a release before this order does not write the length, and its UPDATE leaves the row's length as a
   newer worker wrote it, next to its own newer seq; a stalled new worker's late write could then pass. So the
-  release that brings revision 0011 is deployed with the old workers stopped first (docs/operations.md).
+  release that brings revision 0011 is deployed with the old workers stopped first (docs/operations.md), which a
+  new worker enforces: it does not poll while a worker announcing another `PROJECTION_WRITE_FORMAT` (or none)
+  does (core/worker_guard.py).
 - From its second attempt on, a failing workflow task is "transient": its events are not written again, so a third
   attempt has the same history length as the second. The two compute the same state except for update messages
   the later attempt carries; its write of an equal (length, seq) is refused, so the row misses that update until
@@ -31,6 +33,12 @@ Known limits (docs/reliability.md, findings):
 """
 
 from __future__ import annotations
+
+PROJECTION_WRITE_FORMAT = 2
+"""What a worker announces in its Temporal identity (core/worker_guard.py), so that a worker of another format does
+not start beside it: 1 was `seq` alone (the releases before revision 0011, which announce nothing), 2 is the
+(history length, seq) order above. Raise it when a release orders or shapes the projection's writes so that its
+workers and the previous release's must not run together."""
 
 
 def supersedes(*, seq: int, history_length: int, stored_seq: int, stored_history_length: int) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-STACK_FIXTURES = frozenset({"dev_env", "skipping_env", "catalog_stack"})
+STACK_FIXTURES = frozenset({"dev_env", "skipping_env", "catalog_stack", "quick_poll_env"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
