@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
+from core.calendar import TZ
 from core.settings import get_settings
 
 sessions_app = typer.Typer(help="Signed-in sessions: end an account's before they expire.", no_args_is_help=True)
@@ -28,8 +31,10 @@ def end_command(
     settings = get_settings()
     require_current_schema(settings)
     engine = create_sql_engine(settings.projection_url)
+    moment = time.time()  # this host's clock: the API hosts compare their sessions' `iat` with it (docs/identity.md)
     try:
-        EndedSessions(engine).end(account)
+        EndedSessions(engine).end(account, at=moment)
     finally:
         engine.dispose()
-    typer.echo(f"sessions: every session of {account} issued until now is ended")
+    at = datetime.fromtimestamp(moment, TZ).isoformat(timespec="milliseconds")
+    typer.echo(f"sessions: every session of {account} issued until {at} (this host's clock) is ended")

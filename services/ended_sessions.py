@@ -13,6 +13,7 @@ served it and within `ttl` in the others.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 
@@ -32,6 +33,8 @@ class EndedSessions:
         self._size = size
         self._read: OrderedDict[str, tuple[float | None, float]] = OrderedDict()
         """Per account: the moment its sessions were ended (None: never), and when this process read it."""
+        self._lock = threading.Lock()
+        """Pages (thread pool), `ended`'s reads and `end` update the memory from several threads at once."""
 
     async def ended(self, subject: str, issued_at: float) -> bool:
         """Whether a session of `subject` issued at `issued_at` was ended; reads the database in the thread pool
@@ -45,6 +48,13 @@ class EndedSessions:
         known = self._fresh(subject)
         ended_at = known[0] if known is not None else self._load(subject)
         return ended_at is not None and issued_at <= ended_at
+
+    def ended_if_known(self, subject: str, issued_at: float) -> bool:
+        """For a caller on the event loop that must not wait for the database (an error page's handler): only what
+        this process remembers, and an account not read within `ttl` counts as ended (the page shows the person
+        signed out rather than risk showing an ended session signed in)."""
+        known = self._fresh(subject)
+        return known is None or (known[0] is not None and issued_at <= known[0])
 
     def end(self, subject: str, at: float | None = None) -> None:
         """Ends every session of `subject` issued until now (or `at`); blocking SQL: call it off the event loop."""
@@ -66,7 +76,13 @@ class EndedSessions:
         return ended_at
 
     def _remember(self, subject: str, ended_at: float | None) -> None:
-        self._read[subject] = (ended_at, time.monotonic())
-        self._read.move_to_end(subject)
-        while len(self._read) > self._size:
-            self._read.popitem(last=False)
+        with self._lock:
+            # A read that began before a sign-out committed must not bring the sessions back: the later moment stays
+            # (the database never moves one back either).
+            previous = self._read.get(subject)
+            if previous is not None and previous[0] is not None and (ended_at is None or ended_at < previous[0]):
+                ended_at = previous[0]
+            self._read[subject] = (ended_at, time.monotonic())
+            self._read.move_to_end(subject)
+            while len(self._read) > self._size:
+                self._read.popitem(last=False)

@@ -23,7 +23,7 @@ from api.pages import (
     wallet,
 )
 from api.pages.messages import problem_message, rules_broken
-from api.pages.rendering import CsrfRejectedError, SignInRequiredError, get_page
+from api.pages.rendering import CsrfRejectedError, SignInRequiredError, error_page
 from api.problems import ProblemError
 
 STATIC_DIR = Path(__file__).parent.parent / "static"
@@ -49,7 +49,7 @@ def install_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRejectedError)
     async def _csrf(request: Request, _error: CsrfRejectedError) -> Response:
-        page = get_page(request)
+        page = error_page(request)
         return page.render("error.html", status_code=403, message=page.t("page_expired"))
 
 
@@ -61,7 +61,7 @@ def problem_page(request: Request, error: ProblemError) -> Response | None:
     """A problem on a page request as an error page (with the problem's headers, e.g. Retry-After)."""
     if request.url.path.startswith("/api/") or request.url.path in PROGRAM_PATHS:
         return None
-    page = get_page(request)
+    page = error_page(request)
     message = problem_message(page, error.status, error.extra.get("rule"), error.extra)
     if error.errors and not error.extra.get("rule"):  # a refusal says which rule, not only that one was broken
         message = " ".join([message, *rules_broken(page, error.errors)])

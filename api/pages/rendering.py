@@ -68,7 +68,7 @@ class Page:
         )
 
 
-def _principal(request: Request) -> tuple[Principal | None, str]:
+def _principal(request: Request, *, on_event_loop: bool = False) -> tuple[Principal | None, str]:
     token = session_token(request)
     if token is None:
         return None, ""
@@ -80,14 +80,28 @@ def _principal(request: Request) -> tuple[Principal | None, str]:
     except (InvalidTokenError, IdentityRefusedError):
         return None, ""  # not signed in: the page sends the person to sign in again
     ended: EndedSessions = request.app.state.ended_sessions
-    if ended.ended_here(principal.subject, claims.issued_at):  # `get_page` runs in the thread pool
+    if on_event_loop:  # no SQL on the loop: only what the process remembers
+        if ended.ended_if_known(principal.subject, claims.issued_at):
+            return None, ""
+    elif ended.ended_here(principal.subject, claims.issued_at):  # `get_page` runs in the thread pool
         return None, ""
     return principal, csrf_token(request.app.state.settings.secret_key, token)
 
 
 def get_page(request: Request) -> Page:
+    """The request's page: a dependency, run in the thread pool (it may read whether the session was ended)."""
+    return _page(request, on_event_loop=False)
+
+
+def error_page(request: Request) -> Page:
+    """The page of an error handler, which runs on the event loop: nothing it does may wait for the database (under
+    pool exhaustion it would freeze the process and turn the 503 into a 500)."""
+    return _page(request, on_event_loop=True)
+
+
+def _page(request: Request, *, on_event_loop: bool) -> Page:
     lang = request.cookies.get(LANG_COOKIE, "zh")
-    principal, csrf = _principal(request)
+    principal, csrf = _principal(request, on_event_loop=on_event_loop)
     return Page(
         request=request,
         lang="en" if lang == "en" else "zh",

@@ -205,5 +205,6 @@ async def test_an_operator_ends_an_accounts_sessions(tmp_path) -> None:  # type:
                 check=False,
             )
             assert ended.returncode == 0, ended.stderr
-            assert "every session of clerk-cdc issued until now is ended" in ended.stdout
+            assert "every session of clerk-cdc issued until " in ended.stdout
+            assert "+08:00 (this host's clock) is ended" in ended.stdout
             assert (await desk.get("/api/v1/staff/queue")).status_code == 401

@@ -56,3 +56,30 @@ async def test_the_async_check_reads_the_same(tmp_path: Path) -> None:
         assert not await sessions.ended("staff-1", time.time() + 0.01)
     finally:
         engine.dispose()
+
+
+def test_an_error_page_on_the_event_loop_uses_only_what_the_process_remembers(tmp_path: Path) -> None:
+    """api/pages error handlers run on the event loop: no SQL there; an account not read lately counts as ended."""
+    engine = migrated_engine(tmp_path)
+    try:
+        sessions = EndedSessions(engine, ttl=60)
+        issued = time.time()
+        assert sessions.ended_if_known("citizen-3", issued)  # never read by this process: shown signed out
+        assert not sessions.ended_here("citizen-3", issued)  # read (a page's dependency, in the thread pool)
+        assert not sessions.ended_if_known("citizen-3", issued)  # now remembered as not ended
+        sessions.end("citizen-3")
+        assert sessions.ended_if_known("citizen-3", issued)
+    finally:
+        engine.dispose()
+
+
+def test_a_read_that_began_before_a_sign_out_does_not_bring_the_session_back(tmp_path: Path) -> None:
+    engine = migrated_engine(tmp_path)
+    try:
+        sessions = EndedSessions(engine, ttl=60)
+        issued = time.time()
+        sessions.end("citizen-4")
+        sessions._remember("citizen-4", None)  # what a read begun before the sign-out committed would store
+        assert sessions.ended_here("citizen-4", issued)
+    finally:
+        engine.dispose()
