@@ -8,6 +8,7 @@ person (`signin`, docs/identity.md), and a token minted locally for the embedded
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -51,7 +52,8 @@ def issue_token(
         "role": principal.role.value,
         # To the millisecond (a NumericDate may have a fraction, RFC 7519 §2): a session ended at a moment refuses
         # the sessions issued until then (services/ended_sessions.py), not one signed in again in the same second.
-        "iat": round(now, 3),
+        # Truncated, never rounded up: a session's `iat` is never after the moment it was issued.
+        "iat": math.floor(now * 1000) / 1000,
         "exp": int(now) + ttl_seconds,
         "src": source,
     }
